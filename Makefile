@@ -1,0 +1,50 @@
+# govkit — developer entry points. `make demo` and `make test` work on a fresh clone.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: venv test lint typecheck pytest demo bench schemas clean check-system
+
+venv: $(STAMP)
+
+$(STAMP): pyproject.toml constraints.txt
+	@$(MAKE) --no-print-directory check-system
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -c constraints.txt torch==2.13.0
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev]'
+	@touch $(STAMP)
+
+# WeasyPrint renders PDFs through Pango; say what to install instead of failing later.
+check-system:
+	@if ! ldconfig -p 2>/dev/null | grep -q 'libpango-1.0'; then \
+	  echo "error: the system library Pango is missing; PDF packets need it." >&2; \
+	  echo "  Debian/Ubuntu: sudo apt-get install libpango-1.0-0 libpangoft2-1.0-0" >&2; \
+	  echo "  macOS:         brew install pango" >&2; \
+	  exit 2; \
+	fi
+
+lint: venv
+	$(BIN)/ruff check govkit tests bench examples
+	$(BIN)/ruff format --check govkit tests bench examples
+
+typecheck: venv
+	$(BIN)/mypy
+
+pytest: venv
+	$(BIN)/pytest -q -p no:cacheprovider
+
+test: venv lint typecheck pytest
+
+schemas: venv
+	$(BIN)/govkit schema --out schemas
+
+demo: venv
+	@bash examples/adult/demo.sh
+
+bench: venv
+	@for b in bench/bench_*.py; do echo "== $$b"; $(BIN)/python $$b || exit $$?; done
+
+clean:
+	rm -rf build .pytest_cache .mypy_cache examples/*/build

@@ -1,0 +1,230 @@
+"""Reading YAML, JSON and Markdown front matter safely, keeping line numbers.
+
+Every value read keeps the place it came from, so a validation error can point
+at ``file:line:column``. The parser is PyYAML's safe composer (the C one when
+available): it never constructs arbitrary objects. On top of it this module
+refuses what the safe loader allows but a governance file never needs:
+
+- duplicate keys (the YAML spec forbids them; PyYAML keeps the last silently),
+- files over a size cap, binary files, text that is not UTF-8,
+- alias expansion beyond a node budget (a "billion laughs" bomb is a few
+  lines that expand to gigabytes; we count nodes as we expand and stop).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from govkit.diagnostics import Diagnostic
+
+__all__ = [
+    "MAX_FILE_BYTES",
+    "MAX_NODES",
+    "Location",
+    "ParsedFile",
+    "SourceError",
+    "load_source",
+    "parse_text",
+]
+
+MAX_FILE_BYTES = 5 * 1024 * 1024
+MAX_NODES = 200_000
+
+Location = tuple[int, int]
+FieldPath = tuple[str | int, ...]
+
+try:  # the C composer is several times faster; fall back where libyaml is absent
+    _Loader: Any = yaml.CSafeLoader
+except AttributeError:  # pragma: no cover - depends on the PyYAML build
+    _Loader = yaml.SafeLoader
+
+_SCALAR_CONSTRUCTOR = yaml.constructor.SafeConstructor()
+
+
+class SourceError(Exception):
+    """A file that could not be read or parsed; carries its diagnostics."""
+
+    def __init__(self, diagnostics: list[Diagnostic], *, unreadable: bool = False) -> None:
+        super().__init__("; ".join(d.format() for d in diagnostics))
+        self.diagnostics = diagnostics
+        # unreadable: the path itself is wrong (missing, a folder): exit 2, not 1
+        self.unreadable = unreadable
+
+
+@dataclass
+class ParsedFile:
+    """The data of one file and where each value and key sits in it."""
+
+    path: str
+    data: Any
+    positions: dict[FieldPath, Location] = field(default_factory=dict)
+    key_positions: dict[FieldPath, Location] = field(default_factory=dict)
+
+    def locate(self, loc: FieldPath) -> Location | None:
+        """The place of ``loc``, or of its nearest ancestor that has one."""
+        for end in range(len(loc), -1, -1):
+            prefix = loc[:end]
+            if prefix in self.key_positions and end == len(loc):
+                return self.key_positions[prefix]
+            if prefix in self.positions:
+                return self.positions[prefix]
+        return None
+
+
+def _error(path: str, message: str, line: int | None = None, col: int | None = None,
+           hint: str | None = None, code: str = "syntax") -> Diagnostic:
+    return Diagnostic(path=path, line=line, column=col, severity="error", message=message,
+                      hint=hint, code=code)
+
+
+def read_text(path: Path, display: str, max_bytes: int = MAX_FILE_BYTES) -> str:
+    """Read a text file, refusing what is not one, with a diagnostic per refusal."""
+    if not path.exists():
+        raise SourceError([_error(display, "no such file", hint="check the path",
+                                  code="missing")], unreadable=True)
+    if path.is_dir():
+        raise SourceError([_error(display, "is a directory, expected a file",
+                                  hint="name the document file inside it", code="missing")],
+                          unreadable=True)
+    try:
+        size = path.stat().st_size
+        if size > max_bytes:
+            raise SourceError([_error(
+                display, f"file is {size:,} bytes, over the {max_bytes:,}-byte limit",
+                hint="governance documents are small; split the file or remove embedded data",
+                code="too_large")])
+        raw = path.read_bytes()
+    except OSError as err:
+        raise SourceError([_error(display, f"cannot read file: {err.strerror}", code="missing")],
+                          unreadable=True) from err
+    if b"\x00" in raw[:8192]:
+        raise SourceError([_error(display, "binary file, expected UTF-8 text (YAML, JSON or Markdown)",
+                                  line=1, col=1, code="binary")])
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        line = raw[: err.start].count(b"\n") + 1
+        col = err.start - (raw.rfind(b"\n", 0, err.start) + 1) + 1
+        raise SourceError([_error(display, f"not UTF-8 text (byte 0x{raw[err.start]:02x})",
+                                  line=line, col=col, hint="save the file as UTF-8",
+                                  code="encoding")]) from err
+
+
+def _split_front_matter(text: str, display: str) -> tuple[str, int]:
+    """The YAML block of a Markdown file and the line it starts after."""
+    lines = text.splitlines(keepends=True)
+    if not lines or lines[0].strip() != "---":
+        raise SourceError([_error(display, "Markdown document has no YAML front matter", 1, 1,
+                                  hint="start the file with a '---' line, the YAML, then '---'",
+                                  code="front_matter")])
+    for i in range(1, len(lines)):
+        if lines[i].strip() in ("---", "..."):
+            return "".join(lines[1:i]), 1
+    raise SourceError([_error(display, "front matter is not closed", 1, 1,
+                              hint="end the YAML block with a '---' line", code="front_matter")])
+
+
+class _Builder:
+    """Turns a composed node tree into Python data, recording positions."""
+
+    def __init__(self, display: str, line_offset: int) -> None:
+        self.display = display
+        self.offset = line_offset
+        self.nodes = 0
+        self.positions: dict[FieldPath, Location] = {}
+        self.key_positions: dict[FieldPath, Location] = {}
+        self.errors: list[Diagnostic] = []
+
+    def where(self, node: yaml.Node) -> Location:
+        return node.start_mark.line + 1 + self.offset, node.start_mark.column + 1
+
+    def build(self, node: yaml.Node, path: FieldPath, active: frozenset[int]) -> Any:
+        self.nodes += 1
+        if self.nodes > MAX_NODES:
+            line, col = self.where(node)
+            raise SourceError([_error(
+                self.display, f"document expands to more than {MAX_NODES:,} values", line, col,
+                hint="YAML aliases (*name) are expanded; remove the alias chain", code="too_large")])
+        self.positions[path] = self.where(node)
+        if id(node) in active:  # a recursive alias would never finish expanding
+            line, col = self.where(node)
+            raise SourceError([_error(self.display, "recursive alias", line, col, code="syntax")])
+        if isinstance(node, yaml.ScalarNode):
+            return _SCALAR_CONSTRUCTOR.construct_object(node, deep=True)
+        active = active | {id(node)}
+        if isinstance(node, yaml.SequenceNode):
+            return [self.build(item, (*path, i), active) for i, item in enumerate(node.value)]
+        if isinstance(node, yaml.MappingNode):
+            result: dict[Any, Any] = {}
+            for key_node, value_node in node.value:
+                if key_node.tag == "tag:yaml.org,2002:merge":
+                    line, col = self.where(key_node)
+                    self.errors.append(_error(self.display, "merge keys ('<<') are not supported",
+                                              line, col, hint="write the keys out", code="syntax"))
+                    continue
+                if not isinstance(key_node, yaml.ScalarNode):
+                    line, col = self.where(key_node)
+                    self.errors.append(_error(self.display, "a key must be a plain name", line, col))
+                    continue
+                key = _SCALAR_CONSTRUCTOR.construct_object(key_node)
+                key = key if isinstance(key, str) else str(key)
+                if key in result:
+                    line, col = self.where(key_node)
+                    first = self.key_positions.get((*path, key), (None, None))[0]
+                    self.errors.append(_error(
+                        self.display, f"duplicate key '{key}'", line, col,
+                        hint=f"it is already set on line {first}; keep one", code="duplicate_key"))
+                    continue
+                self.key_positions[(*path, key)] = self.where(key_node)
+                result[key] = self.build(value_node, (*path, key), active)
+            return result
+        raise SourceError([_error(self.display, f"unsupported YAML node {node.tag}")])
+
+
+def parse_text(text: str, display: str, *, front_matter: bool = False) -> ParsedFile:
+    """Parse YAML (or JSON, a subset of it) text into data with positions."""
+    offset = 0
+    if front_matter:
+        text, offset = _split_front_matter(text, display)
+    try:
+        node = yaml.compose(text, Loader=_Loader)
+    except yaml.MarkedYAMLError as err:
+        mark = err.problem_mark
+        line = mark.line + 1 + offset if mark else None
+        col = mark.column + 1 if mark else None
+        problem = err.problem or "invalid YAML"
+        raise SourceError([_error(display, f"invalid YAML: {problem}", line, col,
+                                  hint=_syntax_hint(problem))]) from err
+    except yaml.YAMLError as err:
+        raise SourceError([_error(display, f"invalid YAML: {err}")]) from err
+    if node is None:
+        raise SourceError([_error(display, "file is empty", 1, 1,
+                                  hint="run `govkit init KIND` for a skeleton", code="empty")])
+    builder = _Builder(display, offset)
+    data = builder.build(node, (), frozenset())
+    if builder.errors:
+        raise SourceError(builder.errors)
+    return ParsedFile(display, data, builder.positions, builder.key_positions)
+
+
+def _syntax_hint(problem: str) -> str | None:
+    if "tab" in problem:
+        return "indent with spaces, not tabs"
+    if "mapping values are not allowed" in problem:
+        return "quote values that contain ': '"
+    if "could not find expected ':'" in problem:
+        return "each line of a mapping is 'key: value'"
+    return None
+
+
+def load_source(path: str | Path, *, display: str | None = None,
+                max_bytes: int = MAX_FILE_BYTES) -> ParsedFile:
+    """Read and parse a ``.yaml``/``.yml``, ``.json`` or ``.md`` file."""
+    p = Path(path)
+    shown = display or str(path)
+    text = read_text(p, shown, max_bytes)
+    return parse_text(text, shown, front_matter=p.suffix.lower() in (".md", ".markdown"))

@@ -1,0 +1,172 @@
+"""Turning pydantic validation errors into located, actionable diagnostics.
+
+Shared by documents, the project file and suites, so every file govkit reads
+reports its problems the same way:
+``docs/model_card.yaml:14:3: error: intended_uses: expected a list of strings, got a string``.
+"""
+
+from __future__ import annotations
+
+import difflib
+import types
+import typing
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from govkit.diagnostics import Diagnostic
+from govkit.sourcefile import ParsedFile
+
+__all__ = ["closest", "describe_value", "diagnostics_from_error", "validate_parsed"]
+
+M = TypeVar("M", bound=BaseModel)
+
+_TYPE_NAMES = {
+    "string_type": "a string",
+    "int_type": "an integer",
+    "int_parsing": "an integer",
+    "float_type": "a number",
+    "float_parsing": "a number",
+    "bool_type": "true or false",
+    "bool_parsing": "true or false",
+    "list_type": "a list",
+    "dict_type": "a mapping of keys to values",
+    "model_type": "a mapping of keys to values",
+    "model_attributes_type": "a mapping of keys to values",
+    "date_type": "a date (YYYY-MM-DD)",
+    "date_parsing": "a date (YYYY-MM-DD)",
+    "date_from_datetime_parsing": "a date (YYYY-MM-DD)",
+    "datetime_type": "a date and time (ISO 8601)",
+    "datetime_parsing": "a date and time (ISO 8601)",
+}
+
+
+def describe_value(value: Any) -> str:
+    """A short description of what was found, never the value itself when long.
+
+    Document text can hold personal data; a diagnostic shows the kind of value
+    and at most a short excerpt of a scalar.
+    """
+    if value is None:
+        return "nothing (null)"
+    if isinstance(value, bool):
+        return f"{str(value).lower()}"
+    if isinstance(value, str):
+        excerpt = value if len(value) <= 40 else value[:37] + "..."
+        return f"a string ({excerpt!r})"
+    if isinstance(value, int | float):
+        return f"a number ({value})"
+    if isinstance(value, list):
+        return f"a list of {len(value)} item(s)"
+    if isinstance(value, dict):
+        return "a mapping"
+    return type(value).__name__
+
+
+def closest(word: str, choices: list[str]) -> str | None:
+    match = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
+    return match[0] if match else None
+
+
+def _model_at(model: type[BaseModel], loc: tuple[str | int, ...]) -> type[BaseModel] | None:
+    """The pydantic model that owns the last key of ``loc``, for typo hints."""
+    current: Any = model
+    for part in loc:
+        if isinstance(part, int):
+            continue
+        if not (isinstance(current, type) and issubclass(current, BaseModel)):
+            return None
+        info = current.model_fields.get(part)
+        if info is None:
+            return None
+        current = _first_model(info.annotation)
+    return current if isinstance(current, type) and issubclass(current, BaseModel) else None
+
+
+def _first_model(annotation: Any) -> Any:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    origin = typing.get_origin(annotation)
+    if origin is typing.Annotated:
+        return _first_model(typing.get_args(annotation)[0])
+    for arg in typing.get_args(annotation) if origin in (list, dict, typing.Union,
+                                                         types.UnionType, tuple) else ():
+        found = _first_model(arg)
+        if found is not None:
+            return found
+    return None
+
+
+def _clean_loc(loc: tuple[Any, ...]) -> tuple[str | int, ...]:
+    """Drop pydantic's union-branch labels (``str``, ``NotApplicable``, ...) from a loc."""
+    cleaned: list[str | int] = []
+    for part in loc:
+        if isinstance(part, str) and (part[:1].isupper() or "[" in part or part in _UNION_TAGS):
+            continue
+        cleaned.append(part)
+    return tuple(cleaned)
+
+
+_UNION_TAGS = {"str", "int", "float", "bool", "list", "dict", "date", "function-after",
+               "function-before", "function-wrap", "function-plain", "nullable", "lax-or-strict"}
+
+
+def _field_name(loc: tuple[str | int, ...]) -> str:
+    text = ""
+    for part in loc:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else part)
+    return text
+
+
+def diagnostics_from_error(err: ValidationError, parsed: ParsedFile,
+                           model: type[BaseModel]) -> list[Diagnostic]:
+    """One diagnostic per pydantic error, located in the parsed file."""
+    out: list[Diagnostic] = []
+    seen: set[tuple[Any, ...]] = set()
+    for item in err.errors(include_url=False):
+        loc = _clean_loc(tuple(item["loc"]))
+        kind = item["type"]
+        hint: str | None = None
+        message = item["msg"]
+        if kind == "missing":
+            message = "required field is missing"
+            where = parsed.locate(loc[:-1]) or (1, 1)
+            hint = f"add '{loc[-1]}:'" if loc else None
+        elif kind == "extra_forbidden":
+            key = str(loc[-1])
+            owner = _model_at(model, loc[:-1])
+            message = f"unknown key '{key}'"
+            valid = sorted(owner.model_fields) if owner else []
+            guess = closest(key, valid)
+            hint = f"did you mean '{guess}'?" if guess else (
+                f"valid keys: {', '.join(valid)}" if valid and len(valid) <= 12 else
+                "remove it, or see the JSON Schema in schemas/")
+            where = parsed.key_positions.get(loc) or parsed.locate(loc) or (1, 1)
+        else:
+            where = parsed.locate(loc) or (1, 1)
+            expected = _TYPE_NAMES.get(kind)
+            if expected:
+                message = f"expected {expected}, got {describe_value(item.get('input'))}"
+            elif kind in ("literal_error", "enum"):
+                message = f"{message.replace('Input should be', 'expected')}, got {describe_value(item.get('input'))}"
+            elif kind == "value_error":
+                message = message.removeprefix("Value error, ")
+            elif kind == "assertion_error":
+                message = message.removeprefix("Assertion failed, ")
+        key = (loc, kind, message)
+        if key in seen:  # a union reports the same place once per branch
+            continue
+        seen.add(key)
+        out.append(Diagnostic(path=parsed.path, line=where[0], column=where[1], severity="error",
+                              message=message, field=_field_name(loc) or None, hint=hint,
+                              code=kind))
+    out.sort(key=lambda d: (d.line or 0, d.column or 0))
+    return out
+
+
+def validate_parsed(model: type[M], parsed: ParsedFile) -> tuple[M | None, list[Diagnostic]]:
+    """Validate parsed data against ``model``; the instance, or ``None`` and diagnostics."""
+    try:
+        return model.model_validate(parsed.data), []
+    except ValidationError as err:
+        return None, diagnostics_from_error(err, parsed, model)
