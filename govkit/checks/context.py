@@ -1,0 +1,105 @@
+"""What a check sees: the data splits, the model, and predictions computed once.
+
+The runner builds one :class:`CheckContext` per run. Predictions are computed
+lazily, once per split, and shared by every check that asks for them, so the
+model runs once per split whatever the number of checks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Literal
+
+if TYPE_CHECKING:
+    import numpy as np
+    import pandas as pd
+    import torch
+
+__all__ = ["CheckContext", "Predictions", "Split"]
+
+SplitName = Literal["eval", "train"]
+
+
+@dataclass
+class Split:
+    """One data split as loaded: every column, and the label as class indices."""
+
+    name: SplitName
+    frame: pd.DataFrame
+    y_true: np.ndarray  # int64 class indices; binary labels are 0/1
+
+
+@dataclass
+class Predictions:
+    """The model's outputs on one split, in float64 on the CPU.
+
+    ``log_probs`` is (N, C); for a binary task C = 2 and class 1 is positive.
+    ``scores`` is the positive-class probability (binary) or the (N, C)
+    probabilities (multiclass); ``labels`` the predicted class (binary: the
+    score against the project's threshold).
+    """
+
+    log_probs: np.ndarray
+    scores: np.ndarray
+    labels: np.ndarray
+    #: False in predictions-only mode without a score column: only labels are real
+    has_scores: bool = True
+
+
+@dataclass
+class CheckContext:
+    """Everything a check may read. Built by the runner; checks never write to it."""
+
+    task: Literal["binary", "multiclass"]
+    seed: int
+    device: str
+    eval: Split
+    train: Split | None = None
+    sensitive: list[str] = field(default_factory=list)
+    proxies: list[str] = field(default_factory=list)
+    quasi_identifiers: list[str] = field(default_factory=list)
+    label_column: str = "label"
+    #: names of the model's input columns, in order (after any transform)
+    feature_names: list[str] = field(default_factory=list)
+    #: original feature -> indices of the input columns it was encoded into
+    feature_groups: dict[str, list[int]] = field(default_factory=dict)
+    #: the nn.Module on ``device`` (None in predictions-only mode)
+    model: Any = None
+    #: raw outputs -> (N, C) log-probabilities; see govkit.runner.outputs.to_log_probs
+    log_probs_of: Callable[[torch.Tensor], torch.Tensor] | None = None
+    #: the loaded governance documents (govkit.documents models), by kind
+    documents: dict[str, list[Any]] = field(default_factory=dict)
+    batch_size: int = 8192
+    _inputs: Callable[[SplitName], torch.Tensor] | None = None
+    _predict: Callable[[SplitName], Predictions] | None = None
+    _cache: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def has_model(self) -> bool:
+        return self.model is not None
+
+    def split(self, name: SplitName) -> Split:
+        if name == "eval":
+            return self.eval
+        if self.train is None:
+            raise LookupError("the project has no training split (data.train)")
+        return self.train
+
+    def inputs(self, split: SplitName = "eval") -> torch.Tensor:
+        """The model inputs of ``split`` as a float32 (N, F) tensor on the CPU."""
+        if self._inputs is None:
+            raise LookupError("no model inputs in predictions-only mode")
+        key = f"inputs:{split}"
+        if key not in self._cache:
+            self._cache[key] = self._inputs(split)
+        return self._cache[key]  # type: ignore[no-any-return]
+
+    def predictions(self, split: SplitName = "eval") -> Predictions:
+        """Predictions on ``split``, computed on first use and then shared."""
+        if self._predict is None:
+            raise LookupError("no predictions available")
+        key = f"predictions:{split}"
+        if key not in self._cache:
+            self._cache[key] = self._predict(split)
+        return self._cache[key]  # type: ignore[no-any-return]

@@ -1,0 +1,209 @@
+"""The project file, ``govkit.yaml``: what to check, on which model and data.
+
+Paths in the file are relative to the file's folder. The model here is light
+(pydantic only) so ``govkit validate`` can check a project file without
+importing torch.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from govkit.diagnostics import Diagnostic
+from govkit.errors import ConfigError
+from govkit.sourcefile import ParsedFile, SourceError, load_source
+from govkit.validation import validate_parsed
+
+__all__ = [
+    "DataSection",
+    "ModelSection",
+    "PredictionColumns",
+    "Project",
+    "ProjectFile",
+    "SystemInfo",
+    "Waiver",
+    "load_project_file",
+]
+
+_IMPORT_REF = re.compile(r"^[A-Za-z_][\w.]*:[A-Za-z_]\w*$")
+_DEVICE = re.compile(r"^(auto|cpu|cuda(:\d+)?)$")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _check_import_ref(value: str | None) -> str | None:
+    if value is not None and not _IMPORT_REF.match(value):
+        raise ValueError(f"expected 'package.module:function', got {value!r}")
+    return value
+
+
+class SystemInfo(_Strict):
+    """The system under review, as the packet names it."""
+
+    name: str = Field(min_length=1, description="Name of the AI system.")
+    version: str = Field(min_length=1, description="Version being released.")
+
+
+class PredictionColumns(_Strict):
+    """Predictions-only mode: the model's outputs are columns of the evaluation data."""
+
+    label: str = Field(description="Column with the predicted label.")
+    score: str | None = Field(
+        default=None, description="Column with the predicted probability of the positive class."
+    )
+
+
+class ModelSection(_Strict):
+    """How to load the model and read its outputs."""
+
+    path: str | None = Field(
+        default=None,
+        description="torch.export program (.pt2), TorchScript (.ts/.pt) or a state_dict "
+        "(.pt/.pth/.safetensors) with `factory`.",
+    )
+    factory: str | None = Field(
+        default=None,
+        description="'package.module:function' returning the nn.Module, for state_dict files.",
+    )
+    task: Literal["binary", "multiclass"] = "binary"
+    output: Literal["logits", "probabilities"] = "logits"
+    threshold: float = Field(default=0.5, ge=0.0, le=1.0, description="Binary decision threshold.")
+    predictions: PredictionColumns | None = Field(
+        default=None, description="Use prediction columns instead of running a model."
+    )
+    batch_size: int = Field(default=8192, ge=1, description="Rows per inference batch.")
+
+    @field_validator("factory")
+    @classmethod
+    def _factory_ref(cls, value: str | None) -> str | None:
+        return _check_import_ref(value)
+
+    @model_validator(mode="after")
+    def _model_or_predictions(self) -> ModelSection:
+        if self.path is None and self.predictions is None:
+            raise ValueError("set `path` (a model file) or `predictions` (prediction columns)")
+        if self.path is not None and self.predictions is not None:
+            raise ValueError("set either `path` or `predictions`, not both")
+        return self
+
+
+class DataSection(_Strict):
+    """The data the checks run on."""
+
+    eval: str = Field(description="Evaluation split: .csv, .parquet or .npz.")
+    train: str | None = Field(default=None, description="Training split (privacy and leakage checks).")
+    label: str = Field(description="Column holding the true label.")
+    positive_label: str | int | float | bool | None = Field(
+        default=None,
+        description="Label value that counts as the positive class (binary); "
+        "by default the label must already be 0/1.",
+    )
+    features: list[str] = Field(
+        default_factory=list, description="Model inputs in order (a float32 tensor N x F)."
+    )
+    transform: str | None = Field(
+        default=None, description="'package.module:function': DataFrame -> float32 tensor."
+    )
+    sensitive: list[str] = Field(
+        default_factory=list, description="Group columns; their intersection is evaluated too."
+    )
+    proxies: list[str] = Field(
+        default_factory=list, description="Features known to stand in for a sensitive attribute."
+    )
+    quasi_identifiers: list[str] = Field(
+        default_factory=list, description="Columns that together could re-identify a person."
+    )
+
+    @field_validator("transform")
+    @classmethod
+    def _transform_ref(cls, value: str | None) -> str | None:
+        return _check_import_ref(value)
+
+
+class Waiver(_Strict):
+    """An accepted failing check. An expired waiver no longer counts."""
+
+    check: str = Field(description="Check id, e.g. fairness.demographic_parity.")
+    owner: str = Field(min_length=1)
+    justification: str = Field(min_length=10)
+    expires: date
+
+
+class ProjectFile(_Strict):
+    """``govkit.yaml``."""
+
+    govkit: Literal[1] = Field(description="Project file format version.")
+    system: SystemInfo
+    documents: list[str] = Field(default_factory=list, description="Governance documents.")
+    model: ModelSection
+    data: DataSection
+    suite: str = Field(default="release", description="Built-in suite name or a suite file path.")
+    device: str = Field(default="auto", description="auto | cpu | cuda | cuda:N")
+    seed: int = Field(default=0, ge=0)
+    output: str = Field(default="build/govkit", description="Folder for report.json and junit.xml.")
+    waivers: list[Waiver] = Field(default_factory=list)
+
+    @field_validator("device")
+    @classmethod
+    def _device(cls, value: str) -> str:
+        if not _DEVICE.match(value):
+            raise ValueError(f"expected auto, cpu, cuda or cuda:N, got {value!r}")
+        return value
+
+    @model_validator(mode="after")
+    def _inputs_declared(self) -> ProjectFile:
+        if self.model.path is not None and not self.data.features and self.data.transform is None:
+            raise ValueError("a model needs its inputs: set data.features or data.transform")
+        return self
+
+
+@dataclass(frozen=True)
+class Project:
+    """A loaded project file: its model, its folder, and where each key sits."""
+
+    file: ProjectFile
+    path: Path
+    parsed: ParsedFile
+
+    @property
+    def root(self) -> Path:
+        return self.path.parent
+
+    def resolve(self, relative: str) -> Path:
+        """A path from the project file, made absolute against the file's folder."""
+        p = Path(relative)
+        return p if p.is_absolute() else (self.root / p)
+
+    def error(self, loc: tuple[str | int, ...], message: str, hint: str | None = None) -> ConfigError:
+        """A configuration error pointing at ``loc`` in govkit.yaml."""
+        where = self.parsed.locate(loc) or (None, None)
+        field = ".".join(str(p) for p in loc) or None
+        diag = Diagnostic(path=self.parsed.path, line=where[0], column=where[1],
+                          severity="error", message=message, field=field, hint=hint)
+        return ConfigError(message, diagnostics=[diag])
+
+
+def load_project_file(path: str | Path) -> Project:
+    """Load and validate ``govkit.yaml``.
+
+    Raises
+    ------
+    ConfigError
+        With one located diagnostic per problem.
+    """
+    try:
+        parsed = load_source(path)
+    except SourceError as err:
+        raise ConfigError(f"cannot read project file {path}", diagnostics=err.diagnostics) from err
+    model, problems = validate_parsed(ProjectFile, parsed)
+    if model is None:
+        raise ConfigError(f"invalid project file {path}", diagnostics=problems)
+    return Project(file=model, path=Path(path).resolve(), parsed=parsed)

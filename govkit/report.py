@@ -1,0 +1,131 @@
+"""``report.json``: the result of one ``govkit check`` run.
+
+This model is the contract between the check runner, the packet renderer and
+anyone reading the report in CI. Its JSON Schema ships in ``schemas/``.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from govkit.errors import InputError
+
+__all__ = [
+    "Artifact",
+    "CheckResult",
+    "Measurement",
+    "Provenance",
+    "Report",
+    "ReportSystem",
+    "ResultStatus",
+    "ResultWaiver",
+    "load_report",
+]
+
+ResultStatus = Literal["pass", "fail", "warn", "error", "skipped", "insufficient_evidence"]
+ArtifactRole = Literal["model", "eval_data", "train_data", "suite", "document", "config", "code"]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Measurement(_Strict):
+    """One number, with where it applies, its sample size and its 95% interval.
+
+    ``group`` is null for an overall figure, else it maps each sensitive column
+    to the group's value. For an aggregate over the groups of a sensitive
+    column (a difference or ratio), ``feature`` names that column, or the
+    columns joined with ``&`` for their intersection. For attribution,
+    ``feature`` names the model input.
+    """
+
+    name: str
+    group: dict[str, str] | None = None
+    feature: str | None = None
+    value: float | None
+    ci: tuple[float, float] | None = None
+    n: int | None = None
+
+
+class ResultWaiver(_Strict):
+    owner: str
+    justification: str
+    expires: date
+
+
+class CheckResult(_Strict):
+    id: str
+    title: str
+    status: ResultStatus
+    blocking: bool = Field(description="True when this result fails the gate.")
+    message: str = Field(description="One sentence a reviewer understands.")
+    params: dict[str, Any] = Field(default_factory=dict)
+    threshold: dict[str, Any] = Field(default_factory=dict)
+    waiver: ResultWaiver | None = None
+    duration_s: float = 0.0
+    measurements: list[Measurement] = Field(default_factory=list)
+    details: dict[str, Any] = Field(
+        default_factory=dict,
+        description="Check-specific extras for charts and reviewers: curves, bins, samples.",
+    )
+
+
+class Artifact(_Strict):
+    role: ArtifactRole
+    path: str
+    sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+    bytes: int = Field(ge=0)
+
+
+class Provenance(_Strict):
+    govkit_version: str
+    python: str
+    torch: str | None
+    device: str
+    seed: int
+    started_at: str
+    finished_at: str
+    git_commit: str | None
+    config_sha256: str
+    artifacts: list[Artifact] = Field(default_factory=list)
+
+
+class ReportSystem(_Strict):
+    name: str
+    version: str
+
+
+class Report(_Strict):
+    """The whole report. ``status`` is ``fail`` when any blocking result blocks."""
+
+    report_version: Literal[1] = 1
+    status: Literal["pass", "fail"]
+    system: ReportSystem
+    provenance: Provenance
+    results: list[CheckResult]
+
+    def result(self, check_id: str) -> CheckResult | None:
+        return next((r for r in self.results if r.id == check_id), None)
+
+
+def load_report(path: str | Path) -> Report:
+    """Read a ``report.json``; raises InputError naming the file and the problem."""
+    p = Path(path)
+    try:
+        raw = json.loads(p.read_text(encoding="utf-8"))
+    except FileNotFoundError as err:
+        raise InputError(f"{p}: no such report; run `govkit check` first") from err
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
+        raise InputError(f"{p}: not a readable report.json ({err})") from err
+    try:
+        return Report.model_validate(raw)
+    except ValidationError as err:
+        first = err.errors(include_url=False)[0]
+        where = ".".join(str(x) for x in first["loc"])
+        raise InputError(f"{p}: invalid report at {where}: {first['msg']}") from err

@@ -1,0 +1,1 @@
+"""Vectorised statistics shared by the checks: groups, bootstrap intervals."""

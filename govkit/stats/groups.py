@@ -1,0 +1,87 @@
+"""Encoding sensitive columns into integer group codes.
+
+Each sensitive column is one grouping; when there are two or more, their
+intersection is one more (``sex&race``), as Model Cards ask for
+intersectional results.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["MISSING", "Grouping", "groupings", "make_grouping"]
+
+MISSING = "(missing)"
+
+
+@dataclass(frozen=True)
+class Grouping:
+    """Rows assigned to groups of one or more sensitive columns.
+
+    Attributes
+    ----------
+    feature
+        The column name, or the names joined with ``&`` for an intersection.
+    columns
+        The sensitive columns.
+    codes
+        int64 group code per row, ``0 .. n_groups-1``.
+    labels
+        Per code, the mapping column -> value (as in report.json's ``group``).
+    """
+
+    feature: str
+    columns: tuple[str, ...]
+    codes: np.ndarray
+    labels: list[dict[str, str]]
+
+    @property
+    def n_groups(self) -> int:
+        return len(self.labels)
+
+    def sizes(self) -> np.ndarray:
+        return np.bincount(self.codes, minlength=self.n_groups)
+
+    def describe(self, code: int) -> str:
+        return ", ".join(f"{k}={v}" for k, v in self.labels[code].items())
+
+
+def _as_text(series: pd.Series) -> pd.Series:
+    return series.astype("string").fillna(MISSING).astype(str)
+
+
+def make_grouping(frame: pd.DataFrame, columns: list[str] | tuple[str, ...]) -> Grouping:
+    """Group the rows of ``frame`` by the values of ``columns`` (sorted, deterministic)."""
+    cols = tuple(columns)
+    if len(cols) == 1:
+        values = _as_text(frame[cols[0]])
+        uniques, codes = np.unique(values.to_numpy(), return_inverse=True)
+        labels = [{cols[0]: str(u)} for u in uniques]
+        return Grouping(cols[0], cols, codes.astype(np.int64), labels)
+    parts = [_as_text(frame[c]).to_numpy() for c in cols]
+    per_column = [np.unique(p, return_inverse=True) for p in parts]
+    # mixed-radix code over the per-column codes, then compacted to present groups
+    combined = np.zeros(len(frame), dtype=np.int64)
+    for uniques, codes in per_column:
+        combined = combined * len(uniques) + codes
+    present, compact = np.unique(combined, return_inverse=True)
+    labels = []
+    for value in present:
+        label: dict[str, str] = {}
+        rest = int(value)
+        for col, (uniques, _) in zip(reversed(cols), reversed(per_column), strict=True):
+            label[col] = str(uniques[rest % len(uniques)])
+            rest //= len(uniques)
+        labels.append({c: label[c] for c in cols})
+    return Grouping("&".join(cols), cols, compact.astype(np.int64), labels)
+
+
+def groupings(frame: pd.DataFrame, sensitive: list[str]) -> list[Grouping]:
+    """One grouping per sensitive column, plus their intersection when there are several."""
+    result = [make_grouping(frame, [c]) for c in sensitive]
+    if len(sensitive) > 1:
+        result.append(make_grouping(frame, sensitive))
+    return result

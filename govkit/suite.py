@@ -1,0 +1,112 @@
+"""Suites: which checks run, with which parameters, thresholds and severity.
+
+A suite is data (YAML). Built-in suites live in the top-level ``checks/``
+folder; a project names one (``suite: release``) or gives a path. Each
+entry's ``params`` are validated against that check's own parameter model
+when the suite is loaded for a run, so a misspelled threshold is an error
+with its line, never silently ignored.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from govkit.errors import ConfigError
+from govkit.resources import data_dir
+from govkit.sourcefile import ParsedFile, SourceError, load_source
+from govkit.validation import validate_parsed
+
+__all__ = ["LoadedSuite", "Suite", "SuiteEntry", "Threshold", "builtin_suites", "load_suite"]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Threshold(_Strict):
+    """A bound on every measurement named ``metric``.
+
+    ``on`` says what is compared with the bound:
+
+    - ``point``: the point estimate;
+    - ``interval_lenient``: fail only when the whole interval breaks the bound;
+    - ``interval_strict``: pass only when the whole interval meets the bound.
+    """
+
+    metric: str = Field(description="Measurement name, e.g. demographic_parity_difference.")
+    max: float | None = None
+    min: float | None = None
+    on: Literal["point", "interval_lenient", "interval_strict"] = "point"
+    overall_only: bool = Field(
+        default=False, description="Judge only overall figures (group null), not each group."
+    )
+
+    @model_validator(mode="after")
+    def _a_bound(self) -> Threshold:
+        if self.max is None and self.min is None:
+            raise ValueError("a threshold needs `max` or `min`")
+        return self
+
+
+class SuiteEntry(_Strict):
+    id: str = Field(description="Check id, e.g. fairness.demographic_parity.")
+    severity: Literal["block", "warn"] = "block"
+    params: dict[str, Any] = Field(default_factory=dict)
+    thresholds: list[Threshold] = Field(default_factory=list)
+
+
+class Suite(_Strict):
+    suite: Literal[1] = Field(description="Suite format version.")
+    name: str
+    description: str | None = None
+    checks: list[SuiteEntry]
+
+
+class LoadedSuite(BaseModel):
+    """A suite and the file it came from (for located errors and provenance)."""
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
+    suite: Suite
+    path: Path
+    parsed: ParsedFile
+
+    def entry(self, check_id: str) -> tuple[int, SuiteEntry] | None:
+        for i, entry in enumerate(self.suite.checks):
+            if entry.id == check_id:
+                return i, entry
+        return None
+
+
+def builtin_suites() -> dict[str, Path]:
+    """Built-in suite names and their files."""
+    folder = data_dir("checks")
+    return {p.stem: p for p in sorted(folder.glob("*.yaml"))}
+
+
+def load_suite(name_or_path: str, base: Path) -> LoadedSuite:
+    """Load a built-in suite by name, or a suite file relative to ``base``."""
+    builtins = builtin_suites()
+    candidate = Path(name_or_path)
+    if not candidate.is_absolute():
+        candidate = base / candidate
+    if name_or_path in builtins and not candidate.is_file():
+        path = builtins[name_or_path]
+    elif candidate.is_file():
+        path = candidate
+    else:
+        raise ConfigError(
+            f"suite '{name_or_path}' is neither a built-in suite "
+            f"({', '.join(builtins) or 'none'}) nor a file next to govkit.yaml"
+        )
+    try:
+        parsed = load_source(path)
+    except SourceError as err:
+        raise ConfigError(f"cannot read suite {path}", diagnostics=err.diagnostics) from err
+    model, problems = validate_parsed(Suite, parsed)
+    if model is None:
+        raise ConfigError(f"invalid suite {path}", diagnostics=problems)
+    return LoadedSuite(suite=model, path=path, parsed=parsed)
