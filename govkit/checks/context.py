@@ -71,6 +71,9 @@ class CheckContext:
     #: the loaded governance documents (govkit.documents models), by kind
     documents: dict[str, list[Any]] = field(default_factory=dict)
     batch_size: int = 8192
+    #: DataFrame -> float32 (N, F) model inputs (features or transform); None without a model.
+    #: Lets a check change a column (a counterfactual) and re-encode.
+    encode: Callable[[pd.DataFrame], torch.Tensor] | None = None
     _inputs: Callable[[SplitName], torch.Tensor] | None = None
     _predict: Callable[[SplitName], Predictions] | None = None
     _cache: dict[str, Any] = field(default_factory=dict)
