@@ -51,8 +51,13 @@ def init_cmd(kind: str, path: str | None) -> int:
 
 
 @app.command("schema")
-@click.option("--out", "out", type=click.Path(path_type=str), default=None,
-              help="Folder to write the JSON Schemas to (default: the shipped schemas/).")
+@click.option(
+    "--out",
+    "out",
+    type=click.Path(path_type=str),
+    default=None,
+    help="Folder to write the JSON Schemas to (default: the shipped schemas/).",
+)
 @click.option("--check", "check", is_flag=True, help="Fail when the folder is stale.")
 def schema_cmd(out: str | None, check: bool) -> int:
     """Export the JSON Schema of every document kind, govkit.yaml, suites and the report."""
@@ -62,15 +67,22 @@ def schema_cmd(out: str | None, check: bool) -> int:
 
 
 @app.command("check")
-@click.option("-c", "--config", "config", default="govkit.yaml", show_default=True,
-              type=click.Path(path_type=str))
+@click.option(
+    "-c",
+    "--config",
+    "config",
+    default="govkit.yaml",
+    show_default=True,
+    type=click.Path(path_type=str),
+)
 @click.option("--out", "out", default=None, type=click.Path(path_type=str))
 @click.option("--device", "device", default=None, help="auto | cpu | cuda | cuda:N")
 @click.option("--only", "only", multiple=True, help="Run only this check id (repeatable).")
 @click.option("--format", "fmt", type=_FORMATS, default="text", show_default=True)
 @click.option("--quiet", "-q", is_flag=True, help="No progress on stderr.")
-def check_cmd(config: str, out: str | None, device: str | None, only: tuple[str, ...],
-              fmt: str, quiet: bool) -> int:
+def check_cmd(
+    config: str, out: str | None, device: str | None, only: tuple[str, ...], fmt: str, quiet: bool
+) -> int:
     """Run the suite on the model and data; exit 1 when a blocking check fails."""
     from govkit.commands.check import run_check
 
@@ -78,15 +90,27 @@ def check_cmd(config: str, out: str | None, device: str | None, only: tuple[str,
 
 
 @app.command("render")
-@click.option("-c", "--config", "config", default="govkit.yaml", show_default=True,
-              type=click.Path(path_type=str))
+@click.option(
+    "-c",
+    "--config",
+    "config",
+    default="govkit.yaml",
+    show_default=True,
+    type=click.Path(path_type=str),
+)
 @click.option("--report", "report", default=None, type=click.Path(path_type=str))
 @click.option("--out", "out", default=None, type=click.Path(path_type=str))
 @click.option("--format", "formats", default="md,html,pdf", show_default=True)
-@click.option("--templates", "templates", default=None, type=click.Path(path_type=str),
-              help="A folder whose templates override the built-in ones.")
-def render_cmd(config: str, report: str | None, out: str | None, formats: str,
-               templates: str | None) -> int:
+@click.option(
+    "--templates",
+    "templates",
+    default=None,
+    type=click.Path(path_type=str),
+    help="A folder whose templates override the built-in ones.",
+)
+def render_cmd(
+    config: str, report: str | None, out: str | None, formats: str, templates: str | None
+) -> int:
     """Render the review packet: Markdown, HTML and PDF, with a manifest."""
     from govkit.commands.render import run_render
 
@@ -127,11 +151,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         import tempfile
         import traceback
 
-        with tempfile.NamedTemporaryFile("w", prefix="govkit-crash-", suffix=".log",
-                                         delete=False) as log:
+        with tempfile.NamedTemporaryFile(
+            "w", prefix="govkit-crash-", suffix=".log", delete=False
+        ) as log:
             traceback.print_exc(file=log)
-        click.echo(f"internal error: {type(err).__name__}: {err}\n"
-                   f"this is a bug in govkit; the traceback is in {log.name}", err=True)
+        click.echo(
+            f"internal error: {type(err).__name__}: {err}\n"
+            f"this is a bug in govkit; the traceback is in {log.name}",
+            err=True,
+        )
         return EXIT_INTERNAL
     return int(result or 0)
 

@@ -99,7 +99,9 @@ class DataSection(_Strict):
     """The data the checks run on."""
 
     eval: str = Field(description="Evaluation split: .csv, .parquet or .npz.")
-    train: str | None = Field(default=None, description="Training split (privacy and leakage checks).")
+    train: str | None = Field(
+        default=None, description="Training split (privacy and leakage checks)."
+    )
     label: str = Field(description="Column holding the true label.")
     positive_label: str | int | float | bool | None = Field(
         default=None,
@@ -182,12 +184,21 @@ class Project:
         p = Path(relative)
         return p if p.is_absolute() else (self.root / p)
 
-    def error(self, loc: tuple[str | int, ...], message: str, hint: str | None = None) -> ConfigError:
+    def error(
+        self, loc: tuple[str | int, ...], message: str, hint: str | None = None
+    ) -> ConfigError:
         """A configuration error pointing at ``loc`` in govkit.yaml."""
         where = self.parsed.locate(loc) or (None, None)
         field = ".".join(str(p) for p in loc) or None
-        diag = Diagnostic(path=self.parsed.path, line=where[0], column=where[1],
-                          severity="error", message=message, field=field, hint=hint)
+        diag = Diagnostic(
+            path=self.parsed.path,
+            line=where[0],
+            column=where[1],
+            severity="error",
+            message=message,
+            field=field,
+            hint=hint,
+        )
         return ConfigError(message, diagnostics=[diag])
 
 

@@ -75,57 +75,118 @@ class ParsedFile:
         return None
 
 
-def _error(path: str, message: str, line: int | None = None, col: int | None = None,
-           hint: str | None = None, code: str = "syntax") -> Diagnostic:
-    return Diagnostic(path=path, line=line, column=col, severity="error", message=message,
-                      hint=hint, code=code)
+def _error(
+    path: str,
+    message: str,
+    line: int | None = None,
+    col: int | None = None,
+    hint: str | None = None,
+    code: str = "syntax",
+) -> Diagnostic:
+    return Diagnostic(
+        path=path, line=line, column=col, severity="error", message=message, hint=hint, code=code
+    )
 
 
 def read_text(path: Path, display: str, max_bytes: int = MAX_FILE_BYTES) -> str:
     """Read a text file, refusing what is not one, with a diagnostic per refusal."""
     if not path.exists():
-        raise SourceError([_error(display, "no such file", hint="check the path",
-                                  code="missing")], unreadable=True)
+        raise SourceError(
+            [_error(display, "no such file", hint="check the path", code="missing")],
+            unreadable=True,
+        )
     if path.is_dir():
-        raise SourceError([_error(display, "is a directory, expected a file",
-                                  hint="name the document file inside it", code="missing")],
-                          unreadable=True)
+        raise SourceError(
+            [
+                _error(
+                    display,
+                    "is a directory, expected a file",
+                    hint="name the document file inside it",
+                    code="missing",
+                )
+            ],
+            unreadable=True,
+        )
     try:
         size = path.stat().st_size
         if size > max_bytes:
-            raise SourceError([_error(
-                display, f"file is {size:,} bytes, over the {max_bytes:,}-byte limit",
-                hint="governance documents are small; split the file or remove embedded data",
-                code="too_large")])
+            raise SourceError(
+                [
+                    _error(
+                        display,
+                        f"file is {size:,} bytes, over the {max_bytes:,}-byte limit",
+                        hint="governance documents are small; split the file or remove embedded data",
+                        code="too_large",
+                    )
+                ]
+            )
         raw = path.read_bytes()
     except OSError as err:
-        raise SourceError([_error(display, f"cannot read file: {err.strerror}", code="missing")],
-                          unreadable=True) from err
+        raise SourceError(
+            [_error(display, f"cannot read file: {err.strerror}", code="missing")], unreadable=True
+        ) from err
     if b"\x00" in raw[:8192]:
-        raise SourceError([_error(display, "binary file, expected UTF-8 text (YAML, JSON or Markdown)",
-                                  line=1, col=1, code="binary")])
+        raise SourceError(
+            [
+                _error(
+                    display,
+                    "binary file, expected UTF-8 text (YAML, JSON or Markdown)",
+                    line=1,
+                    col=1,
+                    code="binary",
+                )
+            ]
+        )
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as err:
         line = raw[: err.start].count(b"\n") + 1
         col = err.start - (raw.rfind(b"\n", 0, err.start) + 1) + 1
-        raise SourceError([_error(display, f"not UTF-8 text (byte 0x{raw[err.start]:02x})",
-                                  line=line, col=col, hint="save the file as UTF-8",
-                                  code="encoding")]) from err
+        raise SourceError(
+            [
+                _error(
+                    display,
+                    f"not UTF-8 text (byte 0x{raw[err.start]:02x})",
+                    line=line,
+                    col=col,
+                    hint="save the file as UTF-8",
+                    code="encoding",
+                )
+            ]
+        ) from err
 
 
 def _split_front_matter(text: str, display: str) -> tuple[str, int]:
     """The YAML block of a Markdown file and the line it starts after."""
     lines = text.splitlines(keepends=True)
     if not lines or lines[0].strip() != "---":
-        raise SourceError([_error(display, "Markdown document has no YAML front matter", 1, 1,
-                                  hint="start the file with a '---' line, the YAML, then '---'",
-                                  code="front_matter")])
+        raise SourceError(
+            [
+                _error(
+                    display,
+                    "Markdown document has no YAML front matter",
+                    1,
+                    1,
+                    hint="start the file with a '---' line, the YAML, then '---'",
+                    code="front_matter",
+                )
+            ]
+        )
     for i in range(1, len(lines)):
         if lines[i].strip() in ("---", "..."):
             return "".join(lines[1:i]), 1
-    raise SourceError([_error(display, "front matter is not closed", 1, 1,
-                              hint="end the YAML block with a '---' line", code="front_matter")])
+    raise SourceError(
+        [
+            _error(
+                display,
+                "front matter is not closed",
+                1,
+                1,
+                hint="end the YAML block with a '---' line",
+                code="front_matter",
+            )
+        ]
+    )
 
 
 class _Builder:
@@ -146,9 +207,18 @@ class _Builder:
         self.nodes += 1
         if self.nodes > MAX_NODES:
             line, col = self.where(node)
-            raise SourceError([_error(
-                self.display, f"document expands to more than {MAX_NODES:,} values", line, col,
-                hint="YAML aliases (*name) are expanded; remove the alias chain", code="too_large")])
+            raise SourceError(
+                [
+                    _error(
+                        self.display,
+                        f"document expands to more than {MAX_NODES:,} values",
+                        line,
+                        col,
+                        hint="YAML aliases (*name) are expanded; remove the alias chain",
+                        code="too_large",
+                    )
+                ]
+            )
         self.positions[path] = self.where(node)
         if id(node) in active:  # a recursive alias would never finish expanding
             line, col = self.where(node)
@@ -163,21 +233,38 @@ class _Builder:
             for key_node, value_node in node.value:
                 if key_node.tag == "tag:yaml.org,2002:merge":
                     line, col = self.where(key_node)
-                    self.errors.append(_error(self.display, "merge keys ('<<') are not supported",
-                                              line, col, hint="write the keys out", code="syntax"))
+                    self.errors.append(
+                        _error(
+                            self.display,
+                            "merge keys ('<<') are not supported",
+                            line,
+                            col,
+                            hint="write the keys out",
+                            code="syntax",
+                        )
+                    )
                     continue
                 if not isinstance(key_node, yaml.ScalarNode):
                     line, col = self.where(key_node)
-                    self.errors.append(_error(self.display, "a key must be a plain name", line, col))
+                    self.errors.append(
+                        _error(self.display, "a key must be a plain name", line, col)
+                    )
                     continue
                 key = _SCALAR_CONSTRUCTOR.construct_object(key_node)
                 key = key if isinstance(key, str) else str(key)
                 if key in result:
                     line, col = self.where(key_node)
                     first = self.key_positions.get((*path, key), (None, None))[0]
-                    self.errors.append(_error(
-                        self.display, f"duplicate key '{key}'", line, col,
-                        hint=f"it is already set on line {first}; keep one", code="duplicate_key"))
+                    self.errors.append(
+                        _error(
+                            self.display,
+                            f"duplicate key '{key}'",
+                            line,
+                            col,
+                            hint=f"it is already set on line {first}; keep one",
+                            code="duplicate_key",
+                        )
+                    )
                     continue
                 self.key_positions[(*path, key)] = self.where(key_node)
                 result[key] = self.build(value_node, (*path, key), active)
@@ -197,13 +284,24 @@ def parse_text(text: str, display: str, *, front_matter: bool = False) -> Parsed
         line = mark.line + 1 + offset if mark else None
         col = mark.column + 1 if mark else None
         problem = err.problem or "invalid YAML"
-        raise SourceError([_error(display, f"invalid YAML: {problem}", line, col,
-                                  hint=_syntax_hint(problem))]) from err
+        raise SourceError(
+            [_error(display, f"invalid YAML: {problem}", line, col, hint=_syntax_hint(problem))]
+        ) from err
     except yaml.YAMLError as err:
         raise SourceError([_error(display, f"invalid YAML: {err}")]) from err
     if node is None:
-        raise SourceError([_error(display, "file is empty", 1, 1,
-                                  hint="run `govkit init KIND` for a skeleton", code="empty")])
+        raise SourceError(
+            [
+                _error(
+                    display,
+                    "file is empty",
+                    1,
+                    1,
+                    hint="run `govkit init KIND` for a skeleton",
+                    code="empty",
+                )
+            ]
+        )
     builder = _Builder(display, offset)
     data = builder.build(node, (), frozenset())
     if builder.errors:
@@ -221,8 +319,9 @@ def _syntax_hint(problem: str) -> str | None:
     return None
 
 
-def load_source(path: str | Path, *, display: str | None = None,
-                max_bytes: int = MAX_FILE_BYTES) -> ParsedFile:
+def load_source(
+    path: str | Path, *, display: str | None = None, max_bytes: int = MAX_FILE_BYTES
+) -> ParsedFile:
     """Read and parse a ``.yaml``/``.yml``, ``.json`` or ``.md`` file."""
     p = Path(path)
     shown = display or str(path)

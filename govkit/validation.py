@@ -89,8 +89,11 @@ def _first_model(annotation: Any) -> Any:
     origin = typing.get_origin(annotation)
     if origin is typing.Annotated:
         return _first_model(typing.get_args(annotation)[0])
-    for arg in typing.get_args(annotation) if origin in (list, dict, typing.Union,
-                                                         types.UnionType, tuple) else ():
+    for arg in (
+        typing.get_args(annotation)
+        if origin in (list, dict, typing.Union, types.UnionType, tuple)
+        else ()
+    ):
         found = _first_model(arg)
         if found is not None:
             return found
@@ -107,8 +110,21 @@ def _clean_loc(loc: tuple[Any, ...]) -> tuple[str | int, ...]:
     return tuple(cleaned)
 
 
-_UNION_TAGS = {"str", "int", "float", "bool", "list", "dict", "date", "function-after",
-               "function-before", "function-wrap", "function-plain", "nullable", "lax-or-strict"}
+_UNION_TAGS = {
+    "str",
+    "int",
+    "float",
+    "bool",
+    "list",
+    "dict",
+    "date",
+    "function-after",
+    "function-before",
+    "function-wrap",
+    "function-plain",
+    "nullable",
+    "lax-or-strict",
+}
 
 
 def _field_name(loc: tuple[str | int, ...]) -> str:
@@ -118,8 +134,9 @@ def _field_name(loc: tuple[str | int, ...]) -> str:
     return text
 
 
-def diagnostics_from_error(err: ValidationError, parsed: ParsedFile,
-                           model: type[BaseModel]) -> list[Diagnostic]:
+def diagnostics_from_error(
+    err: ValidationError, parsed: ParsedFile, model: type[BaseModel]
+) -> list[Diagnostic]:
     """One diagnostic per pydantic error, located in the parsed file."""
     out: list[Diagnostic] = []
     seen: set[tuple[Any, ...]] = set()
@@ -138,9 +155,15 @@ def diagnostics_from_error(err: ValidationError, parsed: ParsedFile,
             message = f"unknown key '{key}'"
             valid = sorted(owner.model_fields) if owner else []
             guess = closest(key, valid)
-            hint = f"did you mean '{guess}'?" if guess else (
-                f"valid keys: {', '.join(valid)}" if valid and len(valid) <= 12 else
-                "remove it, or see the JSON Schema in schemas/")
+            hint = (
+                f"did you mean '{guess}'?"
+                if guess
+                else (
+                    f"valid keys: {', '.join(valid)}"
+                    if valid and len(valid) <= 12
+                    else "remove it, or see the JSON Schema in schemas/"
+                )
+            )
             where = parsed.key_positions.get(loc) or parsed.locate(loc) or (1, 1)
         else:
             where = parsed.locate(loc) or (1, 1)
@@ -153,13 +176,22 @@ def diagnostics_from_error(err: ValidationError, parsed: ParsedFile,
                 message = message.removeprefix("Value error, ")
             elif kind == "assertion_error":
                 message = message.removeprefix("Assertion failed, ")
-        key = (loc, kind, message)
-        if key in seen:  # a union reports the same place once per branch
+        signature = (loc, kind, message)
+        if signature in seen:  # a union reports the same place once per branch
             continue
-        seen.add(key)
-        out.append(Diagnostic(path=parsed.path, line=where[0], column=where[1], severity="error",
-                              message=message, field=_field_name(loc) or None, hint=hint,
-                              code=kind))
+        seen.add(signature)
+        out.append(
+            Diagnostic(
+                path=parsed.path,
+                line=where[0],
+                column=where[1],
+                severity="error",
+                message=message,
+                field=_field_name(loc) or None,
+                hint=hint,
+                code=kind,
+            )
+        )
     out.sort(key=lambda d: (d.line or 0, d.column or 0))
     return out
 

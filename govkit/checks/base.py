@@ -32,7 +32,9 @@ class CheckParams(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    min_group_size: int = Field(default=30, ge=1, description="Smaller groups are never judged pass.")
+    min_group_size: int = Field(
+        default=30, ge=1, description="Smaller groups are never judged pass."
+    )
     n_boot: int = Field(default=1000, ge=0, description="Bootstrap replicates for intervals.")
     confidence: float = Field(default=0.95, gt=0.0, lt=1.0, description="Interval level.")
 

@@ -50,14 +50,17 @@ def load_check(check_id: str) -> type[Check]:
     target = registry.get(check_id)
     if target is None:
         guess = closest(check_id, list(registry))
-        hint = f"did you mean '{guess}'?" if guess else f"known checks: {', '.join(sorted(registry))}"
+        hint = (
+            f"did you mean '{guess}'?" if guess else f"known checks: {', '.join(sorted(registry))}"
+        )
         raise ConfigError(f"unknown check '{check_id}'; {hint}")
     module_name, _, class_name = target.partition(":")
     try:
         cls = getattr(importlib.import_module(module_name), class_name)
     except (ImportError, AttributeError) as err:
-        raise ConfigError(f"check '{check_id}' is registered as '{target}', "
-                          f"which cannot be imported: {err}") from err
+        raise ConfigError(
+            f"check '{check_id}' is registered as '{target}', which cannot be imported: {err}"
+        ) from err
     if not (isinstance(cls, type) and issubclass(cls, Check)):
         raise ConfigError(f"check '{check_id}' ({target}) is not a govkit Check subclass")
     if getattr(cls, "id", None) != check_id:

@@ -19,8 +19,9 @@ __all__ = ["bootstrap_rows", "percentile_interval", "poisson_counts"]
 _MAX_CELLS = 1 << 24  # weights generated at once: 16M float32 = 64 MB
 
 
-def bootstrap_rows(statistic: Callable[[np.ndarray], np.ndarray], n_rows: int, *,
-                   n_boot: int, seed: int) -> np.ndarray:
+def bootstrap_rows(
+    statistic: Callable[[np.ndarray], np.ndarray], n_rows: int, *, n_boot: int, seed: int
+) -> np.ndarray:
     """Replicates of a weighted statistic under a Poisson row bootstrap.
 
     Parameters
@@ -53,9 +54,9 @@ def poisson_counts(counts: np.ndarray, *, n_boot: int, seed: int) -> np.ndarray:
     bootstrapped from the counts alone, in time independent of the rows.
     """
     rng = np.random.default_rng(seed)
-    return rng.poisson(np.asarray(counts, dtype=np.float64), size=(n_boot, *np.shape(counts))).astype(
-        np.float64
-    )
+    return rng.poisson(
+        np.asarray(counts, dtype=np.float64), size=(n_boot, *np.shape(counts))
+    ).astype(np.float64)
 
 
 def percentile_interval(replicates: np.ndarray, confidence: float = 0.95) -> np.ndarray:
