@@ -224,7 +224,12 @@ class _Builder:
             line, col = self.where(node)
             raise SourceError([_error(self.display, "recursive alias", line, col, code="syntax")])
         if isinstance(node, yaml.ScalarNode):
-            return _SCALAR_CONSTRUCTOR.construct_object(node, deep=True)
+            try:
+                return _SCALAR_CONSTRUCTOR.construct_object(node, deep=True)
+            except ValueError:
+                # An impossible date such as 2025-13-01 matches YAML's timestamp
+                # pattern but cannot be built; keep the text so the schema reports it.
+                return node.value
         active = active | {id(node)}
         if isinstance(node, yaml.SequenceNode):
             return [self.build(item, (*path, i), active) for i, item in enumerate(node.value)]

@@ -100,13 +100,26 @@ def _first_model(annotation: Any) -> Any:
     return None
 
 
-def _clean_loc(loc: tuple[Any, ...]) -> tuple[str | int, ...]:
-    """Drop pydantic's union-branch labels (``str``, ``NotApplicable``, ...) from a loc."""
+def _clean_loc(loc: tuple[Any, ...], data: Any = None) -> tuple[str | int, ...]:
+    """Drop pydantic's union-branch labels (``str``, ``NotApplicable``, ...) from a loc.
+
+    A part that is a real key of the data at that point is kept, so a user's
+    key that happens to look like a branch label (``US dollars``) still shows.
+    """
     cleaned: list[str | int] = []
+    current = data
     for part in loc:
-        if isinstance(part, str) and (part[:1].isupper() or "[" in part or part in _UNION_TAGS):
+        is_key = isinstance(current, dict) and part in current
+        if (not is_key and isinstance(part, str)
+                and (part[:1].isupper() or "[" in part or part in _UNION_TAGS)):
             continue
         cleaned.append(part)
+        if isinstance(current, dict):
+            current = current.get(part)
+        elif isinstance(current, list) and isinstance(part, int) and 0 <= part < len(current):
+            current = current[part]
+        else:
+            current = None
     return tuple(cleaned)
 
 
@@ -141,10 +154,13 @@ def diagnostics_from_error(
     out: list[Diagnostic] = []
     seen: set[tuple[Any, ...]] = set()
     for item in err.errors(include_url=False):
-        loc = _clean_loc(tuple(item["loc"]))
+        loc = _clean_loc(tuple(item["loc"]), parsed.data)
         kind = item["type"]
         hint: str | None = None
         message = item["msg"]
+        if kind == _CONDITIONAL_MISSING:
+            out.extend(_conditional_missing(item, loc, parsed))
+            continue
         if kind == "missing":
             message = "required field is missing"
             where = parsed.locate(loc[:-1]) or (1, 1)
@@ -172,6 +188,12 @@ def diagnostics_from_error(
                 message = f"expected {expected}, got {describe_value(item.get('input'))}"
             elif kind in ("literal_error", "enum"):
                 message = f"{message.replace('Input should be', 'expected')}, got {describe_value(item.get('input'))}"
+            elif kind == "string_too_short" and (item.get("ctx") or {}).get("min_length") == 1:
+                message = "expected a non-empty string, got an empty one"
+                hint = "write the answer, or use {not_applicable: reason} where the field allows it"
+            elif kind == "too_short":
+                least = (item.get("ctx") or {}).get("min_length")
+                message = f"expected at least {least} item(s), got {describe_value(item.get('input'))}"
             elif kind == "value_error":
                 message = message.removeprefix("Value error, ")
             elif kind == "assertion_error":
@@ -193,6 +215,27 @@ def diagnostics_from_error(
             )
         )
     out.sort(key=lambda d: (d.line or 0, d.column or 0))
+    return out
+
+
+_CONDITIONAL_MISSING = "conditional_missing"
+
+
+def _conditional_missing(item: Any, loc: tuple[str | int, ...],
+                         parsed: ParsedFile) -> list[Diagnostic]:
+    """Diagnostics for fields a model validator found required but absent.
+
+    A model validator can raise only one error, so it names every missing field
+    in ``ctx["missing"]`` as ``(location relative to the model, reason)`` pairs.
+    """
+    out = []
+    for sub, reason in (item.get("ctx") or {}).get("missing", []):
+        full = (*loc, *sub)
+        where = parsed.locate(full[:-1]) or (1, 1)
+        out.append(Diagnostic(path=parsed.path, line=where[0], column=where[1], severity="error",
+                              message=f"required field is missing (required because {reason})",
+                              field=_field_name(full), hint=f"add '{full[-1]}:'",
+                              code="missing"))
     return out
 
 

@@ -53,16 +53,31 @@ def _as_text(series: pd.Series) -> pd.Series:
     return series.astype("string").fillna(MISSING).astype(str)
 
 
+def _text_codes(series: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Sorted distinct text values of a column and each row's index into them.
+
+    Equal to ``np.unique(_as_text(series), return_inverse=True)``, but only the
+    distinct values are converted to text and sorted: hashing a million rows
+    is tens of times faster than sorting a million Python strings.
+    """
+    raw_codes, uniques = pd.factorize(series, use_na_sentinel=True)
+    text = _as_text(pd.Series(np.asarray(uniques, dtype=object), dtype=object)).to_numpy()
+    # the last slot stands for missing values; values whose text coincides merge here
+    candidates = np.append(text, MISSING).astype(object)
+    sorted_text, remap = np.unique(candidates, return_inverse=True)
+    codes = remap[np.where(raw_codes < 0, len(text), raw_codes)]
+    used = np.bincount(codes, minlength=len(sorted_text)) > 0
+    compact = np.cumsum(used) - 1
+    return sorted_text[used], compact[codes].astype(np.int64)
+
+
 def make_grouping(frame: pd.DataFrame, columns: list[str] | tuple[str, ...]) -> Grouping:
     """Group the rows of ``frame`` by the values of ``columns`` (sorted, deterministic)."""
     cols = tuple(columns)
+    per_column = [_text_codes(frame[c]) for c in cols]
     if len(cols) == 1:
-        values = _as_text(frame[cols[0]])
-        uniques, codes = np.unique(values.to_numpy(), return_inverse=True)
-        labels = [{cols[0]: str(u)} for u in uniques]
-        return Grouping(cols[0], cols, codes.astype(np.int64), labels)
-    parts = [_as_text(frame[c]).to_numpy() for c in cols]
-    per_column = [np.unique(p, return_inverse=True) for p in parts]
+        uniques, codes = per_column[0]
+        return Grouping(cols[0], cols, codes, [{cols[0]: str(u)} for u in uniques])
     # mixed-radix code over the per-column codes, then compacted to present groups
     combined = np.zeros(len(frame), dtype=np.int64)
     for uniques, codes in per_column:

@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# The govkit workflow end to end on the Adult example:
+# train -> validate the documents -> run the release checks -> render the
+# packet -> verify it. Run from the repository root with `make demo`.
+#
+# The demo shows the gate; it is not the gate. `govkit check` exits 1 when a
+# blocking check fails (Adult has real disparities by sex and race), and the
+# demo reports that verdict and carries on to the packet.
+set -euo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+repo="$(cd "$here/../.." && pwd)"
+# the repository's virtualenv when there is one, else whatever is on PATH
+if [[ -x "$repo/.venv/bin/govkit" ]]; then
+  python="$repo/.venv/bin/python"
+  govkit="$repo/.venv/bin/govkit"
+else
+  python="$(command -v python3 || command -v python)"
+  govkit="$(command -v govkit)"
+fi
+
+cd "$here"
+step() { printf '\n==> %s\n' "$*"; }
+
+step "train the model (seeded; writes artifacts/ and build/data/)"
+"$python" train.py
+
+step "validate the governance documents and govkit.yaml"
+"$govkit" validate docs/*.yaml govkit.yaml --coverage
+
+step "run the release checks (suite.yaml)"
+status=0
+"$govkit" check -c govkit.yaml || status=$?
+case "$status" in
+  0) verdict="pass: every blocking check passed or is waived" ;;
+  1) verdict="fail: at least one blocking check failed (see build/govkit/report.json)" ;;
+  *) echo "govkit check could not run (exit $status)" >&2; exit "$status" ;;
+esac
+echo "release gate verdict: $verdict"
+echo "(the demo continues either way; in CI this exit code would block the release)"
+
+step "render the review packet"
+"$govkit" render -c govkit.yaml
+
+step "verify the packet against its manifest"
+"$govkit" verify build/govkit/packet
+
+step "done"
+echo "packet:  $here/build/govkit/packet"
+echo "report:  $here/build/govkit/report.json"
+if [[ -f build/govkit/packet/packet.pdf ]]; then
+  echo "PDF:     $here/build/govkit/packet/packet.pdf"
+fi

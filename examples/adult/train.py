@@ -1,0 +1,157 @@
+"""Train the Adult income model and export it for govkit.
+
+Writes, next to this file (where ``adult_model.transform`` and ``govkit.yaml``
+look for them):
+
+- ``build/data/train.parquet`` and ``build/data/eval.parquet``: a seeded,
+  70/30 split of ``data/adult.csv`` (stratified by label, sex
+  and race, identical rows kept together), every raw column kept (the
+  checks group by ``sex`` and ``race`` and probe ``age``);
+- ``artifacts/preprocess.json``: the input encoding, fitted on the training split;
+- ``artifacts/model.pt2``: the network as a ``torch.export`` program.
+
+The same seed gives the same split, the same weights and the same accuracy.
+Run ``python train.py --help`` for the options.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import torch
+from torch import nn
+
+HERE = Path(__file__).resolve().parent
+if str(HERE) not in sys.path:  # run as a script from anywhere
+    sys.path.insert(0, str(HERE))
+
+from adult_model import LABEL, POSITIVE_LABEL, IncomeMLP, Preprocessor  # noqa: E402
+
+#: the split keeps the share of every label x sex x race cell
+STRATA = (LABEL, "sex", "race")
+
+
+def split_rows(
+    frame: pd.DataFrame, eval_fraction: float, seed: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Row indices of a seeded train/eval split.
+
+    Stratified by label, sex and race, so every group the checks audit keeps
+    its share in the evaluation split. Identical rows (the census extract has
+    a few) always land on the same side, so no evaluation row is also a
+    training row.
+    """
+    rng = np.random.default_rng(seed)
+    identity = pd.util.hash_pandas_object(frame, index=False).to_numpy()
+    eval_parts = []
+    for _, stratum in frame.groupby(list(STRATA), sort=True):
+        keys, counts = np.unique(identity[stratum.index.to_numpy()], return_counts=True)
+        order = rng.permutation(len(keys))
+        target = round(len(stratum) * eval_fraction)
+        chosen = keys[order][np.cumsum(counts[order]) <= target]
+        eval_parts.append(stratum.index.to_numpy()[np.isin(identity[stratum.index], chosen)])
+    in_eval = np.zeros(len(frame), dtype=bool)
+    in_eval[np.concatenate(eval_parts)] = True
+    return np.flatnonzero(~in_eval), np.flatnonzero(in_eval)
+
+
+def fit(x: torch.Tensor, y: torch.Tensor, *, epochs: int, seed: int) -> IncomeMLP:
+    """Mini-batch Adam on the logistic loss; deterministic for a given seed on the CPU."""
+    torch.manual_seed(seed)
+    model = IncomeMLP(x.shape[1])
+    optimiser = torch.optim.Adam(model.parameters(), lr=2e-3, weight_decay=1e-4)
+    loss_fn = nn.BCEWithLogitsLoss()
+    order = torch.Generator().manual_seed(seed)
+    batch = 256
+    model.train()
+    for _ in range(epochs):
+        permutation = torch.randperm(len(x), generator=order)
+        for start in range(0, len(x), batch):
+            rows = permutation[start : start + batch]
+            optimiser.zero_grad(set_to_none=True)
+            loss = loss_fn(model(x[rows]), y[rows])
+            loss.backward()
+            optimiser.step()
+    return model.eval()
+
+
+def export(model: IncomeMLP, n_inputs: int, path: Path) -> None:
+    """Save the network as a torch.export program with a dynamic batch size."""
+    # zeros, not real rows: the program file keeps its example inputs, and training rows
+    # do not belong in a model artifact
+    example = torch.zeros(8, n_inputs)
+    program = torch.export.export(
+        model, (example,), dynamic_shapes=({0: torch.export.Dim.DYNAMIC},)
+    )
+    path.parent.mkdir(parents=True, exist_ok=True)
+    torch.export.save(program, str(path))
+
+
+def accuracy(model: nn.Module, x: torch.Tensor, y: torch.Tensor) -> float:
+    with torch.inference_mode():
+        return float(((model(x) > 0).float() == y).float().mean())
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", type=Path, default=HERE / "data" / "adult.csv")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--epochs", type=int, default=8)
+    parser.add_argument("--eval-fraction", type=float, default=0.3)
+    parser.add_argument(
+        "--rows", type=int, default=None, help="use a seeded sample of this many rows (quick runs)"
+    )
+    args = parser.parse_args(argv)
+
+    started = time.perf_counter()
+    # restored afterwards: main() may be called inside a larger process (tests, notebooks)
+    was_deterministic = torch.are_deterministic_algorithms_enabled()
+    torch.use_deterministic_algorithms(True)
+    try:
+        return _train(args, started)
+    finally:
+        torch.use_deterministic_algorithms(was_deterministic)
+
+
+def _train(args: argparse.Namespace, started: float) -> int:
+    frame = pd.read_csv(args.data)
+    if args.rows is not None and args.rows < len(frame):
+        frame = frame.sample(n=args.rows, random_state=args.seed).sort_index()
+    frame = frame.reset_index(drop=True)
+    train_idx, eval_idx = split_rows(frame, args.eval_fraction, args.seed)
+    train, evaluation = frame.iloc[train_idx], frame.iloc[eval_idx]
+
+    pre = Preprocessor.fit(train)
+    x_train, x_eval = pre.encode(train), pre.encode(evaluation)
+    y_train = torch.from_numpy((train[LABEL] == POSITIVE_LABEL).to_numpy(np.float32))
+    y_eval = torch.from_numpy((evaluation[LABEL] == POSITIVE_LABEL).to_numpy(np.float32))
+    model = fit(x_train, y_train, epochs=args.epochs, seed=args.seed)
+
+    root = HERE
+    data_dir = root / "build" / "data"
+    data_dir.mkdir(parents=True, exist_ok=True)
+    train.to_parquet(data_dir / "train.parquet", index=False)
+    evaluation.to_parquet(data_dir / "eval.parquet", index=False)
+    pre.save(root / "artifacts" / "preprocess.json")
+    export(model, x_train.shape[1], root / "artifacts" / "model.pt2")
+
+    print(
+        f"trained on {len(train)} rows, {x_train.shape[1]} encoded columns, "
+        f"{args.epochs} epochs, seed {args.seed} ({time.perf_counter() - started:.1f} s)"
+    )
+    print(
+        f"accuracy: train {accuracy(model, x_train, y_train):.4f}  "
+        f"eval {accuracy(model, x_eval, y_eval):.4f} ({len(evaluation)} rows)"
+    )
+    print(f"wrote {root / 'artifacts' / 'model.pt2'} and {root / 'build' / 'data'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

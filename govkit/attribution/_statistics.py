@@ -1,0 +1,141 @@
+"""Global summaries of per-row attributions, with bootstrap intervals.
+
+Every figure is a weighted statistic of the rows, so one Poisson bootstrap
+(``govkit.stats.bootstrap.bootstrap_rows``) gives all its replicates as
+matrix products: a (B, N) weight matrix times an (N, K) per-row matrix.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.stats import rankdata
+
+from govkit.stats.bootstrap import bootstrap_rows, percentile_interval
+
+__all__ = [
+    "Estimate",
+    "correlation_ratio",
+    "mean_with_ci",
+    "rank_correlation",
+    "row_rank_correlations",
+    "share_with_ci",
+]
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """Point estimates (K,) and their interval (2, K); NaN bounds when n_boot is 0."""
+
+    value: np.ndarray
+    ci: np.ndarray
+
+    def interval(self, k: int = 0) -> tuple[float, float] | None:
+        low, high = float(self.ci[0, k]), float(self.ci[1, k])
+        if np.isnan(low) or np.isnan(high):
+            return None
+        return low, high
+
+
+def _estimate(statistic: object, n: int, *, n_boot: int, seed: int,
+              confidence: float) -> Estimate:
+    stat = statistic  # (B, N) weights -> (B, K)
+    point = np.asarray(stat(np.ones((1, n))))[0]  # type: ignore[operator]
+    point = np.atleast_1d(point)
+    if n_boot == 0 or n == 0:
+        return Estimate(point, np.full((2, point.size), np.nan))
+    reps = bootstrap_rows(stat, n, n_boot=n_boot, seed=seed)  # type: ignore[arg-type]
+    reps = reps.reshape(n_boot, -1)
+    return Estimate(point, percentile_interval(reps, confidence))
+
+
+def mean_with_ci(values: np.ndarray, *, n_boot: int, seed: int,
+                 confidence: float = 0.95) -> Estimate:
+    """Column means of an (N, K) matrix with bootstrap intervals."""
+    v = np.asarray(values, dtype=np.float64).reshape(values.shape[0], -1)
+
+    def stat(w: np.ndarray) -> np.ndarray:
+        return (w @ v) / w.sum(axis=1, keepdims=True)
+
+    return _estimate(stat, v.shape[0], n_boot=n_boot, seed=seed, confidence=confidence)
+
+
+def share_with_ci(magnitudes: np.ndarray, columns: list[int], *, n_boot: int, seed: int,
+                  confidence: float = 0.95) -> Estimate:
+    """Share of the total mean magnitude that falls on ``columns``: one figure."""
+    m = np.asarray(magnitudes, dtype=np.float64)
+    part = m[:, columns].sum(axis=1)
+    total = m.sum(axis=1)
+
+    def stat(w: np.ndarray) -> np.ndarray:
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return (w @ part) / (w @ total)
+
+    return _estimate(stat, m.shape[0], n_boot=n_boot, seed=seed, confidence=confidence)
+
+
+def _rows_spearman(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Spearman correlation of each row of ``a`` with the same row of ``b`` (NaN if constant)."""
+    ra = rankdata(a, axis=1)
+    rb = rankdata(b, axis=1)
+    ra -= ra.mean(axis=1, keepdims=True)
+    rb -= rb.mean(axis=1, keepdims=True)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.asarray(
+            (ra * rb).sum(axis=1) / np.sqrt((ra * ra).sum(axis=1) * (rb * rb).sum(axis=1))
+        )
+
+
+def rank_correlation(first: np.ndarray, second: np.ndarray, *, n_boot: int, seed: int,
+                     confidence: float = 0.95) -> Estimate:
+    """Spearman correlation between the column means of two (N, K) matrices.
+
+    Each bootstrap replicate re-weights the rows of both matrices together
+    (they explain the same rows), recomputes both global rankings and
+    correlates them.
+    """
+    a = np.asarray(first, dtype=np.float64)
+    b = np.asarray(second, dtype=np.float64)
+
+    def stat(w: np.ndarray) -> np.ndarray:
+        total = w.sum(axis=1, keepdims=True)
+        return _rows_spearman((w @ a) / total, (w @ b) / total)
+
+    return _estimate(stat, a.shape[0], n_boot=n_boot, seed=seed, confidence=confidence)
+
+
+def row_rank_correlations(first: np.ndarray, second: np.ndarray) -> np.ndarray:
+    """(N,) Spearman correlation of each row's attributions in two explanations."""
+    return _rows_spearman(np.asarray(first, dtype=np.float64), np.asarray(second, dtype=np.float64))
+
+
+def correlation_ratio(values: np.ndarray, codes: np.ndarray, n_groups: int, *, n_boot: int,
+                      seed: int, confidence: float = 0.95) -> Estimate:
+    """Correlation ratio (eta) of each column of ``values`` with a grouping.
+
+    ``eta^2`` is the share of a column's variance explained by the group
+    means; for two groups ``eta`` equals the absolute point-biserial
+    correlation. It is 0 when a feature's attribution is the same in every
+    group and 1 when it identifies the group.
+    """
+    v = np.asarray(values, dtype=np.float64)
+    n, k = v.shape
+    onehot = np.zeros((n, n_groups))
+    onehot[np.arange(n), codes] = 1.0
+    by_group = (onehot[:, :, None] * v[:, None, :]).reshape(n, n_groups * k)
+    squares = v * v
+
+    def stat(w: np.ndarray) -> np.ndarray:
+        total = w.sum(axis=1, keepdims=True)  # (B, 1)
+        sizes = w @ onehot  # (B, G)
+        sums = (w @ by_group).reshape(-1, n_groups, k)  # (B, G, K)
+        mean = (w @ v) / total  # (B, K)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            group_mean = sums / sizes[:, :, None]
+            between = np.nansum(sizes[:, :, None] * (group_mean - mean[:, None, :]) ** 2, axis=1)
+            within_total = (w @ squares) - total * mean * mean
+            eta = np.sqrt(np.clip(between / within_total, 0.0, 1.0))
+        return np.where(within_total > 1e-12 * np.maximum(w @ squares, 1e-300), eta, 0.0)
+
+    return _estimate(stat, n, n_boot=n_boot, seed=seed, confidence=confidence)

@@ -1,0 +1,130 @@
+"""privacy.k_anonymity: how many people share each combination of quasi-identifiers.
+
+Over the quasi-identifiers declared in govkit.yaml, rows agreeing on every one
+form an equivalence class. ``k`` is the smallest class: a person alone in a
+class (k = 1) can be singled out by anyone who knows those attributes. The
+check also reports how many rows sit in classes smaller than the target k,
+and, for a named sensitive column, the l-diversity (the fewest distinct
+sensitive values in any class). No combination of values is ever reported:
+a small class's values would identify its members.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+from pydantic import Field
+
+from govkit.checks.base import Check, CheckParams, Evidence, SkipCheck
+from govkit.checks.context import CheckContext
+from govkit.privacy.equivalence import class_codes, distinct_per_class
+from govkit.report import Measurement
+from govkit.stats.bootstrap import percentile_interval, poisson_counts
+from govkit.suite import Threshold
+
+__all__ = ["KAnonymity", "KAnonymityParams"]
+
+_SIZE_BUCKETS = (1, 2, 5, 10, 20, 50, 100)
+
+
+class KAnonymityParams(CheckParams):
+    """Parameters of the k-anonymity check."""
+
+    k: int = Field(default=5, ge=2, description="Target class size: smaller classes are counted.")
+    sensitive_column: str | None = Field(
+        default=None, description="Column whose l-diversity within classes is measured."
+    )
+    split: Literal["all", "eval", "train"] = Field(
+        default="all", description="Rows measured: both splits together (the data set), or one."
+    )
+
+
+class KAnonymity(Check):
+    """Smallest equivalence class, rows in small classes, and l-diversity."""
+
+    id = "privacy.k_anonymity"
+    title = "k-anonymity of quasi-identifiers"
+    Params = KAnonymityParams
+    default_thresholds = (Threshold(metric="k", min=5),)
+
+    def measure(self, ctx: CheckContext, params: Any) -> Evidence:
+        qi = list(ctx.quasi_identifiers)
+        if not qi:
+            raise SkipCheck("no quasi-identifiers are declared (quasi_identifiers in govkit.yaml)")
+        frame = self._rows(ctx, params.split)
+        missing = [c for c in qi + ([params.sensitive_column] if params.sensitive_column else [])
+                   if c not in frame.columns]
+        if missing:
+            raise SkipCheck(f"column(s) {', '.join(missing)} are not in the data")
+        if frame.empty:
+            raise SkipCheck("the data has no rows")
+        classes = class_codes(frame, qi)
+        sizes = np.bincount(classes)
+        n = len(frame)
+        k = int(sizes.min())
+        small = sizes < params.k
+        small_rows = int(sizes[small].sum())
+        measurements = [
+            Measurement(name="k", value=float(k), n=n),
+            Measurement(name="equivalence_classes", value=float(len(sizes)), n=n),
+            Measurement(name="small_class_rows", value=float(small_rows), n=n),
+            self._share("small_class_share", small_rows, n, params, ctx.seed),
+            self._share("unique_row_share", int(sizes[sizes == 1].sum()), n, params, ctx.seed),
+        ]
+        details: dict[str, Any] = {
+            "quasi_identifiers": qi,
+            "rows": n,
+            "split": params.split,
+            "k": k,
+            "target_k": params.k,
+            "equivalence_classes": len(sizes),
+            "classes_below_target": int(small.sum()),
+            "rows_below_target": small_rows,
+            "class_size_histogram": _histogram(sizes),
+            "distinct_values": {c: int(frame[c].nunique(dropna=False)) for c in qi},
+        }
+        if params.sensitive_column:
+            diversity = distinct_per_class(classes, frame[params.sensitive_column])
+            l_div = int(diversity.min())
+            measurements.append(Measurement(name="l_diversity", feature=params.sensitive_column,
+                                            value=float(l_div), n=n))
+            details["l_diversity"] = l_div
+            details["classes_with_one_sensitive_value"] = int((diversity == 1).sum())
+        summary = (
+            f"Every combination of {', '.join(qi)} is shared by at least {k} rows "
+            f"({len(sizes)} classes over {n} rows)."
+        )
+        return Evidence(measurements=measurements, details=details, summary=summary)
+
+    @staticmethod
+    def _rows(ctx: CheckContext, which: str) -> pd.DataFrame:
+        if which == "eval" or (which == "all" and ctx.train is None):
+            return ctx.eval.frame
+        if ctx.train is None:
+            raise SkipCheck("split 'train' was asked for, but the project has no training split")
+        if which == "train":
+            return ctx.train.frame
+        return pd.concat([ctx.train.frame, ctx.eval.frame], ignore_index=True)
+
+    @staticmethod
+    def _share(name: str, hits: int, n: int, params: Any, seed: int) -> Measurement:
+        ci = None
+        if params.n_boot > 0:
+            reps = poisson_counts(np.array([hits, n - hits]), n_boot=params.n_boot, seed=seed)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                lo, hi = percentile_interval(reps[:, 0] / reps.sum(axis=1), params.confidence)
+            ci = (float(lo), float(hi))
+        return Measurement(name=name, value=hits / n, ci=ci, n=n)
+
+
+def _histogram(sizes: np.ndarray) -> list[dict[str, Any]]:
+    """Classes and rows per class-size bucket (1, 2-4, 5-9, ...), for the packet."""
+    edges = [*_SIZE_BUCKETS, np.iinfo(np.int64).max]
+    out = []
+    for lo, hi in zip(edges[:-1], edges[1:], strict=True):
+        inside = (sizes >= lo) & (sizes < hi)
+        label = f"{lo}" if hi == lo + 1 else (f"{lo}-{hi - 1}" if hi != edges[-1] else f">={lo}")
+        out.append({"size": label, "classes": int(inside.sum()), "rows": int(sizes[inside].sum())})
+    return out

@@ -1,0 +1,175 @@
+"""privacy.membership_inference: can an attacker tell training rows from unseen rows?
+
+Members are a seeded sample of the training split; non-members an equal-size
+sample of evaluation rows whose content does not occur in the training split.
+Two attacks score every row from the model's float64 logit margin on its true
+label (see :mod:`govkit.privacy.attacks`); each figure is reported for the
+stronger attack, overall and per group of the sensitive columns, with a
+Poisson-bootstrap interval that reuses the same replicate weights for both
+attacks and every group.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from pydantic import Field
+
+from govkit.checks.base import Check, CheckParams, Evidence, SkipCheck
+from govkit.checks.context import CheckContext
+from govkit.privacy.attacks import ATTACKS, attack_scores, logit_margins, sample_membership
+from govkit.privacy.roc import ATTACK_METRICS, RocInput, downsample_curve, roc_curve, roc_metrics
+from govkit.privacy.rowhash import row_hashes
+from govkit.report import Measurement
+from govkit.stats.bootstrap import bootstrap_rows, percentile_interval
+from govkit.stats.groups import groupings
+from govkit.suite import Threshold
+
+__all__ = ["MembershipInference", "MembershipInferenceParams"]
+
+
+class MembershipInferenceParams(CheckParams):
+    """Parameters of the membership-inference check."""
+
+    max_per_side: int = Field(
+        default=20_000, ge=10, description="At most this many members and as many non-members."
+    )
+
+
+def _finite(x: float) -> float | None:
+    return float(x) if np.isfinite(x) else None
+
+
+class MembershipInference(Check):
+    """Loss-threshold and per-class confidence attacks on the model's outputs."""
+
+    id = "privacy.membership_inference"
+    title = "Membership inference"
+    Params = MembershipInferenceParams
+    requires_train = True
+    default_thresholds = (
+        Threshold(metric="roc_auc", max=0.6, overall_only=True),
+        # groups are judged on the interval: a small group's point AUC is noisy
+        Threshold(metric="roc_auc", max=0.6, on="interval_lenient"),
+        Threshold(metric="tpr_at_fpr_0.001", max=0.01, on="interval_lenient", overall_only=True),
+    )
+
+    def measure(self, ctx: CheckContext, params: Any) -> Evidence:
+        if ctx.train is None:
+            raise SkipCheck("membership inference needs the training split (data.train)")
+        pred_train, pred_eval = ctx.predictions("train"), ctx.predictions("eval")
+        if not (pred_train.has_scores and pred_eval.has_scores):
+            raise SkipCheck("membership inference needs scores; the predictions hold only labels")
+        train, evl = ctx.train, ctx.eval
+        shared = [c for c in train.frame.columns if c in set(evl.frame.columns)]
+        train_h = row_hashes(train.frame, shared)
+        eval_h = row_hashes(evl.frame, shared)
+        members, non_members = sample_membership(
+            train_h, eval_h, max_per_side=params.max_per_side, seed=ctx.seed
+        )
+        n_side = len(members)
+        if n_side < 2:
+            raise SkipCheck("fewer than two evaluation rows are absent from the training split")
+
+        y = np.concatenate([train.y_true[members], evl.y_true[non_members]]).astype(np.int64)
+        margins = np.concatenate([
+            logit_margins(pred_train.log_probs[members], train.y_true[members]),
+            logit_margins(pred_eval.log_probs[non_members], evl.y_true[non_members]),
+        ])
+        is_member = np.repeat([True, False], n_side)
+        scores = attack_scores(margins, y)
+
+        sensitive = [c for c in ctx.sensitive if c in train.frame.columns and c in evl.frame.columns]
+        attacked = pd.concat(
+            [train.frame.iloc[members][sensitive], evl.frame.iloc[non_members][sensitive]],
+            ignore_index=True,
+        )
+        subsets: list[tuple[dict[str, str] | None, np.ndarray | None]] = [(None, None)]
+        small: list[str] = []
+        if 2 * n_side < params.min_group_size:
+            small.append(f"all attacked rows (n={2 * n_side})")
+        for grouping in groupings(attacked, sensitive) if sensitive else []:
+            sizes = grouping.sizes()
+            for code in range(grouping.n_groups):
+                subsets.append((grouping.labels[code], grouping.codes == code))
+                if sizes[code] < params.min_group_size:
+                    small.append(f"{grouping.describe(code)} (n={int(sizes[code])})")
+
+        inputs = {a: [RocInput.from_scores(scores[a], is_member, m) for _, m in subsets]
+                  for a in ATTACKS}
+
+        def statistic(weights: np.ndarray) -> np.ndarray:
+            # (B, attacks, subsets, metrics), flattened for the bootstrap helper
+            parts = [roc_metrics(inp, weights) for a in ATTACKS for inp in inputs[a]]
+            return np.stack(parts, axis=1).reshape(weights.shape[0], -1)
+
+        shape = (len(ATTACKS), len(subsets), len(ATTACK_METRICS))
+        n_rows = 2 * n_side
+        point = statistic(np.ones((1, n_rows)))[0].reshape(shape)
+        if params.n_boot > 0:
+            reps = bootstrap_rows(statistic, n_rows, n_boot=params.n_boot, seed=ctx.seed)
+            ci = percentile_interval(reps, params.confidence).reshape((2, *shape))
+        else:
+            ci = np.full((2, *shape), np.nan)
+
+        measurements, per_group = self._measurements(point, ci, subsets, is_member)
+        curves = {a: downsample_curve(*roc_curve(inputs[a][0])) for a in ATTACKS}
+        overall_auc = point[:, 0, 0]
+        strongest = ATTACKS[int(np.nanargmax(overall_auc))] if np.isfinite(overall_auc).any() else None
+        details: dict[str, Any] = {
+            "score": "float64 logit margin log p_y - logsumexp_{c != y} log p_c",
+            "attacks": {
+                a: {
+                    "overall": {m: _finite(point[i, 0, j]) for j, m in enumerate(ATTACK_METRICS)},
+                    "roc_curve": curves[a],
+                }
+                for i, a in enumerate(ATTACKS)
+            },
+            "strongest_attack": strongest,
+            "roc_curve": curves[strongest] if strongest else None,
+            "n_members": n_side,
+            "n_non_members": n_side,
+            "eval_rows_in_train": int(np.isin(eval_h, np.unique(train_h)).sum()),
+            "per_group": per_group,
+        }
+        auc = _finite(point[:, 0, 0].max()) if strongest else None
+        summary = (
+            f"The strongest attack ({strongest}) separates {n_side} training rows from "
+            f"{n_side} unseen rows with ROC AUC {auc:.3f} (0.5 = chance)."
+            if auc is not None
+            else None
+        )
+        return Evidence(measurements=measurements, small_groups=small, details=details,
+                        summary=summary)
+
+    @staticmethod
+    def _measurements(point: np.ndarray, ci: np.ndarray,
+                      subsets: list[tuple[dict[str, str] | None, np.ndarray | None]],
+                      is_member: np.ndarray) -> tuple[list[Measurement], list[dict[str, Any]]]:
+        """Per subset and metric, the figure of the attack that does best (the privacy worst case)."""
+        measurements: list[Measurement] = []
+        per_group: list[dict[str, Any]] = []
+        for s, (group, mask) in enumerate(subsets):
+            rows = is_member if mask is None else is_member[mask]
+            n = int(len(rows))
+            row: dict[str, Any] = {"group": group, "n": n, "members": int(rows.sum()),
+                                   "non_members": int(n - rows.sum())}
+            for j, metric in enumerate(ATTACK_METRICS):
+                values = point[:, s, j]
+                if np.isfinite(values).any():
+                    best = int(np.nanargmax(values))
+                    lo, hi = ci[0, best, s, j], ci[1, best, s, j]
+                    value = _finite(values[best])
+                    interval = (float(lo), float(hi)) if np.isfinite(lo) and np.isfinite(hi) else None
+                    row[metric] = value
+                    row[f"{metric}_attack"] = ATTACKS[best]
+                else:
+                    value, interval = None, None
+                    row[metric] = None
+                measurements.append(Measurement(name=metric, group=group, value=value,
+                                                ci=interval, n=n))
+            if group is not None:
+                per_group.append(row)
+        return measurements, per_group

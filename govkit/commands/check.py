@@ -1,0 +1,32 @@
+"""``govkit check``: the release gate."""
+
+from __future__ import annotations
+
+import sys
+
+from govkit.errors import EXIT_FINDINGS, EXIT_OK
+
+__all__ = ["run_check"]
+
+
+def run_check(
+    config: str, *, out: str | None, device: str | None, only: list[str], fmt: str, quiet: bool
+) -> int:
+    """Run the suite of ``config`` and print the result.
+
+    Returns 0 when nothing blocks the release, 1 when a blocking check failed,
+    errored or lacked evidence. Configuration and input errors raise (exit 2).
+    """
+    from govkit.project import load_project_file
+    from govkit.runner.run import execute_run
+    from govkit.runner.write import format_summary, report_json
+
+    project = load_project_file(config)
+    outcome = execute_run(project, only=only, device=device, out=out, quiet=quiet)
+    if fmt == "json":
+        sys.stdout.write(report_json(outcome.report))
+    else:
+        sys.stdout.write(format_summary(outcome.report, outcome.key_figures))
+        sys.stdout.write(f"report: {outcome.report_path}\njunit:  {outcome.junit_path}\n")
+    sys.stdout.flush()
+    return EXIT_FINDINGS if outcome.report.status == "fail" else EXIT_OK

@@ -1,0 +1,45 @@
+"""``govkit render``: the review packet (Markdown, HTML, PDF) with its manifest."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from govkit.errors import EXIT_OK
+
+__all__ = ["run_render"]
+
+
+def run_render(config: str, *, report: str | None, out: str | None, formats: str,
+               templates: str | None) -> int:
+    """Render the packet of the project in ``config``; returns the exit code.
+
+    Parameters
+    ----------
+    config
+        Path of govkit.yaml.
+    report
+        report.json to show; default ``<output>/report.json`` when it exists.
+    out
+        Packet folder; default ``<output>/packet``.
+    formats
+        Comma-separated formats among ``md``, ``html``, ``pdf``.
+    templates
+        A folder whose templates override the built-in ones.
+    """
+    from govkit.project import load_project_file
+    from govkit.render.packet import load_inputs, parse_formats, render_packet
+
+    chosen = parse_formats(formats)
+    project = load_project_file(config)
+    inputs = load_inputs(project, report)
+    folder = Path(out) if out is not None else project.resolve(project.file.output) / "packet"
+    if inputs.report is None:
+        print(f"note: no report at {project.file.output}/report.json; "
+              "the packet holds the documents only (run `govkit check` first)", file=sys.stderr)
+    result = render_packet(inputs, folder, formats=chosen, templates=templates)
+    for url in result.refused_urls:
+        print(f"warning: refused to fetch {url[:100]}", file=sys.stderr)
+    for name in result.files:
+        print(folder / name)
+    return EXIT_OK

@@ -1,0 +1,479 @@
+"""Shared building blocks of the four documents.
+
+Conventions every document follows:
+
+- unknown keys are errors everywhere (``extra="forbid"``), types are strict
+  (a number is not a string, ``"yes"`` is not ``true``); dates are ISO dates;
+- a human answer (:data:`Answer`) is a non-empty string or an explicit
+  ``{not_applicable: reason}``, so "filled" always means "someone answered";
+- fields filled later by ``govkit check`` (automated, "A" in the standards)
+  are optional, so a document written by hand validates without them;
+- conditional fields ("C") are optional until their condition holds, or the
+  document's ``compliance_profile`` is ``eu_high_risk``: then a model
+  validator reports each one that is missing, with the reason.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+from typing import Annotated, Any, Literal, NamedTuple, TypeVar
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Discriminator,
+    Field,
+    Strict,
+    StringConstraints,
+    Tag,
+    WithJsonSchema,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
+
+from govkit.documents.spdx import OTHER, SPDX_IDS
+
+__all__ = [
+    "CONDITIONAL_MISSING",
+    "FILL_AUTOMATED",
+    "SPECIAL_CATEGORIES",
+    "Answer",
+    "Approval",
+    "ChangelogEntry",
+    "CheckId",
+    "CheckResult",
+    "ComplianceProfile",
+    "Date",
+    "DatasetRef",
+    "DocId",
+    "DocMeta",
+    "DocumentBase",
+    "GovModel",
+    "License",
+    "Link",
+    "MetricResult",
+    "MetricSpec",
+    "Missing",
+    "NonEmptyStr",
+    "NotApplicable",
+    "OrNA",
+    "Person",
+    "Provenance",
+    "Sha256",
+    "automated",
+    "conditional",
+    "is_filled",
+]
+
+T = TypeVar("T")
+
+#: The pydantic error type a conditional requirement raises; govkit.validation
+#: turns it into one located "required field is missing" diagnostic per field.
+CONDITIONAL_MISSING = "conditional_missing"
+FILL_AUTOMATED = "automated"
+
+ComplianceProfile = Literal["research", "internal_review", "eu_high_risk"]
+
+#: GDPR Art. 9 special categories; processing them for bias work needs A10(5) safeguards.
+SPECIAL_CATEGORIES = frozenset(
+    {
+        "racial_or_ethnic_origin",
+        "political_opinions",
+        "religious_beliefs",
+        "trade_union_membership",
+        "genetic",
+        "biometric",
+        "health",
+        "sex_life_or_orientation",
+    }
+)
+
+
+class GovModel(BaseModel):
+    """Base of every document model: unknown keys and loose types are errors."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+# --- scalar types -------------------------------------------------------------
+
+NonEmptyStr = Annotated[str, StringConstraints(min_length=1)]
+
+
+def _date_input(value: Any) -> Any:
+    # YAML gives a date object; JSON gives a string. Timestamps and datetimes are
+    # refused rather than silently truncated to a day.
+    if isinstance(value, datetime):
+        raise PydanticCustomError("date_type", "expected a date (YYYY-MM-DD), got a date and time")
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            raise PydanticCustomError(
+                "date_parsing", "expected a date (YYYY-MM-DD), got '{value}'", {"value": value[:40]}
+            ) from None
+    raise PydanticCustomError("date_type", "Input should be a valid date")
+
+
+Date = Annotated[date, BeforeValidator(_date_input), Strict(False)]
+"""An ISO date: ``2025-01-31`` in YAML or a ``"2025-01-31"`` string in JSON."""
+
+_SHA256 = re.compile(r"^[0-9a-f]{64}$")
+
+
+def _check_sha256(value: str) -> str:
+    if not _SHA256.match(value):
+        raise PydanticCustomError(
+            "sha256",
+            "expected a SHA-256 digest (64 lowercase hexadecimal characters), got {found}",
+            {"found": f"{len(value)} characters"},
+        )
+    return value
+
+
+Sha256 = Annotated[
+    str,
+    AfterValidator(_check_sha256),
+    WithJsonSchema({"type": "string", "pattern": _SHA256.pattern}),
+]
+
+_DOC_ID = r"^[a-z0-9][a-z0-9._-]*$"
+DocId = Annotated[str, StringConstraints(pattern=_DOC_ID)]
+"""A document id: lowercase letters, digits, ``.``, ``_`` and ``-`` (``adult-model-card``)."""
+
+_CHECK_ID = r"^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$"
+CheckId = Annotated[str, StringConstraints(pattern=_CHECK_ID)]
+"""A check id, ``<area>.<snake_name>`` (``fairness.demographic_parity``)."""
+
+
+def _check_spdx(value: str) -> str:
+    if value == OTHER or value in SPDX_IDS:
+        return value
+    import difflib
+
+    lowered = {s.lower(): s for s in SPDX_IDS}
+    guess = lowered.get(value.lower()) or next(
+        iter(difflib.get_close_matches(value, SPDX_IDS, n=1, cutoff=0.6)), None
+    )
+    hint = f"did you mean '{guess}'? " if guess else ""
+    raise PydanticCustomError(
+        "spdx",
+        "unknown SPDX licence id '{value}'; {hint}use an SPDX id, or 'other' with name and url",
+        {"value": value[:40], "hint": hint},
+    )
+
+
+SpdxId = Annotated[
+    str,
+    AfterValidator(_check_spdx),
+    WithJsonSchema({"type": "string", "enum": [*SPDX_IDS, OTHER]}),
+]
+
+
+# --- the Answer convention -------------------------------------------------------
+
+
+class NotApplicable(GovModel):
+    """An explicit "does not apply", with the reason why."""
+
+    not_applicable: NonEmptyStr = Field(description="Why this question does not apply.")
+
+
+def _na_or_value(value: Any) -> str:
+    # Route by shape so an error names one expectation, not one per union branch.
+    if isinstance(value, NotApplicable) or (isinstance(value, dict) and "not_applicable" in value):
+        return "NotApplicable"
+    return "Value"
+
+
+OrNA = Annotated[
+    Annotated[T, Tag("Value")] | Annotated[NotApplicable, Tag("NotApplicable")],
+    Discriminator(_na_or_value),
+]
+"""``T``, or ``{not_applicable: reason}``."""
+
+Answer = OrNA[NonEmptyStr]
+"""A human answer: non-empty text, or ``{not_applicable: reason}``."""
+
+
+def is_filled(value: Any) -> bool:
+    """Whether a value counts as answered (an explicit N/A does)."""
+    if value is None:
+        return False
+    if isinstance(value, str):
+        return bool(value.strip())
+    if isinstance(value, list | dict | tuple):
+        return len(value) > 0
+    return True
+
+
+def automated(description: str, **kwargs: Any) -> Any:
+    """A field filled by ``govkit check``: optional when the document is written."""
+    return Field(
+        default=None, description=description, json_schema_extra={"x-fill": FILL_AUTOMATED}, **kwargs
+    )
+
+
+def conditional(description: str, when: str, **kwargs: Any) -> Any:
+    """A field that becomes required when ``when`` holds or under ``eu_high_risk``."""
+    return Field(
+        default=None,
+        description=description,
+        json_schema_extra={"x-required-when": f"{when}, or compliance_profile is eu_high_risk"},
+        **kwargs,
+    )
+
+
+# --- shared sub-models ------------------------------------------------------------
+
+
+class Person(GovModel):
+    """A person or organisation with a role."""
+
+    name: NonEmptyStr = Field(description="Full name of the person or organisation.")
+    role: NonEmptyStr = Field(description="Role, e.g. 'maintainer', 'data steward', 'risk owner'.")
+    affiliation: str | None = Field(default=None, description="Organisation the person belongs to.")
+    contact: str | None = Field(default=None, description="E-mail address or other contact.")
+
+
+class License(GovModel):
+    """Licence and terms of use: an SPDX id, or 'other' with a name and a link."""
+
+    spdx_id: SpdxId = Field(description="SPDX licence id (e.g. CC-BY-4.0, Apache-2.0) or 'other'.")
+    name: str | None = Field(default=None, description="Licence name; required for 'other'.")
+    url: str | None = Field(default=None, description="Link to the licence text.")
+
+    @model_validator(mode="after")
+    def _other_is_named(self) -> License:
+        if self.spdx_id == OTHER:
+            missing = [Missing(("name",), "spdx_id is 'other'")] if not self.name else []
+            if not self.url:
+                missing.append(Missing(("url",), "spdx_id is 'other'"))
+            raise_missing(missing)
+        return self
+
+
+class Link(GovModel):
+    """A reference: a URL, or a file relative to the document (optionally hashed)."""
+
+    title: str | None = Field(default=None, description="What the link points to.")
+    url: str | None = Field(default=None, description="Web address.")
+    path: str | None = Field(
+        default=None, description="File path, relative to this document; checked to exist."
+    )
+    sha256: Sha256 | None = Field(
+        default=None, description="SHA-256 of the file at `path`; checked when given."
+    )
+
+    @model_validator(mode="after")
+    def _points_somewhere(self) -> Link:
+        if not self.url and not self.path:
+            raise ValueError("a link needs a `url` or a `path`")
+        return self
+
+
+class DatasetRef(GovModel):
+    """A versioned, hashed reference to a data set described by a dataset card."""
+
+    card_id: NonEmptyStr = Field(description="doc_id of the dataset card describing this data.")
+    version: str | None = Field(default=None, description="Version of the data used.")
+    splits: list[NonEmptyStr] = Field(
+        default_factory=list, description="Splits used, e.g. [train] or [test]."
+    )
+    path: str | None = Field(
+        default=None, description="Data file, relative to this document; checked to exist."
+    )
+    sha256: Sha256 | None = Field(
+        default=None, description="SHA-256 of the data file at `path`; checked when given."
+    )
+
+
+class MetricSpec(GovModel):
+    """A metric and why it was chosen."""
+
+    name: NonEmptyStr = Field(description="Metric name, e.g. balanced_accuracy.")
+    definition: NonEmptyStr = Field(description="How it is computed.")
+    higher_is_better: bool = Field(description="true when a larger value is better.")
+    rationale: NonEmptyStr = Field(description="Why this metric suits the task and its harms.")
+
+
+class Provenance(GovModel):
+    """Where an automated value came from."""
+
+    tool: NonEmptyStr = Field(description="Tool that produced the value, e.g. govkit.")
+    tool_version: NonEmptyStr = Field(description="Version of that tool.")
+    run_id: str | None = Field(default=None, description="Identifier of the run.")
+    git_commit: str | None = Field(default=None, description="Commit the run used.")
+    timestamp: Annotated[datetime, Strict(False)] | None = Field(
+        default=None, description="When the run finished (UTC, ISO 8601)."
+    )
+    inputs_sha256: dict[str, Sha256] = Field(
+        default_factory=dict, description="SHA-256 of each input file, by role."
+    )
+
+
+class MetricResult(GovModel):
+    """One measured value, with its slice, sample size and interval."""
+
+    metric: NonEmptyStr = Field(description="Metric name.")
+    value: float = Field(description="Point estimate.")
+    slice: dict[str, str] | None = Field(
+        default=None, description="Group, e.g. {sex: Female}; null for the whole set."
+    )
+    split: str | None = Field(default=None, description="Data split, e.g. test.")
+    n: int | None = Field(default=None, ge=0, description="Sample size.")
+    ci_low: float | None = Field(default=None, description="Lower bound of the interval.")
+    ci_high: float | None = Field(default=None, description="Upper bound of the interval.")
+    ci_method: str | None = Field(default=None, description="How the interval was computed.")
+    seeds: list[int] = Field(default_factory=list, description="Seeds of the runs.")
+    threshold: float | None = Field(default=None, description="Threshold the value is judged on.")
+    provenance: Provenance | None = Field(default=None, description="Where the value came from.")
+
+
+CheckKind = Literal[
+    "fairness",
+    "attribution",
+    "membership_inference",
+    "pii_scan",
+    "data_stats",
+    "performance",
+    "robustness",
+    "leakage",
+    "other",
+]
+CheckStatus = Literal["pass", "fail", "warn", "error", "skipped", "insufficient_evidence"]
+
+
+class CheckResult(GovModel):
+    """The outcome of one govkit check, as stored in a document."""
+
+    check_id: CheckId = Field(description="Check id, e.g. fairness.demographic_parity.")
+    kind: CheckKind = Field(description="Family of the check.")
+    status: CheckStatus = Field(description="Outcome of the check.")
+    summary: NonEmptyStr = Field(description="One sentence a reviewer understands.")
+    results: list[MetricResult] = Field(default_factory=list, description="Measurements.")
+    provenance: Provenance | None = Field(default=None, description="Run that produced it.")
+
+
+class Approval(GovModel):
+    """A dated, signed decision on the document (Annex IV 2(g): "dated and signed")."""
+
+    name: NonEmptyStr = Field(description="Who approved.")
+    role: NonEmptyStr = Field(description="Their role, e.g. 'head of model risk'.")
+    date: Date = Field(description="Date of the decision.")
+    decision: Literal["approved", "approved_with_conditions", "rejected"] = Field(
+        description="The decision."
+    )
+    signature_ref: str | None = Field(
+        default=None, description="Reference to the signature (signed commit, ticket, e-signature)."
+    )
+    conditions: str | None = Field(default=None, description="Conditions attached to the approval.")
+
+
+class ChangelogEntry(GovModel):
+    """One change to the document or the system (Annex IV 6)."""
+
+    version: NonEmptyStr = Field(description="Document version after the change.")
+    date: Date = Field(description="Date of the change.")
+    changes: NonEmptyStr = Field(description="What changed and why.")
+    author: str | None = Field(default=None, description="Who made the change.")
+
+
+DocStatus = Literal["draft", "in_review", "approved", "deprecated"]
+
+
+class DocMeta(GovModel):
+    """The header every document carries: identity, ownership, approvals, history."""
+
+    doc_id: DocId = Field(description="Unique id other documents use to reference this one.")
+    title: NonEmptyStr = Field(description="Human-readable title.")
+    doc_version: NonEmptyStr = Field(description="Version of this document, e.g. 1.0.0.")
+    status: DocStatus = Field(description="Life-cycle status of the document.")
+    compliance_profile: ComplianceProfile = Field(
+        description="research, internal_review or eu_high_risk; eu_high_risk makes every "
+        "conditional field required."
+    )
+    owners: list[Person] = Field(min_length=1, description="Who is accountable for the document.")
+    authors: list[Person] = Field(default_factory=list, description="Who wrote it.")
+    created: Date = Field(description="Date the document was first written.")
+    updated: Date | None = Field(default=None, description="Date of the last change.")
+    next_review: Date | None = Field(
+        default=None, description="When the document must be reviewed again; flagged when overdue."
+    )
+    approvals: list[Approval] = Field(
+        default_factory=list, description="Dated, signed decisions on the document."
+    )
+    changelog: list[ChangelogEntry] = Field(default_factory=list, description="History of changes.")
+    related_docs: list[DocId] = Field(
+        default_factory=list, description="doc_ids of other govkit documents this one relates to."
+    )
+
+
+# --- conditional requirements -------------------------------------------------------
+
+
+class Missing(NamedTuple):
+    """A conditional field that is required here but absent."""
+
+    loc: tuple[str | int, ...]
+    reason: str
+
+
+def raise_missing(missing: list[Missing]) -> None:
+    """Raise one error naming every missing conditional field (none: do nothing)."""
+    if not missing:
+        return
+    summary = "; ".join(
+        f"{'.'.join(str(p) for p in m.loc)} is required because {m.reason}" for m in missing
+    )
+    raise PydanticCustomError(
+        CONDITIONAL_MISSING,
+        "{summary}",
+        {"summary": summary, "missing": [(list(m.loc), m.reason) for m in missing]},
+    )
+
+
+HIGH_RISK_REASON = "compliance_profile is eu_high_risk"
+
+
+class DocumentBase(GovModel):
+    """Fields every document kind starts with."""
+
+    kind: str = Field(description="Document kind.")
+    schema_version: Literal[1] = Field(description="Version of the document format (1).")
+    meta: DocMeta = Field(description="Header: id, owners, approvals, changelog.")
+
+    @property
+    def doc_id(self) -> str:
+        """The document's id (``meta.doc_id``)."""
+        return self.meta.doc_id
+
+    @property
+    def high_risk(self) -> bool:
+        """Whether the document is held to the ``eu_high_risk`` profile."""
+        return self.meta.compliance_profile == "eu_high_risk"
+
+    def _conditions(self) -> list[tuple[tuple[str | int, ...], Any, str | None]]:
+        """(field location, current value, reason it is required or None) triples."""
+        return []
+
+    @model_validator(mode="after")
+    def _conditional_fields(self) -> DocumentBase:
+        missing = [
+            Missing(loc, reason)
+            for loc, value, reason in self._conditions()
+            if reason is not None and value is None
+        ]
+        raise_missing(missing)
+        return self
+
+    def _when(self, condition: bool, reason: str) -> str | None:
+        """The reason a conditional field is required, or None when it is not."""
+        if condition:
+            return reason
+        return HIGH_RISK_REASON if self.high_risk else None

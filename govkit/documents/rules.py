@@ -1,0 +1,249 @@
+"""Rules that a schema cannot express: within a document, and across documents.
+
+Within one document (always):
+
+- a file a document references (``path``) exists, and matches its ``sha256``;
+- a registered experiment plan whose acceptance criteria or guardrails changed
+  since registration has a ``deviations`` entry dated on or after registration;
+- a risk with ``residual_acceptable: false`` (or an overall residual risk that
+  is not acceptable) cannot sit under ``decision.go: true``;
+- stated ``inherent_score`` / ``residual_score`` equal likelihood x severity.
+
+Across the documents validated together (when there are several):
+
+- document ids are unique, and every referenced id exists with the right kind.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel
+
+from govkit.diagnostics import Diagnostic, Severity
+from govkit.documents.common import DatasetRef, Link
+from govkit.documents.experiment_plan import ExperimentPlan, criteria_fingerprint
+from govkit.documents.load import LoadedDocument
+from govkit.documents.model_card import ModelCard
+from govkit.documents.risk_checklist import RiskChecklist
+
+__all__ = [
+    "check_cross_references",
+    "check_document_rules",
+    "check_rules",
+    "field_name",
+    "references",
+]
+
+Loc = tuple[str | int, ...]
+
+
+def field_name(loc: Loc) -> str:
+    """``risks[2].controls`` for ``("risks", 2, "controls")``."""
+    text = ""
+    for part in loc:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else part)
+    return text
+
+
+def _diag(doc: LoadedDocument, loc: Loc, message: str, *, hint: str | None = None,
+          code: str, severity: Severity = "error") -> Diagnostic:
+    line, col = doc.locate(loc)
+    return Diagnostic(path=doc.display, line=line, column=col, severity=severity,
+                      message=message, field=field_name(loc) or None, hint=hint, code=code)
+
+
+def _walk(value: Any, loc: Loc) -> Iterator[tuple[Loc, Any]]:
+    """Every model instance inside ``value``, with its location."""
+    if isinstance(value, BaseModel):
+        yield loc, value
+        for name in type(value).model_fields:
+            yield from _walk(getattr(value, name), (*loc, name))
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            yield from _walk(item, (*loc, i))
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _walk(item, (*loc, key))
+
+
+def _sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _file_rules(doc: LoadedDocument) -> list[Diagnostic]:
+    out: list[Diagnostic] = []
+    base = doc.path.parent
+    for loc, item in _walk(doc.model, ()):
+        if not isinstance(item, Link | DatasetRef) or not item.path:
+            continue
+        target = base / item.path
+        if not target.is_file():
+            out.append(_diag(doc, (*loc, "path"), f"referenced file '{item.path}' does not exist",
+                             hint=f"paths are relative to the document's folder ({base})",
+                             code="missing_file"))
+            continue
+        if item.sha256:
+            actual = _sha256_file(target)
+            if actual != item.sha256:
+                out.append(_diag(
+                    doc, (*loc, "sha256"),
+                    f"'{item.path}' has changed: expected sha256 {item.sha256[:12]}..., "
+                    f"found {actual[:12]}...",
+                    hint=f"if the change is intended, set sha256: {actual}", code="hash_mismatch"))
+    return out
+
+
+def _plan_rules(doc: LoadedDocument, plan: ExperimentPlan) -> list[Diagnostic]:
+    reg = plan.registration
+    if reg is None:
+        return []
+    current = criteria_fingerprint(plan)
+    if current == reg.criteria_sha256:
+        return []
+    explained = [d for d in plan.deviations or [] if d.date >= reg.registered]
+    if explained:
+        return []
+    return [_diag(
+        doc, ("registration", "criteria_sha256"),
+        "acceptance criteria or guardrails changed after registration "
+        f"({reg.registered.isoformat()}) without a deviations entry",
+        hint="add a deviations entry (date, change, reason) dated on or after registration; "
+        f"the criteria now hash to {current}", code="unregistered_change")]
+
+
+def _risk_rules(doc: LoadedDocument, rc: RiskChecklist) -> list[Diagnostic]:
+    out: list[Diagnostic] = []
+    for i, risk in enumerate(rc.risks):
+        if rc.decision.go and not risk.residual_acceptable:
+            out.append(_diag(
+                doc, ("risks", i, "residual_acceptable"),
+                f"risk {risk.id} has an unacceptable residual risk, but decision.go is true",
+                hint="treat the risk further, or set decision.go: false", code="go_with_open_risk"))
+        if risk.inherent_score is not None and risk.inherent_score != risk.score:
+            out.append(_diag(
+                doc, ("risks", i, "inherent_score"),
+                f"inherent_score is {risk.inherent_score}, but likelihood x severity is {risk.score}",
+                hint="remove inherent_score (it is computed) or correct it", code="score"))
+        if risk.residual_score is not None and risk.residual_score != risk.residual:
+            out.append(_diag(
+                doc, ("risks", i, "residual_score"),
+                f"residual_score is {risk.residual_score}, but residual likelihood x severity "
+                f"is {risk.residual}",
+                hint="remove residual_score (it is computed) or correct it", code="score"))
+    if rc.decision.go and not rc.overall_residual_risk.acceptable:
+        out.append(_diag(doc, ("overall_residual_risk", "acceptable"),
+                         "the overall residual risk is not acceptable, but decision.go is true",
+                         hint="set decision.go: false, or reduce the residual risk",
+                         code="go_with_open_risk"))
+    return out
+
+
+def check_document_rules(doc: LoadedDocument) -> list[Diagnostic]:
+    """Rules within one document: referenced files, registration, go decision.
+
+    Parameters
+    ----------
+    doc
+        A loaded, schema-valid document.
+
+    Returns
+    -------
+    list of Diagnostic
+        Errors, located in the document.
+    """
+    out = _file_rules(doc)
+    if isinstance(doc.model, ExperimentPlan):
+        out += _plan_rules(doc, doc.model)
+    if isinstance(doc.model, RiskChecklist):
+        out += _risk_rules(doc, doc.model)
+    return out
+
+
+def references(doc: LoadedDocument) -> list[tuple[Loc, str, str | None]]:
+    """Every document id ``doc`` references: (location, id, expected kind or None)."""
+    m = doc.model
+    refs: list[tuple[Loc, str, str | None]] = [
+        (("meta", "related_docs", i), ref, None) for i, ref in enumerate(m.meta.related_docs)
+    ]
+    if isinstance(m, ModelCard):
+        for section in ("training_data", "evaluation_data"):
+            for i, ds in enumerate(getattr(m, section).datasets):
+                refs.append(((section, "datasets", i, "card_id"), ds.card_id, "dataset_card"))
+        for i, ref in enumerate(m.linked_docs.dataset_cards):
+            refs.append((("linked_docs", "dataset_cards", i), ref, "dataset_card"))
+        for i, ref in enumerate(m.linked_docs.experiment_plans):
+            refs.append((("linked_docs", "experiment_plans", i), ref, "experiment_plan"))
+        refs.append((("linked_docs", "risk_checklist"), m.linked_docs.risk_checklist,
+                     "risk_checklist"))
+    elif isinstance(m, ExperimentPlan):
+        for i, ds in enumerate(m.datasets):
+            refs.append((("datasets", i, "card_id"), ds.card_id, "dataset_card"))
+    elif isinstance(m, RiskChecklist):
+        for i, ref in enumerate(m.system.model_card_ids):
+            refs.append((("system", "model_card_ids", i), ref, "model_card"))
+        for i, ref in enumerate(m.system.dataset_card_ids):
+            refs.append((("system", "dataset_card_ids", i), ref, "dataset_card"))
+        testing = m.testing
+        if testing is not None and hasattr(testing, "experiment_plan_ids"):
+            for i, ref in enumerate(testing.experiment_plan_ids):
+                refs.append((("testing", "experiment_plan_ids", i), ref, "experiment_plan"))
+    return refs
+
+
+def check_cross_references(docs: Sequence[LoadedDocument]) -> list[Diagnostic]:
+    """Unique ids, and every referenced id resolving to a document of the right kind.
+
+    Parameters
+    ----------
+    docs
+        The documents validated together.
+
+    Returns
+    -------
+    list of Diagnostic
+        Errors, located at the reference.
+    """
+    out: list[Diagnostic] = []
+    by_id: dict[str, LoadedDocument] = {}
+    for doc in docs:
+        first = by_id.get(doc.doc_id)
+        if first is not None:
+            out.append(_diag(doc, ("meta", "doc_id"), f"doc_id '{doc.doc_id}' is already used by "
+                             f"{first.display}", hint="give each document its own id",
+                             code="duplicate_id"))
+            continue
+        by_id[doc.doc_id] = doc
+    known = sorted(by_id)
+    for doc in docs:
+        for loc, ref, kind in references(doc):
+            target = by_id.get(ref)
+            if target is None:
+                from govkit.validation import closest
+
+                guess = closest(ref, known)
+                hint = f"did you mean '{guess}'?" if guess else (
+                    f"validate it together with this one; known ids: {', '.join(known)}")
+                out.append(_diag(doc, loc, f"references '{ref}', but no document with that id "
+                                 "was validated", hint=hint, code="unresolved_reference"))
+            elif kind is not None and target.kind != kind:
+                out.append(_diag(doc, loc, f"'{ref}' is a {target.kind}, expected a {kind}",
+                                 hint=f"name the id of a {kind}", code="wrong_reference"))
+    return out
+
+
+def check_rules(docs: Sequence[LoadedDocument]) -> list[Diagnostic]:
+    """All document rules, plus cross-references when several documents are given."""
+    out: list[Diagnostic] = []
+    for doc in docs:
+        out += check_document_rules(doc)
+    if len(docs) > 1:
+        out += check_cross_references(docs)
+    return out

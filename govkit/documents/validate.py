@@ -1,0 +1,139 @@
+"""Validating a set of files: documents and project files, every problem at once."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from govkit.diagnostics import Diagnostic
+from govkit.documents.lint import lint_document
+from govkit.documents.load import DocumentError, LoadedDocument, document_from_parsed
+from govkit.documents.rules import check_rules
+from govkit.errors import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, GovkitError
+from govkit.sourcefile import ParsedFile, SourceError, load_source
+
+__all__ = ["FileResult", "ValidationResult", "validate_documents"]
+
+
+@dataclass(frozen=True)
+class FileResult:
+    """What one file turned out to be."""
+
+    path: str
+    kind: str | None
+    doc_id: str | None
+    valid: bool
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"path": self.path, "kind": self.kind, "doc_id": self.doc_id, "valid": self.valid}
+
+
+@dataclass
+class ValidationResult:
+    """The outcome of validating several files together."""
+
+    files: list[FileResult] = field(default_factory=list)
+    documents: list[LoadedDocument] = field(default_factory=list)
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    unreadable: bool = False
+
+    @property
+    def errors(self) -> list[Diagnostic]:
+        return [d for d in self.diagnostics if d.severity == "error"]
+
+    @property
+    def warnings(self) -> list[Diagnostic]:
+        return [d for d in self.diagnostics if d.severity == "warning"]
+
+    @property
+    def exit_code(self) -> int:
+        """2 for an unreadable path, 1 for any error, else 0."""
+        if self.unreadable:
+            return EXIT_USAGE
+        return EXIT_FINDINGS if self.errors else EXIT_OK
+
+
+def _is_project(parsed: ParsedFile) -> bool:
+    return isinstance(parsed.data, dict) and "govkit" in parsed.data and "kind" not in parsed.data
+
+
+def _project_documents(path: str, result: ValidationResult) -> list[str]:
+    """Validate a govkit.yaml; return the documents it lists (relative to it)."""
+    try:
+        from govkit.project import load_project_file
+    except ImportError:  # a partial install without project support: nothing more to check
+        result.files.append(FileResult(path, "project", None, True))
+        return []
+    try:
+        project = load_project_file(path)
+    except GovkitError as err:
+        result.diagnostics += err.diagnostics or [Diagnostic(
+            path=path, line=None, column=None, severity="error", message=err.message)]
+        result.files.append(FileResult(path, "project", None, False))
+        return []
+    result.files.append(FileResult(path, "project", None, True))
+    base = Path(path).parent
+    return [str(base / doc) for doc in project.file.documents]
+
+
+def validate_documents(paths: list[str], *, strict: bool = False,
+                       today: date | None = None) -> ValidationResult:
+    """Validate documents (and ``govkit.yaml`` files) together.
+
+    Parameters
+    ----------
+    paths
+        Files to validate. A project file (a mapping with a top-level
+        ``govkit:`` key) is validated as such, and the documents it lists are
+        validated with the rest.
+    strict
+        Turn lint warnings into errors.
+    today
+        Date that overdue reviews are judged against (default: today).
+
+    Returns
+    -------
+    ValidationResult
+        Every diagnostic of every file, the loaded documents, and the exit code.
+    """
+    result = ValidationResult()
+    queue = list(paths)
+    seen: set[Path] = set()
+    while queue:
+        path = queue.pop(0)
+        key = Path(path).resolve()
+        if key in seen:
+            continue
+        seen.add(key)
+        try:
+            parsed = load_source(path)
+        except SourceError as err:
+            result.diagnostics += err.diagnostics
+            result.unreadable = result.unreadable or err.unreadable
+            result.files.append(FileResult(path, None, None, False))
+            continue
+        if _is_project(parsed):
+            queue += _project_documents(path, result)
+            continue
+        try:
+            doc = document_from_parsed(parsed, path)
+        except DocumentError as err:
+            result.diagnostics += err.diagnostics
+            kind = parsed.data.get("kind") if isinstance(parsed.data, dict) else None
+            result.files.append(FileResult(path, kind if isinstance(kind, str) else None, None,
+                                           False))
+            continue
+        result.documents.append(doc)
+        result.files.append(FileResult(path, doc.kind, doc.doc_id, True))
+    found = check_rules(result.documents)
+    for doc in result.documents:
+        found += lint_document(doc, today=today)
+    if strict:
+        found = [d.as_error() for d in found]
+    result.diagnostics += found
+    invalid = {d.path for d in found if d.severity == "error"}
+    result.files = [FileResult(f.path, f.kind, f.doc_id, f.valid and f.path not in invalid)
+                    for f in result.files]
+    return result

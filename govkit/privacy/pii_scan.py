@@ -1,0 +1,235 @@
+"""Finding personal data in the text columns of a table.
+
+Each detector is a compiled regular expression, and the kinds that have a
+checksum (payment cards: Luhn; IBANs: mod 97; IPv6: the address grammar) are
+validated after matching, so a sixteen-digit order number is not reported as
+a card. The work runs on each column's *unique* values with pandas' vectorised
+string methods; counts are then weighted by how often each value occurs.
+Only masked examples leave this module, never a matched value.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+import warnings
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from govkit.privacy.checksums import iban_valid, luhn_valid
+from govkit.privacy.masking import MASKERS
+
+__all__ = ["PII_KINDS", "ColumnScan", "is_name_column", "scan_column", "scan_frame", "text_columns"]
+
+#: every kind of personal data the scan looks for, in report order
+PII_KINDS: tuple[str, ...] = (
+    "email",
+    "phone",
+    "credit_card",
+    "iban",
+    "ssn",
+    "ip_address",
+    "date_of_birth",
+)
+
+_EMAIL = re.compile(r"([A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,})")
+# the look-arounds stop a match inside a longer run of digit groups (cards, IBANs, IPs)
+_PHONE = re.compile(
+    r"(?<![0-9])(?<![0-9][ .-])("
+    r"\+[0-9]{7,15}"
+    r"|(?:\+[0-9]{1,3}[ .-]?)?(?:\([0-9]{1,4}\)[ .-]?|[0-9]{2,4}[ .-])[0-9]{3,4}[ .-]?[0-9]{3,4}"
+    r")(?![ .-]?[0-9])"
+)
+_CARD = re.compile(r"(?<![0-9])(?<![0-9][ -])((?:[0-9][ -]?){12,18}[0-9])(?![ -]?[0-9])")
+_IBAN = re.compile(r"(?<![A-Za-z0-9])([A-Za-z]{2}[0-9]{2}(?: ?[A-Za-z0-9]){11,30})(?![A-Za-z0-9])")
+_SSN = re.compile(r"(?<![0-9-])((?!000|666|9[0-9]{2})[0-9]{3}-(?!00)[0-9]{2}-(?!0000)[0-9]{4})(?![0-9-])")
+_IPV4 = re.compile(
+    r"(?<![0-9.])((?:(?:25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])\.){3}"
+    r"(?:25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9]))(?![0-9.])"
+)
+# a candidate only; the ipaddress module decides (times like 12:30:45 are rejected there)
+_IPV6 = re.compile(r"(?<![0-9A-Fa-f:])((?:[0-9A-Fa-f]{0,4}:){2,7}[0-9A-Fa-f]{0,4})(?![0-9A-Fa-f:])")
+_DATE = re.compile(
+    r"(?<![0-9])("
+    r"(?:19|20)[0-9]{2}[-/.](?:0?[1-9]|1[0-2])[-/.](?:0?[1-9]|[12][0-9]|3[01])"
+    r"|(?:0?[1-9]|[12][0-9]|3[01])[-/.](?:0?[1-9]|1[0-2])[-/.](?:19|20)?[0-9]{2}"
+    r"|(?:0?[1-9]|1[0-2])[-/.](?:0?[1-9]|[12][0-9]|3[01])[-/.](?:19|20)?[0-9]{2}"
+    r")(?![0-9])"
+)
+_BIRTH_COLUMN = re.compile(r"birth|(^|[^a-z])dob([^a-z]|$)|(^|[^a-z])born([^a-z]|$)", re.IGNORECASE)
+_NAME_COLUMN = re.compile(
+    r"^(?:(?:first|last|full|given|family|middle|maiden|sur|fore|person|customer|patient)"
+    r"[ _-]?)?name$|^(?:surname|forename)$",
+    re.IGNORECASE,
+)
+
+
+@dataclass
+class ColumnScan:
+    """What the scan found in one column.
+
+    Attributes
+    ----------
+    column
+        The column name.
+    rows
+        Rows scanned (non-missing values).
+    counts
+        PII kind -> rows holding at least one finding of that kind.
+    examples
+        PII kind -> up to ``max_examples`` distinct masked findings.
+    any_rows
+        Rows holding at least one finding of any kind.
+    """
+
+    column: str
+    rows: int
+    counts: dict[str, int] = field(default_factory=dict)
+    examples: dict[str, list[str]] = field(default_factory=dict)
+    any_rows: int = 0
+
+
+def text_columns(frame: pd.DataFrame) -> list[str]:
+    """Columns holding text or categories (object, string, category), plus datetimes."""
+    out = []
+    for name, dtype in frame.dtypes.items():
+        if (
+            isinstance(dtype, pd.CategoricalDtype)
+            or pd.api.types.is_object_dtype(dtype)
+            or pd.api.types.is_string_dtype(dtype)
+            or pd.api.types.is_datetime64_any_dtype(dtype)
+        ):
+            out.append(str(name))
+    return out
+
+
+def is_name_column(column: str) -> bool:
+    """Whether a column's name says it holds people's names (``name``, ``last_name``...)."""
+    return bool(_NAME_COLUMN.search(column.strip()))
+
+
+def _matches(values: pd.Series, pattern: re.Pattern[str]) -> pd.Series:
+    """Every match of ``pattern``'s first group, indexed by the position of its value."""
+    with warnings.catch_warnings():
+        # contains() warns that the pattern has groups; extractall below needs them
+        warnings.simplefilter("ignore", UserWarning)
+        hits = values[values.str.contains(pattern, regex=True)]
+    if hits.empty:
+        return pd.Series([], dtype=object)
+    found = hits.str.extractall(pattern)[0]
+    return pd.Series(found.to_numpy(dtype=object), index=found.index.get_level_values(0))
+
+
+def _valid_cards(found: pd.Series) -> pd.Series:
+    digits = found.str.replace(r"[^0-9]", "", regex=True)
+    # a run of one repeated digit passes Luhn (0000...) but is a placeholder, not a card
+    repeated = digits.str.fullmatch(r"([0-9])\1*").to_numpy(dtype=bool)
+    ok = luhn_valid(digits.to_numpy(dtype=str)) & (digits.str.len() >= 13).to_numpy() & ~repeated
+    return found[ok]
+
+
+def _valid_ibans(found: pd.Series) -> pd.Series:
+    compact = found.str.replace(" ", "", regex=False).str.upper()
+    return found[iban_valid(compact.to_numpy(dtype=str))]
+
+
+def _valid_ipv6(found: pd.Series) -> pd.Series:
+    uniques = pd.unique(found.to_numpy(dtype=object))
+    good = set()
+    for candidate in uniques:  # candidates are rare; the grammar check is exact
+        try:
+            ipaddress.IPv6Address(str(candidate))
+        except ValueError:
+            continue
+        good.add(candidate)
+    return found[found.isin(good)]
+
+
+def _found_by_kind(values: pd.Series, *, dates_are_births: bool) -> dict[str, pd.Series]:
+    """PII kind -> matched strings indexed by the position of the unique value."""
+    has_digit = values.str.contains(r"[0-9]", regex=True)
+    digits = values[has_digit]
+    found: dict[str, pd.Series] = {
+        "email": _matches(values[values.str.contains("@", regex=False)], _EMAIL),
+        "phone": _matches(digits, _PHONE),
+        "credit_card": _valid_cards(_matches(digits, _CARD)),
+        "iban": _valid_ibans(_matches(digits, _IBAN)),
+        "ssn": _matches(digits, _SSN),
+        "ip_address": pd.concat(
+            [
+                _matches(digits, _IPV4),
+                _valid_ipv6(_matches(values[values.str.contains(":", regex=False)], _IPV6)),
+            ]
+        ),
+    }
+    if dates_are_births:
+        found["date_of_birth"] = _matches(digits, _DATE)
+    return found
+
+
+def scan_column(series: pd.Series, *, dates_are_births: bool = False,
+                max_examples: int = 3) -> ColumnScan:
+    """Scan one column for personal data.
+
+    Parameters
+    ----------
+    series
+        The column; missing values are skipped.
+    dates_are_births
+        Count date-like values as dates of birth (the column's name says so,
+        or the table has a column of names beside it).
+    max_examples
+        At most this many masked examples per kind.
+
+    Returns
+    -------
+    ColumnScan
+        Row counts per kind and masked examples; no raw value.
+    """
+    present = series.dropna()
+    if pd.api.types.is_datetime64_any_dtype(present.dtype):
+        present = present.dt.strftime("%Y-%m-%d")
+    text = present.astype(str).astype(object)
+    counts = text.value_counts(sort=False)
+    scan = ColumnScan(column=str(series.name), rows=int(len(text)))
+    if counts.empty:
+        return scan
+    # positional index, so matches map back to their value's frequency
+    uniques = pd.Series(counts.index.to_numpy(dtype=object), dtype=object)
+    weights = counts.to_numpy(dtype=np.int64)
+    any_hit = np.zeros(len(uniques), dtype=bool)
+    for kind, matched in _found_by_kind(uniques, dates_are_births=dates_are_births).items():
+        if matched.empty:
+            continue
+        positions = np.unique(matched.index.to_numpy(dtype=np.int64))
+        any_hit[positions] = True
+        scan.counts[kind] = int(weights[positions].sum())
+        masked: list[str] = []
+        for raw in sorted(set(matched.to_numpy(dtype=str))):
+            m = MASKERS[kind](raw)
+            if m not in masked:
+                masked.append(m)
+            if len(masked) >= max_examples:
+                break
+        scan.examples[kind] = masked
+    scan.any_rows = int(weights[any_hit].sum())
+    return scan
+
+
+def scan_frame(frame: pd.DataFrame, *, columns: list[str] | None = None,
+               max_examples: int = 3) -> list[ColumnScan]:
+    """Scan the text columns of ``frame`` (or ``columns``) for personal data.
+
+    A date-like value counts as a date of birth when its column's name says
+    birth/dob/born, or when the table also holds a column of names.
+    """
+    names = columns if columns is not None else text_columns(frame)
+    has_names = any(is_name_column(str(c)) for c in frame.columns)
+    out = []
+    for column in names:
+        births = bool(_BIRTH_COLUMN.search(column)) or (has_names and not is_name_column(column))
+        out.append(scan_column(frame[column].rename(column), dates_are_births=births,
+                               max_examples=max_examples))
+    return out

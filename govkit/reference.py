@@ -1,0 +1,164 @@
+"""The README's reference sections, generated from the code so they cannot drift.
+
+``python -m govkit.reference`` rewrites the blocks of README.md that sit
+between ``<!-- reference:NAME -->`` and ``<!-- /reference:NAME -->``;
+``--check`` exits 1 when one is stale (a test runs it).
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+import typing
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+from pydantic import BaseModel
+
+__all__ = ["SECTIONS", "cli_reference", "model_reference", "update_readme"]
+
+
+def _type_name(annotation: Any) -> str:
+    text = str(annotation) if not isinstance(annotation, type) else annotation.__name__
+    text = re.sub(r"typing\.|govkit\.[\w.]+\.|<class '|'>", "", text)
+    return text.replace("NoneType", "null")
+
+
+def cli_reference() -> str:
+    """Every command with its arguments and options, as Markdown."""
+    from govkit.cli import app
+
+    lines: list[str] = []
+    ctx = click.Context(app, info_name="govkit")
+    for name in app.list_commands(ctx):
+        command = app.get_command(ctx, name)
+        if command is None or command.hidden:
+            continue
+        sub = click.Context(command, info_name=name, parent=ctx)
+        lines.append(f"#### `govkit {name}`\n")
+        lines.append(f"{command.help or ''}\n".strip() + "\n")
+        lines.append(f"```\n{command.get_usage(sub)}\n```\n")
+        rows = []
+        for param in command.params:
+            if isinstance(param, click.Option):
+                flags = ", ".join(f"`{o}`" for o in param.opts)
+                default = "" if param.default in (None, False, ()) else f" (default: `{param.default}`)"
+                choices = ""
+                if isinstance(param.type, click.Choice):
+                    choices = " One of: " + ", ".join(f"`{c}`" for c in param.type.choices) + "."
+                rows.append(f"| {flags} | {(param.help or '').strip()}{choices}{default} |")
+        if rows:
+            lines.append("| option | meaning |\n|---|---|")
+            lines.extend(rows)
+            lines.append("")
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def model_reference(model: type[BaseModel], prefix: str = "") -> str:
+    """A table of every key of a pydantic model, nested models flattened."""
+    rows: list[str] = []
+
+    def walk(cls: type[BaseModel], path: str) -> None:
+        for name, info in cls.model_fields.items():
+            key = f"{path}{name}"
+            required = "yes" if info.is_required() else "no"
+            default = "" if info.is_required() or info.default in (None, [], {}) else (
+                f" Default: `{info.default}`." if not callable(info.default) else "")
+            nested = _nested_model(info.annotation)
+            kind = "mapping" if nested else _type_name(info.annotation)
+            if nested and typing.get_origin(info.annotation) is list:
+                kind = "list of mappings"
+            desc = (info.description or "").replace("|", "\\|")
+            rows.append(f"| `{key}` | {kind.replace('|', 'or')} | {required} | {desc}{default} |")
+            if nested:
+                walk(nested, f"{key}{'[]' if kind.startswith('list') else ''}.")
+
+    walk(model, prefix)
+    return "| key | type | required | meaning |\n|---|---|---|---|\n" + "\n".join(rows) + "\n"
+
+
+def _nested_model(annotation: Any) -> type[BaseModel] | None:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in typing.get_args(annotation):
+        found = _nested_model(arg)
+        if found is not None:
+            return found
+    return None
+
+
+def _project_reference() -> str:
+    from govkit.project import ProjectFile
+
+    return model_reference(ProjectFile)
+
+
+def _suite_reference() -> str:
+    from govkit.suite import Suite
+
+    return model_reference(Suite)
+
+
+def _checks_reference() -> str:
+    from govkit.checks.registry import BUILTIN_CHECKS, load_check
+
+    rows = ["| id | title | parameters (default) | needs |", "|---|---|---|---|"]
+    for check_id in BUILTIN_CHECKS:
+        cls = load_check(check_id)
+        params = ", ".join(
+            f"`{name}` ({info.default})" for name, info in cls.Params.model_fields.items()
+        )
+        needs = ", ".join(
+            n for n, flag in (("model", cls.requires_model), ("train split", cls.requires_train))
+            if flag
+        ) or "predictions"
+        rows.append(f"| `{check_id}` | {cls.title} | {params} | {needs} |")
+    return "\n".join(rows) + "\n"
+
+
+SECTIONS: dict[str, Callable[[], str]] = {
+    "cli": cli_reference,
+    "project": _project_reference,
+    "suite": _suite_reference,
+    "checks": _checks_reference,
+}
+
+
+def update_readme(path: Path, *, check: bool) -> list[str]:
+    """Rewrite (or, with ``check``, compare) the generated blocks; the stale names."""
+    text = path.read_text(encoding="utf-8")
+    stale: list[str] = []
+    for name, build in SECTIONS.items():
+        pattern = re.compile(
+            rf"(<!-- reference:{name} -->\n)(.*?)(<!-- /reference:{name} -->)", re.DOTALL
+        )
+        match = pattern.search(text)
+        if match is None:
+            continue
+        fresh = build()
+        if match.group(2) != fresh:
+            stale.append(name)
+            text = text[: match.start(2)] + fresh + text[match.end(2):]
+    if stale and not check:
+        path.write_text(text, encoding="utf-8")
+    return stale
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m govkit.reference")
+    parser.add_argument("readme", nargs="?", default="README.md")
+    parser.add_argument("--check", action="store_true", help="exit 1 when a block is stale")
+    args = parser.parse_args(argv)
+    stale = update_readme(Path(args.readme), check=args.check)
+    if stale:
+        verb = "stale" if args.check else "updated"
+        print(f"{args.readme}: {verb}: {', '.join(stale)}", file=sys.stderr)
+        return 1 if args.check else 0
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

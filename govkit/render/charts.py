@@ -1,0 +1,219 @@
+"""Charts for the packet: matplotlib figures written as deterministic SVG data URIs.
+
+Each chart is drawn from what the report holds and skipped when it lacks the
+data: per-group rates with interval whiskers, attribution bars, the ROC curve
+of a membership attack (``details.roc``) and a calibration curve
+(``details.bins``). Long series are thinned and long bar lists cut, so a
+chart's size does not grow with the number of data rows.
+
+Determinism: SVG ids are salted with a fixed string and the SVG carries no
+date, so the same report gives the same bytes.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from govkit.render.context import format_group
+from govkit.report import CheckResult, Measurement
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+__all__ = ["MAX_BARS", "MAX_CURVE_POINTS", "Chart", "charts_for", "thin"]
+
+MAX_BARS = 30
+MAX_CURVE_POINTS = 300
+_RC = {
+    "svg.hashsalt": "govkit",
+    "svg.fonttype": "none",
+    "font.family": "DejaVu Sans",
+    "font.size": 8,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+}
+_BLUE = "#1a4d8f"
+_GREY = "#888888"
+
+
+_Plan = tuple[str, "Callable[[Figure], None]", float]
+
+
+@dataclass(frozen=True)
+class Chart:
+    """A chart: a caption and an ``image/svg+xml`` data URI."""
+
+    title: str
+    uri: str
+
+
+def thin(xs: Sequence[float], ys: Sequence[float], limit: int = MAX_CURVE_POINTS
+         ) -> tuple[list[float], list[float]]:
+    """At most ``limit`` points of a curve, evenly spaced, keeping both ends."""
+    n = min(len(xs), len(ys))
+    if n <= limit:
+        return list(xs[:n]), list(ys[:n])
+    step = (n - 1) / (limit - 1)
+    idx = sorted({round(i * step) for i in range(limit)})
+    return [xs[i] for i in idx], [ys[i] for i in idx]
+
+
+def _bar_height(n: int) -> float:
+    return max(1.8, 0.8 + 0.2 * n)
+
+
+def _to_uri(fig: Figure) -> str:
+    buf = io.BytesIO()
+    fig.savefig(buf, format="svg", metadata={"Date": None}, bbox_inches="tight")
+    return "data:image/svg+xml;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
+
+
+def _group_rates(result: CheckResult) -> list[_Plan]:
+    by_name: dict[str, list[Measurement]] = {}
+    for m in result.measurements:
+        if m.group and m.value is not None:
+            by_name.setdefault(m.name, []).append(m)
+    out = []
+    for name, ms in by_name.items():
+        shown = ms[:MAX_BARS]
+
+        def draw(fig: Figure, shown: list[Measurement] = shown, name: str = name) -> None:
+            ax = fig.add_subplot()
+            labels = [format_group(m.group) for m in shown]
+            values = [float(m.value or 0.0) for m in shown]
+            ys = list(range(len(shown)))
+            lows = [v - m.ci[0] if m.ci else 0.0 for v, m in zip(values, shown, strict=True)]
+            highs = [m.ci[1] - v if m.ci else 0.0 for v, m in zip(values, shown, strict=True)]
+            ax.errorbar(values, ys, xerr=[lows, highs], fmt="o", color=_BLUE, ecolor=_GREY,
+                        capsize=3, markersize=4)
+            ax.set_yticks(ys, labels)
+            ax.invert_yaxis()
+            ax.set_xlabel(name)
+            ax.grid(axis="x", color="#dddddd", linewidth=0.5)
+
+        extra = f" (first {MAX_BARS} of {len(ms)})" if len(ms) > MAX_BARS else ""
+        out.append((f"{name} by group, with 95% intervals{extra}", draw, _bar_height(len(shown))))
+    return out
+
+
+def _attribution(result: CheckResult) -> list[_Plan]:
+    ms = [m for m in result.measurements
+          if m.name == "mean_abs_attribution" and m.feature and m.value is not None
+          and not m.group]
+    if not ms:
+        return []
+    ms = sorted(ms, key=lambda m: -float(m.value or 0.0))[:MAX_BARS]
+
+    def draw(fig: Figure) -> None:
+        ax = fig.add_subplot()
+        ys = list(range(len(ms)))
+        values = [float(m.value or 0.0) for m in ms]
+        err = None
+        if all(m.ci for m in ms):
+            err = [[v - m.ci[0] for v, m in zip(values, ms, strict=True) if m.ci],
+                   [m.ci[1] - v for v, m in zip(values, ms, strict=True) if m.ci]]
+        ax.barh(ys, values, xerr=err, color=_BLUE, ecolor=_GREY, capsize=2)
+        ax.set_yticks(ys, [str(m.feature) for m in ms])
+        ax.invert_yaxis()
+        ax.set_xlabel("mean |attribution|")
+
+    return [("Mean absolute attribution by feature", draw, _bar_height(len(ms)))]
+
+
+def _pairs(raw: Any, x_keys: Sequence[str], y_keys: Sequence[str]
+           ) -> tuple[list[float], list[float]] | None:
+    """Two aligned float lists from {x: [...], y: [...]} or [{x:, y:}, ...] or [[x, y], ...]."""
+    try:
+        if isinstance(raw, dict):
+            xk = next((k for k in x_keys if k in raw), None)
+            yk = next((k for k in y_keys if k in raw), None)
+            if xk is None or yk is None:
+                return None
+            xs, ys = [float(v) for v in raw[xk]], [float(v) for v in raw[yk]]
+        elif isinstance(raw, list) and raw and isinstance(raw[0], dict):
+            xk = next((k for k in x_keys if k in raw[0]), None)
+            yk = next((k for k in y_keys if k in raw[0]), None)
+            if xk is None or yk is None:
+                return None
+            pts = [(r.get(xk), r.get(yk)) for r in raw]
+            kept = [(float(x), float(y)) for x, y in pts if x is not None and y is not None]
+            xs, ys = [p[0] for p in kept], [p[1] for p in kept]
+        elif isinstance(raw, list) and raw and isinstance(raw[0], list | tuple):
+            xs, ys = [float(p[0]) for p in raw], [float(p[1]) for p in raw]
+        else:
+            return None
+    except (TypeError, ValueError, IndexError):
+        return None
+    if not xs or len(xs) != len(ys):
+        return None
+    return xs, ys
+
+
+def _roc(result: CheckResult) -> list[_Plan]:
+    curve = _pairs(result.details.get("roc"), ("fpr",), ("tpr",))
+    if curve is None:
+        return []
+    fpr, tpr = thin(*curve)
+
+    def draw(fig: Figure) -> None:
+        ax = fig.add_subplot()
+        ax.plot(fpr, tpr, color=_BLUE, linewidth=1.2, label="attack")
+        ax.plot([0, 1], [0, 1], color=_GREY, linestyle="--", linewidth=0.8, label="chance")
+        ax.set_xlabel("false positive rate")
+        ax.set_ylabel("true positive rate")
+        ax.set_xlim(0, 1)
+        ax.set_ylim(0, 1)
+        ax.set_aspect("equal")
+        ax.legend(loc="lower right", frameon=False)
+
+    return [("ROC curve of the membership inference attack", draw, 3.2)]
+
+
+def _calibration(result: CheckResult) -> list[_Plan]:
+    bins = result.details.get("bins")
+    curve = _pairs(
+        bins,
+        ("mean_predicted", "mean_score", "confidence", "predicted", "prob_pred", "mean_prob"),
+        ("fraction_positive", "observed", "frac_positive", "accuracy", "prob_true",
+         "observed_rate"),
+    )
+    if curve is None:
+        return []
+    pred, obs = thin(*curve)
+
+    def draw(fig: Figure) -> None:
+        ax = fig.add_subplot()
+        ax.plot([0, 1], [0, 1], color=_GREY, linestyle="--", linewidth=0.8, label="perfect")
+        ax.plot(pred, obs, marker="o", markersize=3, color=_BLUE, linewidth=1.2, label="model")
+        ax.set_xlabel("mean predicted probability")
+        ax.set_ylabel("observed frequency")
+        ax.set_xlim(0, 1)
+        ax.set_ylim(0, 1)
+        ax.set_aspect("equal")
+        ax.legend(loc="upper left", frameon=False)
+
+    return [("Calibration curve", draw, 3.2)]
+
+
+def charts_for(result: CheckResult) -> list[Chart]:
+    """Every chart the result has data for (none when it has none)."""
+    plans = _group_rates(result) + _attribution(result) + _roc(result) + _calibration(result)
+    if not plans:
+        return []
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+    import matplotlib.pyplot as plt
+    from matplotlib.figure import Figure
+
+    charts = []
+    with plt.rc_context(_RC):
+        for title, draw, height in plans:
+            fig = Figure(figsize=(6.0, height))
+            draw(fig)
+            charts.append(Chart(title=title, uri=_to_uri(fig)))
+    return charts

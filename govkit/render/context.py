@@ -1,0 +1,542 @@
+"""Step one of rendering: a typed context built from the documents and the report.
+
+Templates see only these frozen dataclasses, never the raw files, so a typo
+in a template is an attribute error (StrictUndefined), and the same context
+feeds the Markdown and the HTML templates. Nothing here reads the clock: the
+one date of the packet comes from the report (``finished_at``), else from
+``SOURCE_DATE_EPOCH``, else a fixed epoch.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel
+
+from govkit.render.fields import FieldView, describe_model, format_scalar
+from govkit.report import CheckResult, Measurement, Report
+
+__all__ = [
+    "FIXED_EPOCH",
+    "STATUS_ORDER",
+    "ApprovalRow",
+    "ArtifactRow",
+    "CheckLink",
+    "CoverageView",
+    "DocumentView",
+    "SourceDocument",
+    "MeasurementView",
+    "PacketContext",
+    "ResultView",
+    "RiskTrace",
+    "Section",
+    "build_context",
+    "format_group",
+    "format_interval",
+    "format_value",
+    "packet_instant",
+]
+
+#: 1980-01-01T00:00:00Z, the earliest date a ZIP file can hold; used when nothing else dates the packet.
+FIXED_EPOCH = 315532800
+STATUS_ORDER = ("pass", "fail", "warn", "error", "skipped", "insufficient_evidence")
+_HEADER_FIELDS = ("kind", "schema_version", "meta")
+
+
+@dataclass(frozen=True)
+class SourceDocument:
+    """A document as read from disk: its model, where it came from and its bytes."""
+
+    path: Path
+    display_path: str
+    model: BaseModel
+    data: bytes
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.data).hexdigest()
+
+
+@dataclass(frozen=True)
+class Section:
+    """A titled group of fields, in the order a template asked for."""
+
+    title: str
+    fields: tuple[FieldView, ...]
+
+
+@dataclass(frozen=True)
+class DocumentView:
+    """One document, ready for a template: header facts plus every field in order."""
+
+    kind: str
+    doc_id: str
+    title: str
+    version: str
+    status: str
+    source: str
+    sha256: str
+    anchor: str
+    filename: str
+    meta: tuple[FieldView, ...]
+    fields: tuple[FieldView, ...]
+
+    def field(self, name: str) -> FieldView:
+        """The field called ``name``; a KeyError (loud) when the schema has no such field."""
+        for f in self.fields:
+            if f.name == name:
+                return f
+        raise KeyError(f"{self.kind} has no field {name!r}")
+
+    def has(self, name: str) -> bool:
+        """Whether the document's schema has a field called ``name``."""
+        return any(f.name == name for f in self.fields)
+
+    def arrange(self, spec: Sequence[Sequence[Any]], rest: str = "Further details") -> list[Section]:
+        """Group the fields into sections: ``[(title, [field names]), ...]``.
+
+        A name the schema does not have is skipped, and every field no section
+        names is collected in a last section titled ``rest``, so a document is
+        always shown in full, whatever its schema version.
+        """
+        seen: set[str] = set()
+        sections: list[Section] = []
+        for title, names in spec:
+            fields = tuple(self.field(n) for n in names if self.has(n) and n not in seen)
+            seen.update(f.name for f in fields)
+            if fields:
+                sections.append(Section(title=str(title), fields=fields))
+        leftover = tuple(f for f in self.fields if f.name not in seen)
+        if leftover:
+            sections.append(Section(title=rest, fields=leftover))
+        return sections
+
+
+@dataclass(frozen=True)
+class MeasurementView:
+    """One measurement, formatted the way the packet prints it."""
+
+    name: str
+    group: str
+    feature: str
+    value: str
+    interval: str
+    n: str
+
+
+@dataclass(frozen=True)
+class WaiverView:
+    owner: str
+    justification: str
+    expires: str
+
+
+@dataclass(frozen=True)
+class ResultView:
+    """One check result, with its figures formatted."""
+
+    id: str
+    title: str
+    status: str
+    blocking: bool
+    message: str
+    anchor: str
+    waiver: WaiverView | None
+    threshold: tuple[tuple[str, str], ...]
+    params: tuple[tuple[str, str], ...]
+    measurements: tuple[MeasurementView, ...]
+
+
+@dataclass(frozen=True)
+class CheckLink:
+    """A check id named by a risk, with what the report says about it."""
+
+    id: str
+    title: str
+    status: str
+    anchor: str
+    waiver: WaiverView | None
+
+
+@dataclass(frozen=True)
+class RiskTrace:
+    """risk -> controls (measures) -> checks -> status."""
+
+    document: str
+    risk_id: str
+    title: str
+    residual: str
+    measures: tuple[str, ...]
+    checks: tuple[CheckLink, ...]
+
+
+@dataclass(frozen=True)
+class CoverageView:
+    """The standards coverage matrix: totals per standard, then one row per item."""
+
+    totals_columns: tuple[str, ...]
+    totals: tuple[tuple[str, ...], ...]
+    columns: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+
+
+@dataclass(frozen=True)
+class ApprovalRow:
+    document: str
+    name: str
+    role: str
+    date: str
+    decision: str
+    signature_ref: str
+    conditions: str
+
+
+@dataclass(frozen=True)
+class ArtifactRow:
+    role: str
+    path: str
+    sha256: str
+    bytes: str
+
+
+@dataclass(frozen=True)
+class PacketContext:
+    """Everything the templates may use."""
+
+    packet_id: str
+    system_name: str
+    system_version: str
+    report_date: str
+    overall_status: str
+    has_report: bool
+    counts: tuple[tuple[str, int], ...]
+    documents: tuple[DocumentView, ...]
+    results: tuple[ResultView, ...]
+    risks: tuple[RiskTrace, ...]
+    coverage: CoverageView | None
+    approvals: tuple[ApprovalRow, ...]
+    provenance: tuple[tuple[str, str], ...]
+    artifacts: tuple[ArtifactRow, ...]
+    govkit_version: str
+    instant: datetime = field(compare=False)
+
+
+# --- formatting ---------------------------------------------------------------------
+
+
+def format_value(value: float | None) -> str:
+    """A figure as the packet prints it (tests look for exactly this text)."""
+    if value is None:
+        return "—"
+    if value != value:  # NaN
+        return "n/a"
+    magnitude = abs(value)
+    if magnitude == 0:
+        return "0"
+    if magnitude >= 1000:
+        return f"{value:,.0f}"
+    if magnitude >= 1:
+        return f"{value:.3f}"
+    if magnitude >= 0.001:
+        return f"{value:.4f}"
+    return f"{value:.2e}"
+
+
+def format_interval(ci: tuple[float, float] | None) -> str:
+    """``[low, high]`` with the bounds formatted like values; a dash when absent."""
+    if ci is None:
+        return "—"
+    return f"[{format_value(ci[0])}, {format_value(ci[1])}]"
+
+
+def format_group(group: dict[str, str] | None) -> str:
+    """``sex=Female, race=White``; ``overall`` for the whole set."""
+    if not group:
+        return "overall"
+    return ", ".join(f"{k}={v}" for k, v in group.items())
+
+
+def _pairs(mapping: dict[str, Any]) -> tuple[tuple[str, str], ...]:
+    return tuple((str(k), _plain(v)) for k, v in mapping.items())
+
+
+def _plain(value: Any) -> str:
+    if isinstance(value, float):
+        return format_value(value)
+    if isinstance(value, dict):
+        return ", ".join(f"{k}={_plain(v)}" for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return ", ".join(_plain(v) for v in value)
+    if value is None:
+        return "—"
+    return format_scalar(value)
+
+
+def anchor_for(prefix: str, name: str) -> str:
+    """An HTML id made of safe characters."""
+    safe = "".join(c if c.isalnum() else "-" for c in name.lower()).strip("-")
+    return f"{prefix}-{safe}"
+
+
+# --- the packet's one date -----------------------------------------------------------
+
+
+def packet_instant(report: Report | None) -> datetime:
+    """The instant the packet is dated: the report's end, else SOURCE_DATE_EPOCH, else 1980."""
+    if report is not None:
+        try:
+            stamp = datetime.fromisoformat(report.provenance.finished_at.replace("Z", "+00:00"))
+        except ValueError:
+            stamp = None
+        if stamp is not None:
+            return stamp.astimezone(UTC) if stamp.tzinfo else stamp.replace(tzinfo=UTC)
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "")
+    seconds = int(epoch) if epoch.strip().isdigit() else FIXED_EPOCH
+    return datetime.fromtimestamp(seconds, tz=UTC)
+
+
+# --- views ----------------------------------------------------------------------------
+
+
+def _measurement(m: Measurement) -> MeasurementView:
+    return MeasurementView(
+        name=m.name,
+        group=format_group(m.group),
+        feature=m.feature or "—",
+        value=format_value(m.value),
+        interval=format_interval(m.ci),
+        n="—" if m.n is None else f"{m.n:,}",
+    )
+
+
+def _waiver(result: CheckResult | None) -> WaiverView | None:
+    if result is None or result.waiver is None:
+        return None
+    w = result.waiver
+    return WaiverView(owner=w.owner, justification=w.justification, expires=w.expires.isoformat())
+
+
+def _result(r: CheckResult) -> ResultView:
+    return ResultView(
+        id=r.id,
+        title=r.title,
+        status=r.status,
+        blocking=r.blocking,
+        message=r.message,
+        anchor=anchor_for("check", r.id),
+        waiver=_waiver(r),
+        threshold=_pairs(r.threshold),
+        params=_pairs(r.params),
+        measurements=tuple(_measurement(m) for m in r.measurements),
+    )
+
+
+def _document(doc: SourceDocument, filenames: dict[int, str], index: int) -> DocumentView:
+    model = doc.model
+    meta = getattr(model, "meta", None)
+    fields = tuple(f for f in describe_model(model) if f.name not in _HEADER_FIELDS)
+    kind = str(getattr(model, "kind", type(model).__name__))
+    doc_id = str(getattr(meta, "doc_id", "") or Path(doc.display_path).stem)
+    return DocumentView(
+        kind=kind,
+        doc_id=doc_id,
+        title=str(getattr(meta, "title", doc_id)),
+        version=str(getattr(meta, "doc_version", "")),
+        status=str(getattr(meta, "status", "")),
+        source=doc.display_path,
+        sha256=doc.sha256,
+        anchor=anchor_for("doc", doc_id),
+        filename=filenames[index],
+        meta=describe_model(meta) if isinstance(meta, BaseModel) else (),
+        fields=fields,
+    )
+
+
+def _filenames(docs: Sequence[SourceDocument]) -> dict[int, str]:
+    names: dict[int, str] = {}
+    used: set[str] = set()
+    for i, doc in enumerate(docs):
+        meta = getattr(doc.model, "meta", None)
+        stem = str(getattr(meta, "doc_id", "") or doc.path.stem)
+        stem = "".join(c if c.isalnum() or c in "._-" else "-" for c in stem) or "document"
+        name, n = f"{stem}.md", 1
+        while name in used or name in ("report.md",):
+            n += 1
+            name = f"{stem}-{n}.md"
+        used.add(name)
+        names[i] = name
+    return names
+
+
+def _traces(docs: Sequence[SourceDocument], report: Report | None) -> tuple[RiskTrace, ...]:
+    rows: list[RiskTrace] = []
+    for doc in docs:
+        model = doc.model
+        if getattr(model, "kind", None) != "risk_checklist":
+            continue
+        doc_id = str(getattr(getattr(model, "meta", None), "doc_id", doc.display_path))
+        for risk in getattr(model, "risks", []) or []:
+            links = []
+            for check_id in getattr(risk, "controls", []) or []:
+                result = report.result(check_id) if report is not None else None
+                if report is None:
+                    status = "no report"
+                elif result is None:
+                    status = "not run"
+                else:
+                    status = result.status
+                links.append(
+                    CheckLink(
+                        id=check_id,
+                        title=result.title if result is not None else "",
+                        status=status,
+                        anchor=anchor_for("check", check_id),
+                        waiver=_waiver(result),
+                    )
+                )
+            treatment = getattr(risk, "treatment", None)
+            measures = tuple(str(m) for m in getattr(treatment, "measures", []) or [])
+            residual = getattr(risk, "residual", None)
+            rows.append(
+                RiskTrace(
+                    document=doc_id,
+                    risk_id=str(getattr(risk, "id", "")),
+                    title=str(getattr(risk, "title", "")),
+                    residual="—" if residual is None else str(residual),
+                    measures=measures,
+                    checks=tuple(links),
+                )
+            )
+    return tuple(rows)
+
+
+def _approvals(docs: Sequence[SourceDocument]) -> tuple[ApprovalRow, ...]:
+    rows = []
+    for doc in docs:
+        meta = getattr(doc.model, "meta", None)
+        title = str(getattr(meta, "title", doc.display_path))
+        for a in getattr(meta, "approvals", []) or []:
+            rows.append(
+                ApprovalRow(
+                    document=title,
+                    name=str(a.name),
+                    role=str(a.role),
+                    date=format_scalar(a.date),
+                    decision=str(a.decision).replace("_", " "),
+                    signature_ref=str(a.signature_ref or "—"),
+                    conditions=str(a.conditions or "—"),
+                )
+            )
+    return tuple(rows)
+
+
+def _provenance(report: Report | None) -> tuple[tuple[str, str], ...]:
+    if report is None:
+        return ()
+    p = report.provenance
+    return (
+        ("govkit version (check run)", p.govkit_version),
+        ("Python", p.python),
+        ("PyTorch", p.torch or "—"),
+        ("Device", p.device),
+        ("Seed", str(p.seed)),
+        ("Started", p.started_at),
+        ("Finished", p.finished_at),
+        ("Git commit", p.git_commit or "—"),
+        ("Project file SHA-256", p.config_sha256),
+    )
+
+
+def _artifacts(report: Report | None, docs: Sequence[SourceDocument],
+               config: tuple[str, bytes] | None) -> tuple[ArtifactRow, ...]:
+    rows: list[ArtifactRow] = []
+    seen: set[tuple[str, str]] = set()
+    if report is not None:
+        for a in report.provenance.artifacts:
+            rows.append(ArtifactRow(role=a.role, path=a.path, sha256=a.sha256,
+                                    bytes=f"{a.bytes:,}"))
+            seen.add((a.role, a.sha256))
+    extra: list[tuple[str, str, bytes]] = [("document", d.display_path, d.data) for d in docs]
+    if config is not None:
+        extra.append(("config", config[0], config[1]))
+    for role, path, data in extra:
+        digest = hashlib.sha256(data).hexdigest()
+        if (role, digest) not in seen:
+            rows.append(ArtifactRow(role=role, path=path, sha256=digest, bytes=f"{len(data):,}"))
+            seen.add((role, digest))
+    return tuple(rows)
+
+
+def _packet_id(report_bytes: bytes | None, docs: Iterable[SourceDocument],
+               config: tuple[str, bytes] | None) -> str:
+    # Derived from the inputs only, so the same inputs give the same id (and bytes).
+    h = hashlib.sha256()
+    for part in [report_bytes or b"", *(d.data for d in docs), config[1] if config else b""]:
+        h.update(hashlib.sha256(part).digest())
+    digest = h.hexdigest()[:12].upper()
+    return f"GK-{digest[:4]}-{digest[4:8]}-{digest[8:]}"
+
+
+def build_context(
+    *,
+    system_name: str,
+    system_version: str,
+    documents: Sequence[SourceDocument],
+    report: Report | None,
+    report_bytes: bytes | None = None,
+    config: tuple[str, bytes] | None = None,
+    coverage: CoverageView | None = None,
+) -> PacketContext:
+    """Build the template context of a packet.
+
+    Parameters
+    ----------
+    system_name, system_version
+        The system under review (the report's, when there is a report).
+    documents
+        The loaded governance documents, in the order the project lists them.
+    report
+        The check report, or None for a documents-only packet.
+    report_bytes
+        The report file as read, hashed into the packet id.
+    config
+        ``(display path, bytes)`` of govkit.yaml, for the provenance appendix.
+    coverage
+        The standards coverage matrix, when it could be computed.
+    """
+    from govkit import __version__
+
+    instant = packet_instant(report)
+    if report is not None:
+        system_name, system_version = report.system.name, report.system.version
+        counts = tuple((s, sum(r.status == s for r in report.results)) for s in STATUS_ORDER)
+        overall = report.status
+        report_date = instant.strftime("%Y-%m-%d %H:%M UTC")
+        results = tuple(_result(r) for r in report.results)
+    else:
+        counts, overall, report_date, results = (), "not checked", "no report", ()
+    names = _filenames(documents)
+    return PacketContext(
+        packet_id=_packet_id(report_bytes, documents, config),
+        system_name=system_name,
+        system_version=system_version,
+        report_date=report_date,
+        overall_status=overall,
+        has_report=report is not None,
+        counts=counts,
+        documents=tuple(_document(d, names, i) for i, d in enumerate(documents)),
+        results=results,
+        risks=_traces(documents, report),
+        coverage=coverage,
+        approvals=_approvals(documents),
+        provenance=_provenance(report),
+        artifacts=_artifacts(report, documents, config),
+        govkit_version=__version__,
+        instant=instant,
+    )

@@ -1,0 +1,99 @@
+"""Step two for the packet: one HTML document from the context, the Markdown and the charts.
+
+Each document's Markdown (the same text as its ``.md`` file) is converted by
+markdown-it-py with raw HTML off, so the HTML and the Markdown say the same
+thing and document text can never become markup. The packet template
+(autoescaped) adds the cover, the contents, the check results with charts,
+the traceability and coverage matrices, the sign-off page and provenance.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from jinja2 import Environment
+from markupsafe import Markup
+
+from govkit.render.charts import Chart
+from govkit.render.context import DocumentView, PacketContext
+from govkit.render.environment import render_template
+from govkit.render.markdown import to_html
+
+__all__ = ["PACKET_TEMPLATE", "DocumentHtml", "TocEntry", "render_packet_html"]
+
+PACKET_TEMPLATE = "packet.html.j2"
+
+
+@dataclass(frozen=True)
+class TocEntry:
+    """A line of the table of contents; the page number comes from CSS target-counter."""
+
+    level: int
+    title: str
+    anchor: str
+
+
+@dataclass(frozen=True)
+class DocumentHtml:
+    """A document converted to HTML, with its view."""
+
+    view: DocumentView
+    html: Markup
+
+
+def _toc(ctx: PacketContext, docs: list[tuple[DocumentView, list[TocEntry]]]) -> list[TocEntry]:
+    toc: list[TocEntry] = []
+    for view, headings in docs:
+        toc.append(TocEntry(1, view.title, view.anchor))
+        toc.extend(headings)
+    if ctx.has_report:
+        toc.append(TocEntry(1, "Check results", "results"))
+        toc.extend(TocEntry(2, f"{r.id}: {r.title}", r.anchor) for r in ctx.results)
+    toc.append(TocEntry(1, "Risk traceability matrix", "traceability"))
+    toc.append(TocEntry(1, "Standards coverage matrix", "coverage"))
+    toc.append(TocEntry(1, "Sign-off", "signoff"))
+    toc.append(TocEntry(1, "Provenance", "provenance"))
+    return toc
+
+
+def render_packet_html(
+    env: Environment,
+    ctx: PacketContext,
+    markdown: Mapping[str, str],
+    charts: Mapping[str, list[Chart]],
+) -> str:
+    """The packet as one HTML document.
+
+    Parameters
+    ----------
+    env
+        The HTML environment (autoescaping).
+    ctx
+        The packet context.
+    markdown
+        Each document's Markdown, by the document's file name.
+    charts
+        Charts by check id (an empty list for a check without any).
+    """
+    converted: list[DocumentHtml] = []
+    toc_docs: list[tuple[DocumentView, list[TocEntry]]] = []
+    for view in ctx.documents:
+        html, headings = to_html(markdown[view.filename], anchor_prefix=view.anchor)
+        converted.append(DocumentHtml(view=view, html=Markup(html)))  # noqa: S704 - markdown-it output, raw HTML off
+        toc_docs.append(
+            (view, [TocEntry(2, h.text, h.anchor) for h in headings if h.level == 2])
+        )
+    all_charts = {r.id: list(charts.get(r.id, [])) for r in ctx.results}
+    created = ctx.instant.strftime("%Y-%m-%dT%H:%M:%SZ")
+    return render_template(
+        env,
+        PACKET_TEMPLATE,
+        ctx=ctx,
+        docs=converted,
+        toc=_toc(ctx, toc_docs),
+        charts=all_charts,
+        created=created,
+        generator=f"govkit {ctx.govkit_version}",
+        subject=f"Review packet {ctx.packet_id} for {ctx.system_name} {ctx.system_version}",
+    )

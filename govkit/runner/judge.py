@@ -1,0 +1,243 @@
+"""Judging measurements against a suite's thresholds.
+
+A check measures; this module decides. Every measurement whose name is a
+threshold's ``metric`` (only overall figures when ``overall_only``) and whose
+value is known is compared with the bound:
+
+- ``point``: the point estimate;
+- ``interval_lenient``: it fails only when the whole interval breaks the bound;
+- ``interval_strict``: it passes only when the whole interval meets the bound.
+
+A measurement without an interval is judged on its value in every mode.
+The result is a status and one sentence naming the worst figure.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Literal
+
+from govkit.checks.base import Evidence
+from govkit.report import Measurement
+from govkit.suite import Threshold
+
+__all__ = ["Finding", "Judgement", "describe_where", "format_number", "judge"]
+
+Verdict = Literal["pass", "fail", "error", "insufficient_evidence"]
+
+MAX_SMALL_GROUPS_SHOWN = 5
+
+
+def format_number(value: float, *, against: float | None = None) -> str:
+    """A figure for a sentence: 2 decimals, more when needed to differ from ``against``."""
+    if not math.isfinite(value):
+        return str(value)
+    if abs(value) >= 1000:
+        return f"{value:,.0f}"
+    if value != 0 and abs(value) < 0.01:
+        return f"{value:.2g}"
+    for digits in range(2, 7):
+        text = f"{value:.{digits}f}"
+        if against is None or text != f"{against:.{digits}f}":
+            return text
+    return f"{value:.6f}"
+
+
+def describe_where(m: Measurement) -> str | None:
+    """Where a figure applies, for a reviewer: ``sex=Female``, ``sex``, or nothing (overall)."""
+    if m.group:
+        return ", ".join(f"{k}={v}" for k, v in m.group.items())
+    return m.feature
+
+
+def _figure(m: Measurement, against: float | None = None) -> str:
+    """``0.19 [0.18, 0.20]`` (``n=…`` is left to the table)."""
+    if m.value is None:
+        return "n/a"
+    text = format_number(m.value, against=against)
+    if m.ci is not None:
+        lo, hi = m.ci
+        text += f" [{format_number(lo, against=against)}, {format_number(hi, against=against)}]"
+    return text
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One measurement judged against one threshold."""
+
+    measurement: Measurement
+    threshold: Threshold
+    passed: bool
+    #: how far the judged figure lies beyond (positive) or inside (negative) the bound
+    margin: float
+
+    def sentence(self) -> str:
+        m, t = self.measurement, self.threshold
+        bound, kind = (
+            (t.max, "maximum")
+            if t.max is not None and self._breaks_max()
+            else ((t.min, "minimum") if t.min is not None else (t.max, "maximum"))
+        )
+        where = describe_where(m)
+        subject = f"{m.name} for {where}" if where else m.name
+        fig = _figure(m, against=bound)
+        b = format_number(bound, against=m.value) if bound is not None else "?"
+        side = "above" if kind == "maximum" else "below"
+        within = "below" if kind == "maximum" else "above"
+        if self.passed:
+            return f"{subject} is {fig}, {within} the {kind} {b}"
+        if t.on == "interval_lenient" and m.ci is not None:
+            return f"{subject} is {fig}: the whole interval is {side} the {kind} {b}"
+        if t.on == "interval_strict" and m.ci is not None:
+            return f"{subject} is {fig}: the interval is not entirely {within} the {kind} {b}"
+        return f"{subject} is {fig}, {side} the {kind} {b}"
+
+    def _breaks_max(self) -> bool:
+        t, m = self.threshold, self.measurement
+        if t.max is None or m.value is None:
+            return False
+        lo, hi = _judged_span(m, t)
+        return (
+            hi > t.max
+            if t.on == "interval_strict"
+            else (lo > t.max if t.on == "interval_lenient" else m.value > t.max)
+        )
+
+
+def _judged_span(m: Measurement, t: Threshold) -> tuple[float, float]:
+    value = float("nan") if m.value is None else float(m.value)
+    if t.on != "point" and m.ci is not None:
+        return float(m.ci[0]), float(m.ci[1])
+    return value, value
+
+
+def _assess(m: Measurement, t: Threshold) -> Finding:
+    lo, hi = _judged_span(m, t)
+    margins: list[float] = []
+    if t.max is not None:
+        # lenient: the low end must break it; strict: the high end must stay within
+        judged = lo if t.on == "interval_lenient" else hi
+        margins.append(judged - t.max)
+    if t.min is not None:
+        judged = hi if t.on == "interval_lenient" else lo
+        margins.append(t.min - judged)
+    margin = max(margins)
+    return Finding(m, t, passed=margin <= 0, margin=margin)
+
+
+@dataclass
+class Judgement:
+    """The verdict on one check's evidence."""
+
+    status: Verdict
+    message: str
+    key_figure: str = "-"
+    findings: list[Finding] = field(default_factory=list)
+
+
+def _small_groups_sentence(evidence: Evidence, min_group_size: int | None) -> str:
+    groups = evidence.small_groups
+    shown = ", ".join(groups[:MAX_SMALL_GROUPS_SHOWN])
+    if len(groups) > MAX_SMALL_GROUPS_SHOWN:
+        shown += f" and {len(groups) - MAX_SMALL_GROUPS_SHOWN} more"
+    size = f" (fewer than {min_group_size} rows)" if min_group_size else ""
+    return (
+        f"Too few rows to judge {len(groups)} group(s){size}: {shown}; collect more data, "
+        "merge small groups, or record a waiver"
+    )
+
+
+def _sentence(text: str) -> str:
+    text = text.strip()
+    return text if text.endswith((".", "!", "?")) else text + "."
+
+
+def judge(
+    evidence: Evidence,
+    thresholds: list[Threshold] | tuple[Threshold, ...],
+    *,
+    min_group_size: int | None = None,
+) -> Judgement:
+    """Judge ``evidence`` against ``thresholds``.
+
+    Returns
+    -------
+    Judgement
+        ``fail`` when a threshold is broken or the evidence holds failures;
+        ``insufficient_evidence`` when it would pass but some group is too
+        small or a threshold's metric could not be computed; else ``pass``.
+    """
+    findings: list[Finding] = []
+    unjudged: list[str] = []
+    unmeasured: list[str] = []
+    for t in thresholds:
+        named = [m for m in evidence.measurements if m.name == t.metric]
+        candidates = [m for m in named if not t.overall_only or m.group is None]
+        known = [m for m in candidates if m.value is not None and math.isfinite(m.value)]
+        if not named:
+            unmeasured.append(t.metric)
+        elif not known:
+            unjudged.append(t.metric)
+        findings += [_assess(m, t) for m in known]
+    failed = sorted((f for f in findings if not f.passed), key=lambda f: -f.margin)
+    if unmeasured:
+        measured = sorted({m.name for m in evidence.measurements})
+        names = ", ".join(f"'{n}'" for n in unmeasured)
+        return Judgement(
+            "error",
+            f"The suite sets a threshold on {names}, which this check does not measure "
+            f"(it measures {', '.join(measured[:8]) or 'nothing'}); fix the metric name.",
+            key_figure="-",
+            findings=findings,
+        )
+    if failed or evidence.failures:
+        if failed:
+            worst = failed[0]
+            text = worst.sentence()
+            key = f"{worst.measurement.name} {_figure(worst.measurement)}"
+        else:
+            text, key = evidence.failures[0].rstrip("."), "-"
+        others = len(failed) + len(evidence.failures) - 1
+        if others > 0:
+            text += f" ({others} more finding(s))"
+        return Judgement("fail", _sentence(text), key, findings)
+    closest = max(findings, key=lambda f: f.margin) if findings else None
+    key = (
+        f"{closest.measurement.name} {_figure(closest.measurement)}"
+        if closest
+        else _first_figure(evidence.measurements)
+    )
+    if evidence.small_groups:
+        return Judgement(
+            "insufficient_evidence",
+            _sentence(_small_groups_sentence(evidence, min_group_size)),
+            key,
+            findings,
+        )
+    if unjudged:
+        return Judgement(
+            "insufficient_evidence",
+            _sentence(
+                f"{', '.join(unjudged)} could not be computed on this data, so its threshold "
+                "could not be judged"
+            ),
+            key,
+            findings,
+        )
+    if evidence.summary:
+        message = evidence.summary
+    elif closest is not None:
+        message = closest.sentence()
+        if len(findings) > 1:
+            message += f" (closest of {len(findings)} figures judged)"
+    else:
+        message = f"Measured {len(evidence.measurements)} figure(s); no threshold applies"
+    return Judgement("pass", _sentence(message), key, findings)
+
+
+def _first_figure(measurements: list[Measurement]) -> str:
+    for m in measurements:
+        if m.group is None and m.value is not None and math.isfinite(m.value):
+            return f"{m.name} {_figure(m)}"
+    return "-"

@@ -1,0 +1,84 @@
+"""Provenance: what exactly was checked, where, and with which tools.
+
+Every input file is recorded with its SHA-256 and size, so a reviewer can
+tell that the report speaks of the model and data they hold.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import platform
+import subprocess
+from datetime import UTC, datetime
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+
+from govkit.report import Artifact, ArtifactRole
+from govkit.resources import data_dir
+
+__all__ = ["artifact", "git_commit", "package_version", "python_version", "sha256_file", "utc_now"]
+
+_CHUNK = 1 << 20
+GIT_TIMEOUT_S = 5.0
+
+
+def sha256_file(path: Path) -> tuple[str, int]:
+    """SHA-256 hex digest and size in bytes, read in chunks (model files can be large)."""
+    digest = hashlib.sha256()
+    size = 0
+    with path.open("rb") as handle:
+        while chunk := handle.read(_CHUNK):
+            digest.update(chunk)
+            size += len(chunk)
+    return digest.hexdigest(), size
+
+
+def display_path(path: Path, root: Path) -> str:
+    """``path`` relative to the project folder (POSIX), a built-in suite as ``govkit:checks/…``."""
+    resolved = path.resolve()
+    try:
+        return resolved.relative_to(root.resolve()).as_posix()
+    except ValueError:
+        pass
+    try:
+        return "govkit:checks/" + resolved.relative_to(data_dir("checks").resolve()).as_posix()
+    except ValueError:
+        return resolved.as_posix()
+
+
+def artifact(role: ArtifactRole, path: Path, root: Path) -> Artifact:
+    digest, size = sha256_file(path)
+    return Artifact(role=role, path=display_path(path, root), sha256=digest, bytes=size)
+
+
+def git_commit(folder: Path) -> str | None:
+    """``git rev-parse HEAD`` of ``folder``; None outside a repository or without git."""
+    try:
+        done = subprocess.run(
+            ["git", "-C", str(folder), "rev-parse", "HEAD"],
+            capture_output=True,
+            text=True,
+            timeout=GIT_TIMEOUT_S,
+            check=False,
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    commit = done.stdout.strip()
+    return commit if done.returncode == 0 and len(commit) >= 40 else None
+
+
+def package_version(name: str) -> str | None:
+    """The installed version of ``name``, without importing it."""
+    try:
+        return version(name)
+    except PackageNotFoundError:
+        return None
+
+
+def python_version() -> str:
+    return platform.python_version()
+
+
+def utc_now() -> str:
+    """Now, UTC, ISO-8601 with a ``Z``."""
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")

@@ -1,0 +1,522 @@
+"""``run_checks``: load everything, run each check, judge it, write the report.
+
+The order matters for the user: everything that can be wrong in the
+configuration (the suite, the parameters, the device, the columns, the model
+file) is found before any check runs, so a mistake costs seconds and exits 2.
+Then each check runs on one shared context; a check that raises becomes an
+``error`` result and the others still run.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+from govkit import __version__
+from govkit.checks.base import Evidence, SkipCheck
+from govkit.checks.context import CheckContext, Predictions, SplitName
+from govkit.checks.registry import available_checks
+from govkit.errors import ConfigError, GovkitError, InputError
+from govkit.project import Project
+from govkit.report import (
+    Artifact,
+    CheckResult,
+    Measurement,
+    Provenance,
+    Report,
+    ReportSystem,
+    ResultStatus,
+    ResultWaiver,
+)
+from govkit.runner.columns import column_predictions
+from govkit.runner.data import LoadedData, load_data
+from govkit.runner.device import check_device_text
+from govkit.runner.judge import judge
+from govkit.runner.plan import PlannedCheck, plan_checks
+from govkit.runner.provenance import (
+    artifact,
+    git_commit,
+    package_version,
+    python_version,
+    sha256_file,
+    utc_now,
+)
+from govkit.runner.write import write_junit, write_report_json
+from govkit.suite import LoadedSuite, load_suite
+
+__all__ = ["Console", "RunOutcome", "execute_run", "run_checks"]
+
+
+class Console:
+    """Progress and warnings on stderr; progress only on a terminal and without --quiet."""
+
+    def __init__(self, *, quiet: bool = False) -> None:
+        self.show_progress = not quiet and sys.stderr.isatty()
+
+    def progress(self, text: str) -> None:
+        if self.show_progress:
+            sys.stderr.write(text + "\n")
+            sys.stderr.flush()
+
+    def warn(self, text: str) -> None:
+        sys.stderr.write(text + "\n")
+        sys.stderr.flush()
+
+
+@dataclass
+class RunOutcome:
+    """What one run produced, beyond the report: files and the table's key figures."""
+
+    report: Report
+    report_path: Path
+    junit_path: Path
+    key_figures: dict[str, str] = field(default_factory=dict)
+
+
+def _load_project_suite(project: Project) -> LoadedSuite:
+    try:
+        return load_suite(project.file.suite, project.root)
+    except ConfigError as err:
+        if err.diagnostics:
+            raise
+        raise project.error(
+            ("suite",), err.message, hint="name a built-in suite or a suite file"
+        ) from err
+
+
+def _file_display(project: Project, path: Path) -> str:
+    try:
+        return str(path.relative_to(project.root))
+    except ValueError:
+        return str(path)
+
+
+def _predictions_only_context(
+    project: Project, data: LoadedData, console: Console
+) -> tuple[CheckContext, str]:
+    """A context whose predictions are the data's columns; torch is never imported."""
+    import numpy as np
+
+    np.random.seed(project.file.seed)
+    spec = project.file.model.predictions
+    displays = {
+        "eval": _file_display(project, data.eval_path),
+        "train": _file_display(project, data.train_path) if data.train_path else "",
+    }
+
+    def predict(name: SplitName) -> Predictions:
+        split = ctx.split(name)
+        if (
+            spec is not None
+            and name == "train"
+            and (
+                spec.label not in split.frame.columns
+                or (spec.score is not None and spec.score not in split.frame.columns)
+            )
+        ):
+            raise LookupError("the training split has no prediction columns")
+        return column_predictions(project, split, data.coding, displays[name])
+
+    ctx = _base_context(project, data, device="cpu")
+    ctx._predict = predict
+    console.progress("reading predictions from the data columns")
+    ctx.predictions("eval")  # bad prediction columns are configuration errors: find them now
+    return ctx, "cpu"
+
+
+def _base_context(project: Project, data: LoadedData, *, device: str) -> CheckContext:
+    d = project.file.data
+    return CheckContext(
+        task=project.file.model.task,
+        seed=project.file.seed,
+        device=device,
+        eval=data.eval,
+        train=data.train,
+        sensitive=list(d.sensitive),
+        proxies=list(d.proxies),
+        quasi_identifiers=list(d.quasi_identifiers),
+        label_column=d.label,
+        batch_size=project.file.model.batch_size,
+    )
+
+
+def _model_context(
+    project: Project, data: LoadedData, requested: str, console: Console
+) -> tuple[CheckContext, str]:
+    """Load the model on the device and predict the evaluation split once."""
+    import numpy as np
+    import torch
+
+    from govkit.runner.device import describe_device, resolve_device
+    from govkit.runner.encode import make_encoder
+    from govkit.runner.model import load_model
+    from govkit.runner.outputs import to_log_probs
+    from govkit.runner.predict import predict_log_probs, predictions_from_log_probs
+
+    device = resolve_device(requested)
+    seed = project.file.seed
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+    m = project.file.model
+    console.progress(f"loading model {m.path} on {device}")
+    model = load_model(project)
+    try:
+        model = model.to(device)
+    except Exception as err:  # some exported programs cannot move; say which device failed
+        raise InputError(f"cannot move the model to {device}: {type(err).__name__}: {err}") from err
+    encoder, eval_inputs = make_encoder(project, data.eval.frame)
+
+    def log_probs_of(raw: torch.Tensor) -> torch.Tensor:
+        return to_log_probs(raw, m.task, m.output)
+
+    def inputs(name: SplitName) -> torch.Tensor:
+        return encoder.encode(ctx.split(name).frame)
+
+    def predict(name: SplitName) -> Predictions:
+        x = ctx.inputs(name)
+
+        def on_batch(done: int, total: int) -> None:
+            if total > m.batch_size:
+                console.progress(f"predicting {name}: {done:,}/{total:,} rows")
+
+        lp = predict_log_probs(
+            model,
+            x,
+            device=device,
+            batch_size=m.batch_size,
+            task=m.task,
+            output=m.output,
+            on_batch=on_batch,
+        )
+        n_classes = len(data.coding.classes)
+        if m.task == "multiclass" and lp.shape[1] < n_classes:
+            raise InputError(
+                f"the model returns {lp.shape[1]} class scores but the label column "
+                f"has {n_classes} classes ({', '.join(data.coding.class_names)})"
+            )
+        return predictions_from_log_probs(lp, m.task, m.threshold)
+
+    ctx = _base_context(project, data, device=device)
+    ctx.model = model
+    ctx.log_probs_of = log_probs_of
+    ctx.encode = encoder.encode
+    ctx.feature_names = encoder.feature_names
+    ctx.feature_groups = encoder.feature_groups
+    ctx._inputs = inputs
+    ctx._predict = predict
+    ctx._cache["inputs:eval"] = eval_inputs
+    ctx.predictions("eval")  # the model runs once here; a broken model is an input error
+    return ctx, describe_device(device)
+
+
+def _clean_measurement(m: Any) -> Measurement:
+    """A Measurement with NaN/inf turned into null (JSON has no NaN)."""
+    if not isinstance(m, Measurement):
+        m = Measurement.model_validate(m)
+    value = m.value if m.value is not None and math.isfinite(m.value) else None
+    ci = m.ci
+    if ci is not None and not all(math.isfinite(v) for v in ci):
+        ci = None
+    if value is m.value and ci is m.ci:
+        return m
+    return m.model_copy(update={"value": value, "ci": ci})
+
+
+def _jsonable(value: Any) -> Any:
+    """Check details made JSON-safe: numpy scalars and arrays to lists, NaN to null."""
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    if hasattr(value, "tolist") and callable(value.tolist):  # numpy arrays and scalars
+        return _jsonable(value.tolist())
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if value is None or isinstance(value, str | int | bool):
+        return value
+    return str(value)
+
+
+def _skip_reason(plan: PlannedCheck, ctx: CheckContext) -> str | None:
+    if plan.cls.requires_model and not ctx.has_model:
+        return (
+            "it runs the model itself, and this project is in predictions-only mode "
+            "(model.predictions); set model.path to run it"
+        )
+    if plan.cls.requires_train and ctx.train is None:
+        return "it needs the training split; set data.train in govkit.yaml"
+    # checks that need real scores declare it; without a score column only labels are real
+    if getattr(plan.cls, "requires_scores", False) and not ctx.predictions("eval").has_scores:
+        return "it needs predicted scores; set model.predictions.score in govkit.yaml"
+    return None
+
+
+def _threshold_record(plan: PlannedCheck) -> dict[str, Any]:
+    return {
+        "severity": plan.severity,
+        "rules": [t.model_dump(mode="json", exclude_none=True) for t in plan.thresholds],
+    }
+
+
+def _active_waivers(
+    project: Project, ids: set[str], console: Console, today: date
+) -> dict[str, ResultWaiver]:
+    active: dict[str, ResultWaiver] = {}
+    known = set(available_checks())
+    for i, w in enumerate(project.file.waivers):
+        line = (project.parsed.locate(("waivers", i)) or (None, None))[0]
+        where = f"{project.parsed.path}:{line}" if line else project.parsed.path
+        if w.check not in known:
+            console.warn(f"{where}: warning: waivers[{i}]: no check is named '{w.check}'")
+        if w.expires < today:
+            if w.check in ids:
+                console.warn(
+                    f"{where}: warning: waivers[{i}]: the waiver for '{w.check}' "
+                    f"expired on {w.expires}; it no longer counts"
+                )
+            continue
+        active[w.check] = ResultWaiver(
+            owner=w.owner, justification=w.justification, expires=w.expires
+        )
+    return active
+
+
+def _run_one(
+    plan: PlannedCheck, ctx: CheckContext, waiver: ResultWaiver | None
+) -> tuple[CheckResult, str]:
+    started = time.perf_counter()
+    title = getattr(plan.cls, "title", plan.id)
+    base: dict[str, Any] = {
+        "id": plan.id,
+        "title": title,
+        "params": plan.params.model_dump(mode="json"),
+        "threshold": _threshold_record(plan),
+    }
+    key = "-"
+    status: ResultStatus
+    measurements: list[Measurement] = []
+    details: dict[str, Any] = {}
+    try:
+        reason = _skip_reason(plan, ctx)
+        if reason is not None:
+            raise SkipCheck(reason)
+        evidence = plan.cls().measure(ctx, plan.params)
+        if not isinstance(evidence, Evidence):
+            raise TypeError(f"measure() returned {type(evidence).__name__}, not Evidence")
+        measurements = [_clean_measurement(m) for m in evidence.measurements]
+        evidence.measurements = measurements
+        details = _jsonable(evidence.details)
+        verdict = judge(
+            evidence, plan.thresholds, min_group_size=getattr(plan.params, "min_group_size", None)
+        )
+        status, message, key = verdict.status, verdict.message, verdict.key_figure
+    except SkipCheck as skip:
+        status, message = "skipped", f"Skipped: {skip.reason.rstrip('.')}."
+    except Exception as err:  # one broken check must not hide the others' results
+        status, message = "error", f"{type(err).__name__}: {err}"
+        measurements, details = [], {}
+    if status == "fail" and plan.severity == "warn":
+        status = "warn"
+    applied = waiver if status in ("fail", "insufficient_evidence") else None
+    if applied is not None:
+        message = (
+            f"{message.rstrip('.')}; waived by {applied.owner} until {applied.expires.isoformat()}."
+        )
+    blocking = (
+        plan.severity == "block"
+        and status in ("fail", "error", "insufficient_evidence")
+        and applied is None
+    )
+    result = CheckResult(
+        **base,
+        status=status,
+        blocking=blocking,
+        message=message,
+        waiver=applied,
+        duration_s=round(time.perf_counter() - started, 6),
+        measurements=measurements,
+        details=details,
+    )
+    return result, key
+
+
+def _artifacts(
+    project: Project, data: LoadedData, suite: LoadedSuite, console: Console
+) -> list[Artifact]:
+    root = project.root
+    found: list[Artifact] = []
+    if project.file.model.path is not None:
+        found.append(artifact("model", project.resolve(project.file.model.path), root))
+    found.append(artifact("eval_data", data.eval_path, root))
+    if data.train_path is not None:
+        found.append(artifact("train_data", data.train_path, root))
+    found.append(artifact("suite", suite.path, root))
+    for i, doc in enumerate(project.file.documents):
+        path = project.resolve(doc)
+        if path.is_file():
+            found.append(artifact("document", path, root))
+        else:
+            console.warn(
+                f"{project.parsed.path}: warning: documents[{i}]: {doc} does not "
+                "exist; it is left out of the report's provenance"
+            )
+    return found
+
+
+def _load_documents(project: Project, console: Console) -> dict[str, list[Any]]:
+    """The governance documents by kind, for checks that read them (best effort)."""
+    try:
+        from govkit import documents as docs_module
+    except ImportError:
+        return {}
+    loader: Callable[..., Any] | None = getattr(docs_module, "load_document", None)
+    if loader is None:
+        return {}
+    loaded: dict[str, list[Any]] = {}
+    for doc in project.file.documents:
+        path = project.resolve(doc)
+        if not path.is_file():
+            continue
+        try:
+            document = loader(path)
+        except (GovkitError, OSError, ValueError) as err:
+            console.warn(f"{doc}: warning: not loaded for the checks ({err})")
+            continue
+        kind = str(getattr(document, "kind", "unknown"))
+        loaded.setdefault(kind, []).append(document)
+    return loaded
+
+
+def _deterministic(enabled: bool) -> Callable[[], None]:
+    """Turn on torch's deterministic algorithms; returns how to restore the previous mode."""
+    os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")  # read once, when cuBLAS starts
+    import torch
+
+    before = torch.are_deterministic_algorithms_enabled()
+    before_warn = torch.is_deterministic_algorithms_warn_only_enabled()
+    # warn_only: an op without a deterministic kernel warns instead of failing the run
+    torch.use_deterministic_algorithms(enabled, warn_only=True)
+    return lambda: torch.use_deterministic_algorithms(before, warn_only=before_warn)
+
+
+def _output_folder(project: Project, out: str | None) -> Path:
+    folder = Path(out) if out is not None else project.resolve(project.file.output)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise InputError(f"cannot create the output folder {folder}: {err.strerror}") from err
+    return folder
+
+
+def run_checks(
+    project: Project,
+    *,
+    only: list[str] | tuple[str, ...] = (),
+    device: str | None = None,
+    out: str | None = None,
+    quiet: bool = False,
+    today: date | None = None,
+) -> Report:
+    """Run the project's suite, write report.json and junit.xml, and return the report.
+
+    See :func:`execute_run` for the parameters; this is its report alone.
+    """
+    return execute_run(project, only=only, device=device, out=out, quiet=quiet, today=today).report
+
+
+def execute_run(
+    project: Project,
+    *,
+    only: list[str] | tuple[str, ...] = (),
+    device: str | None = None,
+    out: str | None = None,
+    quiet: bool = False,
+    console: Console | None = None,
+    today: date | None = None,
+) -> RunOutcome:
+    """Run the project's suite and write report.json and junit.xml.
+
+    Parameters
+    ----------
+    project
+        From :func:`govkit.project.load_project_file`.
+    only
+        Check ids to run instead of the whole suite (``--only``).
+    device
+        ``auto``, ``cpu``, ``cuda`` or ``cuda:N``; overrides govkit.yaml.
+    out
+        Output folder (default: the project's ``output``, relative to govkit.yaml).
+    quiet
+        No progress on stderr.
+    console, today
+        Where messages go and the date waivers are judged on (for tests).
+
+    Returns
+    -------
+    RunOutcome
+        The report (``status`` is ``fail`` when a result blocks) and its files.
+
+    Raises
+    ------
+    ConfigError, InputError
+        Anything wrong with the configuration, the data or the model (exit 2).
+    """
+    console = console or Console(quiet=quiet)
+    started_at = utc_now()
+    requested = check_device_text(device, "--device") if device is not None else project.file.device
+    suite = _load_project_suite(project)
+    plans = plan_checks(suite, only)
+    out_dir = _output_folder(project, out)
+    predictions_only = project.file.model.predictions is not None
+    console.progress(f"reading data {project.file.data.eval}")
+    data = load_data(project, check_features=not predictions_only)
+    restore = lambda: None  # noqa: E731 - replaced once torch is loaded
+    try:
+        if predictions_only:
+            ctx, device_text = _predictions_only_context(project, data, console)
+            torch_version = package_version("torch")
+        else:
+            restore = _deterministic(True)
+            ctx, device_text = _model_context(project, data, requested, console)
+            torch_version = str(sys.modules["torch"].__version__)
+        ctx.documents = _load_documents(project, console)
+        today = today or datetime.now(UTC).date()
+        waivers = _active_waivers(project, {p.id for p in plans}, console, today)
+        results: list[CheckResult] = []
+        key_figures: dict[str, str] = {}
+        for i, plan in enumerate(plans, start=1):
+            console.progress(f"[{i}/{len(plans)}] {plan.id}")
+            result, key = _run_one(plan, ctx, waivers.get(plan.id))
+            results.append(result)
+            key_figures[plan.id] = key
+    finally:
+        restore()
+    config_sha, _ = sha256_file(project.path)
+    provenance = Provenance(
+        govkit_version=__version__,
+        python=python_version(),
+        torch=torch_version,
+        device=device_text,
+        seed=project.file.seed,
+        started_at=started_at,
+        finished_at=utc_now(),
+        git_commit=git_commit(project.root),
+        config_sha256=config_sha,
+        artifacts=_artifacts(project, data, suite, console),
+    )
+    report = Report(
+        status="fail" if any(r.blocking for r in results) else "pass",
+        system=ReportSystem(name=project.file.system.name, version=project.file.system.version),
+        provenance=provenance,
+        results=results,
+    )
+    report_path = write_report_json(report, out_dir)
+    junit_path = write_junit(report, out_dir, suite_name=suite.suite.name)
+    return RunOutcome(report, report_path, junit_path, key_figures)

@@ -1,0 +1,46 @@
+"""The overall population and every grouping, as one list of row partitions.
+
+Checks that report a figure overall and per group treat "overall" as a
+grouping with a single group, so one code path computes both.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from govkit.stats.groups import Grouping, groupings
+
+__all__ = ["Layer", "layers"]
+
+
+@dataclass(frozen=True)
+class Layer:
+    """One partition of the rows: overall (``grouping`` None, one group) or a grouping."""
+
+    grouping: Grouping | None
+    codes: np.ndarray
+
+    @property
+    def feature(self) -> str | None:
+        return None if self.grouping is None else self.grouping.feature
+
+    @property
+    def n_groups(self) -> int:
+        return 1 if self.grouping is None else self.grouping.n_groups
+
+    def label(self, code: int) -> dict[str, str] | None:
+        """report.json's ``group`` for ``code``: None overall."""
+        return None if self.grouping is None else dict(self.grouping.labels[code])
+
+    def describe(self, code: int) -> str:
+        return "overall" if self.grouping is None else self.grouping.describe(code)
+
+
+def layers(frame: pd.DataFrame, sensitive: list[str]) -> list[Layer]:
+    """Overall first, then one layer per grouping of ``sensitive`` (columns, then intersection)."""
+    result = [Layer(None, np.zeros(len(frame), dtype=np.int64))]
+    result += [Layer(g, g.codes) for g in groupings(frame, list(sensitive))]
+    return result

@@ -1,0 +1,277 @@
+"""Fixtures for packet rendering: a small project on disk and a realistic report.
+
+The report is built by hand from govkit.report models, with figures computed
+from a planted data set (selection rates that differ by group, a ROC curve
+from scores, calibration bins), so the tests exercise every chart and table
+without running a model.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+import yaml
+
+from govkit.report import (
+    Artifact,
+    CheckResult,
+    Measurement,
+    Provenance,
+    Report,
+    ReportSystem,
+    ResultWaiver,
+)
+
+REPO = Path(__file__).resolve().parents[2]
+MINIMAL = REPO / "examples" / "minimal"
+KINDS = ("dataset_card", "model_card", "experiment_plan", "risk_checklist")
+FINISHED_AT = "2025-03-04T05:06:07Z"
+
+
+def _rate_ci(hits: np.ndarray, rng: np.random.Generator) -> tuple[float, float]:
+    # A small percentile bootstrap: enough to give honest intervals in fixtures.
+    n = hits.size
+    reps = rng.binomial(n, hits.mean(), size=400) / n
+    lo, hi = np.quantile(reps, [0.025, 0.975])
+    return float(lo), float(hi)
+
+
+def build_report(n_rows: int = 2000, seed: int = 0) -> Report:
+    """A report with every kind of figure the packet draws, computed on planted data."""
+    rng = np.random.default_rng(seed)
+    sex = rng.choice(["Female", "Male"], size=n_rows, p=[0.35, 0.65])
+    race = rng.choice(["White", "Black", "Other"], size=n_rows, p=[0.8, 0.12, 0.08])
+    y = rng.binomial(1, np.where(sex == "Male", 0.3, 0.11))
+    score = np.clip(0.25 * y + rng.normal(0.3, 0.15, n_rows) + 0.08 * (sex == "Male"), 0, 1)
+    pred = (score >= 0.5).astype(int)
+
+    groups: list[Measurement] = []
+    rates: dict[str, float] = {}
+    for col, values in (("sex", sex), ("race", race)):
+        for level in sorted(set(values)):
+            mask = values == level
+            rate = float(pred[mask].mean())
+            rates[f"{col}={level}"] = rate
+            groups.append(Measurement(name="selection_rate", group={col: str(level)},
+                                      value=rate, ci=_rate_ci(pred[mask], rng),
+                                      n=int(mask.sum())))
+    dpd_sex = abs(rates["sex=Male"] - rates["sex=Female"])
+    race_rates = [v for k, v in rates.items() if k.startswith("race=")]
+    dpd_race = max(race_rates) - min(race_rates)
+
+    order = np.argsort(-score)
+    tpr = np.cumsum(y[order]) / max(1, y.sum())
+    fpr = np.cumsum(1 - y[order]) / max(1, (1 - y).sum())
+    edges = np.linspace(0, 1, 11)
+    bins = []
+    for lo, hi in zip(edges[:-1], edges[1:], strict=True):
+        mask = (score >= lo) & (score < hi)
+        if mask.any():
+            bins.append({"lower": float(lo), "upper": float(hi),
+                         "mean_predicted": float(score[mask].mean()),
+                         "fraction_positive": float(y[mask].mean()), "count": int(mask.sum())})
+    accuracy = float((pred == y).mean())
+    features = ["age", "education-num", "hours-per-week", "capital-gain", "relationship"]
+    weights = rng.uniform(0.01, 0.4, len(features))
+
+    results = [
+        CheckResult(
+            id="performance.classification", title="Classification performance", status="pass",
+            blocking=False, message="Accuracy meets the floor.",
+            threshold={"metric": "accuracy", "min": 0.7},
+            measurements=[Measurement(name="accuracy", value=accuracy,
+                                      ci=_rate_ci((pred == y).astype(float), rng), n=n_rows)],
+        ),
+        CheckResult(
+            id="performance.calibration", title="Calibration", status="warn", blocking=False,
+            message="Expected calibration error is above the warning level.",
+            measurements=[Measurement(name="ece", value=0.0612, ci=(0.05, 0.07), n=n_rows)],
+            details={"bins": bins},
+        ),
+        CheckResult(
+            id="fairness.demographic_parity", title="Demographic parity", status="fail",
+            blocking=False, message="Selection rates differ by sex beyond the threshold.",
+            threshold={"metric": "demographic_parity_difference", "max": 0.1},
+            waiver=ResultWaiver(owner="Review Board", justification="Labels differ at the source.",
+                                expires=date(2027, 5, 31)),
+            measurements=[
+                Measurement(name="demographic_parity_difference", feature="sex", value=dpd_sex,
+                            ci=(dpd_sex - 0.02, dpd_sex + 0.02), n=n_rows),
+                Measurement(name="demographic_parity_difference", feature="race", value=dpd_race,
+                            ci=(max(0.0, dpd_race - 0.03), dpd_race + 0.03), n=n_rows),
+                *groups,
+            ],
+        ),
+        CheckResult(
+            id="attribution.importance", title="Feature importance", status="pass",
+            blocking=False, message="Attributions computed for every feature.",
+            measurements=[Measurement(name="mean_abs_attribution", feature=f, value=float(w),
+                                      ci=(float(w) * 0.9, float(w) * 1.1), n=500)
+                          for f, w in zip(features, weights, strict=True)],
+        ),
+        CheckResult(
+            id="privacy.membership_inference", title="Membership inference", status="pass",
+            blocking=True, message="The attack does no better than chance at low FPR.",
+            measurements=[Measurement(name="attack_auc", value=0.512, ci=(0.49, 0.53), n=n_rows)],
+            details={"roc": {"fpr": fpr.tolist(), "tpr": tpr.tolist()}},
+        ),
+        CheckResult(
+            id="data.leakage", title="Train/eval leakage", status="skipped", blocking=False,
+            message="Skipped: no training split was given.",
+        ),
+    ]
+    digest = hashlib.sha256(b"model").hexdigest()
+    return Report(
+        status="pass",
+        system=ReportSystem(name="adult-income", version="1.0.0"),
+        provenance=Provenance(
+            govkit_version="0.1.0", python="3.11.9", torch="2.13.0", device="cpu", seed=seed,
+            started_at="2025-03-04T05:00:00Z", finished_at=FINISHED_AT,
+            git_commit="0123456789abcdef0123456789abcdef01234567",
+            config_sha256=hashlib.sha256(b"config").hexdigest(),
+            artifacts=[Artifact(role="model", path="artifacts/model.pt2", sha256=digest,
+                                bytes=12345)],
+        ),
+        results=results,
+    )
+
+
+def write_report(report: Report, path: Path) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(report.model_dump_json(indent=2) + "\n", encoding="utf-8")
+    return path
+
+
+Edit = Callable[[dict[str, Any]], None]
+
+
+def make_project(root: Path, *, edits: dict[str, Edit] | None = None,
+                 report: Report | None = None) -> Path:
+    """A project folder with the four minimal documents (optionally edited) and govkit.yaml."""
+    docs = root / "docs"
+    docs.mkdir(parents=True, exist_ok=True)
+    for kind in KINDS:
+        src = MINIMAL / f"{kind}.yaml"
+        if edits and kind in edits:
+            data = yaml.safe_load(src.read_text(encoding="utf-8"))
+            edits[kind](data)
+            (docs / f"{kind}.yaml").write_text(yaml.safe_dump(data, sort_keys=False),
+                                               encoding="utf-8")
+        else:
+            shutil.copy(src, docs / f"{kind}.yaml")
+    config = {
+        "govkit": 1,
+        "system": {"name": "adult-income", "version": "1.0.0"},
+        "documents": [f"docs/{k}.yaml" for k in KINDS],
+        "model": {"predictions": {"label": "pred"}},
+        "data": {"eval": "data.csv", "label": "y"},
+        "output": "build",
+    }
+    (root / "govkit.yaml").write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
+    if report is not None:
+        write_report(report, root / "build" / "report.json")
+    return root / "govkit.yaml"
+
+
+def add_risk_controls(data: dict[str, Any]) -> None:
+    """Make the minimal risk checklist's risk cite fairness and privacy checks."""
+    data["risks"][0]["controls"] = [
+        "fairness.demographic_parity", "privacy.membership_inference", "robustness.missing_check",
+    ]
+
+
+def add_approval(data: dict[str, Any]) -> None:
+    data["meta"]["approvals"] = [{
+        "name": "Dana Reviewer", "role": "head of model risk", "date": date(2025, 3, 5),
+        "decision": "approved_with_conditions", "signature_ref": "signed commit abc123",
+        "conditions": "Re-run the fairness checks each quarter.",
+    }]
+
+
+class Sink:
+    """A local HTTP server that counts requests: proof that rendering fetched nothing."""
+
+    def __init__(self) -> None:
+        import http.server
+        import threading
+
+        self.hits: list[str] = []
+        sink = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                sink.hits.append(self.path)
+                self.send_response(404)
+                self.end_headers()
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture(scope="session")
+def sink() -> Any:
+    server = Sink()
+    yield server
+    server.close()
+
+
+def hostile_text(url: str) -> str:
+    """Document text that would be code if the renderer ever treated it as such."""
+    return (
+        "Scores {{ 7*7 }} and {% if true %}yes{% endif %} with a | pipe. "
+        "<script>alert(1)</script> "
+        f'<img src="{url}/tracker.png"> '
+        "[click me](javascript:alert(2))"
+    )
+
+
+@pytest.fixture(scope="session")
+def report() -> Report:
+    return build_report()
+
+
+@pytest.fixture(scope="session")
+def project(tmp_path_factory: pytest.TempPathFactory, report: Report, sink: Sink) -> Path:
+    """A project whose model card carries hostile text, an approval, and cited controls."""
+    text = hostile_text(sink.url)
+
+    def model_card(data: dict[str, Any]) -> None:
+        add_approval(data)
+        data["description"] = text
+
+    root = tmp_path_factory.mktemp("project")
+    return make_project(root, report=report,
+                        edits={"risk_checklist": add_risk_controls, "model_card": model_card})
+
+
+@pytest.fixture(scope="session")
+def rendered(project: Path) -> Path:
+    """One full packet (md, html, pdf), rendered once for the read-only tests."""
+    from govkit.commands.render import run_render
+
+    out = project.parent / "packet"
+    code = run_render(str(project), report=None, out=str(out), formats="md,html,pdf",
+                      templates=None)
+    assert code == 0
+    return out
+
+
+def report_json(path: Path) -> dict[str, Any]:
+    return json.loads(path.read_text(encoding="utf-8"))
