@@ -73,8 +73,12 @@ class ModelSection(_Strict):
         default=None,
         description="'package.module:function' returning the nn.Module, for state_dict files.",
     )
-    task: Literal["binary", "multiclass"] = "binary"
-    output: Literal["logits", "probabilities"] = "logits"
+    task: Literal["binary", "multiclass"] = Field(
+        default="binary", description="Kind of classifier."
+    )
+    output: Literal["logits", "probabilities"] = Field(
+        default="logits", description="What the model returns."
+    )
     threshold: float = Field(default=0.5, ge=0.0, le=1.0, description="Binary decision threshold.")
     predictions: PredictionColumns | None = Field(
         default=None, description="Use prediction columns instead of running a model."
@@ -134,24 +138,24 @@ class Waiver(_Strict):
     """An accepted failing check. An expired waiver no longer counts."""
 
     check: str = Field(description="Check id, e.g. fairness.demographic_parity.")
-    owner: str = Field(min_length=1)
-    justification: str = Field(min_length=10)
-    expires: date
+    owner: str = Field(min_length=1, description="Who accepted the failure.")
+    justification: str = Field(min_length=10, description="Why it is acceptable, for reviewers.")
+    expires: date = Field(description="After this date the waiver no longer counts.")
 
 
 class ProjectFile(_Strict):
     """``govkit.yaml``."""
 
     govkit: Literal[1] = Field(description="Project file format version.")
-    system: SystemInfo
+    system: SystemInfo = Field(description="The system under review.")
     documents: list[str] = Field(default_factory=list, description="Governance documents.")
-    model: ModelSection
-    data: DataSection
+    model: ModelSection = Field(description="The model, or its prediction columns.")
+    data: DataSection = Field(description="The data the checks run on.")
     suite: str = Field(default="release", description="Built-in suite name or a suite file path.")
     device: str = Field(default="auto", description="auto | cpu | cuda | cuda:N")
-    seed: int = Field(default=0, ge=0)
+    seed: int = Field(default=0, ge=0, description="Seed of every sample and bootstrap.")
     output: str = Field(default="build/govkit", description="Folder for report.json and junit.xml.")
-    waivers: list[Waiver] = Field(default_factory=list)
+    waivers: list[Waiver] = Field(default_factory=list, description="Accepted failing checks.")
 
     @field_validator("device")
     @classmethod

@@ -22,6 +22,8 @@ __all__ = ["SECTIONS", "cli_reference", "model_reference", "update_readme"]
 
 
 def _type_name(annotation: Any) -> str:
+    if typing.get_origin(annotation) is typing.Literal:
+        return " or ".join(f"`{a}`" for a in typing.get_args(annotation))
     text = str(annotation) if not isinstance(annotation, type) else annotation.__name__
     text = re.sub(r"typing\.|govkit\.[\w.]+\.|<class '|'>", "", text)
     return text.replace("NoneType", "null")
@@ -45,7 +47,9 @@ def cli_reference() -> str:
         for param in command.params:
             if isinstance(param, click.Option):
                 flags = ", ".join(f"`{o}`" for o in param.opts)
-                default = "" if param.default in (None, False, ()) else f" (default: `{param.default}`)"
+                default = (
+                    "" if param.default in (None, False, ()) else f" (default: `{param.default}`)"
+                )
                 choices = ""
                 if isinstance(param.type, click.Choice):
                     choices = " One of: " + ", ".join(f"`{c}`" for c in param.type.choices) + "."
@@ -65,8 +69,12 @@ def model_reference(model: type[BaseModel], prefix: str = "") -> str:
         for name, info in cls.model_fields.items():
             key = f"{path}{name}"
             required = "yes" if info.is_required() else "no"
-            default = "" if info.is_required() or info.default in (None, [], {}) else (
-                f" Default: `{info.default}`." if not callable(info.default) else "")
+            has_default = not info.is_required() and info.default_factory is None
+            default = (
+                f" Default: `{info.default}`."
+                if has_default and info.default not in (None, [], {})
+                else ""
+            )
             nested = _nested_model(info.annotation)
             kind = "mapping" if nested else _type_name(info.annotation)
             if nested and typing.get_origin(info.annotation) is list:
@@ -111,10 +119,14 @@ def _checks_reference() -> str:
         params = ", ".join(
             f"`{name}` ({info.default})" for name, info in cls.Params.model_fields.items()
         )
-        needs = ", ".join(
-            n for n, flag in (("model", cls.requires_model), ("train split", cls.requires_train))
-            if flag
-        ) or "predictions"
+        needs = (
+            ", ".join(
+                n
+                for n, flag in (("model", cls.requires_model), ("train split", cls.requires_train))
+                if flag
+            )
+            or "predictions"
+        )
         rows.append(f"| `{check_id}` | {cls.title} | {params} | {needs} |")
     return "\n".join(rows) + "\n"
 
@@ -141,7 +153,7 @@ def update_readme(path: Path, *, check: bool) -> list[str]:
         fresh = build()
         if match.group(2) != fresh:
             stale.append(name)
-            text = text[: match.start(2)] + fresh + text[match.end(2):]
+            text = text[: match.start(2)] + fresh + text[match.end(2) :]
     if stale and not check:
         path.write_text(text, encoding="utf-8")
     return stale

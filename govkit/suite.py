@@ -37,9 +37,13 @@ class Threshold(_Strict):
     """
 
     metric: str = Field(description="Measurement name, e.g. demographic_parity_difference.")
-    max: float | None = None
-    min: float | None = None
-    on: Literal["point", "interval_lenient", "interval_strict"] = "point"
+    max: float | None = Field(default=None, description="Fail above this value.")
+    min: float | None = Field(default=None, description="Fail below this value.")
+    on: Literal["point", "interval_lenient", "interval_strict"] = Field(
+        default="point",
+        description="Judge the point estimate; or fail only when the whole interval breaks "
+        "the bound (lenient); or pass only when the whole interval meets it (strict).",
+    )
     overall_only: bool = Field(
         default=False, description="Judge only overall figures (group null), not each group."
     )
@@ -53,16 +57,22 @@ class Threshold(_Strict):
 
 class SuiteEntry(_Strict):
     id: str = Field(description="Check id, e.g. fairness.demographic_parity.")
-    severity: Literal["block", "warn"] = "block"
-    params: dict[str, Any] = Field(default_factory=dict)
-    thresholds: list[Threshold] = Field(default_factory=list)
+    severity: Literal["block", "warn"] = Field(
+        default="block", description="`block` fails the gate; `warn` only reports."
+    )
+    params: dict[str, Any] = Field(
+        default_factory=dict, description="The check's parameters (see Built-in checks)."
+    )
+    thresholds: list[Threshold] = Field(
+        default_factory=list, description="Bounds on the check's measurements."
+    )
 
 
 class Suite(_Strict):
     suite: Literal[1] = Field(description="Suite format version.")
-    name: str
-    description: str | None = None
-    checks: list[SuiteEntry]
+    name: str = Field(description="Name shown in reports.")
+    description: str | None = Field(default=None, description="What the suite is for.")
+    checks: list[SuiteEntry] = Field(description="The checks to run, in order.")
 
 
 class LoadedSuite(BaseModel):
