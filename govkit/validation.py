@@ -110,8 +110,11 @@ def _clean_loc(loc: tuple[Any, ...], data: Any = None) -> tuple[str | int, ...]:
     current = data
     for part in loc:
         is_key = isinstance(current, dict) and part in current
-        if (not is_key and isinstance(part, str)
-                and (part[:1].isupper() or "[" in part or part in _UNION_TAGS)):
+        if (
+            not is_key
+            and isinstance(part, str)
+            and (part[:1].isupper() or "[" in part or part in _UNION_TAGS)
+        ):
             continue
         cleaned.append(part)
         if isinstance(current, dict):
@@ -193,7 +196,9 @@ def diagnostics_from_error(
                 hint = "write the answer, or use {not_applicable: reason} where the field allows it"
             elif kind == "too_short":
                 least = (item.get("ctx") or {}).get("min_length")
-                message = f"expected at least {least} item(s), got {describe_value(item.get('input'))}"
+                message = (
+                    f"expected at least {least} item(s), got {describe_value(item.get('input'))}"
+                )
             elif kind == "value_error":
                 message = message.removeprefix("Value error, ")
             elif kind == "assertion_error":
@@ -221,8 +226,9 @@ def diagnostics_from_error(
 _CONDITIONAL_MISSING = "conditional_missing"
 
 
-def _conditional_missing(item: Any, loc: tuple[str | int, ...],
-                         parsed: ParsedFile) -> list[Diagnostic]:
+def _conditional_missing(
+    item: Any, loc: tuple[str | int, ...], parsed: ParsedFile
+) -> list[Diagnostic]:
     """Diagnostics for fields a model validator found required but absent.
 
     A model validator can raise only one error, so it names every missing field
@@ -232,10 +238,18 @@ def _conditional_missing(item: Any, loc: tuple[str | int, ...],
     for sub, reason in (item.get("ctx") or {}).get("missing", []):
         full = (*loc, *sub)
         where = parsed.locate(full[:-1]) or (1, 1)
-        out.append(Diagnostic(path=parsed.path, line=where[0], column=where[1], severity="error",
-                              message=f"required field is missing (required because {reason})",
-                              field=_field_name(full), hint=f"add '{full[-1]}:'",
-                              code="missing"))
+        out.append(
+            Diagnostic(
+                path=parsed.path,
+                line=where[0],
+                column=where[1],
+                severity="error",
+                message=f"required field is missing (required because {reason})",
+                field=_field_name(full),
+                hint=f"add '{full[-1]}:'",
+                code="missing",
+            )
+        )
     return out
 
 

@@ -39,12 +39,15 @@ def run_init(kind: str, path: str | None) -> int:
     if kind not in KINDS:
         guess = closest(kind, list(KINDS))
         hint = f" (did you mean '{guess}'?)" if guess else ""
-        raise InputError(f"unknown document kind '{kind}'{hint}; expected one of "
-                         f"{', '.join(KINDS)}")
+        raise InputError(
+            f"unknown document kind '{kind}'{hint}; expected one of {', '.join(KINDS)}"
+        )
     target = Path(path) if path else Path(f"{kind}.yaml")
     if target.exists():
-        raise InputError(f"{target} already exists; govkit init never overwrites a file "
-                         "(choose another PATH, or move the file away)")
+        raise InputError(
+            f"{target} already exists; govkit init never overwrites a file "
+            "(choose another PATH, or move the file away)"
+        )
     if not target.parent.is_dir():
         raise InputError(f"folder {target.parent} does not exist; create it first")
     text = render_skeleton(kind, schema_ref=schema_reference(kind, target))
@@ -55,6 +58,8 @@ def run_init(kind: str, path: str | None) -> int:
         raise InputError(f"{target} already exists; govkit init never overwrites a file") from err
     except OSError as err:
         raise InputError(f"cannot write {target}: {err.strerror}") from err
-    click.echo(f"wrote {target}: fill in every \"[More Information Needed]\", "
-               f"then run `govkit validate {target}`")
+    click.echo(
+        f'wrote {target}: fill in every "[More Information Needed]", '
+        f"then run `govkit validate {target}`"
+    )
     return 0

@@ -56,8 +56,11 @@ def run_validate(paths: list[str], *, strict: bool, coverage: bool, fmt: str) ->
             "exit_code": result.exit_code,
             "files": [f.as_dict() for f in result.files],
             "diagnostics": [d.as_dict() for d in result.diagnostics],
-            "summary": {"files": len(result.files), "errors": len(result.errors),
-                        "warnings": len(result.warnings)},
+            "summary": {
+                "files": len(result.files),
+                "errors": len(result.errors),
+                "warnings": len(result.warnings),
+            },
         }
         if report is not None:
             payload["coverage"] = report.as_dict()
@@ -69,7 +72,10 @@ def run_validate(paths: list[str], *, strict: bool, coverage: bool, fmt: str) ->
     if report is not None:
         click.echo(report.format_text())
     n_err, n_warn = len(result.errors), len(result.warnings)
-    summary = (f"{len(result.files)} file(s) checked: {n_err} error(s), {n_warn} warning(s)"
-               if n_err or n_warn else f"{len(result.files)} file(s) checked: all valid")
+    summary = (
+        f"{len(result.files)} file(s) checked: {n_err} error(s), {n_warn} warning(s)"
+        if n_err or n_warn
+        else f"{len(result.files)} file(s) checked: all valid"
+    )
     click.echo(summary, err=True)
     return result.exit_code

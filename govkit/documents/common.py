@@ -46,8 +46,8 @@ __all__ = [
     "CheckId",
     "CheckResult",
     "ComplianceProfile",
-    "Date",
     "DatasetRef",
+    "Date",
     "DocId",
     "DocMeta",
     "DocumentBase",
@@ -215,7 +215,10 @@ def is_filled(value: Any) -> bool:
 def automated(description: str, **kwargs: Any) -> Any:
     """A field filled by ``govkit check``: optional when the document is written."""
     return Field(
-        default=None, description=description, json_schema_extra={"x-fill": FILL_AUTOMATED}, **kwargs
+        default=None,
+        description=description,
+        json_schema_extra={"x-fill": FILL_AUTOMATED},
+        **kwargs,
     )
 
 

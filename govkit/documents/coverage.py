@@ -119,8 +119,14 @@ class StandardTotals:
         return self.covered + self.missing + self.out_of_scope
 
     def as_dict(self) -> dict[str, Any]:
-        return {"standard": self.standard, "name": self.name, "covered": self.covered,
-                "missing": self.missing, "out_of_scope": self.out_of_scope, "total": self.total}
+        return {
+            "standard": self.standard,
+            "name": self.name,
+            "covered": self.covered,
+            "missing": self.missing,
+            "out_of_scope": self.out_of_scope,
+            "total": self.total,
+        }
 
 
 @dataclass(frozen=True)
@@ -135,7 +141,9 @@ class CoverageReport:
         """Counts per standard, in crosswalk order."""
         order: dict[str, StandardTotals] = {}
         for item in self.items:
-            t = order.get(item.standard) or StandardTotals(item.standard, item.standard_name, 0, 0, 0)
+            t = order.get(item.standard) or StandardTotals(
+                item.standard, item.standard_name, 0, 0, 0
+            )
             order[item.standard] = StandardTotals(
                 t.standard, t.name,
                 t.covered + (item.status == "covered"),
@@ -160,7 +168,11 @@ class CoverageReport:
 
     def format_text(self) -> str:
         """The matrix as plain text: one line per item, totals per standard."""
-        marks = {"covered": "covered     ", "missing": "MISSING     ", "out_of_scope": "out of scope"}
+        marks = {
+            "covered": "covered     ",
+            "missing": "MISSING     ",
+            "out_of_scope": "out of scope",
+        }
         lines: list[str] = []
         totals = {t.standard: t for t in self.totals}
         current = None
@@ -171,20 +183,27 @@ class CoverageReport:
                     lines.append("")
                 current = item.standard
                 lines.append(f"== {item.standard_name}")
-            detail = ", ".join(item.covered_by) if item.covered_by else (
-                item.note or ", ".join(item.fields))
+            detail = (
+                ", ".join(item.covered_by)
+                if item.covered_by
+                else (item.note or ", ".join(item.fields))
+            )
             lines.append(f"  {marks[item.status]}  {item.item_id}: {item.label}  [{detail}]")
         if current is not None:
             lines.append(_total_line(totals[current]))
         lines.append("")
-        lines.append(f"overall: {self.count('covered')} covered, {self.count('missing')} missing, "
-                     f"{self.count('out_of_scope')} out of scope, {len(self.items)} items")
+        lines.append(
+            f"overall: {self.count('covered')} covered, {self.count('missing')} missing, "
+            f"{self.count('out_of_scope')} out of scope, {len(self.items)} items"
+        )
         return "\n".join(lines)
 
 
 def _total_line(t: StandardTotals) -> str:
-    return (f"   total: {t.covered}/{t.total} covered, {t.missing} missing, "
-            f"{t.out_of_scope} out of scope")
+    return (
+        f"   total: {t.covered}/{t.total} covered, {t.missing} missing, "
+        f"{t.out_of_scope} out of scope"
+    )
 
 
 def _parse_ref(ref: str) -> tuple[str, list[tuple[str, bool]]]:
@@ -285,8 +304,9 @@ def _submodels(annotation: Any) -> list[type[BaseModel]]:
 def field_exists(ref: str) -> bool:
     """Whether a crosswalk field reference names a real document field."""
     kind, parts = _parse_ref(ref)
-    models: list[type[BaseModel]] = list(KINDS.values()) if kind == "*" else (
-        [KINDS[kind]] if kind in KINDS else [])
+    models: list[type[BaseModel]] = (
+        list(KINDS.values()) if kind == "*" else ([KINDS[kind]] if kind in KINDS else [])
+    )
     if not models:
         return False
     for name, _each in parts:

@@ -88,7 +88,9 @@ SensitiveCategory = Literal[
 class Instances(GovModel):
     """What one instance is, and how many there are."""
 
-    description: NonEmptyStr = Field(description="What an instance represents (a person, a photo...).")
+    description: NonEmptyStr = Field(
+        description="What an instance represents (a person, a photo...)."
+    )
     counts: dict[str, int] | None = automated("Number of instances by type or split.")
 
 
@@ -101,7 +103,9 @@ class DataField(GovModel):
     role: Literal["feature", "target", "identifier", "weight", "metadata"] = Field(
         default="feature", description="Part the field plays; a 'target' makes `labels` required."
     )
-    sensitive: bool = Field(default=False, description="true for a sensitive or protected attribute.")
+    sensitive: bool = Field(
+        default=False, description="true for a sensitive or protected attribute."
+    )
 
 
 class Sampling(GovModel):
@@ -119,7 +123,9 @@ class MissingData(GovModel):
     """Missing values: how many (automated) and why (human)."""
 
     rates: dict[str, float] | None = automated("Fraction of missing values per field.")
-    encoding: str | None = Field(default=None, description="How missing values are written, e.g. '?'.")
+    encoding: str | None = Field(
+        default=None, description="How missing values are written, e.g. '?'."
+    )
     reasons: Answer = Field(description="Why values are missing and whether that is random.")
 
 
@@ -138,7 +144,9 @@ class QualityReport(GovModel):
     """Known errors, noise, duplicates and outliers."""
 
     duplicates: int | None = automated("Number of duplicate rows.", ge=0)
-    description: Answer = Field(description="Known errors, noise and outliers and how they were handled.")
+    description: Answer = Field(
+        description="Known errors, noise and outliers and how they were handled."
+    )
     result: CheckResult | None = automated("Output of the data quality check.")
 
 
@@ -146,7 +154,9 @@ class SubgroupStat(GovModel):
     """A subpopulation: how it is identified and how it is distributed."""
 
     attribute: NonEmptyStr = Field(description="Attribute defining the groups, e.g. sex.")
-    identification: NonEmptyStr = Field(description="How group membership is known (self-reported...).")
+    identification: NonEmptyStr = Field(
+        description="How group membership is known (self-reported...)."
+    )
     distribution: dict[str, float] | None = automated("Share of each group.")
 
 
@@ -211,8 +221,13 @@ class ProcessingStep(GovModel):
     """One preprocessing, cleaning or labelling step, in order."""
 
     kind: Literal[
-        "preprocessing", "manipulation", "imputation", "filtering", "feature_engineering",
-        "anonymisation", "other"
+        "preprocessing",
+        "manipulation",
+        "imputation",
+        "filtering",
+        "feature_engineering",
+        "anonymisation",
+        "other",
     ] = Field(description="Kind of step (Croissant RAI protocols).")
     operation: NonEmptyStr = Field(description="What the step does.")
     fields: list[str] = Field(default_factory=list, description="Fields it touches.")
@@ -372,12 +387,19 @@ class DatasetCard(DocumentBase):
         has_target = any(f.role == "target" for f in self.data_fields)
         special = [s.field for s in self.sensitive_data if s.category in SPECIAL_CATEGORIES]
         return [
-            (("languages",), self.languages,
-             self._when(self.modality in ("text", "audio", "multimodal"),
-                        f"modality is {self.modality}")),
+            (
+                ("languages",),
+                self.languages,
+                self._when(
+                    self.modality in ("text", "audio", "multimodal"), f"modality is {self.modality}"
+                ),
+            ),
             (("labels",), self.labels, self._when(has_target, "a data field has role 'target'")),
-            (("annotation",), self.annotation,
-             self._when(self.labels is not None, "the data is labelled (`labels` is given)")),
+            (
+                ("annotation",),
+                self.annotation,
+                self._when(self.labels is not None, "the data is labelled (`labels` is given)"),
+            ),
             (("subpopulations",), self.subpopulations, people),
             (("collection", "workforce"), self.collection.workforce, people),
             (("ethics_review",), self.ethics_review, people),
@@ -387,10 +409,20 @@ class DatasetCard(DocumentBase):
             (("assumptions",), self.assumptions, self._when(False, "")),
             (("suitability",), self.suitability, self._when(False, "")),
             (("deployment_context",), self.deployment_context, self._when(False, "")),
-            (("bias_mitigation",), self.bias_mitigation,
-             self._when(bool(self.bias_examination.known_biases),
-                        "bias_examination.known_biases lists biases")),
-            (("special_category_processing",), self.special_category_processing,
-             self._when(bool(special),
-                        f"sensitive_data holds special-category fields ({', '.join(special)})")),
+            (
+                ("bias_mitigation",),
+                self.bias_mitigation,
+                self._when(
+                    bool(self.bias_examination.known_biases),
+                    "bias_examination.known_biases lists biases",
+                ),
+            ),
+            (
+                ("special_category_processing",),
+                self.special_category_processing,
+                self._when(
+                    bool(special),
+                    f"sensitive_data holds special-category fields ({', '.join(special)})",
+                ),
+            ),
         ]

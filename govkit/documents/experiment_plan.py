@@ -17,8 +17,8 @@ from pydantic import Field
 from govkit.documents.common import (
     Answer,
     CheckResult,
-    Date,
     DatasetRef,
+    Date,
     DocMeta,
     DocumentBase,
     GovModel,
@@ -122,8 +122,11 @@ class DataStatus(GovModel):
     """Whether the data had been seen when the plan was written (OSF)."""
 
     status: Literal[
-        "before_creation", "before_observation", "before_access", "before_analysis",
-        "after_analysis"
+        "before_creation",
+        "before_observation",
+        "before_access",
+        "before_analysis",
+        "after_analysis",
     ] = Field(description="Registration relative to the data (OSF 'existing data').")
     explanation: NonEmptyStr = Field(description="Explanation of existing data.")
 
@@ -324,13 +327,18 @@ class ExperimentPlan(DocumentBase):
         status = self.meta.status
         frozen = status in ("registered", "running", "completed")
         return [
-            (("human_subjects",), self.human_subjects,
-             self._when(self.involves_human_subjects, "involves_human_subjects is true")),
-            (("registration",), self.registration,
-             f"meta.status is {status}" if frozen else None),
+            (
+                ("human_subjects",),
+                self.human_subjects,
+                self._when(self.involves_human_subjects, "involves_human_subjects is true"),
+            ),
+            (("registration",), self.registration, f"meta.status is {status}" if frozen else None),
             (("deviations",), self.deviations, f"meta.status is {status}" if frozen else None),
-            (("outcome",), self.outcome,
-             "meta.status is completed" if status == "completed" else None),
+            (
+                ("outcome",),
+                self.outcome,
+                "meta.status is completed" if status == "completed" else None,
+            ),
         ]
 
 

@@ -37,8 +37,16 @@ Loc = tuple[str | int, ...]
 
 def _warn(doc: LoadedDocument, loc: Loc, message: str, hint: str, code: str) -> Diagnostic:
     line, col = doc.locate(loc)
-    return Diagnostic(path=doc.display, line=line, column=col, severity="warning",
-                      message=message, field=field_name(loc) or None, hint=hint, code=code)
+    return Diagnostic(
+        path=doc.display,
+        line=line,
+        column=col,
+        severity="warning",
+        message=message,
+        field=field_name(loc) or None,
+        hint=hint,
+        code=code,
+    )
 
 
 def _strings(value: Any, loc: Loc) -> Iterator[tuple[Loc, str]]:
@@ -56,13 +64,27 @@ def _placeholders(doc: LoadedDocument) -> list[Diagnostic]:
     out = []
     for loc, text in _strings(doc.parsed.data, ()):
         if not text.strip():
-            out.append(_warn(doc, loc, "empty text", "write the answer, or use "
-                             "{not_applicable: reason} where the field allows it", "placeholder"))
+            out.append(
+                _warn(
+                    doc,
+                    loc,
+                    "empty text",
+                    "write the answer, or use {not_applicable: reason} where the field allows it",
+                    "placeholder",
+                )
+            )
             continue
         match = _PLACEHOLDER.search(text)
         if match:
-            out.append(_warn(doc, loc, f"placeholder text '{match.group(0)}'",
-                             "replace it with the answer", "placeholder"))
+            out.append(
+                _warn(
+                    doc,
+                    loc,
+                    f"placeholder text '{match.group(0)}'",
+                    "replace it with the answer",
+                    "placeholder",
+                )
+            )
     return out
 
 
@@ -70,15 +92,27 @@ def _overdue(doc: LoadedDocument, today: date) -> list[Diagnostic]:
     out = []
     due = doc.model.meta.next_review
     if due is not None and due < today:
-        out.append(_warn(doc, ("meta", "next_review"), f"review was due on {due.isoformat()}",
-                         "review the document and set a new next_review date", "overdue"))
+        out.append(
+            _warn(
+                doc,
+                ("meta", "next_review"),
+                f"review was due on {due.isoformat()}",
+                "review the document and set a new next_review date",
+                "overdue",
+            )
+        )
     if isinstance(doc.model, RiskChecklist):
         for i, risk in enumerate(doc.model.risks):
             if risk.next_review < today:
-                out.append(_warn(doc, ("risks", i, "next_review"),
-                                 f"review of risk {risk.id} was due on "
-                                 f"{risk.next_review.isoformat()}",
-                                 "review the risk and set a new next_review date", "overdue"))
+                out.append(
+                    _warn(
+                        doc,
+                        ("risks", i, "next_review"),
+                        f"review of risk {risk.id} was due on {risk.next_review.isoformat()}",
+                        "review the risk and set a new next_review date",
+                        "overdue",
+                    )
+                )
     return out
 
 
@@ -87,8 +121,13 @@ def _empty_sections(value: BaseModel, loc: Loc, doc: LoadedDocument) -> Iterator
         item = getattr(value, name)
         if isinstance(item, list):
             if not item and info.is_required():
-                yield _warn(doc, (*loc, name), "empty section",
-                            "the standards expect this filled; list the entries", "empty_section")
+                yield _warn(
+                    doc,
+                    (*loc, name),
+                    "empty section",
+                    "the standards expect this filled; list the entries",
+                    "empty_section",
+                )
             for i, element in enumerate(item):
                 if isinstance(element, BaseModel):
                     yield from _empty_sections(element, (*loc, name, i), doc)
@@ -106,23 +145,39 @@ def _document_warnings(doc: LoadedDocument) -> list[Diagnostic]:
             skip.add(("sensitive_data",))  # data about no one holds no personal fields
     out += [d for d in _empty_sections(m, (), doc) if not _skipped(d, skip, doc)]
     if m.meta.status == "approved" and not m.meta.approvals:
-        out.append(_warn(doc, ("meta", "status"), "status is approved, but no approval is recorded",
-                         "add meta.approvals (name, role, date, decision, signature_ref)",
-                         "unapproved"))
+        out.append(
+            _warn(
+                doc,
+                ("meta", "status"),
+                "status is approved, but no approval is recorded",
+                "add meta.approvals (name, role, date, decision, signature_ref)",
+                "unapproved",
+            )
+        )
     if isinstance(m, RiskChecklist):
         threshold = m.risk_criteria.acceptance_threshold
         for i, risk in enumerate(m.risks):
             if not risk.controls:
-                out.append(_warn(doc, ("risks", i, "controls"),
-                                 f"risk {risk.id} names no check that evidences its controls",
-                                 "list check ids, e.g. fairness.demographic_parity",
-                                 "no_controls"))
+                out.append(
+                    _warn(
+                        doc,
+                        ("risks", i, "controls"),
+                        f"risk {risk.id} names no check that evidences its controls",
+                        "list check ids, e.g. fairness.demographic_parity",
+                        "no_controls",
+                    )
+                )
             if risk.residual_acceptable and risk.residual > threshold:
-                out.append(_warn(doc, ("risks", i, "residual_acceptable"),
-                                 f"risk {risk.id} is accepted with residual score {risk.residual}, "
-                                 f"above the acceptance threshold {threshold}",
-                                 "explain the exception in residual_rationale, or treat the risk",
-                                 "above_threshold"))
+                out.append(
+                    _warn(
+                        doc,
+                        ("risks", i, "residual_acceptable"),
+                        f"risk {risk.id} is accepted with residual score {risk.residual}, "
+                        f"above the acceptance threshold {threshold}",
+                        "explain the exception in residual_rationale, or treat the risk",
+                        "above_threshold",
+                    )
+                )
     return out
 
 

@@ -107,13 +107,17 @@ def document_from_parsed(parsed: ParsedFile, path: str | Path | None = None) -> 
     """
     problem = _kind_problem(parsed)
     if problem is not None:
-        raise DocumentError(f"{parsed.path}: not a govkit document", diagnostics=[problem],
-                            unreadable=False)
+        raise DocumentError(
+            f"{parsed.path}: not a govkit document", diagnostics=[problem], unreadable=False
+        )
     model_cls = KINDS[parsed.data["kind"]]
     instance, diagnostics = validate_parsed(model_cls, parsed)
     if instance is None:
-        raise DocumentError(f"{parsed.path}: invalid {parsed.data['kind']}",
-                            diagnostics=diagnostics, unreadable=False)
+        raise DocumentError(
+            f"{parsed.path}: invalid {parsed.data['kind']}",
+            diagnostics=diagnostics,
+            unreadable=False,
+        )
     return LoadedDocument(model=instance, parsed=parsed, path=Path(path or parsed.path))
 
 
@@ -148,6 +152,7 @@ def load_document(path: str | Path, *, display: str | None = None) -> LoadedDocu
     try:
         parsed = load_source(path, display=display)
     except SourceError as err:
-        raise DocumentError(f"cannot read {display or path}", diagnostics=err.diagnostics,
-                            unreadable=err.unreadable) from err
+        raise DocumentError(
+            f"cannot read {display or path}", diagnostics=err.diagnostics, unreadable=err.unreadable
+        ) from err
     return document_from_parsed(parsed, path)

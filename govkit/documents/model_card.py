@@ -13,8 +13,8 @@ from pydantic import Field
 from govkit.documents.common import (
     Answer,
     CheckResult,
-    Date,
     DatasetRef,
+    Date,
     DocId,
     DocumentBase,
     GovModel,
@@ -73,7 +73,8 @@ class ModelType(GovModel):
         description="What the model outputs; 'scores' makes decision_thresholds required."
     )
     fine_tuned: bool = Field(
-        default=False, description="true when fine-tuned from a pre-trained model (needs base_model)."
+        default=False,
+        description="true when fine-tuned from a pre-trained model (needs base_model).",
     )
 
 
@@ -202,8 +203,12 @@ class Explainability(GovModel):
 class Privacy(GovModel):
     """Privacy evaluation: membership inference and differential privacy."""
 
-    approach: Answer = Field(description="How privacy of the training data is protected and tested.")
-    dp_epsilon: float | None = Field(default=None, gt=0, description="Epsilon, when trained with DP.")
+    approach: Answer = Field(
+        description="How privacy of the training data is protected and tested."
+    )
+    dp_epsilon: float | None = Field(
+        default=None, gt=0, description="Epsilon, when trained with DP."
+    )
     result: CheckResult | None = automated("Membership-inference check output.")
 
 
@@ -277,7 +282,9 @@ class ModelCard(DocumentBase):
     references: list[Link] = Field(default_factory=list, description="Papers and resources.")
     citation: str | None = Field(default=None, description="How to cite the model (BibTeX).")
     contact: NonEmptyStr = Field(description="Where to send questions or comments.")
-    software_env: SoftwareEnv | None = automated("Python, torch and CUDA versions, lockfile, commit.")
+    software_env: SoftwareEnv | None = automated(
+        "Python, torch and CUDA versions, lockfile, commit."
+    )
     deployment: OrNA[Deployment] | None = conditional(
         "How the system is shipped and run.", "high-risk use"
     )
@@ -306,9 +313,7 @@ class ModelCard(DocumentBase):
         "Perturbation and shift tests.", "high-risk use"
     )
     security: OrNA[Security] | None = conditional("Threats and measures.", "high-risk use")
-    compute_and_environment: ComputeAndEnvironment | None = automated(
-        "Compute used and emissions."
-    )
+    compute_and_environment: ComputeAndEnvironment | None = automated("Compute used and emissions.")
     limitations: NonEmptyStr = Field(description="Known failure conditions.")
     ethical_considerations: EthicalConsiderations = Field(description="Ethical analysis.")
     caveats_and_recommendations: NonEmptyStr = Field(
@@ -333,15 +338,26 @@ class ModelCard(DocumentBase):
     def _conditions(self) -> list[tuple[tuple[str | int, ...], Any, str | None]]:
         never = self._when(False, "")
         return [
-            (("base_model",), self.base_model,
-             self._when(self.model_type.fine_tuned, "model_type.fine_tuned is true")),
+            (
+                ("base_model",),
+                self.base_model,
+                self._when(self.model_type.fine_tuned, "model_type.fine_tuned is true"),
+            ),
             (("design_rationale",), self.design_rationale, never),
             (("deployment",), self.deployment, never),
-            (("decision_thresholds",), self.decision_thresholds,
-             self._when(self.model_type.outputs == "scores", "model_type.outputs is 'scores'")),
-            (("fairness",), self.fairness,
-             self._when(any(f.kind == "group" for f in self.factors),
-                        "a factor of kind 'group' is listed")),
+            (
+                ("decision_thresholds",),
+                self.decision_thresholds,
+                self._when(self.model_type.outputs == "scores", "model_type.outputs is 'scores'"),
+            ),
+            (
+                ("fairness",),
+                self.fairness,
+                self._when(
+                    any(f.kind == "group" for f in self.factors),
+                    "a factor of kind 'group' is listed",
+                ),
+            ),
             (("robustness",), self.robustness, never),
             (("security",), self.security, never),
             (("human_oversight",), self.human_oversight, never),

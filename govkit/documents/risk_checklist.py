@@ -170,7 +170,9 @@ class Risk(GovModel):
     residual_severity: Rating = Field(description="Severity after treatment.")
     residual_score: int | None = Field(default=None, description="Residual score (computed).")
     residual_acceptable: bool = Field(description="true when the residual risk is accepted.")
-    residual_rationale: NonEmptyStr = Field(description="Why the residual risk is (not) acceptable.")
+    residual_rationale: NonEmptyStr = Field(
+        description="Why the residual risk is (not) acceptable."
+    )
     residual_accepted_by: str | None = Field(
         default=None, description="Who accepted the residual risk."
     )
@@ -212,7 +214,9 @@ class Testing(GovModel):
     experiment_plan_ids: list[DocId] = Field(
         min_length=1, description="doc_ids of the experiment plans."
     )
-    metrics_thresholds: NonEmptyStr = Field(description="Metrics and thresholds defined in advance.")
+    metrics_thresholds: NonEmptyStr = Field(
+        description="Metrics and thresholds defined in advance."
+    )
     real_world_testing: Answer = Field(description="Testing in real-world conditions.")
 
 

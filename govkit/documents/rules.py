@@ -49,11 +49,26 @@ def field_name(loc: Loc) -> str:
     return text
 
 
-def _diag(doc: LoadedDocument, loc: Loc, message: str, *, hint: str | None = None,
-          code: str, severity: Severity = "error") -> Diagnostic:
+def _diag(
+    doc: LoadedDocument,
+    loc: Loc,
+    message: str,
+    *,
+    hint: str | None = None,
+    code: str,
+    severity: Severity = "error",
+) -> Diagnostic:
     line, col = doc.locate(loc)
-    return Diagnostic(path=doc.display, line=line, column=col, severity=severity,
-                      message=message, field=field_name(loc) or None, hint=hint, code=code)
+    return Diagnostic(
+        path=doc.display,
+        line=line,
+        column=col,
+        severity=severity,
+        message=message,
+        field=field_name(loc) or None,
+        hint=hint,
+        code=code,
+    )
 
 
 def _walk(value: Any, loc: Loc) -> Iterator[tuple[Loc, Any]]:
@@ -86,18 +101,29 @@ def _file_rules(doc: LoadedDocument) -> list[Diagnostic]:
             continue
         target = base / item.path
         if not target.is_file():
-            out.append(_diag(doc, (*loc, "path"), f"referenced file '{item.path}' does not exist",
-                             hint=f"paths are relative to the document's folder ({base})",
-                             code="missing_file"))
+            out.append(
+                _diag(
+                    doc,
+                    (*loc, "path"),
+                    f"referenced file '{item.path}' does not exist",
+                    hint=f"paths are relative to the document's folder ({base})",
+                    code="missing_file",
+                )
+            )
             continue
         if item.sha256:
             actual = _sha256_file(target)
             if actual != item.sha256:
-                out.append(_diag(
-                    doc, (*loc, "sha256"),
-                    f"'{item.path}' has changed: expected sha256 {item.sha256[:12]}..., "
-                    f"found {actual[:12]}...",
-                    hint=f"if the change is intended, set sha256: {actual}", code="hash_mismatch"))
+                out.append(
+                    _diag(
+                        doc,
+                        (*loc, "sha256"),
+                        f"'{item.path}' has changed: expected sha256 {item.sha256[:12]}..., "
+                        f"found {actual[:12]}...",
+                        hint=f"if the change is intended, set sha256: {actual}",
+                        code="hash_mismatch",
+                    )
+                )
     return out
 
 
@@ -111,38 +137,63 @@ def _plan_rules(doc: LoadedDocument, plan: ExperimentPlan) -> list[Diagnostic]:
     explained = [d for d in plan.deviations or [] if d.date >= reg.registered]
     if explained:
         return []
-    return [_diag(
-        doc, ("registration", "criteria_sha256"),
-        "acceptance criteria or guardrails changed after registration "
-        f"({reg.registered.isoformat()}) without a deviations entry",
-        hint="add a deviations entry (date, change, reason) dated on or after registration; "
-        f"the criteria now hash to {current}", code="unregistered_change")]
+    return [
+        _diag(
+            doc,
+            ("registration", "criteria_sha256"),
+            "acceptance criteria or guardrails changed after registration "
+            f"({reg.registered.isoformat()}) without a deviations entry",
+            hint="add a deviations entry (date, change, reason) dated on or after registration; "
+            f"the criteria now hash to {current}",
+            code="unregistered_change",
+        )
+    ]
 
 
 def _risk_rules(doc: LoadedDocument, rc: RiskChecklist) -> list[Diagnostic]:
     out: list[Diagnostic] = []
     for i, risk in enumerate(rc.risks):
         if rc.decision.go and not risk.residual_acceptable:
-            out.append(_diag(
-                doc, ("risks", i, "residual_acceptable"),
-                f"risk {risk.id} has an unacceptable residual risk, but decision.go is true",
-                hint="treat the risk further, or set decision.go: false", code="go_with_open_risk"))
+            out.append(
+                _diag(
+                    doc,
+                    ("risks", i, "residual_acceptable"),
+                    f"risk {risk.id} has an unacceptable residual risk, but decision.go is true",
+                    hint="treat the risk further, or set decision.go: false",
+                    code="go_with_open_risk",
+                )
+            )
         if risk.inherent_score is not None and risk.inherent_score != risk.score:
-            out.append(_diag(
-                doc, ("risks", i, "inherent_score"),
-                f"inherent_score is {risk.inherent_score}, but likelihood x severity is {risk.score}",
-                hint="remove inherent_score (it is computed) or correct it", code="score"))
+            out.append(
+                _diag(
+                    doc,
+                    ("risks", i, "inherent_score"),
+                    f"inherent_score is {risk.inherent_score}, but likelihood x severity is {risk.score}",
+                    hint="remove inherent_score (it is computed) or correct it",
+                    code="score",
+                )
+            )
         if risk.residual_score is not None and risk.residual_score != risk.residual:
-            out.append(_diag(
-                doc, ("risks", i, "residual_score"),
-                f"residual_score is {risk.residual_score}, but residual likelihood x severity "
-                f"is {risk.residual}",
-                hint="remove residual_score (it is computed) or correct it", code="score"))
+            out.append(
+                _diag(
+                    doc,
+                    ("risks", i, "residual_score"),
+                    f"residual_score is {risk.residual_score}, but residual likelihood x severity "
+                    f"is {risk.residual}",
+                    hint="remove residual_score (it is computed) or correct it",
+                    code="score",
+                )
+            )
     if rc.decision.go and not rc.overall_residual_risk.acceptable:
-        out.append(_diag(doc, ("overall_residual_risk", "acceptable"),
-                         "the overall residual risk is not acceptable, but decision.go is true",
-                         hint="set decision.go: false, or reduce the residual risk",
-                         code="go_with_open_risk"))
+        out.append(
+            _diag(
+                doc,
+                ("overall_residual_risk", "acceptable"),
+                "the overall residual risk is not acceptable, but decision.go is true",
+                hint="set decision.go: false, or reduce the residual risk",
+                code="go_with_open_risk",
+            )
+        )
     return out
 
 
@@ -181,8 +232,9 @@ def references(doc: LoadedDocument) -> list[tuple[Loc, str, str | None]]:
             refs.append((("linked_docs", "dataset_cards", i), ref, "dataset_card"))
         for i, ref in enumerate(m.linked_docs.experiment_plans):
             refs.append((("linked_docs", "experiment_plans", i), ref, "experiment_plan"))
-        refs.append((("linked_docs", "risk_checklist"), m.linked_docs.risk_checklist,
-                     "risk_checklist"))
+        refs.append(
+            (("linked_docs", "risk_checklist"), m.linked_docs.risk_checklist, "risk_checklist")
+        )
     elif isinstance(m, ExperimentPlan):
         for i, ds in enumerate(m.datasets):
             refs.append((("datasets", i, "card_id"), ds.card_id, "dataset_card"))
@@ -216,9 +268,15 @@ def check_cross_references(docs: Sequence[LoadedDocument]) -> list[Diagnostic]:
     for doc in docs:
         first = by_id.get(doc.doc_id)
         if first is not None:
-            out.append(_diag(doc, ("meta", "doc_id"), f"doc_id '{doc.doc_id}' is already used by "
-                             f"{first.display}", hint="give each document its own id",
-                             code="duplicate_id"))
+            out.append(
+                _diag(
+                    doc,
+                    ("meta", "doc_id"),
+                    f"doc_id '{doc.doc_id}' is already used by {first.display}",
+                    hint="give each document its own id",
+                    code="duplicate_id",
+                )
+            )
             continue
         by_id[doc.doc_id] = doc
     known = sorted(by_id)
@@ -228,14 +286,32 @@ def check_cross_references(docs: Sequence[LoadedDocument]) -> list[Diagnostic]:
             if target is None:
                 from govkit.validation import closest
 
-                guess = closest(ref, known)
-                hint = f"did you mean '{guess}'?" if guess else (
-                    f"validate it together with this one; known ids: {', '.join(known)}")
-                out.append(_diag(doc, loc, f"references '{ref}', but no document with that id "
-                                 "was validated", hint=hint, code="unresolved_reference"))
+                candidates = [i for i in known if kind is None or by_id[i].kind == kind]
+                guess = closest(ref, candidates)
+                hint = (
+                    f"did you mean '{guess}'?"
+                    if guess
+                    else (f"validate it together with this one; known ids: {', '.join(known)}")
+                )
+                out.append(
+                    _diag(
+                        doc,
+                        loc,
+                        f"references '{ref}', but no document with that id was validated",
+                        hint=hint,
+                        code="unresolved_reference",
+                    )
+                )
             elif kind is not None and target.kind != kind:
-                out.append(_diag(doc, loc, f"'{ref}' is a {target.kind}, expected a {kind}",
-                                 hint=f"name the id of a {kind}", code="wrong_reference"))
+                out.append(
+                    _diag(
+                        doc,
+                        loc,
+                        f"'{ref}' is a {target.kind}, expected a {kind}",
+                        hint=f"name the id of a {kind}",
+                        code="wrong_reference",
+                    )
+                )
     return out
 
 

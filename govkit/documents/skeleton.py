@@ -169,8 +169,10 @@ class _Writer:
             first = self.lines[start]
             self.lines[start] = f"{pad}- {first.lstrip()}"
             return
-        value = {"experiment_plans": "my-experiment-plan",
-                 "experiment_plan_ids": "my-experiment-plan"}.get(name)
+        value = {
+            "experiment_plans": "my-experiment-plan",
+            "experiment_plan_ids": "my-experiment-plan",
+        }.get(name)
         self.lines.append(f"{pad}- {_scalar(value or self.placeholder(name, item))}")
 
 
@@ -189,8 +191,7 @@ def schema_reference(kind: str, document: Path) -> str:
     return schema.as_uri()
 
 
-def render_skeleton(kind: str, *, schema_ref: str | None = None,
-                    today: date | None = None) -> str:
+def render_skeleton(kind: str, *, schema_ref: str | None = None, today: date | None = None) -> str:
     """A commented YAML skeleton of a document kind.
 
     Parameters
@@ -216,7 +217,7 @@ def render_skeleton(kind: str, *, schema_ref: str | None = None,
     writer = _Writer(kind, today or date.today())
     header = [
         f"# yaml-language-server: $schema={schema_ref or f'{kind}.schema.json'}",
-        f"# A govkit {kind.replace('_', ' ')}. Replace every \"{PLACEHOLDER}\" and check",
+        f'# A govkit {kind.replace("_", " ")}. Replace every "{PLACEHOLDER}" and check',
         "# every value; `govkit validate --strict` fails while a placeholder is left.",
         "# A text answer may be {not_applicable: reason} where a comment says so.",
         "# Commented-out fields are optional; fields marked `govkit check` are filled",

@@ -69,8 +69,9 @@ def _project_documents(path: str, result: ValidationResult) -> list[str]:
     try:
         project = load_project_file(path)
     except GovkitError as err:
-        result.diagnostics += err.diagnostics or [Diagnostic(
-            path=path, line=None, column=None, severity="error", message=err.message)]
+        result.diagnostics += err.diagnostics or [
+            Diagnostic(path=path, line=None, column=None, severity="error", message=err.message)
+        ]
         result.files.append(FileResult(path, "project", None, False))
         return []
     result.files.append(FileResult(path, "project", None, True))
@@ -78,8 +79,9 @@ def _project_documents(path: str, result: ValidationResult) -> list[str]:
     return [str(base / doc) for doc in project.file.documents]
 
 
-def validate_documents(paths: list[str], *, strict: bool = False,
-                       today: date | None = None) -> ValidationResult:
+def validate_documents(
+    paths: list[str], *, strict: bool = False, today: date | None = None
+) -> ValidationResult:
     """Validate documents (and ``govkit.yaml`` files) together.
 
     Parameters
@@ -122,8 +124,9 @@ def validate_documents(paths: list[str], *, strict: bool = False,
         except DocumentError as err:
             result.diagnostics += err.diagnostics
             kind = parsed.data.get("kind") if isinstance(parsed.data, dict) else None
-            result.files.append(FileResult(path, kind if isinstance(kind, str) else None, None,
-                                           False))
+            result.files.append(
+                FileResult(path, kind if isinstance(kind, str) else None, None, False)
+            )
             continue
         result.documents.append(doc)
         result.files.append(FileResult(path, doc.kind, doc.doc_id, True))
@@ -134,6 +137,8 @@ def validate_documents(paths: list[str], *, strict: bool = False,
         found = [d.as_error() for d in found]
     result.diagnostics += found
     invalid = {d.path for d in found if d.severity == "error"}
-    result.files = [FileResult(f.path, f.kind, f.doc_id, f.valid and f.path not in invalid)
-                    for f in result.files]
+    result.files = [
+        FileResult(f.path, f.kind, f.doc_id, f.valid and f.path not in invalid)
+        for f in result.files
+    ]
     return result
