@@ -43,6 +43,7 @@ except AttributeError:  # pragma: no cover - depends on the PyYAML build
     _Loader = yaml.SafeLoader
 
 _SCALAR_CONSTRUCTOR = yaml.constructor.SafeConstructor()
+_BOOL_TAG = "tag:yaml.org,2002:bool"
 
 
 class SourceError(Exception):
@@ -224,6 +225,10 @@ class _Builder:
             line, col = self.where(node)
             raise SourceError([_error(self.display, "recursive alias", line, col, code="syntax")])
         if isinstance(node, yaml.ScalarNode):
+            if node.tag == _BOOL_TAG and node.value.lower() not in ("true", "false"):
+                # YAML 1.1 reads yes/no/on/off as booleans ("the Norway problem":
+                # country: NO). Only true/false are booleans here, as in YAML 1.2.
+                return node.value
             try:
                 return _SCALAR_CONSTRUCTOR.construct_object(node, deep=True)
             except ValueError:
@@ -255,8 +260,8 @@ class _Builder:
                         _error(self.display, "a key must be a plain name", line, col)
                     )
                     continue
-                key = _SCALAR_CONSTRUCTOR.construct_object(key_node)
-                key = key if isinstance(key, str) else str(key)
+                # keys are names as written: `on:` stays "on", `1:` stays "1"
+                key = key_node.value
                 if key in result:
                     line, col = self.where(key_node)
                     first = self.key_positions.get((*path, key), (None, None))[0]

@@ -11,6 +11,7 @@ a small class's values would identify its members.
 
 from __future__ import annotations
 
+import itertools
 from typing import Any, Literal
 
 import numpy as np
@@ -54,8 +55,11 @@ class KAnonymity(Check):
         if not qi:
             raise SkipCheck("no quasi-identifiers are declared (quasi_identifiers in govkit.yaml)")
         frame = self._rows(ctx, params.split)
-        missing = [c for c in qi + ([params.sensitive_column] if params.sensitive_column else [])
-                   if c not in frame.columns]
+        missing = [
+            c
+            for c in qi + ([params.sensitive_column] if params.sensitive_column else [])
+            if c not in frame.columns
+        ]
         if missing:
             raise SkipCheck(f"column(s) {', '.join(missing)} are not in the data")
         if frame.empty:
@@ -88,8 +92,11 @@ class KAnonymity(Check):
         if params.sensitive_column:
             diversity = distinct_per_class(classes, frame[params.sensitive_column])
             l_div = int(diversity.min())
-            measurements.append(Measurement(name="l_diversity", feature=params.sensitive_column,
-                                            value=float(l_div), n=n))
+            measurements.append(
+                Measurement(
+                    name="l_diversity", feature=params.sensitive_column, value=float(l_div), n=n
+                )
+            )
             details["l_diversity"] = l_div
             details["classes_with_one_sensitive_value"] = int((diversity == 1).sum())
         summary = (
@@ -123,7 +130,7 @@ def _histogram(sizes: np.ndarray) -> list[dict[str, Any]]:
     """Classes and rows per class-size bucket (1, 2-4, 5-9, ...), for the packet."""
     edges = [*_SIZE_BUCKETS, np.iinfo(np.int64).max]
     out = []
-    for lo, hi in zip(edges[:-1], edges[1:], strict=True):
+    for lo, hi in itertools.pairwise(edges):
         inside = (sizes >= lo) & (sizes < hi)
         label = f"{lo}" if hi == lo + 1 else (f"{lo}-{hi - 1}" if hi != edges[-1] else f">={lo}")
         out.append({"size": label, "classes": int(inside.sum()), "rows": int(sizes[inside].sum())})

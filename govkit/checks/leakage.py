@@ -62,8 +62,11 @@ class Leakage(Check):
             raise SkipCheck("the splits share no column to compare")
 
         normalised = pd.Series(row_hashes(evl, columns)).isin(row_hashes(train, columns)).to_numpy()
-        exact = pd.Series(exact_row_hashes(evl, columns)).isin(
-            exact_row_hashes(train, columns)).to_numpy()
+        exact = (
+            pd.Series(exact_row_hashes(evl, columns))
+            .isin(exact_row_hashes(train, columns))
+            .to_numpy()
+        )
         n = len(evl)
         hits = {"duplicate": int(normalised.sum()), "exact_duplicate": int(exact.sum())}
         measurements = []
@@ -80,8 +83,11 @@ class Leakage(Check):
             "only_after_normalising": hits["duplicate"] - int((exact & normalised).sum()),
             "example_eval_indices": [_index_value(evl.index[i]) for i in positions],
         }
-        summary = (f"None of the {n} evaluation rows occurs in the {len(train)} training rows."
-                   if hits["duplicate"] == 0 else None)
+        summary = (
+            f"None of the {n} evaluation rows occurs in the {len(train)} training rows."
+            if hits["duplicate"] == 0
+            else None
+        )
         return Evidence(measurements=measurements, details=details, summary=summary)
 
     @staticmethod

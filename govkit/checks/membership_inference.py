@@ -74,14 +74,18 @@ class MembershipInference(Check):
             raise SkipCheck("fewer than two evaluation rows are absent from the training split")
 
         y = np.concatenate([train.y_true[members], evl.y_true[non_members]]).astype(np.int64)
-        margins = np.concatenate([
-            logit_margins(pred_train.log_probs[members], train.y_true[members]),
-            logit_margins(pred_eval.log_probs[non_members], evl.y_true[non_members]),
-        ])
+        margins = np.concatenate(
+            [
+                logit_margins(pred_train.log_probs[members], train.y_true[members]),
+                logit_margins(pred_eval.log_probs[non_members], evl.y_true[non_members]),
+            ]
+        )
         is_member = np.repeat([True, False], n_side)
         scores = attack_scores(margins, y)
 
-        sensitive = [c for c in ctx.sensitive if c in train.frame.columns and c in evl.frame.columns]
+        sensitive = [
+            c for c in ctx.sensitive if c in train.frame.columns and c in evl.frame.columns
+        ]
         attacked = pd.concat(
             [train.frame.iloc[members][sensitive], evl.frame.iloc[non_members][sensitive]],
             ignore_index=True,
@@ -97,8 +101,9 @@ class MembershipInference(Check):
                 if sizes[code] < params.min_group_size:
                     small.append(f"{grouping.describe(code)} (n={int(sizes[code])})")
 
-        inputs = {a: [RocInput.from_scores(scores[a], is_member, m) for _, m in subsets]
-                  for a in ATTACKS}
+        inputs = {
+            a: [RocInput.from_scores(scores[a], is_member, m) for _, m in subsets] for a in ATTACKS
+        }
 
         def statistic(weights: np.ndarray) -> np.ndarray:
             # (B, attacks, subsets, metrics), flattened for the bootstrap helper
@@ -117,7 +122,9 @@ class MembershipInference(Check):
         measurements, per_group = self._measurements(point, ci, subsets, is_member)
         curves = {a: downsample_curve(*roc_curve(inputs[a][0])) for a in ATTACKS}
         overall_auc = point[:, 0, 0]
-        strongest = ATTACKS[int(np.nanargmax(overall_auc))] if np.isfinite(overall_auc).any() else None
+        strongest = (
+            ATTACKS[int(np.nanargmax(overall_auc))] if np.isfinite(overall_auc).any() else None
+        )
         details: dict[str, Any] = {
             "score": "float64 logit margin log p_y - logsumexp_{c != y} log p_c",
             "attacks": {
@@ -141,35 +148,46 @@ class MembershipInference(Check):
             if auc is not None
             else None
         )
-        return Evidence(measurements=measurements, small_groups=small, details=details,
-                        summary=summary)
+        return Evidence(
+            measurements=measurements, small_groups=small, details=details, summary=summary
+        )
 
     @staticmethod
-    def _measurements(point: np.ndarray, ci: np.ndarray,
-                      subsets: list[tuple[dict[str, str] | None, np.ndarray | None]],
-                      is_member: np.ndarray) -> tuple[list[Measurement], list[dict[str, Any]]]:
+    def _measurements(
+        point: np.ndarray,
+        ci: np.ndarray,
+        subsets: list[tuple[dict[str, str] | None, np.ndarray | None]],
+        is_member: np.ndarray,
+    ) -> tuple[list[Measurement], list[dict[str, Any]]]:
         """Per subset and metric, the figure of the attack that does best (the privacy worst case)."""
         measurements: list[Measurement] = []
         per_group: list[dict[str, Any]] = []
         for s, (group, mask) in enumerate(subsets):
             rows = is_member if mask is None else is_member[mask]
-            n = int(len(rows))
-            row: dict[str, Any] = {"group": group, "n": n, "members": int(rows.sum()),
-                                   "non_members": int(n - rows.sum())}
+            n = len(rows)
+            row: dict[str, Any] = {
+                "group": group,
+                "n": n,
+                "members": int(rows.sum()),
+                "non_members": int(n - rows.sum()),
+            }
             for j, metric in enumerate(ATTACK_METRICS):
                 values = point[:, s, j]
                 if np.isfinite(values).any():
                     best = int(np.nanargmax(values))
                     lo, hi = ci[0, best, s, j], ci[1, best, s, j]
                     value = _finite(values[best])
-                    interval = (float(lo), float(hi)) if np.isfinite(lo) and np.isfinite(hi) else None
+                    interval = (
+                        (float(lo), float(hi)) if np.isfinite(lo) and np.isfinite(hi) else None
+                    )
                     row[metric] = value
                     row[f"{metric}_attack"] = ATTACKS[best]
                 else:
                     value, interval = None, None
                     row[metric] = None
-                measurements.append(Measurement(name=metric, group=group, value=value,
-                                                ci=interval, n=n))
+                measurements.append(
+                    Measurement(name=metric, group=group, value=value, ci=interval, n=n)
+                )
             if group is not None:
                 per_group.append(row)
         return measurements, per_group

@@ -28,7 +28,9 @@ __all__ = ["Pii", "PiiParams"]
 class PiiParams(CheckParams):
     """Parameters of the PII scan."""
 
-    max_examples: int = Field(default=3, ge=0, le=3, description="Masked examples per column and kind.")
+    max_examples: int = Field(
+        default=3, ge=0, le=3, description="Masked examples per column and kind."
+    )
     ignore_columns: list[str] = Field(default_factory=list, description="Columns not scanned.")
 
 
@@ -50,8 +52,9 @@ class Pii(Check):
         rows_scanned: dict[str, int] = {}
         for split in splits:
             columns = [c for c in text_columns(split.frame) if c not in set(params.ignore_columns)]
-            scans: list[ColumnScan] = scan_frame(split.frame, columns=columns,
-                                                 max_examples=params.max_examples)
+            scans: list[ColumnScan] = scan_frame(
+                split.frame, columns=columns, max_examples=params.max_examples
+            )
             counts[split.name] = {}
             for scan in scans:
                 rows_scanned[scan.column] = rows_scanned.get(scan.column, 0) + len(split.frame)
@@ -70,13 +73,18 @@ class Pii(Check):
         failures = []
         for column in undeclared:
             kinds = _kinds_in(column, counts)
-            where = "no dataset card declares it" if declared is None else (
-                "the dataset card does not declare it in sensitive_data")
+            where = (
+                "no dataset card declares it"
+                if declared is None
+                else ("the dataset card does not declare it in sensitive_data")
+            )
             failures.append(f"column '{column}' holds personal data ({kinds}) but {where}")
 
         measurements = self._measurements(rows_with_pii, rows_scanned, params, ctx.seed)
-        totals = {kind: sum(c.get(kind, 0) for s in counts.values() for c in s.values())
-                  for kind in PII_KINDS}
+        totals = {
+            kind: sum(c.get(kind, 0) for s in counts.values() for c in s.values())
+            for kind in PII_KINDS
+        }
         details: dict[str, Any] = {
             "pii_counts": counts,
             "pii_totals": {k: v for k, v in totals.items() if v},
@@ -91,12 +99,14 @@ class Pii(Check):
             if not found_columns
             else f"Personal data found in {len(found_columns)} column(s), all declared as sensitive."
         )
-        return Evidence(measurements=measurements, failures=failures, details=details,
-                        summary=summary)
+        return Evidence(
+            measurements=measurements, failures=failures, details=details, summary=summary
+        )
 
     @staticmethod
-    def _measurements(rows_with_pii: dict[str, int], rows_scanned: dict[str, int], params: Any,
-                      seed: int) -> list[Measurement]:
+    def _measurements(
+        rows_with_pii: dict[str, int], rows_scanned: dict[str, int], params: Any, seed: int
+    ) -> list[Measurement]:
         """Per column, the share of rows holding any personal data."""
         columns = sorted(rows_scanned)
         if not columns:
@@ -111,8 +121,13 @@ class Pii(Check):
                 boot = reps[:, 0] / (reps[:, 0] + reps[:, 1])
             ci = percentile_interval(boot, params.confidence)
         return [
-            Measurement(name="pii_row_share", feature=c, value=float(share[i]), n=int(n[i]),
-                        ci=(float(ci[0, i]), float(ci[1, i])) if ci is not None else None)
+            Measurement(
+                name="pii_row_share",
+                feature=c,
+                value=float(share[i]),
+                n=int(n[i]),
+                ci=(float(ci[0, i]), float(ci[1, i])) if ci is not None else None,
+            )
             for i, c in enumerate(columns)
         ]
 

@@ -44,8 +44,9 @@ def _ci(hits: np.ndarray, n: np.ndarray, params: Any, seed: int) -> np.ndarray |
     """(2, K) percentile interval of the shares hits/n, from Poisson-bootstrapped counts."""
     if params.n_boot <= 0:
         return None
-    reps = poisson_counts(np.stack([hits, n - hits]).astype(np.float64), n_boot=params.n_boot,
-                          seed=seed)
+    reps = poisson_counts(
+        np.stack([hits, n - hits]).astype(np.float64), n_boot=params.n_boot, seed=seed
+    )
     with np.errstate(invalid="ignore", divide="ignore"):
         return percentile_interval(reps[:, 0] / (reps[:, 0] + reps[:, 1]), params.confidence)
 
@@ -79,17 +80,24 @@ class Quality(Check):
         miss_counts = missing.sum(axis=0).astype(np.float64)
         ci = _ci(miss_counts, np.full(len(columns), float(n)), params, ctx.seed)
         for j, column in enumerate(columns):
-            measurements.append(Measurement(name="missing_rate", feature=column,
-                                            value=miss_counts[j] / n if n else None,
-                                            ci=_pair(ci, j), n=n))
+            measurements.append(
+                Measurement(
+                    name="missing_rate",
+                    feature=column,
+                    value=miss_counts[j] / n if n else None,
+                    ci=_pair(ci, j),
+                    n=n,
+                )
+            )
 
         present = ~missing
         distinct = [int(frame[c][present[:, j]].nunique()) for j, c in enumerate(columns)]
         all_missing = [c for j, c in enumerate(columns) if n and miss_counts[j] == n]
         constant = [c for j, c in enumerate(columns) if distinct[j] == 1]
         failures += [f"column '{c}' has no value in any of the {n} rows" for c in all_missing]
-        failures += [f"column '{c}' holds a single value in every row that has one"
-                     for c in constant]
+        failures += [
+            f"column '{c}' holds a single value in every row that has one" for c in constant
+        ]
 
         classes = np.unique(y)
         label_counts = np.bincount(y, minlength=int(classes.max()) + 1 if len(classes) else 0)
@@ -97,8 +105,9 @@ class Quality(Check):
             "rows": n,
             "split": params.split,
             "missing_markers": markers,
-            "missing_rate": {c: float(miss_counts[j] / n) if n else None
-                             for j, c in enumerate(columns)},
+            "missing_rate": {
+                c: float(miss_counts[j] / n) if n else None for j, c in enumerate(columns)
+            },
             "missing_count": {c: int(miss_counts[j]) for j, c in enumerate(columns)},
             "rows_with_missing": int(missing.any(axis=1).sum()),
             "distinct_values": dict(zip(columns, distinct, strict=True)),
@@ -114,26 +123,49 @@ class Quality(Check):
         details["declared_population_shares"] = declared
         details["groups"] = {}
         for grouping in groupings(frame, sensitive) if sensitive else []:
-            measurements += self._groups(grouping, y, missing, columns, declared, ctx, params,
-                                         details, small)
-        return Evidence(measurements=measurements, failures=failures, small_groups=small,
-                        details=details,
-                        summary=f"{n} rows, {len(columns)} columns; "
-                                f"{details['rows_with_missing']} rows have a missing value.")
+            measurements += self._groups(
+                grouping, y, missing, columns, declared, ctx, params, details, small
+            )
+        return Evidence(
+            measurements=measurements,
+            failures=failures,
+            small_groups=small,
+            details=details,
+            summary=f"{n} rows, {len(columns)} columns; "
+            f"{details['rows_with_missing']} rows have a missing value.",
+        )
 
-    def _groups(self, grouping: Grouping, y: np.ndarray, missing: np.ndarray, columns: list[str],
-                declared: dict[str, dict[str, float]], ctx: CheckContext, params: Any,
-                details: dict[str, Any], small: list[str]) -> list[Measurement]:
+    def _groups(
+        self,
+        grouping: Grouping,
+        y: np.ndarray,
+        missing: np.ndarray,
+        columns: list[str],
+        declared: dict[str, dict[str, float]],
+        ctx: CheckContext,
+        params: Any,
+        details: dict[str, Any],
+        small: list[str],
+    ) -> list[Measurement]:
         out: list[Measurement] = []
         sizes = grouping.sizes().astype(np.float64)
         n = float(sizes.sum())
         share_ci = _ci(sizes, np.full_like(sizes, n), params, ctx.seed)
-        any_missing = np.bincount(grouping.codes, weights=missing.any(axis=1),
-                                  minlength=grouping.n_groups)
+        any_missing = np.bincount(
+            grouping.codes, weights=missing.any(axis=1), minlength=grouping.n_groups
+        )
         row_ci = _ci(any_missing, sizes, params, ctx.seed)
-        per_column = np.stack([np.bincount(grouping.codes, weights=missing[:, j],
-                                           minlength=grouping.n_groups)
-                               for j in range(len(columns))], axis=1) if columns else None
+        per_column = (
+            np.stack(
+                [
+                    np.bincount(grouping.codes, weights=missing[:, j], minlength=grouping.n_groups)
+                    for j in range(len(columns))
+                ],
+                axis=1,
+            )
+            if columns
+            else None
+        )
         # only a single-column grouping can be compared with a declared distribution
         population = declared.get(grouping.feature, {}) if len(grouping.columns) == 1 else {}
         table = []
@@ -142,31 +174,54 @@ class Quality(Check):
             if size < params.min_group_size:
                 small.append(f"{grouping.describe(code)} (n={size})")
             share = size / n
-            out.append(Measurement(name="group_share", group=label, value=share,
-                                   ci=_pair(share_ci, code), n=int(n)))
-            out.append(Measurement(name="missing_row_rate", group=label,
-                                   value=float(any_missing[code] / size),
-                                   ci=_pair(row_ci, code), n=size))
+            out.append(
+                Measurement(
+                    name="group_share", group=label, value=share, ci=_pair(share_ci, code), n=int(n)
+                )
+            )
+            out.append(
+                Measurement(
+                    name="missing_row_rate",
+                    group=label,
+                    value=float(any_missing[code] / size),
+                    ci=_pair(row_ci, code),
+                    n=size,
+                )
+            )
             value = label[grouping.feature] if len(grouping.columns) == 1 else None
-            row: dict[str, Any] = {"group": label, "n": size, "share": share,
-                                   "missing_row_rate": float(any_missing[code] / size)}
+            row: dict[str, Any] = {
+                "group": label,
+                "n": size,
+                "share": share,
+                "missing_row_rate": float(any_missing[code] / size),
+            }
             if value is not None and value in population:
                 expected = population[value]
-                out.append(Measurement(name="group_share_difference", group=label,
-                                       value=share - expected,
-                                       ci=_pair(share_ci, code, expected), n=int(n)))
+                out.append(
+                    Measurement(
+                        name="group_share_difference",
+                        group=label,
+                        value=share - expected,
+                        ci=_pair(share_ci, code, expected),
+                        n=int(n),
+                    )
+                )
                 row["declared_share"] = expected
             if per_column is not None:
-                row["missing_rate"] = {c: float(per_column[code, j] / size)
-                                       for j, c in enumerate(columns) if per_column[code, j]}
+                row["missing_rate"] = {
+                    c: float(per_column[code, j] / size)
+                    for j, c in enumerate(columns)
+                    if per_column[code, j]
+                }
             out += self._label_balance(label, y[grouping.codes == code], ctx, params)
             table.append(row)
         details["groups"][grouping.feature] = table
         return out
 
     @staticmethod
-    def _label_balance(group: dict[str, str] | None, y: np.ndarray, ctx: CheckContext,
-                       params: Any) -> list[Measurement]:
+    def _label_balance(
+        group: dict[str, str] | None, y: np.ndarray, ctx: CheckContext, params: Any
+    ) -> list[Measurement]:
         """binary: base_rate (share of positive labels); multiclass: class_share per class."""
         n = len(y)
         if n == 0:
@@ -174,12 +229,22 @@ class Quality(Check):
         if ctx.task == "binary":
             hits = np.array([float((y == 1).sum())])
             ci = _ci(hits, np.array([float(n)]), params, ctx.seed)
-            return [Measurement(name="base_rate", group=group, value=hits[0] / n,
-                                ci=_pair(ci, 0), n=n)]
+            return [
+                Measurement(name="base_rate", group=group, value=hits[0] / n, ci=_pair(ci, 0), n=n)
+            ]
         counts = np.bincount(y).astype(np.float64)
         ci = _ci(counts, np.full_like(counts, float(n)), params, ctx.seed)
-        return [Measurement(name="class_share", group=group, feature=f"label={c}",
-                            value=counts[c] / n, ci=_pair(ci, c), n=n) for c in range(len(counts))]
+        return [
+            Measurement(
+                name="class_share",
+                group=group,
+                feature=f"label={c}",
+                value=counts[c] / n,
+                ci=_pair(ci, c),
+                n=n,
+            )
+            for c in range(len(counts))
+        ]
 
     @staticmethod
     def _rows(ctx: CheckContext, which: str) -> tuple[pd.DataFrame, np.ndarray]:
@@ -197,14 +262,20 @@ def _statistics(frame: pd.DataFrame, missing: np.ndarray) -> dict[str, dict[str,
     out: dict[str, dict[str, Any]] = {}
     for j, column in enumerate(frame.columns):
         series = frame[column][~missing[:, j]]
-        entry: dict[str, Any] = {"dtype": str(frame[column].dtype), "present": int(len(series))}
+        entry: dict[str, Any] = {"dtype": str(frame[column].dtype), "present": len(series)}
         if pd.api.types.is_numeric_dtype(series.dtype) and not pd.api.types.is_bool_dtype(
-                series.dtype):
+            series.dtype
+        ):
             values = series.to_numpy(dtype=np.float64)
             if values.size:
                 q = np.percentile(values, [5, 50, 95])
-                entry |= {"mean": float(values.mean()), "std": float(values.std()),
-                          "p05": float(q[0]), "median": float(q[1]), "p95": float(q[2])}
+                entry |= {
+                    "mean": float(values.mean()),
+                    "std": float(values.std()),
+                    "p05": float(q[0]),
+                    "median": float(q[1]),
+                    "p95": float(q[2]),
+                }
         else:
             entry["distinct"] = int(series.nunique())
         out[str(column)] = entry

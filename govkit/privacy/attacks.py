@@ -71,8 +71,9 @@ def attack_scores(margins: np.ndarray, y_true: np.ndarray) -> dict[str, np.ndarr
     return {"loss": m, "confidence": (finite - mean[y]) / sd[y]}
 
 
-def sample_membership(train_hashes: np.ndarray, eval_hashes: np.ndarray, *, max_per_side: int,
-                      seed: int) -> tuple[np.ndarray, np.ndarray]:
+def sample_membership(
+    train_hashes: np.ndarray, eval_hashes: np.ndarray, *, max_per_side: int, seed: int
+) -> tuple[np.ndarray, np.ndarray]:
     """Seeded, equal-size samples of members (train rows) and non-members (eval rows).
 
     Eval rows whose content equals a train row are excluded from the

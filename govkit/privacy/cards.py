@@ -13,12 +13,21 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-__all__ = ["dataset_cards", "declared_missing_markers", "declared_population_shares",
-           "declared_sensitive_columns"]
+__all__ = [
+    "dataset_cards",
+    "declared_missing_markers",
+    "declared_population_shares",
+    "declared_sensitive_columns",
+]
 
 _NAME_KEYS = ("field", "column", "name", "attribute")
-_SHARE_KEYS = ("population_shares", "population_distribution", "population", "expected",
-               "distribution")
+_SHARE_KEYS = (
+    "population_shares",
+    "population_distribution",
+    "population",
+    "expected",
+    "distribution",
+)
 
 
 def _get(obj: Any, key: str) -> Any:

@@ -30,4 +30,6 @@ def distinct_per_class(classes: np.ndarray, values: pd.Series) -> np.ndarray:
     """Number of distinct ``values`` within each class (its l-diversity), per class code."""
     codes, uniques = pd.factorize(values, use_na_sentinel=False)
     pairs = np.unique(classes * (len(uniques) + 1) + codes)
-    return np.bincount(pairs // (len(uniques) + 1), minlength=int(classes.max()) + 1 if len(classes) else 0)
+    return np.bincount(
+        pairs // (len(uniques) + 1), minlength=int(classes.max()) + 1 if len(classes) else 0
+    )

@@ -11,8 +11,16 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-__all__ = ["MASKERS", "mask_card", "mask_date", "mask_email", "mask_iban", "mask_ip",
-           "mask_phone", "mask_ssn"]
+__all__ = [
+    "MASKERS",
+    "mask_card",
+    "mask_date",
+    "mask_email",
+    "mask_iban",
+    "mask_ip",
+    "mask_phone",
+    "mask_ssn",
+]
 
 _DIGIT = re.compile(r"[0-9]")
 _ALNUM = re.compile(r"[0-9A-Za-z]")

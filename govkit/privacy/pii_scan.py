@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import ipaddress
 import re
-import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -44,7 +43,9 @@ _PHONE = re.compile(
 )
 _CARD = re.compile(r"(?<![0-9])(?<![0-9][ -])((?:[0-9][ -]?){12,18}[0-9])(?![ -]?[0-9])")
 _IBAN = re.compile(r"(?<![A-Za-z0-9])([A-Za-z]{2}[0-9]{2}(?: ?[A-Za-z0-9]){11,30})(?![A-Za-z0-9])")
-_SSN = re.compile(r"(?<![0-9-])((?!000|666|9[0-9]{2})[0-9]{3}-(?!00)[0-9]{2}-(?!0000)[0-9]{4})(?![0-9-])")
+_SSN = re.compile(
+    r"(?<![0-9-])((?!000|666|9[0-9]{2})[0-9]{3}-(?!00)[0-9]{2}-(?!0000)[0-9]{4})(?![0-9-])"
+)
 _IPV4 = re.compile(
     r"(?<![0-9.])((?:(?:25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])\.){3}"
     r"(?:25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9]))(?![0-9.])"
@@ -110,16 +111,20 @@ def is_name_column(column: str) -> bool:
     return bool(_NAME_COLUMN.search(column.strip()))
 
 
-def _matches(values: pd.Series, pattern: re.Pattern[str]) -> pd.Series:
-    """Every match of ``pattern``'s first group, indexed by the position of its value."""
-    with warnings.catch_warnings():
-        # contains() warns that the pattern has groups; extractall below needs them
-        warnings.simplefilter("ignore", UserWarning)
-        hits = values[values.str.contains(pattern, regex=True)]
-    if hits.empty:
+def _matches(
+    values: pd.Series, arrow: pd.Series, prefilter: str, pattern: re.Pattern[str]
+) -> pd.Series:
+    """Every match of ``pattern``'s group, indexed by the position of its value.
+
+    ``prefilter`` is a cheap necessary condition run by Arrow's RE2 engine in C
+    over all values; Python's ``re`` (needed for look-behind) then runs only on
+    the values that pass it.
+    """
+    candidates = values[arrow.str.contains(prefilter, regex=True).to_numpy(dtype=bool)]
+    if candidates.empty:
         return pd.Series([], dtype=object)
-    found = hits.str.extractall(pattern)[0]
-    return pd.Series(found.to_numpy(dtype=object), index=found.index.get_level_values(0))
+    found = candidates.str.findall(pattern).explode().dropna()
+    return pd.Series(found.to_numpy(dtype=object), index=found.index.to_numpy(dtype=np.int64))
 
 
 def _valid_cards(found: pd.Series) -> pd.Series:
@@ -149,28 +154,30 @@ def _valid_ipv6(found: pd.Series) -> pd.Series:
 
 def _found_by_kind(values: pd.Series, *, dates_are_births: bool) -> dict[str, pd.Series]:
     """PII kind -> matched strings indexed by the position of the unique value."""
-    has_digit = values.str.contains(r"[0-9]", regex=True)
-    digits = values[has_digit]
+    arrow = values.astype("string[pyarrow]")
     found: dict[str, pd.Series] = {
-        "email": _matches(values[values.str.contains("@", regex=False)], _EMAIL),
-        "phone": _matches(digits, _PHONE),
-        "credit_card": _valid_cards(_matches(digits, _CARD)),
-        "iban": _valid_ibans(_matches(digits, _IBAN)),
-        "ssn": _matches(digits, _SSN),
+        "email": _matches(values, arrow, r"@[A-Za-z0-9-]+\.", _EMAIL),
+        "phone": _matches(values, arrow, r"[0-9]{3}[ .-]?[0-9]{3}|\+[0-9]{7}", _PHONE),
+        "credit_card": _valid_cards(_matches(values, arrow, r"(?:[0-9][ -]?){12}[0-9]", _CARD)),
+        "iban": _valid_ibans(_matches(values, arrow, r"[A-Za-z]{2}[0-9]{2}", _IBAN)),
+        "ssn": _matches(values, arrow, r"[0-9]{3}-[0-9]{2}-[0-9]{4}", _SSN),
         "ip_address": pd.concat(
             [
-                _matches(digits, _IPV4),
-                _valid_ipv6(_matches(values[values.str.contains(":", regex=False)], _IPV6)),
+                _matches(values, arrow, r"[0-9]{1,3}(?:\.[0-9]{1,3}){3}", _IPV4),
+                _valid_ipv6(_matches(values, arrow, r":[0-9A-Fa-f]*:", _IPV6)),
             ]
         ),
     }
     if dates_are_births:
-        found["date_of_birth"] = _matches(digits, _DATE)
+        found["date_of_birth"] = _matches(
+            values, arrow, r"[0-9]{1,4}[-/.][0-9]{1,2}[-/.][0-9]{2}", _DATE
+        )
     return found
 
 
-def scan_column(series: pd.Series, *, dates_are_births: bool = False,
-                max_examples: int = 3) -> ColumnScan:
+def scan_column(
+    series: pd.Series, *, dates_are_births: bool = False, max_examples: int = 3
+) -> ColumnScan:
     """Scan one column for personal data.
 
     Parameters
@@ -193,7 +200,7 @@ def scan_column(series: pd.Series, *, dates_are_births: bool = False,
         present = present.dt.strftime("%Y-%m-%d")
     text = present.astype(str).astype(object)
     counts = text.value_counts(sort=False)
-    scan = ColumnScan(column=str(series.name), rows=int(len(text)))
+    scan = ColumnScan(column=str(series.name), rows=len(text))
     if counts.empty:
         return scan
     # positional index, so matches map back to their value's frequency
@@ -203,23 +210,24 @@ def scan_column(series: pd.Series, *, dates_are_births: bool = False,
     for kind, matched in _found_by_kind(uniques, dates_are_births=dates_are_births).items():
         if matched.empty:
             continue
-        positions = np.unique(matched.index.to_numpy(dtype=np.int64))
-        any_hit[positions] = True
-        scan.counts[kind] = int(weights[positions].sum())
+        hit = np.zeros(len(uniques), dtype=bool)
+        hit[matched.index.to_numpy(dtype=np.int64)] = True
+        any_hit |= hit
+        scan.counts[kind] = int(weights[hit].sum())
         masked: list[str] = []
-        for raw in sorted(set(matched.to_numpy(dtype=str))):
+        # first matches in order of appearance: deterministic, and no sort of every match
+        for raw in matched.drop_duplicates().head(8 * max(max_examples, 1)).to_numpy(dtype=str):
             m = MASKERS[kind](raw)
-            if m not in masked:
+            if m not in masked and len(masked) < max_examples:
                 masked.append(m)
-            if len(masked) >= max_examples:
-                break
         scan.examples[kind] = masked
     scan.any_rows = int(weights[any_hit].sum())
     return scan
 
 
-def scan_frame(frame: pd.DataFrame, *, columns: list[str] | None = None,
-               max_examples: int = 3) -> list[ColumnScan]:
+def scan_frame(
+    frame: pd.DataFrame, *, columns: list[str] | None = None, max_examples: int = 3
+) -> list[ColumnScan]:
     """Scan the text columns of ``frame`` (or ``columns``) for personal data.
 
     A date-like value counts as a date of birth when its column's name says
@@ -230,6 +238,9 @@ def scan_frame(frame: pd.DataFrame, *, columns: list[str] | None = None,
     out = []
     for column in names:
         births = bool(_BIRTH_COLUMN.search(column)) or (has_names and not is_name_column(column))
-        out.append(scan_column(frame[column].rename(column), dates_are_births=births,
-                               max_examples=max_examples))
+        out.append(
+            scan_column(
+                frame[column].rename(column), dates_are_births=births, max_examples=max_examples
+            )
+        )
     return out

@@ -33,38 +33,59 @@ _CHUNK_CELLS = 1 << 22  # replicate x row cells per cumulative sum: 32 MB of flo
 
 @dataclass(frozen=True)
 class RocInput:
-    """Scores sorted in decreasing order with their labels and tie-block ends.
+    """Rows sorted by decreasing score, split into positives and negatives.
 
-    Build it with :meth:`from_scores`; subsets (a group's rows) keep the order.
+    Build it with :meth:`from_scores`. ``pos_at`` / ``neg_at`` give, for the
+    origin and each tie block's end, how many positives / negatives score at
+    least that high: the curve's points are cumulative weights read there.
     """
 
-    order: np.ndarray  # positions of the original rows, by decreasing score
-    positive: np.ndarray  # bool, in sorted order
-    block_ends: np.ndarray  # sorted positions closing each block of tied scores
+    pos_rows: np.ndarray  # original positions of the positives, by decreasing score
+    neg_rows: np.ndarray
+    pos_at: np.ndarray  # (K+1,) positives counted through each threshold, starting at 0
+    neg_at: np.ndarray
 
     @classmethod
-    def from_scores(cls, scores: np.ndarray, positive: np.ndarray,
-                    subset: np.ndarray | None = None) -> RocInput:
+    def from_scores(
+        cls, scores: np.ndarray, positive: np.ndarray, subset: np.ndarray | None = None
+    ) -> RocInput:
         """Sort ``scores`` (float64, higher = more likely positive), optionally of ``subset`` rows."""
         idx = np.arange(len(scores)) if subset is None else np.flatnonzero(subset)
         s = np.asarray(scores, dtype=np.float64)[idx]
         local = np.argsort(-s, kind="stable")
         s_sorted = s[local]
+        pos = np.asarray(positive, dtype=bool)[idx[local]]
         ends = np.flatnonzero(np.append(s_sorted[1:] != s_sorted[:-1], True))
-        return cls(idx[local], np.asarray(positive, dtype=bool)[idx[local]], ends)
+        zero = np.zeros(1, dtype=np.int64)
+        return cls(
+            pos_rows=idx[local][pos],
+            neg_rows=idx[local][~pos],
+            pos_at=np.concatenate([zero, np.cumsum(pos)[ends]]),
+            neg_at=np.concatenate([zero, np.cumsum(~pos)[ends]]),
+        )
+
+
+def _cumulative(
+    weights: np.ndarray, rows: np.ndarray, at: np.ndarray, dtype: type[np.floating]
+) -> np.ndarray:
+    """(B, K+1) cumulative weight of ``rows`` (in score order) read at counts ``at``."""
+    if len(rows) == 0:
+        return np.zeros((weights.shape[0], len(at)), dtype=dtype)
+    cum = np.cumsum(weights[:, rows], axis=1, dtype=dtype)
+    out = cum[:, np.maximum(at - 1, 0)]
+    out[:, at == 0] = 0.0  # thresholds above every such row
+    return out
 
 
 def _curves(inp: RocInput, weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(B, K+1) FPR and TPR at each threshold, from (B, N) row weights in original order."""
-    w = weights[:, inp.order]
-    pos = inp.positive.astype(np.float64)
-    tp = np.cumsum(w * pos, axis=1)[:, inp.block_ends]
-    fp = np.cumsum(w * (1.0 - pos), axis=1)[:, inp.block_ends]
-    zeros = np.zeros((w.shape[0], 1))
+    # Poisson weights are small integers: float32 sums them exactly (below 2**24) at half
+    # the memory traffic; the unit-weight point estimate stays in float64
+    dtype = np.float64 if weights.shape[0] == 1 else np.float32
+    tp = _cumulative(weights, inp.pos_rows, inp.pos_at, dtype)
+    fp = _cumulative(weights, inp.neg_rows, inp.neg_at, dtype)
     with np.errstate(invalid="ignore", divide="ignore"):
-        tpr = np.hstack([zeros, tp]) / tp[:, -1:]
-        fpr = np.hstack([zeros, fp]) / fp[:, -1:]
-    return fpr, tpr
+        return fp / fp[:, -1:], tp / tp[:, -1:]
 
 
 def roc_metrics(inp: RocInput, weights: np.ndarray) -> np.ndarray:
@@ -86,7 +107,7 @@ def roc_metrics(inp: RocInput, weights: np.ndarray) -> np.ndarray:
     """
     b = weights.shape[0]
     out = np.empty((b, len(ATTACK_METRICS)), dtype=np.float64)
-    step = max(1, _CHUNK_CELLS // max(len(inp.order), 1))
+    step = max(1, _CHUNK_CELLS // max(len(inp.pos_rows) + len(inp.neg_rows), 1))
     for start in range(0, b, step):  # chunks of replicates bound the memory, not a per-row loop
         fpr, tpr = _curves(inp, weights[start : start + step])
         rows = slice(start, start + fpr.shape[0])
@@ -103,11 +124,14 @@ def roc_metrics(inp: RocInput, weights: np.ndarray) -> np.ndarray:
 
 def roc_curve(inp: RocInput) -> tuple[np.ndarray, np.ndarray]:
     """The unweighted ROC curve: FPR and TPR at every threshold, from (0, 0) to (1, 1)."""
-    fpr, tpr = _curves(inp, np.ones((1, len(inp.order))))
+    n = int(max(inp.pos_rows.max(initial=-1), inp.neg_rows.max(initial=-1))) + 1
+    fpr, tpr = _curves(inp, np.ones((1, n)))
     return fpr[0], tpr[0]
 
 
-def downsample_curve(fpr: np.ndarray, tpr: np.ndarray, max_points: int = 200) -> dict[str, list[float]]:
+def downsample_curve(
+    fpr: np.ndarray, tpr: np.ndarray, max_points: int = 200
+) -> dict[str, list[float]]:
     """At most ``max_points`` points of a ROC curve for a chart.
 
     Half the points are log-spaced in FPR (1e-4 to 1), half linear, so both a
@@ -115,8 +139,9 @@ def downsample_curve(fpr: np.ndarray, tpr: np.ndarray, max_points: int = 200) ->
     The TPR at each grid point is the best TPR reached within that FPR.
     """
     half = max(max_points // 2, 2)
-    grid = np.unique(np.concatenate([[0.0], np.logspace(-4, 0, half - 1),
-                                     np.linspace(0.0, 1.0, half)]))[:max_points]
+    grid = np.unique(
+        np.concatenate([[0.0], np.logspace(-4, 0, half - 1), np.linspace(0.0, 1.0, half)])
+    )[:max_points]
     last = np.searchsorted(fpr, grid, side="right") - 1
     values = tpr[np.maximum(last, 0)]
     return {"fpr": [round(float(x), 6) for x in grid], "tpr": [round(float(y), 6) for y in values]}

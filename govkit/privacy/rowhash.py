@@ -18,6 +18,7 @@ __all__ = ["exact_row_hashes", "normalise_column", "row_hashes"]
 _FNV_PRIME = np.uint64(0x100000001B3)
 _SEED = np.uint64(0xCBF29CE484222325)
 _THOUSANDS = r"^[+-]?[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]+)?$"
+_NUMBER = r"^[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:e[+-]?[0-9]+)?$"
 
 
 def _float_hash(values: np.ndarray) -> np.ndarray:
@@ -31,7 +32,7 @@ def normalise_column(series: pd.Series) -> np.ndarray:
 
     Numbers (numeric dtypes and text that parses as a number, ``"1,000"``
     included) hash by their float64 value; other text by its stripped,
-    whitespace-collapsed, case-folded form. Missing values share one hash.
+    whitespace-collapsed, lower-case form. Missing values share one hash.
 
     Parameters
     ----------
@@ -48,13 +49,20 @@ def normalise_column(series: pd.Series) -> np.ndarray:
     if pd.api.types.is_datetime64_any_dtype(series.dtype):
         return _float_hash(np.where(series.isna(), np.nan, series.astype("int64").to_numpy()))
     codes, uniques = pd.factorize(series, use_na_sentinel=True)
-    text = pd.Series(np.asarray(uniques, dtype=object), dtype=object).astype(str)
-    text = text.str.strip().str.replace(r"\s+", " ", regex=True).str.casefold()
-    thousands = text.str.fullmatch(_THOUSANDS)
-    numeric_text = text.where(~thousands, text.str.replace(",", "", regex=False))
-    numbers = pd.to_numeric(numeric_text, errors="coerce").to_numpy(dtype=np.float64)
+    # Arrow-backed strings run the normalising passes in C, not per value in Python
+    raw = pd.Series(np.asarray(uniques, dtype=object), dtype=object).astype(str)
+    text = (
+        raw.astype("string[pyarrow]").str.strip().str.replace(r"\s+", " ", regex=True).str.lower()
+    )
+    thousands = text.str.fullmatch(_THOUSANDS).to_numpy(dtype=bool)
+    text = text.where(~thousands, text.str.replace(",", "", regex=False))
+    # only number-shaped text goes through the slow parser
+    numeric = text.str.fullmatch(_NUMBER).to_numpy(dtype=bool)
+    numbers = np.full(len(text), np.nan)
+    numbers[numeric] = pd.to_numeric(text[numeric].astype(object), errors="coerce").to_numpy(
+        dtype=np.float64
+    )
     is_number = ~np.isnan(numbers)
-    # "nan"/"" parse as missing in to_numeric but are text here; only real numbers switch
     hashes = pd.util.hash_array(text.to_numpy(dtype=object), categorize=False)
     hashes = np.where(is_number, _float_hash(numbers), hashes)
     missing_hash = _float_hash(np.array([np.nan]))[0]

@@ -80,3 +80,8 @@ def test_json_is_read_with_positions(tmp_path: Path) -> None:
     parsed = load_source(path)
     assert parsed.data == {"kind": "model_card", "n": 3}
     assert parsed.positions[("n",)][0] == 3
+
+
+def test_yaml_11_booleans_stay_text() -> None:
+    parsed = parse_text("on: interval_strict\ncountry: NO\nflag: true\nother: off\n", "s.yaml")
+    assert parsed.data == {"on": "interval_strict", "country": "NO", "flag": True, "other": "off"}

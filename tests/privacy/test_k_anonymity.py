@@ -40,8 +40,9 @@ def test_balanced_classes() -> None:
 
 
 def test_planted_unique_row_gives_k_one() -> None:
-    frame = pd.concat([_frame(), pd.DataFrame({"age": [117], "sex": ["F"], "disease": ["x"]})],
-                      ignore_index=True)
+    frame = pd.concat(
+        [_frame(), pd.DataFrame({"age": [117], "sex": ["F"], "disease": ["x"]})], ignore_index=True
+    )
     evidence = _measure(frame)
     assert _value(evidence, "k") == 1
     assert _value(evidence, "small_class_rows") == 1

@@ -15,12 +15,14 @@ from .conftest import make_context
 
 def _frame(n: int, seed: int) -> pd.DataFrame:
     rng = np.random.default_rng(seed)
-    return pd.DataFrame({
-        "age": rng.integers(18, 90, size=n).astype(float),
-        "job": rng.choice(["Clerk", "Nurse", "Driver"], size=n),
-        "hours": rng.normal(40, 5, size=n).round(3),
-        "secret_name": [f"person{i}-{seed}" for i in range(n)],
-    })
+    return pd.DataFrame(
+        {
+            "age": rng.integers(18, 90, size=n).astype(float),
+            "job": rng.choice(["Clerk", "Nurse", "Driver"], size=n),
+            "hours": rng.normal(40, 5, size=n).round(3),
+            "secret_name": [f"person{i}-{seed}" for i in range(n)],
+        }
+    )
 
 
 def _measure(train: pd.DataFrame, evl: pd.DataFrame, **params):

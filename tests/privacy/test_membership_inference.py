@@ -27,8 +27,9 @@ def _data(n: int, rng: np.random.Generator, noise: float) -> tuple[pd.DataFrame,
     return frame, y
 
 
-def _train(model: torch.nn.Module, frame: pd.DataFrame, y: np.ndarray, *, epochs: int,
-           weight_decay: float) -> torch.nn.Module:
+def _train(
+    model: torch.nn.Module, frame: pd.DataFrame, y: np.ndarray, *, epochs: int, weight_decay: float
+) -> torch.nn.Module:
     torch.manual_seed(0)
     x = torch.tensor(frame.iloc[:, :N_FEATURES].to_numpy(), dtype=torch.float32)
     t = torch.tensor(y)
@@ -40,8 +41,11 @@ def _train(model: torch.nn.Module, frame: pd.DataFrame, y: np.ndarray, *, epochs
     return model
 
 
-def _context(model: torch.nn.Module, train: tuple[pd.DataFrame, np.ndarray],
-             evl: tuple[pd.DataFrame, np.ndarray]):
+def _context(
+    model: torch.nn.Module,
+    train: tuple[pd.DataFrame, np.ndarray],
+    evl: tuple[pd.DataFrame, np.ndarray],
+):
     frames = {"train": train[0], "eval": evl[0]}
 
     def predict(split: str) -> Predictions:
@@ -50,8 +54,9 @@ def _context(model: torch.nn.Module, train: tuple[pd.DataFrame, np.ndarray],
             lp = torch.log_softmax(model(x), dim=1)
         return predictions_from_log_probs(lp.double().numpy())
 
-    return make_context(evl[0], evl[1], train_frame=train[0], train_y=train[1],
-                        predict=predict, sensitive=["sex"])
+    return make_context(
+        evl[0], evl[1], train_frame=train[0], train_y=train[1], predict=predict, sensitive=["sex"]
+    )
 
 
 def _overall(evidence, name: str):
@@ -62,8 +67,13 @@ def test_overfit_mlp_is_caught() -> None:
     rng = np.random.default_rng(1)
     train, evl = _data(200, rng, noise=1.5), _data(400, rng, noise=1.5)
     torch.manual_seed(0)
-    mlp = torch.nn.Sequential(torch.nn.Linear(N_FEATURES, 128), torch.nn.ReLU(),
-                              torch.nn.Linear(128, 128), torch.nn.ReLU(), torch.nn.Linear(128, 2))
+    mlp = torch.nn.Sequential(
+        torch.nn.Linear(N_FEATURES, 128),
+        torch.nn.ReLU(),
+        torch.nn.Linear(128, 128),
+        torch.nn.ReLU(),
+        torch.nn.Linear(128, 2),
+    )
     _train(mlp, *train, epochs=200, weight_decay=0.0)
     check = MembershipInference()
     evidence = check.measure(_context(mlp, train, evl), check.Params(n_boot=200))
@@ -98,9 +108,14 @@ def test_confident_rows_do_not_tie() -> None:
     # p_y within 1e-12 of 1: a float32 loss is exactly 0 for all three rows
     margins_in = np.array([30.0, 35.0, 40.0])
     log_probs = np.stack([-np.log1p(np.exp(margins_in)), -np.log1p(np.exp(-margins_in))], axis=1)
-    assert np.all(torch.nn.functional.cross_entropy(
-        torch.tensor(log_probs, dtype=torch.float32), torch.ones(3, dtype=torch.long),
-        reduction="none").numpy() == 0.0)
+    assert np.all(
+        torch.nn.functional.cross_entropy(
+            torch.tensor(log_probs, dtype=torch.float32),
+            torch.ones(3, dtype=torch.long),
+            reduction="none",
+        ).numpy()
+        == 0.0
+    )
     margins = logit_margins(log_probs, np.ones(3, dtype=np.int64))
     assert margins.dtype == np.float64
     np.testing.assert_allclose(margins, margins_in, rtol=1e-9)
@@ -122,14 +137,25 @@ def test_planted_group_leak_and_non_member_exclusion() -> None:
         logit1 = np.where(y == 1, margin, -margin)
         return np.stack([-np.logaddexp(0, logit1), -np.logaddexp(0, -logit1)], axis=1)
 
-    preds = {"train": predictions_from_log_probs(log_probs(margin_train, y_train)),
-             "eval": predictions_from_log_probs(log_probs(margin_eval, y_eval))}
-    ctx = make_context(evl, y_eval, train_frame=train, train_y=y_train,
-                       predict=preds.__getitem__, sensitive=["race"])
+    preds = {
+        "train": predictions_from_log_probs(log_probs(margin_train, y_train)),
+        "eval": predictions_from_log_probs(log_probs(margin_eval, y_eval)),
+    }
+    ctx = make_context(
+        evl,
+        y_eval,
+        train_frame=train,
+        train_y=y_train,
+        predict=preds.__getitem__,
+        sensitive=["race"],
+    )
     check = MembershipInference()
     evidence = check.measure(ctx, check.Params(n_boot=100))
-    by_group = {m.group["race"]: m for m in evidence.measurements
-                if m.name == "roc_auc" and m.group is not None}
+    by_group = {
+        m.group["race"]: m
+        for m in evidence.measurements
+        if m.name == "roc_auc" and m.group is not None
+    }
     assert by_group["a"].value > 0.95
     assert abs(by_group["b"].value - 0.5) < 0.1
     assert evidence.details["eval_rows_in_train"] == 50
@@ -153,7 +179,8 @@ def test_same_seed_same_numbers() -> None:
     check = MembershipInference()
     runs = [check.measure(_context(model, train, evl), check.Params(n_boot=50)) for _ in range(2)]
     assert [m.model_dump() for m in runs[0].measurements] == [
-        m.model_dump() for m in runs[1].measurements]
+        m.model_dump() for m in runs[1].measurements
+    ]
 
 
 @pytest.mark.parametrize("missing", ["train"])

@@ -31,12 +31,14 @@ def _frame(n: int = 60) -> pd.DataFrame:
     notes[7] = f"iban {BAD_IBAN}"
     payment = np.array([None] * n, dtype=object)
     payment[:2] = [IBAN, IBAN.replace(" ", "")]
-    return pd.DataFrame({
-        "notes": notes,
-        "payment": payment,
-        "city": rng.choice(["Paris", "Lyon"], size=n),
-        "age": rng.integers(18, 90, size=n),
-    })
+    return pd.DataFrame(
+        {
+            "notes": notes,
+            "payment": payment,
+            "city": rng.choice(["Paris", "Lyon"], size=n),
+            "age": rng.integers(18, 90, size=n),
+        }
+    )
 
 
 def _evidence(documents: dict | None = None):
@@ -47,9 +49,21 @@ def _evidence(documents: dict | None = None):
 
 
 def _card(*declared: str) -> dict:
-    return {"dataset_card": [{"sensitive_data": [
-        {"field": f, "category": "financial", "collected_intentionally": True, "handling": "x"}
-        for f in declared]}]}
+    return {
+        "dataset_card": [
+            {
+                "sensitive_data": [
+                    {
+                        "field": f,
+                        "category": "financial",
+                        "collected_intentionally": True,
+                        "handling": "x",
+                    }
+                    for f in declared
+                ]
+            }
+        ]
+    }
 
 
 def test_planted_emails_and_cards_are_counted_and_masked() -> None:
@@ -63,8 +77,11 @@ def test_planted_emails_and_cards_are_counted_and_masked() -> None:
     examples = evidence.details["masked_examples"]["notes"]
     assert "j***@e***.com" in examples["email"]
     assert "**** **** **** 1111" in examples["credit_card"]
-    assert all(len(v) <= 3 for per_col in evidence.details["masked_examples"].values()
-               for v in per_col.values())
+    assert all(
+        len(v) <= 3
+        for per_col in evidence.details["masked_examples"].values()
+        for v in per_col.values()
+    )
     assert evidence.failures == []
     share = next(m for m in evidence.measurements if m.feature == "notes")
     assert share.value == 6 / 60 and share.n == 60 and share.ci is not None
@@ -92,19 +109,28 @@ def test_undeclared_columns_fail_declared_ones_do_not() -> None:
 def test_checksums_reject_look_alikes() -> None:
     assert luhn_valid(np.array(["4111111111111111", "4111111111111112"])).tolist() == [True, False]
     assert iban_valid(np.array(["GB82WEST12345698765432", "GB82WEST12345698765433"])).tolist() == [
-        True, False]
-    scan = scan_column(pd.Series([f"x {BAD_CARD}", f"y {BAD_IBAN}", "0000 0000 0000 0000"],
-                                 name="ref"))
+        True,
+        False,
+    ]
+    scan = scan_column(
+        pd.Series([f"x {BAD_CARD}", f"y {BAD_IBAN}", "0000 0000 0000 0000"], name="ref")
+    )
     assert scan.counts == {}
 
 
 def test_other_kinds_and_dates_of_birth() -> None:
-    frame = pd.DataFrame({
-        "name": ["A", "B", "C"],
-        "signup": ["2020-01-05", "2021-02-06", "n/a"],
-        "dob": ["1980-03-07", "07/03/1981", "unknown"],
-        "free": ["ssn 123-45-6789", "from 192.168.10.20", "call +1 555-123-4567 or 2001:db8::1"],
-    })
+    frame = pd.DataFrame(
+        {
+            "name": ["A", "B", "C"],
+            "signup": ["2020-01-05", "2021-02-06", "n/a"],
+            "dob": ["1980-03-07", "07/03/1981", "unknown"],
+            "free": [
+                "ssn 123-45-6789",
+                "from 192.168.10.20",
+                "call +1 555-123-4567 or 2001:db8::1",
+            ],
+        }
+    )
     scans = {c: scan_column(frame[c], dates_are_births=c != "free") for c in ["dob", "free"]}
     assert scans["dob"].counts == {"date_of_birth": 2}
     assert scans["free"].counts == {"ssn": 1, "ip_address": 2, "phone": 1}

@@ -20,8 +20,9 @@ def _data() -> tuple[pd.DataFrame, np.ndarray]:
     hours = rng.normal(40, 5, size=n)
     hours[300:310] = np.nan  # 10 missing, Male group
     y = np.concatenate([np.zeros(100, dtype=int), (np.arange(300) % 3 == 0).astype(int)])
-    frame = pd.DataFrame({"sex": sex, "workclass": workclass, "hours": hours,
-                          "country": "US", "empty": [None] * n})
+    frame = pd.DataFrame(
+        {"sex": sex, "workclass": workclass, "hours": hours, "country": "US", "empty": [None] * n}
+    )
     return frame, y
 
 
@@ -33,8 +34,11 @@ def _measure(documents: dict | None = None, **params):
 
 
 def _find(evidence, name: str, **where):
-    return [m for m in evidence.measurements if m.name == name
-            and all(getattr(m, k) == v for k, v in where.items())]
+    return [
+        m
+        for m in evidence.measurements
+        if m.name == name and all(getattr(m, k) == v for k, v in where.items())
+    ]
 
 
 def test_missing_values_per_column_and_group() -> None:
@@ -56,9 +60,19 @@ def test_constant_and_empty_columns_fail() -> None:
 
 
 def test_label_balance_and_shares_against_the_card() -> None:
-    card = {"dataset_card": [{"subpopulations": [
-        {"attribute": "sex", "identification": "self-reported",
-         "distribution": {"Female": 0.5, "Male": 0.5}}]}]}
+    card = {
+        "dataset_card": [
+            {
+                "subpopulations": [
+                    {
+                        "attribute": "sex",
+                        "identification": "self-reported",
+                        "distribution": {"Female": 0.5, "Male": 0.5},
+                    }
+                ]
+            }
+        ]
+    }
     evidence = _measure(card)
     (female_rate,) = _find(evidence, "base_rate", group={"sex": "Female"})
     assert female_rate.value == 0.0 and female_rate.n == 100
