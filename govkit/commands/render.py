@@ -10,8 +10,9 @@ from govkit.errors import EXIT_OK
 __all__ = ["run_render"]
 
 
-def run_render(config: str, *, report: str | None, out: str | None, formats: str,
-               templates: str | None) -> int:
+def run_render(
+    config: str, *, report: str | None, out: str | None, formats: str, templates: str | None
+) -> int:
     """Render the packet of the project in ``config``; returns the exit code.
 
     Parameters
@@ -35,8 +36,11 @@ def run_render(config: str, *, report: str | None, out: str | None, formats: str
     inputs = load_inputs(project, report)
     folder = Path(out) if out is not None else project.resolve(project.file.output) / "packet"
     if inputs.report is None:
-        print(f"note: no report at {project.file.output}/report.json; "
-              "the packet holds the documents only (run `govkit check` first)", file=sys.stderr)
+        print(
+            f"note: no report at {project.file.output}/report.json; "
+            "the packet holds the documents only (run `govkit check` first)",
+            file=sys.stderr,
+        )
     result = render_packet(inputs, folder, formats=chosen, templates=templates)
     for url in result.refused_urls:
         print(f"warning: refused to fetch {url[:100]}", file=sys.stderr)

@@ -28,7 +28,7 @@ __all__ = ["MAX_BARS", "MAX_CURVE_POINTS", "Chart", "charts_for", "thin"]
 
 MAX_BARS = 30
 MAX_CURVE_POINTS = 300
-_RC = {
+_RC: dict[str, Any] = {
     "svg.hashsalt": "govkit",
     "svg.fonttype": "none",
     "font.family": "DejaVu Sans",
@@ -51,8 +51,9 @@ class Chart:
     uri: str
 
 
-def thin(xs: Sequence[float], ys: Sequence[float], limit: int = MAX_CURVE_POINTS
-         ) -> tuple[list[float], list[float]]:
+def thin(
+    xs: Sequence[float], ys: Sequence[float], limit: int = MAX_CURVE_POINTS
+) -> tuple[list[float], list[float]]:
     """At most ``limit`` points of a curve, evenly spaced, keeping both ends."""
     n = min(len(xs), len(ys))
     if n <= limit:
@@ -77,7 +78,7 @@ def _group_rates(result: CheckResult) -> list[_Plan]:
     for m in result.measurements:
         if m.group and m.value is not None:
             by_name.setdefault(m.name, []).append(m)
-    out = []
+    out: list[_Plan] = []
     for name, ms in by_name.items():
         shown = ms[:MAX_BARS]
 
@@ -88,8 +89,16 @@ def _group_rates(result: CheckResult) -> list[_Plan]:
             ys = list(range(len(shown)))
             lows = [v - m.ci[0] if m.ci else 0.0 for v, m in zip(values, shown, strict=True)]
             highs = [m.ci[1] - v if m.ci else 0.0 for v, m in zip(values, shown, strict=True)]
-            ax.errorbar(values, ys, xerr=[lows, highs], fmt="o", color=_BLUE, ecolor=_GREY,
-                        capsize=3, markersize=4)
+            ax.errorbar(
+                values,
+                ys,
+                xerr=[lows, highs],
+                fmt="o",
+                color=_BLUE,
+                ecolor=_GREY,
+                capsize=3,
+                markersize=4,
+            )
             ax.set_yticks(ys, labels)
             ax.invert_yaxis()
             ax.set_xlabel(name)
@@ -101,9 +110,11 @@ def _group_rates(result: CheckResult) -> list[_Plan]:
 
 
 def _attribution(result: CheckResult) -> list[_Plan]:
-    ms = [m for m in result.measurements
-          if m.name == "mean_abs_attribution" and m.feature and m.value is not None
-          and not m.group]
+    ms = [
+        m
+        for m in result.measurements
+        if m.name == "mean_abs_attribution" and m.feature and m.value is not None and not m.group
+    ]
     if not ms:
         return []
     ms = sorted(ms, key=lambda m: -float(m.value or 0.0))[:MAX_BARS]
@@ -114,8 +125,10 @@ def _attribution(result: CheckResult) -> list[_Plan]:
         values = [float(m.value or 0.0) for m in ms]
         err = None
         if all(m.ci for m in ms):
-            err = [[v - m.ci[0] for v, m in zip(values, ms, strict=True) if m.ci],
-                   [m.ci[1] - v for v, m in zip(values, ms, strict=True) if m.ci]]
+            err = [
+                [v - m.ci[0] for v, m in zip(values, ms, strict=True) if m.ci],
+                [m.ci[1] - v for v, m in zip(values, ms, strict=True) if m.ci],
+            ]
         ax.barh(ys, values, xerr=err, color=_BLUE, ecolor=_GREY, capsize=2)
         ax.set_yticks(ys, [str(m.feature) for m in ms])
         ax.invert_yaxis()
@@ -124,8 +137,9 @@ def _attribution(result: CheckResult) -> list[_Plan]:
     return [("Mean absolute attribution by feature", draw, _bar_height(len(ms)))]
 
 
-def _pairs(raw: Any, x_keys: Sequence[str], y_keys: Sequence[str]
-           ) -> tuple[list[float], list[float]] | None:
+def _pairs(
+    raw: Any, x_keys: Sequence[str], y_keys: Sequence[str]
+) -> tuple[list[float], list[float]] | None:
     """Two aligned float lists from {x: [...], y: [...]} or [{x:, y:}, ...] or [[x, y], ...]."""
     try:
         if isinstance(raw, dict):
@@ -178,8 +192,14 @@ def _calibration(result: CheckResult) -> list[_Plan]:
     curve = _pairs(
         bins,
         ("mean_predicted", "mean_score", "confidence", "predicted", "prob_pred", "mean_prob"),
-        ("fraction_positive", "observed", "frac_positive", "accuracy", "prob_true",
-         "observed_rate"),
+        (
+            "fraction_positive",
+            "observed",
+            "frac_positive",
+            "accuracy",
+            "prob_true",
+            "observed_rate",
+        ),
     )
     if curve is None:
         return []
@@ -211,7 +231,7 @@ def charts_for(result: CheckResult) -> list[Chart]:
     from matplotlib.figure import Figure
 
     charts = []
-    with plt.rc_context(_RC):
+    with plt.rc_context(_RC):  # type: ignore[arg-type]
         for title, draw, height in plans:
             fig = Figure(figsize=(6.0, height))
             draw(fig)

@@ -30,12 +30,12 @@ __all__ = [
     "CheckLink",
     "CoverageView",
     "DocumentView",
-    "SourceDocument",
     "MeasurementView",
     "PacketContext",
     "ResultView",
     "RiskTrace",
     "Section",
+    "SourceDocument",
     "build_context",
     "format_group",
     "format_interval",
@@ -98,7 +98,9 @@ class DocumentView:
         """Whether the document's schema has a field called ``name``."""
         return any(f.name == name for f in self.fields)
 
-    def arrange(self, spec: Sequence[Sequence[Any]], rest: str = "Further details") -> list[Section]:
+    def arrange(
+        self, spec: Sequence[Sequence[Any]], rest: str = "Further details"
+    ) -> list[Section]:
         """Group the fields into sections: ``[(title, [field names]), ...]``.
 
         A name the schema does not have is skipped, and every field no section
@@ -453,14 +455,16 @@ def _provenance(report: Report | None) -> tuple[tuple[str, str], ...]:
     )
 
 
-def _artifacts(report: Report | None, docs: Sequence[SourceDocument],
-               config: tuple[str, bytes] | None) -> tuple[ArtifactRow, ...]:
+def _artifacts(
+    report: Report | None, docs: Sequence[SourceDocument], config: tuple[str, bytes] | None
+) -> tuple[ArtifactRow, ...]:
     rows: list[ArtifactRow] = []
     seen: set[tuple[str, str]] = set()
     if report is not None:
         for a in report.provenance.artifacts:
-            rows.append(ArtifactRow(role=a.role, path=a.path, sha256=a.sha256,
-                                    bytes=f"{a.bytes:,}"))
+            rows.append(
+                ArtifactRow(role=a.role, path=a.path, sha256=a.sha256, bytes=f"{a.bytes:,}")
+            )
             seen.add((a.role, a.sha256))
     extra: list[tuple[str, str, bytes]] = [("document", d.display_path, d.data) for d in docs]
     if config is not None:
@@ -473,8 +477,9 @@ def _artifacts(report: Report | None, docs: Sequence[SourceDocument],
     return tuple(rows)
 
 
-def _packet_id(report_bytes: bytes | None, docs: Iterable[SourceDocument],
-               config: tuple[str, bytes] | None) -> str:
+def _packet_id(
+    report_bytes: bytes | None, docs: Iterable[SourceDocument], config: tuple[str, bytes] | None
+) -> str:
     # Derived from the inputs only, so the same inputs give the same id (and bytes).
     h = hashlib.sha256()
     for part in [report_bytes or b"", *(d.data for d in docs), config[1] if config else b""]:
@@ -516,11 +521,12 @@ def build_context(
     if report is not None:
         system_name, system_version = report.system.name, report.system.version
         counts = tuple((s, sum(r.status == s for r in report.results)) for s in STATUS_ORDER)
-        overall = report.status
+        overall: str = report.status
         report_date = instant.strftime("%Y-%m-%d %H:%M UTC")
         results = tuple(_result(r) for r in report.results)
     else:
-        counts, overall, report_date, results = (), "not checked", "no report", ()
+        counts, report_date, results = (), "no report", ()
+        overall = "not checked"
     names = _filenames(documents)
     return PacketContext(
         packet_id=_packet_id(report_bytes, documents, config),

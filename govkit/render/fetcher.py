@@ -37,8 +37,9 @@ class SafeFetcher(URLFetcher):  # type: ignore[misc]
     """
 
     def __init__(self, allowed: Iterable[Path] = (), files: Iterable[Path] = ()) -> None:
-        super().__init__(allowed_protocols=("data", "file"), allow_redirects=False,
-                         fail_on_errors=False)
+        super().__init__(
+            allowed_protocols=("data", "file"), allow_redirects=False, fail_on_errors=False
+        )
         self._folders = tuple(p.resolve() for p in allowed)
         self._files = frozenset(p.resolve() for p in files)
         #: Every URL refused, in order; the renderer reports them.
@@ -58,7 +59,8 @@ class SafeFetcher(URLFetcher):  # type: ignore[misc]
             path = Path(url2pathname(urlsplit(url).path)).resolve()
             if self._readable(path):
                 content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-                return URLFetcherResponse(url, body=path.read_bytes(),
-                                          headers={"Content-Type": content_type})
+                return URLFetcherResponse(
+                    url, body=path.read_bytes(), headers={"Content-Type": content_type}
+                )
         self.refused.append(url)
         raise RefusedURL(f"govkit does not fetch {url[:80]!r} while rendering a packet")

@@ -128,16 +128,15 @@ def _is_scalar(value: Any) -> bool:
 
 
 def _is_not_applicable(value: Any) -> bool:
-    return (
-        isinstance(value, BaseModel)
-        and set(type(value).model_fields) == {"not_applicable"}
-    )
+    return isinstance(value, BaseModel) and set(type(value).model_fields) == {"not_applicable"}
 
 
 def _flat_model(value: Any) -> bool:
     """A model whose every field is a scalar: one table row."""
-    return isinstance(value, BaseModel) and not _is_not_applicable(value) and all(
-        _is_scalar(getattr(value, name)) for name in type(value).model_fields
+    return (
+        isinstance(value, BaseModel)
+        and not _is_not_applicable(value)
+        and all(_is_scalar(getattr(value, name)) for name in type(value).model_fields)
     )
 
 
@@ -164,9 +163,7 @@ def _table(items: Sequence[BaseModel]) -> TableNode:
     cls = type(items[0])
     names = list(cls.model_fields)
     rows = tuple(
-        tuple(
-            "" if getattr(item, n) is None else format_scalar(getattr(item, n)) for n in names
-        )
+        tuple("" if getattr(item, n) is None else format_scalar(getattr(item, n)) for n in names)
         for item in items
     )
     return TableNode(columns=tuple(humanize(n) for n in names), rows=rows)

@@ -80,10 +80,8 @@ def render_packet_html(
     toc_docs: list[tuple[DocumentView, list[TocEntry]]] = []
     for view in ctx.documents:
         html, headings = to_html(markdown[view.filename], anchor_prefix=view.anchor)
-        converted.append(DocumentHtml(view=view, html=Markup(html)))  # noqa: S704 - markdown-it output, raw HTML off
-        toc_docs.append(
-            (view, [TocEntry(2, h.text, h.anchor) for h in headings if h.level == 2])
-        )
+        converted.append(DocumentHtml(view=view, html=Markup(html)))
+        toc_docs.append((view, [TocEntry(2, h.text, h.anchor) for h in headings if h.level == 2]))
     all_charts = {r.id: list(charts.get(r.id, [])) for r in ctx.results}
     created = ctx.instant.strftime("%Y-%m-%dT%H:%M:%SZ")
     return render_template(

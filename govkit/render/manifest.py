@@ -99,8 +99,9 @@ def read_manifest(folder: Path) -> list[ManifestEntry]:
     try:
         raw = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError as err:
-        raise InputError(f"{path}: no manifest; is {folder} a packet written by govkit render?"
-                         ) from err
+        raise InputError(
+            f"{path}: no manifest; is {folder} a packet written by govkit render?"
+        ) from err
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
         raise InputError(f"{path}: unreadable manifest ({err})") from err
     if not isinstance(raw, dict) or not isinstance(raw.get("files"), list):

@@ -28,9 +28,9 @@ from govkit.render.fields import (
 )
 
 __all__ = [
+    "NONE_LISTED",
     "NOT_APPLICABLE",
     "NOT_PROVIDED",
-    "NONE_LISTED",
     "Heading",
     "Md",
     "md_block",
@@ -205,9 +205,12 @@ def to_html(markdown: str, *, anchor_prefix: str) -> tuple[str, list[Heading]]:
             anchor = f"{base}-{n}"
         used.add(anchor)
         token.attrSet("id", anchor)
-        plain = "".join(
-            child.content for child in (tokens[i + 1].children or []) if child.type == "text"
-        ) or text
+        plain = (
+            "".join(
+                child.content for child in (tokens[i + 1].children or []) if child.type == "text"
+            )
+            or text
+        )
         headings.append(Heading(level=int(token.tag[1]), text=plain, anchor=anchor))
     html = md.renderer.render(tokens, md.options, {})
     return html, headings

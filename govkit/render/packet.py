@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from govkit.errors import ConfigError, InputError
 from govkit.project import Project
@@ -23,6 +24,9 @@ from govkit.render.context import (
 from govkit.render.environment import make_environment, render_template, template_dirs
 from govkit.render.manifest import MANIFEST_NAME, read_manifest, write_manifest
 from govkit.report import Report, load_report
+
+if TYPE_CHECKING:
+    from govkit.render.charts import Chart
 
 __all__ = [
     "FORMATS",
@@ -98,8 +102,9 @@ def load_inputs(project: Project, report_path: str | Path | None) -> PacketInput
         except OSError as err:
             raise InputError(f"{rel}: cannot read ({err.strerror})") from err
         documents.append(
-            SourceDocument(path=path, display_path=_display(path, project.root),
-                           model=loaded.model, data=data)
+            SourceDocument(
+                path=path, display_path=_display(path, project.root), model=loaded.model, data=data
+            )
         )
     default = project.resolve(project.file.output) / "report.json"
     chosen = Path(report_path) if report_path is not None else default
@@ -170,14 +175,15 @@ def _prepare(folder: Path) -> None:
         )
 
 
-def _charts(ctx_report: Report | None) -> dict[str, list[object]]:
+def _charts(ctx_report: Report | None) -> dict[str, list[Chart]]:
     if ctx_report is None:
         return {}
     try:
         from govkit.render.charts import charts_for
     except ImportError as err:  # pragma: no cover - depends on the install profile
-        raise ConfigError("HTML and PDF packets need matplotlib: pip install 'govkit[pdf]'"
-                          ) from err
+        raise ConfigError(
+            "HTML and PDF packets need matplotlib: pip install 'govkit[pdf]'"
+        ) from err
     return {r.id: list(charts_for(r)) for r in ctx_report.results}
 
 
@@ -222,8 +228,9 @@ def render_packet(
     if "html" in formats or "pdf" in formats:
         from govkit.render.html import render_packet_html
 
-        html = render_packet_html(make_environment("html", templates), ctx, markdown,
-                                  _charts(inputs.report))  # type: ignore[arg-type]
+        html = render_packet_html(
+            make_environment("html", templates), ctx, markdown, _charts(inputs.report)
+        )
     pdf = None
     refused: list[str] = []
     if "pdf" in formats and html is not None:
@@ -242,12 +249,14 @@ def render_packet(
     for name, data in written.items():
         (folder / name).write_bytes(data)
     write_manifest(folder)
-    return PacketResult(folder=folder, files=[*sorted(written), MANIFEST_NAME],
-                        refused_urls=refused, context=ctx)
+    return PacketResult(
+        folder=folder, files=[*sorted(written), MANIFEST_NAME], refused_urls=refused, context=ctx
+    )
 
 
-def _pdf(html: str, inputs: PacketInputs, ctx: PacketContext, dirs: list[Path]
-         ) -> tuple[bytes, list[str]]:
+def _pdf(
+    html: str, inputs: PacketInputs, ctx: PacketContext, dirs: list[Path]
+) -> tuple[bytes, list[str]]:
     try:
         from govkit.render.fetcher import SafeFetcher
         from govkit.render.pdf import PdfAttachment, write_pdf
@@ -255,18 +264,30 @@ def _pdf(html: str, inputs: PacketInputs, ctx: PacketContext, dirs: list[Path]
         raise ConfigError("PDF packets need WeasyPrint: pip install 'govkit[pdf]'") from err
     attachments = []
     if inputs.report_bytes is not None:
-        attachments.append(PdfAttachment(name="report.json", data=inputs.report_bytes,
-                                         description="The check report this packet shows",
-                                         relationship="Data"))
+        attachments.append(
+            PdfAttachment(
+                name="report.json",
+                data=inputs.report_bytes,
+                description="The check report this packet shows",
+                relationship="Data",
+            )
+        )
     used = {"report.json"}
     for doc in inputs.documents:
         name = doc.display_path.replace("/", "_")
         while name in used:
             name = "_" + name
         used.add(name)
-        attachments.append(PdfAttachment(name=name, data=doc.data,
-                                         description=f"Source of {doc.display_path}"))
+        attachments.append(
+            PdfAttachment(name=name, data=doc.data, description=f"Source of {doc.display_path}")
+        )
     fetcher = SafeFetcher(allowed=dirs)
-    data = write_pdf(html, base_url=dirs[0], fetcher=fetcher, attachments=attachments,
-                     instant=ctx.instant, producer=f"govkit {ctx.govkit_version}")
+    data = write_pdf(
+        html,
+        base_url=dirs[0],
+        fetcher=fetcher,
+        attachments=attachments,
+        instant=ctx.instant,
+        producer=f"govkit {ctx.govkit_version}",
+    )
     return data, list(fetcher.refused)

@@ -108,8 +108,15 @@ def write_pdf(
 
     naive = instant.replace(tzinfo=None)
     embedded = [
-        Attachment(string=a.data, name=a.name, description=a.description, created=naive,
-                   modified=naive, relationship=a.relationship, url_fetcher=fetcher)
+        Attachment(
+            string=a.data,
+            name=a.name,
+            description=a.description,
+            created=naive,
+            modified=naive,
+            relationship=a.relationship,
+            url_fetcher=fetcher,
+        )
         for a in attachments
     ]
     identifier = hashlib.sha256(html.encode("utf-8")).hexdigest()[:32].encode("ascii")

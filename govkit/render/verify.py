@@ -39,7 +39,8 @@ def verify_packet(folder: str | Path) -> VerifyResult:
         raise InputError(f"{root}: no such packet folder")
     entries = read_manifest(root)
     listed = {e.path for e in entries}
-    missing, altered = [], []
+    missing: list[str] = []
+    altered: list[str] = []
     for e in entries:
         path = root / e.path
         if path.is_symlink() or not path.is_file():
@@ -49,5 +50,6 @@ def verify_packet(folder: str | Path) -> VerifyResult:
         if digest != e.sha256 or size != e.bytes:
             altered.append(e.path)
     extra = [p for p in list_packet_files(root) if p not in listed]
-    return VerifyResult(checked=len(entries), missing=sorted(missing), altered=sorted(altered),
-                        extra=extra)
+    return VerifyResult(
+        checked=len(entries), missing=sorted(missing), altered=sorted(altered), extra=extra
+    )

@@ -9,6 +9,7 @@ without running a model.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import shutil
 from collections.abc import Callable
@@ -60,9 +61,15 @@ def build_report(n_rows: int = 2000, seed: int = 0) -> Report:
             mask = values == level
             rate = float(pred[mask].mean())
             rates[f"{col}={level}"] = rate
-            groups.append(Measurement(name="selection_rate", group={col: str(level)},
-                                      value=rate, ci=_rate_ci(pred[mask], rng),
-                                      n=int(mask.sum())))
+            groups.append(
+                Measurement(
+                    name="selection_rate",
+                    group={col: str(level)},
+                    value=rate,
+                    ci=_rate_ci(pred[mask], rng),
+                    n=int(mask.sum()),
+                )
+            )
     dpd_sex = abs(rates["sex=Male"] - rates["sex=Female"])
     race_rates = [v for k, v in rates.items() if k.startswith("race=")]
     dpd_race = max(race_rates) - min(race_rates)
@@ -72,59 +79,109 @@ def build_report(n_rows: int = 2000, seed: int = 0) -> Report:
     fpr = np.cumsum(1 - y[order]) / max(1, (1 - y).sum())
     edges = np.linspace(0, 1, 11)
     bins = []
-    for lo, hi in zip(edges[:-1], edges[1:], strict=True):
+    for lo, hi in itertools.pairwise(edges):
         mask = (score >= lo) & (score < hi)
         if mask.any():
-            bins.append({"lower": float(lo), "upper": float(hi),
-                         "mean_predicted": float(score[mask].mean()),
-                         "fraction_positive": float(y[mask].mean()), "count": int(mask.sum())})
+            bins.append(
+                {
+                    "lower": float(lo),
+                    "upper": float(hi),
+                    "mean_predicted": float(score[mask].mean()),
+                    "fraction_positive": float(y[mask].mean()),
+                    "count": int(mask.sum()),
+                }
+            )
     accuracy = float((pred == y).mean())
     features = ["age", "education-num", "hours-per-week", "capital-gain", "relationship"]
     weights = rng.uniform(0.01, 0.4, len(features))
 
     results = [
         CheckResult(
-            id="performance.classification", title="Classification performance", status="pass",
-            blocking=False, message="Accuracy meets the floor.",
+            id="performance.classification",
+            title="Classification performance",
+            status="pass",
+            blocking=False,
+            message="Accuracy meets the floor.",
             threshold={"metric": "accuracy", "min": 0.7},
-            measurements=[Measurement(name="accuracy", value=accuracy,
-                                      ci=_rate_ci((pred == y).astype(float), rng), n=n_rows)],
+            measurements=[
+                Measurement(
+                    name="accuracy",
+                    value=accuracy,
+                    ci=_rate_ci((pred == y).astype(float), rng),
+                    n=n_rows,
+                )
+            ],
         ),
         CheckResult(
-            id="performance.calibration", title="Calibration", status="warn", blocking=False,
+            id="performance.calibration",
+            title="Calibration",
+            status="warn",
+            blocking=False,
             message="Expected calibration error is above the warning level.",
             measurements=[Measurement(name="ece", value=0.0612, ci=(0.05, 0.07), n=n_rows)],
             details={"bins": bins},
         ),
         CheckResult(
-            id="fairness.demographic_parity", title="Demographic parity", status="fail",
-            blocking=False, message="Selection rates differ by sex beyond the threshold.",
+            id="fairness.demographic_parity",
+            title="Demographic parity",
+            status="fail",
+            blocking=False,
+            message="Selection rates differ by sex beyond the threshold.",
             threshold={"metric": "demographic_parity_difference", "max": 0.1},
-            waiver=ResultWaiver(owner="Review Board", justification="Labels differ at the source.",
-                                expires=date(2027, 5, 31)),
+            waiver=ResultWaiver(
+                owner="Review Board",
+                justification="Labels differ at the source.",
+                expires=date(2027, 5, 31),
+            ),
             measurements=[
-                Measurement(name="demographic_parity_difference", feature="sex", value=dpd_sex,
-                            ci=(dpd_sex - 0.02, dpd_sex + 0.02), n=n_rows),
-                Measurement(name="demographic_parity_difference", feature="race", value=dpd_race,
-                            ci=(max(0.0, dpd_race - 0.03), dpd_race + 0.03), n=n_rows),
+                Measurement(
+                    name="demographic_parity_difference",
+                    feature="sex",
+                    value=dpd_sex,
+                    ci=(dpd_sex - 0.02, dpd_sex + 0.02),
+                    n=n_rows,
+                ),
+                Measurement(
+                    name="demographic_parity_difference",
+                    feature="race",
+                    value=dpd_race,
+                    ci=(max(0.0, dpd_race - 0.03), dpd_race + 0.03),
+                    n=n_rows,
+                ),
                 *groups,
             ],
         ),
         CheckResult(
-            id="attribution.importance", title="Feature importance", status="pass",
-            blocking=False, message="Attributions computed for every feature.",
-            measurements=[Measurement(name="mean_abs_attribution", feature=f, value=float(w),
-                                      ci=(float(w) * 0.9, float(w) * 1.1), n=500)
-                          for f, w in zip(features, weights, strict=True)],
+            id="attribution.importance",
+            title="Feature importance",
+            status="pass",
+            blocking=False,
+            message="Attributions computed for every feature.",
+            measurements=[
+                Measurement(
+                    name="mean_abs_attribution",
+                    feature=f,
+                    value=float(w),
+                    ci=(float(w) * 0.9, float(w) * 1.1),
+                    n=500,
+                )
+                for f, w in zip(features, weights, strict=True)
+            ],
         ),
         CheckResult(
-            id="privacy.membership_inference", title="Membership inference", status="pass",
-            blocking=True, message="The attack does no better than chance at low FPR.",
+            id="privacy.membership_inference",
+            title="Membership inference",
+            status="pass",
+            blocking=True,
+            message="The attack does no better than chance at low FPR.",
             measurements=[Measurement(name="attack_auc", value=0.512, ci=(0.49, 0.53), n=n_rows)],
             details={"roc": {"fpr": fpr.tolist(), "tpr": tpr.tolist()}},
         ),
         CheckResult(
-            id="data.leakage", title="Train/eval leakage", status="skipped", blocking=False,
+            id="data.leakage",
+            title="Train/eval leakage",
+            status="skipped",
+            blocking=False,
             message="Skipped: no training split was given.",
         ),
     ]
@@ -133,12 +190,18 @@ def build_report(n_rows: int = 2000, seed: int = 0) -> Report:
         status="pass",
         system=ReportSystem(name="adult-income", version="1.0.0"),
         provenance=Provenance(
-            govkit_version="0.1.0", python="3.11.9", torch="2.13.0", device="cpu", seed=seed,
-            started_at="2025-03-04T05:00:00Z", finished_at=FINISHED_AT,
+            govkit_version="0.1.0",
+            python="3.11.9",
+            torch="2.13.0",
+            device="cpu",
+            seed=seed,
+            started_at="2025-03-04T05:00:00Z",
+            finished_at=FINISHED_AT,
             git_commit="0123456789abcdef0123456789abcdef01234567",
             config_sha256=hashlib.sha256(b"config").hexdigest(),
-            artifacts=[Artifact(role="model", path="artifacts/model.pt2", sha256=digest,
-                                bytes=12345)],
+            artifacts=[
+                Artifact(role="model", path="artifacts/model.pt2", sha256=digest, bytes=12345)
+            ],
         ),
         results=results,
     )
@@ -153,8 +216,9 @@ def write_report(report: Report, path: Path) -> Path:
 Edit = Callable[[dict[str, Any]], None]
 
 
-def make_project(root: Path, *, edits: dict[str, Edit] | None = None,
-                 report: Report | None = None) -> Path:
+def make_project(
+    root: Path, *, edits: dict[str, Edit] | None = None, report: Report | None = None
+) -> Path:
     """A project folder with the four minimal documents (optionally edited) and govkit.yaml."""
     docs = root / "docs"
     docs.mkdir(parents=True, exist_ok=True)
@@ -163,8 +227,9 @@ def make_project(root: Path, *, edits: dict[str, Edit] | None = None,
         if edits and kind in edits:
             data = yaml.safe_load(src.read_text(encoding="utf-8"))
             edits[kind](data)
-            (docs / f"{kind}.yaml").write_text(yaml.safe_dump(data, sort_keys=False),
-                                               encoding="utf-8")
+            (docs / f"{kind}.yaml").write_text(
+                yaml.safe_dump(data, sort_keys=False), encoding="utf-8"
+            )
         else:
             shutil.copy(src, docs / f"{kind}.yaml")
     config = {
@@ -184,16 +249,23 @@ def make_project(root: Path, *, edits: dict[str, Edit] | None = None,
 def add_risk_controls(data: dict[str, Any]) -> None:
     """Make the minimal risk checklist's risk cite fairness and privacy checks."""
     data["risks"][0]["controls"] = [
-        "fairness.demographic_parity", "privacy.membership_inference", "robustness.missing_check",
+        "fairness.demographic_parity",
+        "privacy.membership_inference",
+        "robustness.missing_check",
     ]
 
 
 def add_approval(data: dict[str, Any]) -> None:
-    data["meta"]["approvals"] = [{
-        "name": "Dana Reviewer", "role": "head of model risk", "date": date(2025, 3, 5),
-        "decision": "approved_with_conditions", "signature_ref": "signed commit abc123",
-        "conditions": "Re-run the fairness checks each quarter.",
-    }]
+    data["meta"]["approvals"] = [
+        {
+            "name": "Dana Reviewer",
+            "role": "head of model risk",
+            "date": date(2025, 3, 5),
+            "decision": "approved_with_conditions",
+            "signature_ref": "signed commit abc123",
+            "conditions": "Re-run the fairness checks each quarter.",
+        }
+    ]
 
 
 class Sink:
@@ -257,8 +329,9 @@ def project(tmp_path_factory: pytest.TempPathFactory, report: Report, sink: Sink
         data["description"] = text
 
     root = tmp_path_factory.mktemp("project")
-    return make_project(root, report=report,
-                        edits={"risk_checklist": add_risk_controls, "model_card": model_card})
+    return make_project(
+        root, report=report, edits={"risk_checklist": add_risk_controls, "model_card": model_card}
+    )
 
 
 @pytest.fixture(scope="session")
@@ -267,8 +340,9 @@ def rendered(project: Path) -> Path:
     from govkit.commands.render import run_render
 
     out = project.parent / "packet"
-    code = run_render(str(project), report=None, out=str(out), formats="md,html,pdf",
-                      templates=None)
+    code = run_render(
+        str(project), report=None, out=str(out), formats="md,html,pdf", templates=None
+    )
     assert code == 0
     return out
 

@@ -56,8 +56,9 @@ def test_escaped_text_renders_literally(text: str) -> None:
 
 
 def test_block_keeps_lines_and_paragraphs() -> None:
-    html, _ = to_html(md_block("first line\n- second line\n\n1. third paragraph"),
-                      anchor_prefix="t")
+    html, _ = to_html(
+        md_block("first line\n- second line\n\n1. third paragraph"), anchor_prefix="t"
+    )
     assert html.count("<p>") == 2
     assert "<br" in html and "<li" not in html
 
@@ -70,8 +71,10 @@ def test_table_cell_keeps_pipes_inside_the_cell() -> None:
 
 
 def test_links_only_http_and_mailto() -> None:
-    source = "[a](https://example.org) [b](mailto:x@example.org) [c](javascript:alert(1)) " \
-             "[d](file:///etc/passwd) ![e](http://example.org/i.png)"
+    source = (
+        "[a](https://example.org) [b](mailto:x@example.org) [c](javascript:alert(1)) "
+        "[d](file:///etc/passwd) ![e](http://example.org/i.png)"
+    )
     html, _ = to_html(source, anchor_prefix="t")
     assert 'href="https://example.org"' in html and 'href="mailto:x@example.org"' in html
     assert "javascript:" not in re.findall(r'href="([^"]*)"', html).__str__()
@@ -94,8 +97,9 @@ def test_headings_get_unique_anchors() -> None:
 def _markdown(config: Path, templates: str | None = None) -> dict[str, str]:
     project = load_project_file(config)
     inputs = load_inputs(project, None)
-    ctx = build_context(system_name="s", system_version="1", documents=inputs.documents,
-                        report=inputs.report)
+    ctx = build_context(
+        system_name="s", system_version="1", documents=inputs.documents, report=inputs.report
+    )
     return render_markdown(ctx, templates)
 
 
@@ -114,8 +118,11 @@ def test_document_text_is_data_in_markdown(tmp_path: Path) -> None:
     visible = _text_of(html)
     assert text in visible
     assert "{{ 7*7 }}" in visible and "a | b" in visible
-    assert "<script" not in html and "<img" not in html and "javascript:" not in html.replace(
-        "javascript:alert(2)", "")
+    assert (
+        "<script" not in html
+        and "<img" not in html
+        and "javascript:" not in html.replace("javascript:alert(2)", "")
+    )
 
 
 def test_every_field_of_every_document_appears(tmp_path: Path) -> None:
@@ -129,8 +136,9 @@ def test_every_field_of_every_document_appears(tmp_path: Path) -> None:
             if name in ("kind", "schema_version", "meta"):
                 continue
             title = name.replace("_", " ")
-            assert re.search(rf"^### {re.escape(title[:1].upper() + title[1:])}$", text,
-                             re.MULTILINE), (meta.doc_id, name)
+            assert re.search(
+                rf"^### {re.escape(title[:1].upper() + title[1:])}$", text, re.MULTILINE
+            ), (meta.doc_id, name)
 
 
 def test_kind_templates_name_only_real_fields() -> None:

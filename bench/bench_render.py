@@ -1,0 +1,237 @@
+"""Benchmark: rendering the review packet of examples/adult.
+
+Prints the time to render Markdown, HTML and the PDF (target: under 10 s on
+two cores), the packet's size (target: under 5 MB), and the sizes for
+reports measured on 1,000 and 100,000 data rows, to show that the packet
+does not grow with the data. Uses examples/adult/build/govkit/report.json
+when `govkit check` has written it, else a synthetic report of the same
+shape. Prints, never asserts.
+
+Run: .venv/bin/python bench/bench_render.py
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+
+from govkit.project import load_project_file  # noqa: E402
+from govkit.render.packet import PacketInputs, load_inputs, render_packet  # noqa: E402
+from govkit.report import (  # noqa: E402
+    Artifact,
+    CheckResult,
+    Measurement,
+    Provenance,
+    Report,
+    ReportSystem,
+)
+
+ADULT = REPO / "examples" / "adult" / "govkit.yaml"
+
+
+def _ci(p: float, n: int) -> tuple[float, float]:
+    half = 1.96 * float(np.sqrt(max(p * (1 - p), 1e-9) / max(n, 1)))
+    return max(0.0, p - half), min(1.0, p + half)
+
+
+def synthetic_report(n_rows: int, seed: int = 0) -> Report:
+    """A report shaped like the adult suite's, measured on ``n_rows`` synthetic rows."""
+    rng = np.random.default_rng(seed)
+    sex = rng.choice(["Female", "Male"], n_rows, p=[0.33, 0.67])
+    race = rng.choice(
+        ["White", "Black", "Asian-Pac-Islander", "Amer-Indian-Eskimo", "Other"],
+        n_rows,
+        p=[0.85, 0.09, 0.03, 0.01, 0.02],
+    )
+    y = rng.binomial(1, np.where(sex == "Male", 0.31, 0.11))
+    score = np.clip(0.4 * y + rng.normal(0.25, 0.18, n_rows), 0, 1)
+    pred = score >= 0.5
+    groups = []
+    for col, values in (("sex", sex), ("race", race)):
+        for level in np.unique(values):
+            mask = values == level
+            rate = float(pred[mask].mean())
+            groups.append(
+                Measurement(
+                    name="selection_rate",
+                    group={col: str(level)},
+                    value=rate,
+                    ci=_ci(rate, int(mask.sum())),
+                    n=int(mask.sum()),
+                )
+            )
+    # The attack's ROC: one point per distinct score, as an unthinned check would store it.
+    member = rng.binomial(1, 0.5, n_rows)
+    attack = rng.normal(0, 1, n_rows) + 0.05 * member
+    order = np.argsort(-attack)
+    tpr = np.cumsum(member[order]) / max(1, member.sum())
+    fpr = np.cumsum(1 - member[order]) / max(1, (1 - member).sum())
+    edges = np.linspace(0, 1, 11)
+    bins = [
+        {
+            "lower": float(a),
+            "upper": float(b),
+            "mean_predicted": float(score[(score >= a) & (score < b)].mean()),
+            "fraction_positive": float(y[(score >= a) & (score < b)].mean()),
+            "count": int(((score >= a) & (score < b)).sum()),
+        }
+        for a, b in itertools.pairwise(edges)
+        if ((score >= a) & (score < b)).any()
+    ]
+    features = [f"feature_{i}" for i in range(100)]
+    acc = float((pred == y).mean())
+    results = [
+        CheckResult(
+            id="performance.classification",
+            title="Classification performance",
+            status="pass",
+            blocking=True,
+            message="Accuracy meets the floor.",
+            measurements=[Measurement(name="accuracy", value=acc, ci=_ci(acc, n_rows), n=n_rows)],
+        ),
+        CheckResult(
+            id="performance.calibration",
+            title="Calibration",
+            status="pass",
+            blocking=False,
+            message="Calibrated.",
+            details={"bins": bins},
+            measurements=[Measurement(name="ece", value=0.03, ci=(0.02, 0.04), n=n_rows)],
+        ),
+        CheckResult(
+            id="fairness.demographic_parity",
+            title="Demographic parity",
+            status="fail",
+            blocking=False,
+            message="Selection rates differ by sex.",
+            measurements=[
+                Measurement(
+                    name="demographic_parity_difference",
+                    feature="sex",
+                    value=0.19,
+                    ci=(0.18, 0.2),
+                    n=n_rows,
+                ),
+                *groups,
+            ],
+        ),
+        CheckResult(
+            id="attribution.importance",
+            title="Feature importance",
+            status="pass",
+            blocking=False,
+            message="Attributions computed.",
+            measurements=[
+                Measurement(name="mean_abs_attribution", feature=f, value=float(v), n=1000)
+                for f, v in zip(features, rng.uniform(0, 1, 100), strict=True)
+            ],
+        ),
+        CheckResult(
+            id="privacy.membership_inference",
+            title="Membership inference",
+            status="pass",
+            blocking=True,
+            message="At chance.",
+            details={"roc": {"fpr": fpr.tolist(), "tpr": tpr.tolist()}},
+            measurements=[Measurement(name="attack_auc", value=0.51, ci=(0.5, 0.52), n=n_rows)],
+        ),
+    ]
+    return Report(
+        status="pass",
+        system=ReportSystem(name="adult-income", version="1.0.0"),
+        provenance=Provenance(
+            govkit_version="0.1.0",
+            python="3.11",
+            torch="2.13.0",
+            device="cpu",
+            seed=seed,
+            started_at="2025-01-01T00:00:00Z",
+            finished_at="2025-01-01T00:01:00Z",
+            git_commit=None,
+            config_sha256=hashlib.sha256(b"c").hexdigest(),
+            artifacts=[
+                Artifact(
+                    role="model",
+                    path="artifacts/model.pt2",
+                    sha256=hashlib.sha256(b"m").hexdigest(),
+                    bytes=1,
+                )
+            ],
+        ),
+        results=results,
+    )
+
+
+def _folder_bytes(folder: Path) -> int:
+    return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
+
+
+def _timed(inputs: PacketInputs, formats: set[str], out: Path) -> tuple[float, float]:
+    wall, cpu = time.perf_counter(), time.process_time()
+    render_packet(inputs, out, formats=formats)
+    return time.perf_counter() - wall, time.process_time() - cpu
+
+
+def main() -> None:
+    project = load_project_file(ADULT)
+    real = project.resolve(project.file.output) / "report.json"
+    print(f"cores: {os.cpu_count()}  project: {ADULT.relative_to(REPO)}")
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        if real.is_file():
+            report_path, source = real, "report from govkit check"
+        else:
+            report_path = work / "report.json"
+            report_path.write_text(synthetic_report(32_561).model_dump_json(), encoding="utf-8")
+            source = "synthetic report (adult-sized, 32,561 rows)"
+        inputs = load_inputs(project, report_path)
+        print(f"inputs: {len(inputs.documents)} documents, {source}")
+        print(f"{'step':<22}{'wall s':>10}{'cpu s':>10}")
+        for label, formats in (
+            ("markdown", {"md"}),
+            ("markdown + html", {"md", "html"}),
+            ("markdown + html + pdf", {"md", "html", "pdf"}),
+        ):
+            wall, cpu = _timed(inputs, formats, work / label.replace(" ", ""))
+            print(f"{label:<22}{wall:>10.2f}{cpu:>10.2f}")
+        full = work / "markdown+html+pdf"
+        print(
+            f"packet size: {_folder_bytes(full) / 1e6:.2f} MB "
+            f"(pdf {(full / 'packet.pdf').stat().st_size / 1e6:.2f} MB; target < 5 MB)"
+        )
+
+        print("\nsize against data rows (synthetic reports, same documents):")
+        print(
+            f"{'rows':>10}{'report.json MB':>16}{'packet.pdf MB':>15}{'html MB':>10}"
+            f"{'packet MB':>11}"
+        )
+        for n in (1_000, 100_000):
+            path = work / f"report-{n}.json"
+            path.write_text(synthetic_report(n).model_dump_json(), encoding="utf-8")
+            out = work / f"rows-{n}"
+            render_packet(load_inputs(project, path), out, formats={"md", "html", "pdf"})
+            print(
+                f"{n:>10,}{path.stat().st_size / 1e6:>16.2f}"
+                f"{(out / 'packet.pdf').stat().st_size / 1e6:>15.2f}"
+                f"{(out / 'packet.html').stat().st_size / 1e6:>10.2f}"
+                f"{_folder_bytes(out) / 1e6:>11.2f}"
+            )
+        print(
+            "(charts thin curves to a fixed number of points; what grows is report.json "
+            "itself when a check stores one ROC point per row, copied and attached as-is)"
+        )
+
+
+if __name__ == "__main__":
+    main()
