@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from govkit.diagnostics import Diagnostic
 from govkit.errors import ConfigError
 from govkit.sourcefile import ParsedFile, SourceError, load_source
-from govkit.validation import validate_parsed
+from govkit.validation import field_name, validate_parsed
 
 __all__ = [
     "DataSection",
@@ -193,7 +193,7 @@ class Project:
     ) -> ConfigError:
         """A configuration error pointing at ``loc`` in govkit.yaml."""
         where = self.parsed.locate(loc) or (None, None)
-        field = ".".join(str(p) for p in loc) or None
+        field = field_name(loc) or None
         diag = Diagnostic(
             path=self.parsed.path,
             line=where[0],

@@ -17,7 +17,13 @@ from pydantic import BaseModel, ValidationError
 from govkit.diagnostics import Diagnostic
 from govkit.sourcefile import ParsedFile
 
-__all__ = ["closest", "describe_value", "diagnostics_from_error", "validate_parsed"]
+__all__ = [
+    "closest",
+    "describe_value",
+    "diagnostics_from_error",
+    "field_name",
+    "validate_parsed",
+]
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -143,7 +149,7 @@ _UNION_TAGS = {
 }
 
 
-def _field_name(loc: tuple[str | int, ...]) -> str:
+def field_name(loc: tuple[str | int, ...]) -> str:
     text = ""
     for part in loc:
         text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else part)
@@ -214,7 +220,7 @@ def diagnostics_from_error(
                 column=where[1],
                 severity="error",
                 message=message,
-                field=_field_name(loc) or None,
+                field=field_name(loc) or None,
                 hint=hint,
                 code=kind,
             )

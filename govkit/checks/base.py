@@ -84,6 +84,8 @@ class Check(ABC):
     requires_model: ClassVar[bool] = False
     #: the check needs the training split; skipped when govkit.yaml has none
     requires_train: ClassVar[bool] = False
+    #: the check needs predicted probabilities; skipped when predictions are labels only
+    requires_scores: ClassVar[bool] = False
     #: used when the suite gives no thresholds (``--only`` outside the suite)
     default_thresholds: ClassVar[tuple[Threshold, ...]] = ()
 

@@ -93,6 +93,12 @@ class Finding:
             return f"{subject} is {fig}: the interval is not entirely {within} the {kind} {b}"
         return f"{subject} is {fig}, {side} the {kind} {b}"
 
+    def key_figure(self) -> str:
+        """``name value [lo, hi]`` with enough digits to compare with the bound."""
+        t = self.threshold
+        bound = t.max if t.max is not None else t.min
+        return f"{self.measurement.name} {_figure(self.measurement, against=bound)}"
+
     def _breaks_max(self) -> bool:
         t, m = self.threshold, self.measurement
         if t.max is None or m.value is None:
@@ -195,7 +201,7 @@ def judge(
         if failed:
             worst = failed[0]
             text = worst.sentence()
-            key = f"{worst.measurement.name} {_figure(worst.measurement)}"
+            key = worst.key_figure()
         else:
             text, key = evidence.failures[0].rstrip("."), "-"
         others = len(failed) + len(evidence.failures) - 1
@@ -203,11 +209,7 @@ def judge(
             text += f" ({others} more finding(s))"
         return Judgement("fail", _sentence(text), key, findings)
     closest = max(findings, key=lambda f: f.margin) if findings else None
-    key = (
-        f"{closest.measurement.name} {_figure(closest.measurement)}"
-        if closest
-        else _first_figure(evidence.measurements)
-    )
+    key = closest.key_figure() if closest else _first_figure(evidence.measurements)
     if evidence.small_groups:
         return Judgement(
             "insufficient_evidence",

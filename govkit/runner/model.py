@@ -122,11 +122,14 @@ def _load_state_dict_file(path: Path, display: str, fmt: ModelFormat) -> Mapping
         if not _refused_by_weights_only(err):
             # torch's text suggests weights_only=False, which is exactly what must not happen
             why = re.search(r"WeightsUnpickler error:\s*(.+)", str(err))
-            raise InputError(f"{display}: cannot read the model file: not a torch file, or "
-                             f"corrupt ({why.group(1).strip() if why else 'bad pickle data'})"
-                             ) from err
+            raise InputError(
+                f"{display}: cannot read the model file: not a torch file, or "
+                f"corrupt ({why.group(1).strip() if why else 'bad pickle data'})"
+            ) from err
         found = re.search(r"GLOBAL (\S+)", str(err))
-        detail = f"it names the Python object {found.group(1)}" if found else "it names Python objects"
+        detail = (
+            f"it names the Python object {found.group(1)}" if found else "it names Python objects"
+        )
         raise UnsafeModelError(
             f"{display}: refusing to load this model: it holds pickled Python objects, and "
             f"unpickling them could run arbitrary code ({detail}); to fix it, {UNSAFE_HINT}"

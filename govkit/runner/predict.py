@@ -30,8 +30,11 @@ def _is_oom(err: BaseException) -> bool:
     import torch
 
     text = str(err)
-    return (isinstance(err, torch.cuda.OutOfMemoryError) or "out of memory" in text
-            or "can't allocate memory" in text)
+    return (
+        isinstance(err, torch.cuda.OutOfMemoryError)
+        or "out of memory" in text
+        or "can't allocate memory" in text
+    )
 
 
 def predict_log_probs(

@@ -182,8 +182,12 @@ def _model_context(
     def predict(name: SplitName) -> Predictions:
         x = ctx.inputs(name)
 
+        shown = [0]  # tenths already reported: at most ten progress lines per split
+
         def on_batch(done: int, total: int) -> None:
-            if total > m.batch_size:
+            tenth = done * 10 // total
+            if total > m.batch_size and tenth > shown[0]:
+                shown[0] = tenth
                 console.progress(f"predicting {name}: {done:,}/{total:,} rows")
 
         lp = predict_log_probs(
@@ -253,7 +257,7 @@ def _skip_reason(plan: PlannedCheck, ctx: CheckContext) -> str | None:
     if plan.cls.requires_train and ctx.train is None:
         return "it needs the training split; set data.train in govkit.yaml"
     # checks that need real scores declare it; without a score column only labels are real
-    if getattr(plan.cls, "requires_scores", False) and not ctx.predictions("eval").has_scores:
+    if plan.cls.requires_scores and not ctx.predictions("eval").has_scores:
         return "it needs predicted scores; set model.predictions.score in govkit.yaml"
     return None
 
@@ -371,26 +375,30 @@ def _artifacts(
 
 
 def _load_documents(project: Project, console: Console) -> dict[str, list[Any]]:
-    """The governance documents by kind, for checks that read them (best effort)."""
-    try:
-        from govkit import documents as docs_module
-    except ImportError:
+    """The governance documents' models by kind, for checks that read them.
+
+    An invalid document does not stop the gate (``govkit validate`` is where it is
+    reported in full); it is left out, with a warning.
+    """
+    paths = [project.resolve(doc) for doc in project.file.documents]
+    paths = [p for p in paths if p.is_file()]
+    if not paths:
         return {}
-    loader: Callable[..., Any] | None = getattr(docs_module, "load_document", None)
-    if loader is None:
-        return {}
+    from govkit.documents.load import load_document
+
     loaded: dict[str, list[Any]] = {}
-    for doc in project.file.documents:
-        path = project.resolve(doc)
-        if not path.is_file():
-            continue
+    for path in paths:
+        shown = _file_display(project, path)
         try:
-            document = loader(path)
-        except (GovkitError, OSError, ValueError) as err:
-            console.warn(f"{doc}: warning: not loaded for the checks ({err})")
+            document = load_document(path, display=shown)
+        except GovkitError as err:
+            first = err.diagnostics[0].format() if err.diagnostics else err.message
+            console.warn(
+                f"warning: {shown} is not a valid document and is not given to the "
+                f"checks ({first}); run `govkit validate` for every problem"
+            )
             continue
-        kind = str(getattr(document, "kind", "unknown"))
-        loaded.setdefault(kind, []).append(document)
+        loaded.setdefault(document.kind, []).append(document.model)
     return loaded
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 import numpy as np
+from pydantic import Field
 
 from govkit.checks.base import Check, CheckParams, Evidence, SkipCheck
 from govkit.checks.context import CheckContext
@@ -25,11 +26,11 @@ TEST_CHECKS = {
 
 def _accuracy_with_ci(correct: np.ndarray, params: CheckParams, seed: int) -> Measurement:
     n = int(correct.shape[0])
-    reps = bootstrap_rows(lambda w: (w @ correct) / w.sum(axis=1), n, n_boot=params.n_boot,
-                          seed=seed)
+    reps = bootstrap_rows(
+        lambda w: (w @ correct) / w.sum(axis=1), n, n_boot=params.n_boot, seed=seed
+    )
     lo, hi = percentile_interval(reps, params.confidence)
-    return Measurement(name="accuracy", value=float(correct.mean()), ci=(float(lo), float(hi)),
-                       n=n)
+    return Measurement(name="accuracy", value=float(correct.mean()), ci=(float(lo), float(hi)), n=n)
 
 
 class Accuracy(Check):
@@ -53,10 +54,12 @@ class Accuracy(Check):
                 if mask.sum() < params.min_group_size:
                     small.append(f"{column}={value} (n={int(mask.sum())})")
         p_pos = preds.scores if ctx.task == "binary" else preds.scores.max(axis=1)
-        out.append(Measurement(name="mean_score", value=float(np.mean(p_pos)),
-                               n=len(p_pos)))
-        return Evidence(measurements=out, small_groups=small,
-                        details={"scores_head": preds.scores[:3], "has_scores": preds.has_scores})
+        out.append(Measurement(name="mean_score", value=float(np.mean(p_pos)), n=len(p_pos)))
+        return Evidence(
+            measurements=out,
+            small_groups=small,
+            details={"scores_head": preds.scores[:3], "has_scores": preds.has_scores},
+        )
 
 
 class EchoParams(CheckParams):
@@ -65,8 +68,8 @@ class EchoParams(CheckParams):
     lo: float | None = None
     hi: float | None = None
     feature: str | None = None
-    failures: list[str] = []
-    small: list[str] = []
+    failures: list[str] = Field(default_factory=list)
+    small: list[str] = Field(default_factory=list)
 
 
 class Echo(Check):
@@ -78,10 +81,12 @@ class Echo(Check):
 
     def measure(self, ctx: CheckContext, params: EchoParams) -> Evidence:  # type: ignore[override]
         ci = (params.lo, params.hi) if params.lo is not None and params.hi is not None else None
-        m = Measurement(name=params.metric, feature=params.feature, value=params.value, ci=ci,
-                        n=100)
-        return Evidence(measurements=[m], failures=list(params.failures),
-                        small_groups=list(params.small))
+        m = Measurement(
+            name=params.metric, feature=params.feature, value=params.value, ci=ci, n=100
+        )
+        return Evidence(
+            measurements=[m], failures=list(params.failures), small_groups=list(params.small)
+        )
 
 
 class Raises(Check):
@@ -117,9 +122,10 @@ class NeedsModel(Check):
         with torch.inference_mode():
             lp = ctx.log_probs_of(ctx.model(ctx.encode(frame).to(ctx.device)))
         shifted = float(lp.exp()[:, -1].mean())
-        return Evidence(measurements=[Measurement(name="shifted_positive_rate", value=shifted)],
-                        details={"feature_names": ctx.feature_names,
-                                 "feature_groups": ctx.feature_groups})
+        return Evidence(
+            measurements=[Measurement(name="shifted_positive_rate", value=shifted)],
+            details={"feature_names": ctx.feature_names, "feature_groups": ctx.feature_groups},
+        )
 
 
 class NeedsScores(Check):
@@ -128,8 +134,11 @@ class NeedsScores(Check):
     requires_scores = True
 
     def measure(self, ctx: CheckContext, params: CheckParams) -> Evidence:
-        return Evidence(measurements=[Measurement(
-            name="mean_score", value=float(ctx.predictions().scores.mean()))])
+        return Evidence(
+            measurements=[
+                Measurement(name="mean_score", value=float(ctx.predictions().scores.mean()))
+            ]
+        )
 
 
 class NeedsTrain(Check):

@@ -23,12 +23,20 @@ def make_frame(n: int = 300, seed: int = 0) -> pd.DataFrame:
     y = (logit + rng.logistic(size=n) > 0).astype(np.int64)
     p = 1.0 / (1.0 + np.exp(-logit))
     level = np.digitize(logit, [-1.0, 1.0])  # 0 low, 1 mid, 2 high
-    return pd.DataFrame({
-        "x1": x[:, 0], "x2": x[:, 1], "x3": x[:, 2], "sex": sex, "race": race,
-        "label": y, "income": np.where(y == 1, ">50K", "<=50K"),
-        "level": np.array(["low", "mid", "high"])[level],
-        "pred_score": p, "pred_label": (p >= 0.5).astype(np.int64),
-    })
+    return pd.DataFrame(
+        {
+            "x1": x[:, 0],
+            "x2": x[:, 1],
+            "x3": x[:, 2],
+            "sex": sex,
+            "race": race,
+            "label": y,
+            "income": np.where(y == 1, ">50K", "<=50K"),
+            "level": np.array(["low", "mid", "high"])[level],
+            "pred_score": p,
+            "pred_label": (p >= 0.5).astype(np.int64),
+        }
+    )
 
 
 def multiclass_targets(frame: pd.DataFrame) -> np.ndarray:
@@ -40,14 +48,14 @@ def train_tiny(frame: pd.DataFrame, *, out_dim: int = 1, seed: int = 0, steps: i
     import torch
 
     torch.manual_seed(seed)
-    model = torch.nn.Sequential(torch.nn.Linear(3, 8), torch.nn.ReLU(),
-                                torch.nn.Linear(8, out_dim))
+    model = torch.nn.Sequential(torch.nn.Linear(3, 8), torch.nn.ReLU(), torch.nn.Linear(8, out_dim))
     x = torch.tensor(frame[FEATURES].to_numpy(np.float32))
     opt = torch.optim.Adam(model.parameters(), lr=0.05)
     if out_dim == 1:
         target = torch.tensor(frame["label"].to_numpy(np.float32))
         loss_fn: Any = lambda out: torch.nn.functional.binary_cross_entropy_with_logits(  # noqa: E731
-            out[:, 0], target)
+            out[:, 0], target
+        )
     else:
         target_c = torch.tensor(multiclass_targets(frame))
         loss_fn = lambda out: torch.nn.functional.cross_entropy(out, target_c)  # noqa: E731
@@ -58,24 +66,31 @@ def train_tiny(frame: pd.DataFrame, *, out_dim: int = 1, seed: int = 0, steps: i
     return model.eval()
 
 
-FACTORY_SOURCE = '''
+FACTORY_SOURCE = """
 import torch
 
 
 def build():
     return torch.nn.Sequential(torch.nn.Linear(3, 8), torch.nn.ReLU(), torch.nn.Linear(8, 1))
-'''
+"""
 
 
 def write_suite(root: Path, checks: list[dict[str, Any]], name: str = "suite.yaml") -> str:
-    (root / name).write_text(yaml.safe_dump({"suite": 1, "name": "test", "checks": checks},
-                                            sort_keys=False))
+    (root / name).write_text(
+        yaml.safe_dump({"suite": 1, "name": "test", "checks": checks}, sort_keys=False)
+    )
     return name
 
 
-def write_project(root: Path, *, model: dict[str, Any], data: dict[str, Any] | None = None,
-                  suite: str | list[dict[str, Any]] = "suite.yaml", frame: pd.DataFrame | None = None,
-                  **extra: Any) -> Path:
+def write_project(
+    root: Path,
+    *,
+    model: dict[str, Any],
+    data: dict[str, Any] | None = None,
+    suite: str | list[dict[str, Any]] = "suite.yaml",
+    frame: pd.DataFrame | None = None,
+    **extra: Any,
+) -> Path:
     """govkit.yaml (and eval.csv, and suite.yaml when ``suite`` is a list) under ``root``."""
     root.mkdir(parents=True, exist_ok=True)
     if frame is None:
@@ -88,8 +103,13 @@ def write_project(root: Path, *, model: dict[str, Any], data: dict[str, Any] | N
         "govkit": 1,
         "system": {"name": "tiny", "version": "1.0"},
         "model": model,
-        "data": data or {"eval": "eval.csv", "label": "label", "features": FEATURES,
-                         "sensitive": ["sex", "race"]},
+        "data": data
+        or {
+            "eval": "eval.csv",
+            "label": "label",
+            "features": FEATURES,
+            "sensitive": ["sex", "race"],
+        },
         "suite": suite,
         "output": "out",
         **extra,
@@ -100,6 +120,9 @@ def write_project(root: Path, *, model: dict[str, Any], data: dict[str, Any] | N
 
 
 ACCURACY_SUITE: list[dict[str, Any]] = [
-    {"id": "test.accuracy", "params": {"n_boot": 50},
-     "thresholds": [{"metric": "accuracy", "min": 0.6}]},
+    {
+        "id": "test.accuracy",
+        "params": {"n_boot": 50},
+        "thresholds": [{"metric": "accuracy", "min": 0.6}],
+    },
 ]

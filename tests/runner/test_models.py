@@ -54,19 +54,23 @@ def _scores_of(tmp_path: Path, config: Path) -> np.ndarray:
 
 
 def test_export_program(tmp_path: Path, frame: Any, binary_model: Any) -> None:
-    ep = torch.export.export(binary_model, (torch.zeros(4, 3),),
-                             dynamic_shapes=({0: torch.export.Dim("batch")},))
+    ep = torch.export.export(
+        binary_model, (torch.zeros(4, 3),), dynamic_shapes=({0: torch.export.Dim("batch")},)
+    )
     torch.export.save(ep, tmp_path / "model.pt2")
     config = write_project(tmp_path, model={"path": "model.pt2"}, suite=ACCURACY_SUITE)
     assert detect_format(tmp_path / "model.pt2") == "export"
-    np.testing.assert_allclose(_scores_of(tmp_path, config), _reference_p(binary_model, frame)[:3],
-                               rtol=1e-6)
+    np.testing.assert_allclose(
+        _scores_of(tmp_path, config), _reference_p(binary_model, frame)[:3], rtol=1e-6
+    )
 
 
-def test_export_with_fixed_batch_explains_the_fix(tmp_path: Path, binary_model: Any,
-                                                  capsys: pytest.CaptureFixture[str]) -> None:
-    torch.export.save(torch.export.export(binary_model, (torch.zeros(4, 3),)),
-                      tmp_path / "model.pt2")
+def test_export_with_fixed_batch_explains_the_fix(
+    tmp_path: Path, binary_model: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    torch.export.save(
+        torch.export.export(binary_model, (torch.zeros(4, 3),)), tmp_path / "model.pt2"
+    )
     config = write_project(tmp_path, model={"path": "model.pt2"}, suite=ACCURACY_SUITE)
     assert main(["check", "-c", str(config), "-q"]) == 2
     err = capsys.readouterr().err
@@ -77,28 +81,36 @@ def test_torchscript(tmp_path: Path, frame: Any, binary_model: Any) -> None:
     torch.jit.script(binary_model).save(str(tmp_path / "model.pt"))
     assert detect_format(tmp_path / "model.pt") == "torchscript"
     config = write_project(tmp_path, model={"path": "model.pt"}, suite=ACCURACY_SUITE)
-    np.testing.assert_allclose(_scores_of(tmp_path, config), _reference_p(binary_model, frame)[:3],
-                               rtol=1e-6)
+    np.testing.assert_allclose(
+        _scores_of(tmp_path, config), _reference_p(binary_model, frame)[:3], rtol=1e-6
+    )
 
 
 def test_state_dict_with_factory(tmp_path: Path, frame: Any, binary_model: Any) -> None:
     torch.save(binary_model.state_dict(), tmp_path / "weights.pth")
     (tmp_path / "tiny_factory_sd.py").write_text(FACTORY_SOURCE)
-    config = write_project(tmp_path, model={"path": "weights.pth",
-                                            "factory": "tiny_factory_sd:build"},
-                           suite=ACCURACY_SUITE)
+    config = write_project(
+        tmp_path,
+        model={"path": "weights.pth", "factory": "tiny_factory_sd:build"},
+        suite=ACCURACY_SUITE,
+    )
     assert detect_format(tmp_path / "weights.pth") == "state_dict"
-    np.testing.assert_allclose(_scores_of(tmp_path, config), _reference_p(binary_model, frame)[:3],
-                               rtol=1e-6)
+    np.testing.assert_allclose(
+        _scores_of(tmp_path, config), _reference_p(binary_model, frame)[:3], rtol=1e-6
+    )
 
 
 def test_state_dict_in_a_checkpoint_mapping(tmp_path: Path, frame: Any, binary_model: Any) -> None:
     torch.save({"epoch": 3, "state_dict": binary_model.state_dict()}, tmp_path / "ckpt.pt")
     (tmp_path / "tiny_factory_ck.py").write_text(FACTORY_SOURCE)
-    config = write_project(tmp_path, model={"path": "ckpt.pt", "factory": "tiny_factory_ck:build"},
-                           suite=ACCURACY_SUITE)
-    np.testing.assert_allclose(_scores_of(tmp_path, config), _reference_p(binary_model, frame)[:3],
-                               rtol=1e-6)
+    config = write_project(
+        tmp_path,
+        model={"path": "ckpt.pt", "factory": "tiny_factory_ck:build"},
+        suite=ACCURACY_SUITE,
+    )
+    np.testing.assert_allclose(
+        _scores_of(tmp_path, config), _reference_p(binary_model, frame)[:3], rtol=1e-6
+    )
 
 
 def _run_code(config: Path, capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
@@ -108,8 +120,9 @@ def _run_code(config: Path, capsys: pytest.CaptureFixture[str]) -> tuple[int, st
     return code, err
 
 
-def test_state_dict_without_factory(tmp_path: Path, binary_model: Any,
-                                    capsys: pytest.CaptureFixture[str]) -> None:
+def test_state_dict_without_factory(
+    tmp_path: Path, binary_model: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
     torch.save(binary_model.state_dict(), tmp_path / "weights.pth")
     config = write_project(tmp_path, model={"path": "weights.pth"}, suite=ACCURACY_SUITE)
     code, err = _run_code(config, capsys)
@@ -117,23 +130,46 @@ def test_state_dict_without_factory(tmp_path: Path, binary_model: Any,
     assert "govkit.yaml:" in err and "model.path" in err and "model.factory" in err
 
 
-@pytest.mark.parametrize(("source", "ref", "expected"), [
-    (None, "no_such_module_xyz:build", "cannot import module 'no_such_module_xyz'"),
-    (FACTORY_SOURCE, "{mod}:buidl", "did you mean '{mod}:build'"),
-    ("def build():\n    raise ValueError('bad config')\n", "{mod}:build", "ValueError: bad config"),
-    ("def build():\n    return 42\n", "{mod}:build", "not a torch.nn.Module"),
-    ("import torch\ndef build():\n    return torch.nn.Linear(3, 1)\n", "{mod}:build",
-     "do not fit the module"),
-    ("raise ImportError('broken dependency')\n", "{mod}:build", "ImportError: broken dependency"),
-])
-def test_bad_factory(tmp_path: Path, binary_model: Any, capsys: pytest.CaptureFixture[str],
-                     source: str | None, ref: str, expected: str) -> None:
+@pytest.mark.parametrize(
+    ("source", "ref", "expected"),
+    [
+        (None, "no_such_module_xyz:build", "cannot import module 'no_such_module_xyz'"),
+        (FACTORY_SOURCE, "{mod}:buidl", "did you mean '{mod}:build'"),
+        (
+            "def build():\n    raise ValueError('bad config')\n",
+            "{mod}:build",
+            "ValueError: bad config",
+        ),
+        ("def build():\n    return 42\n", "{mod}:build", "not a torch.nn.Module"),
+        (
+            "import torch\ndef build():\n    return torch.nn.Linear(3, 1)\n",
+            "{mod}:build",
+            "do not fit the module",
+        ),
+        (
+            "raise ImportError('broken dependency')\n",
+            "{mod}:build",
+            "ImportError: broken dependency",
+        ),
+    ],
+)
+def test_bad_factory(
+    tmp_path: Path,
+    binary_model: Any,
+    capsys: pytest.CaptureFixture[str],
+    source: str | None,
+    ref: str,
+    expected: str,
+) -> None:
     mod = f"factory_{abs(hash(str(tmp_path))) % 10**8}"
     if source is not None:
         (tmp_path / f"{mod}.py").write_text(source)
     torch.save(binary_model.state_dict(), tmp_path / "weights.pth")
-    config = write_project(tmp_path, model={"path": "weights.pth", "factory": ref.format(mod=mod)},
-                           suite=ACCURACY_SUITE)
+    config = write_project(
+        tmp_path,
+        model={"path": "weights.pth", "factory": ref.format(mod=mod)},
+        suite=ACCURACY_SUITE,
+    )
     code, err = _run_code(config, capsys)
     assert code == 2
     assert expected.format(mod=mod) in err
@@ -150,8 +186,9 @@ class _Payload:
 
 
 @pytest.mark.parametrize("zip_format", [True, False])
-def test_malicious_pickle_is_refused_and_never_runs(tmp_path: Path, zip_format: bool,
-                                                    capsys: pytest.CaptureFixture[str]) -> None:
+def test_malicious_pickle_is_refused_and_never_runs(
+    tmp_path: Path, zip_format: bool, capsys: pytest.CaptureFixture[str]
+) -> None:
     marker = tmp_path / "pwned"
     if zip_format:
         torch.save({"weight": _Payload(marker)}, tmp_path / "model.pt")
@@ -159,8 +196,11 @@ def test_malicious_pickle_is_refused_and_never_runs(tmp_path: Path, zip_format: 
         (tmp_path / "model.pt").write_bytes(pickle.dumps(_Payload(marker), protocol=2))
     assert not marker.exists()
     (tmp_path / "tiny_factory_evil.py").write_text(FACTORY_SOURCE)
-    config = write_project(tmp_path, model={"path": "model.pt", "factory": "tiny_factory_evil:build"},
-                           suite=ACCURACY_SUITE)
+    config = write_project(
+        tmp_path,
+        model={"path": "model.pt", "factory": "tiny_factory_evil:build"},
+        suite=ACCURACY_SUITE,
+    )
     with pytest.raises(UnsafeModelError) as info:
         load_model(load_project_file(config))
     assert "torch.export" in info.value.message and "state_dict" in info.value.message
@@ -209,20 +249,24 @@ class _Head(torch.nn.Module):
         return torch.cat([1 - p, p], dim=1)
 
 
-@pytest.mark.parametrize("kind", ["logit_n", "logit_n1", "logit_n2", "prob_n", "prob_n1",
-                                  "prob_n2"])
+@pytest.mark.parametrize(
+    "kind", ["logit_n", "logit_n1", "logit_n2", "prob_n", "prob_n1", "prob_n2"]
+)
 def test_binary_output_shapes(tmp_path: Path, frame: Any, binary_model: Any, kind: str) -> None:
     head = _Head(binary_model, kind).eval()
     torch.jit.trace(head, (torch.zeros(4, 3),)).save(str(tmp_path / "model.pt"))
     output = "logits" if kind.startswith("logit") else "probabilities"
-    config = write_project(tmp_path, model={"path": "model.pt", "output": output},
-                           suite=ACCURACY_SUITE)
-    np.testing.assert_allclose(_scores_of(tmp_path, config), _reference_p(binary_model, frame)[:3],
-                               rtol=1e-5)
+    config = write_project(
+        tmp_path, model={"path": "model.pt", "output": output}, suite=ACCURACY_SUITE
+    )
+    np.testing.assert_allclose(
+        _scores_of(tmp_path, config), _reference_p(binary_model, frame)[:3], rtol=1e-5
+    )
 
 
-def test_wrong_task_for_output_shape(tmp_path: Path, frame: Any,
-                                     capsys: pytest.CaptureFixture[str]) -> None:
+def test_wrong_task_for_output_shape(
+    tmp_path: Path, frame: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
     model = train_tiny(frame, out_dim=3, steps=5)
     torch.jit.trace(model, (torch.zeros(4, 3),)).save(str(tmp_path / "model.pt"))
     config = write_project(tmp_path, model={"path": "model.pt"}, suite=ACCURACY_SUITE)
@@ -245,8 +289,12 @@ def test_multiclass(tmp_path: Path, frame: Any, output: str) -> None:
     saved = model if output == "logits" else _Softmax(model).eval()
     torch.jit.trace(saved, (torch.zeros(4, 3),)).save(str(tmp_path / "model.pt"))
     data = {"eval": "eval.csv", "label": "level", "features": FEATURES, "sensitive": ["sex"]}
-    config = write_project(tmp_path, model={"path": "model.pt", "task": "multiclass",
-                                            "output": output}, data=data, suite=ACCURACY_SUITE)
+    config = write_project(
+        tmp_path,
+        model={"path": "model.pt", "task": "multiclass", "output": output},
+        data=data,
+        suite=ACCURACY_SUITE,
+    )
     report = run_checks(load_project_file(config), quiet=True)
     result = report.result("test.accuracy")
     assert result is not None
@@ -257,7 +305,9 @@ def test_multiclass(tmp_path: Path, frame: Any, output: str) -> None:
     assert overall.value == pytest.approx(expected)
     np.testing.assert_allclose(
         np.asarray(result.details["scores_head"]),
-        torch.softmax(model(_inputs(frame)[:3]), 1).detach().double().numpy(), rtol=1e-5)
+        torch.softmax(model(_inputs(frame)[:3]), 1).detach().double().numpy(),
+        rtol=1e-5,
+    )
 
 
 class _FlakyMemory(torch.nn.Module):
@@ -277,21 +327,30 @@ class _FlakyMemory(torch.nn.Module):
 
 def test_out_of_memory_halves_the_batch(frame: Any, binary_model: Any) -> None:
     flaky = _FlakyMemory(binary_model)
-    lp = predict_log_probs(flaky, _inputs(frame), device="cpu", batch_size=256, task="binary",
-                           output="logits")
+    lp = predict_log_probs(
+        flaky, _inputs(frame), device="cpu", batch_size=256, task="binary", output="logits"
+    )
     np.testing.assert_allclose(np.exp(lp[:, 1]), _reference_p(binary_model, frame), rtol=1e-6)
     assert max(s for s in flaky.sizes if s <= 64) == 64 and 256 in flaky.sizes
 
 
 def test_model_returning_a_tuple_is_an_input_error(frame: Any) -> None:
     with pytest.raises(InputError, match="returned tuple"):
-        predict_log_probs(lambda x: (x, x), _inputs(frame), device="cpu", batch_size=64,
-                          task="binary", output="logits")
+        predict_log_probs(
+            lambda x: (x, x),
+            _inputs(frame),
+            device="cpu",
+            batch_size=64,
+            task="binary",
+            output="logits",
+        )
 
 
 def test_batches_give_the_same_numbers(frame: Any, binary_model: Any) -> None:
-    one = predict_log_probs(binary_model, _inputs(frame), device="cpu", batch_size=7,
-                            task="binary", output="logits")
-    two = predict_log_probs(binary_model, _inputs(frame), device="cpu", batch_size=1000,
-                            task="binary", output="logits")
+    one = predict_log_probs(
+        binary_model, _inputs(frame), device="cpu", batch_size=7, task="binary", output="logits"
+    )
+    two = predict_log_probs(
+        binary_model, _inputs(frame), device="cpu", batch_size=1000, task="binary", output="logits"
+    )
     np.testing.assert_allclose(one, two, rtol=1e-6)
