@@ -3,10 +3,10 @@
 Writes, next to this file (where ``adult_model.transform`` and ``govkit.yaml``
 look for them):
 
-- ``build/data/train.parquet`` and ``build/data/eval.parquet``: a seeded,
-  70/30 split of ``data/adult.csv`` (stratified by label, sex
-  and race, identical rows kept together), every raw column kept (the
-  checks group by ``sex`` and ``race`` and probe ``age``);
+- ``build/data/train.parquet`` and ``build/data/eval.parquet``: a seeded
+  70/30 split of ``data/adult.csv`` (stratified by label, sex and race;
+  identical rows kept together), every raw column kept (the checks group by
+  ``sex`` and ``race`` and probe ``age``);
 - ``artifacts/preprocess.json``: the input encoding, fitted on the training split;
 - ``artifacts/model.pt2``: the network as a ``torch.export`` program.
 
@@ -51,11 +51,12 @@ def split_rows(
     identity = pd.util.hash_pandas_object(frame, index=False).to_numpy()
     eval_parts = []
     for _, stratum in frame.groupby(list(STRATA), sort=True):
-        keys, counts = np.unique(identity[stratum.index.to_numpy()], return_counts=True)
+        rows = stratum.index.to_numpy()
+        keys, counts = np.unique(identity[rows], return_counts=True)
         order = rng.permutation(len(keys))
-        target = round(len(stratum) * eval_fraction)
+        target = round(len(rows) * eval_fraction)
         chosen = keys[order][np.cumsum(counts[order]) <= target]
-        eval_parts.append(stratum.index.to_numpy()[np.isin(identity[stratum.index], chosen)])
+        eval_parts.append(rows[np.isin(identity[rows], chosen)])
     in_eval = np.zeros(len(frame), dtype=bool)
     in_eval[np.concatenate(eval_parts)] = True
     return np.flatnonzero(~in_eval), np.flatnonzero(in_eval)

@@ -47,10 +47,16 @@ def test_splits_keep_raw_columns_and_partition_the_data(trained_adult: Path) -> 
     raw = pd.read_csv(trained_adult / "data" / "adult.csv")
     assert list(train.columns) == list(raw.columns) == list(evaluation.columns)
     assert len(train) + len(evaluation) == len(raw) == N_ROWS
-    assert len(evaluation) == pytest.approx(0.2 * N_ROWS, abs=2)
+    # 30%, up to rounding in each label x sex x race stratum
+    assert len(evaluation) == pytest.approx(0.3 * N_ROWS, abs=20)
+    # no evaluation row is also a training row (identical rows stay together)
+    assert pd.merge(train.drop_duplicates(), evaluation.drop_duplicates()).empty
     # stratified: the positive rate is the same in both splits
     rate = lambda f: float((f["class"] == ">50K").mean())  # noqa: E731
     assert rate(train) == pytest.approx(rate(evaluation), abs=0.002)
+    # and so is every sex x race group's share
+    shares = [f.groupby(["sex", "race"]).size() / len(f) for f in (train, evaluation)]
+    assert (shares[0] - shares[1]).abs().max() < 0.002
     # every raw row lands in exactly one split, unedited
     both = pd.concat([train, evaluation]).sort_values(list(raw.columns)).reset_index(drop=True)
     expected = raw.sort_values(list(raw.columns)).reset_index(drop=True)
@@ -123,21 +129,18 @@ def _state(folder: Path) -> tuple[dict[str, torch.Tensor], bytes]:
 
 
 def test_training_is_deterministic(
-    trained_adult: Path,
     tmp_path: Path,
     example_copy: Callable[[str, Path], Path],
-    script: Callable[..., str],
+    train_adult: Callable[..., None],
 ) -> None:
-    again = example_copy("adult", tmp_path)
-    script(again, "train.py")
-    (first, pre_a), (second, pre_b) = _state(trained_adult), _state(again)
+    folders = [example_copy("adult", tmp_path / run) for run in ("a", "b")]
+    for folder in folders:
+        train_adult(folder, "--rows", "4000", "--epochs", "2", "--seed", "3")
+    (first, pre_a), (second, pre_b) = (_state(f) for f in folders)
     assert pre_a == pre_b
     assert first.keys() == second.keys() and first
     for key in first:
         assert torch.equal(first[key], second[key]), key
     for split in ("train", "eval"):
-        rows = [
-            pd.read_parquet(f / "build" / "data" / f"{split}.parquet")
-            for f in (trained_adult, again)
-        ]
-        pd.testing.assert_frame_equal(rows[0], rows[1])
+        frames = [pd.read_parquet(f / "build" / "data" / f"{split}.parquet") for f in folders]
+        pd.testing.assert_frame_equal(frames[0], frames[1])
