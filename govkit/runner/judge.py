@@ -37,6 +37,8 @@ def format_number(value: float, *, against: float | None = None) -> str:
         return f"{value:,.0f}"
     if value != 0 and abs(value) < 0.01:
         return f"{value:.2g}"
+    if against is not None and value == against:
+        against = None  # equal to the bound: more digits would not separate them
     for digits in range(2, 7):
         text = f"{value:.{digits}f}"
         if against is None or text != f"{against:.{digits}f}":
@@ -210,7 +212,13 @@ def judge(
         return Judgement("fail", _sentence(text), key, findings)
     closest = max(findings, key=lambda f: f.margin) if findings else None
     key = closest.key_figure() if closest else _first_figure(evidence.measurements)
-    if evidence.small_groups:
+    # An overall figure over all rows does not depend on any group's size; only
+    # judging per-group figures, or aggregates across groups, needs every group
+    # to be large enough. With no threshold at all, stay conservative.
+    judges_groups = not findings or any(
+        f.measurement.group is not None or f.measurement.feature is not None for f in findings
+    )
+    if evidence.small_groups and judges_groups:
         return Judgement(
             "insufficient_evidence",
             _sentence(_small_groups_sentence(evidence, min_group_size)),

@@ -131,11 +131,19 @@ def test_intrinsic_failures_fail(tmp_path: Path) -> None:
 
 
 def test_small_groups_are_insufficient_evidence(tmp_path: Path) -> None:
-    result = _run(tmp_path, [_echo(value=0.01, small=["race=Other (n=12)"])]).results[0]
+    # an aggregate across the groups of `race` depends on every group's size
+    small = ["race=Other (n=12)"]
+    result = _run(tmp_path, [_echo(value=0.01, feature="race", small=small)]).results[0]
     assert result.status == "insufficient_evidence" and result.blocking
     assert "race=Other (n=12)" in result.message
     for remedy in ("collect more data", "merge", "waiver"):
         assert remedy in result.message
+
+
+def test_small_groups_do_not_block_an_overall_figure(tmp_path: Path) -> None:
+    # a figure over all rows does not depend on the size of any group
+    result = _run(tmp_path, [_echo(value=0.01, small=["race=Other (n=12)"])]).results[0]
+    assert result.status == "pass"
 
 
 def test_small_groups_do_not_hide_a_failure(tmp_path: Path) -> None:
