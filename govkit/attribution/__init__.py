@@ -5,25 +5,21 @@ target score it integrates, captum GradientShap and shap GradientExplainer as
 alternatives, the sum of encoded columns back to original features, and the
 randomised model copy of the sanity test. The attribution checks
 (``attribution.*``, ``fairness.counterfactual_flip``) are built on it.
+
+Names that need torch are imported on first use (PEP 562), so that loading a
+check class — which a predictions-only run does to validate its suite — never
+imports torch.
 """
 
 from __future__ import annotations
 
-from govkit.attribution._explain import (
-    AttributionSetup,
-    Explanation,
-    explain,
-    prepare,
-    require_model,
-    run_ig,
-    target_score,
-)
-from govkit.attribution._explainers import gradient_shap, shap_gradient
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from govkit.attribution._grouping import FeatureMap, feature_map
-from govkit.attribution._integrated_gradients import IGResult, integrated_gradients
+from govkit.attribution._guards import require_model
 from govkit.attribution._params import AttributionMethod, AttributionParams, BaselineKind
 from govkit.attribution._quadrature import QUADRATURE_METHODS, QuadratureMethod, quadrature
-from govkit.attribution._randomize import randomized_copy
 from govkit.attribution._sampling import stratified_sample
 from govkit.attribution._statistics import (
     Estimate,
@@ -33,7 +29,45 @@ from govkit.attribution._statistics import (
     row_rank_correlations,
     share_with_ci,
 )
-from govkit.attribution._target import TargetScore, predict_log_probs
+
+if TYPE_CHECKING:
+    from govkit.attribution._explain import (
+        AttributionSetup,
+        Explanation,
+        explain,
+        prepare,
+        run_ig,
+        target_score,
+    )
+    from govkit.attribution._explainers import gradient_shap, shap_gradient
+    from govkit.attribution._integrated_gradients import IGResult, integrated_gradients
+    from govkit.attribution._randomize import randomized_copy
+    from govkit.attribution._target import TargetScore, predict_log_probs
+
+#: torch-dependent public names -> the private module defining them
+_LAZY: dict[str, str] = {
+    "AttributionSetup": "govkit.attribution._explain",
+    "Explanation": "govkit.attribution._explain",
+    "explain": "govkit.attribution._explain",
+    "prepare": "govkit.attribution._explain",
+    "run_ig": "govkit.attribution._explain",
+    "target_score": "govkit.attribution._explain",
+    "gradient_shap": "govkit.attribution._explainers",
+    "shap_gradient": "govkit.attribution._explainers",
+    "IGResult": "govkit.attribution._integrated_gradients",
+    "integrated_gradients": "govkit.attribution._integrated_gradients",
+    "randomized_copy": "govkit.attribution._randomize",
+    "TargetScore": "govkit.attribution._target",
+    "predict_log_probs": "govkit.attribution._target",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'govkit.attribution' has no attribute {name!r}")
+    return getattr(importlib.import_module(module), name)
+
 
 __all__ = [
     "QUADRATURE_METHODS",

@@ -18,6 +18,7 @@ import torch
 
 from govkit.attribution._explainers import gradient_shap, shap_gradient
 from govkit.attribution._grouping import FeatureMap, feature_map
+from govkit.attribution._guards import require_model
 from govkit.attribution._integrated_gradients import IGResult, integrated_gradients
 from govkit.attribution._params import AttributionParams
 from govkit.attribution._sampling import stratified_sample
@@ -34,8 +35,6 @@ __all__ = [
     "run_ig",
     "target_score",
 ]
-
-NO_MODEL = "needs the model and its inputs; there are none in predictions-only mode"
 
 
 @dataclass
@@ -87,12 +86,6 @@ class Explanation:
         return np.abs(self.per_row)
 
 
-def require_model(ctx: Any) -> None:
-    """Raise SkipCheck unless the context can run the model on its inputs."""
-    if ctx.model is None or ctx.log_probs_of is None or ctx._inputs is None:
-        raise SkipCheck(NO_MODEL)
-
-
 def target_score(ctx: Any, model: Any = None) -> TargetScore:
     """The per-row score of ``model`` (default: the context's model)."""
     return TargetScore(ctx.model if model is None else model, ctx.log_probs_of, ctx.task)
@@ -121,8 +114,9 @@ def prepare(ctx: Any, params: AttributionParams) -> AttributionSetup:
         lp = predict_log_probs(score, inputs, device=device, batch_size=ctx.batch_size)
         target = lp.argmax(dim=1)
     fmap = feature_map(int(inputs.shape[1]), list(ctx.feature_names), dict(ctx.feature_groups))
-    setup = AttributionSetup(rows, n_eval, stratified_by, inputs, baselines, source, target, fmap,
-                             device)
+    setup = AttributionSetup(
+        rows, n_eval, stratified_by, inputs, baselines, source, target, fmap, device
+    )
     ctx._cache[key] = setup
     return setup
 
@@ -141,7 +135,9 @@ def _strata(ctx: Any, n: int) -> tuple[np.ndarray, list[str]]:
     return strata.astype(np.int64), by
 
 
-def _baselines(ctx: Any, params: AttributionParams, x_eval: torch.Tensor) -> tuple[torch.Tensor, str]:
+def _baselines(
+    ctx: Any, params: AttributionParams, x_eval: torch.Tensor
+) -> tuple[torch.Tensor, str]:
     source = "eval"
     pool = x_eval
     if ctx.train is not None:
@@ -158,8 +154,14 @@ def _baselines(ctx: Any, params: AttributionParams, x_eval: torch.Tensor) -> tup
     return pool[torch.as_tensor(idx)].float().clone(), f"{k} seeded {source} rows"
 
 
-def run_ig(setup: AttributionSetup, score: TargetScore, *, n_steps: int,
-           integration: Any = "gausslegendre", subset: np.ndarray | None = None) -> IGResult:
+def run_ig(
+    setup: AttributionSetup,
+    score: TargetScore,
+    *,
+    n_steps: int,
+    integration: Any = "gausslegendre",
+    subset: np.ndarray | None = None,
+) -> IGResult:
     """Integrated Gradients of ``score`` on the setup's rows, averaged over its baselines."""
     x = setup.inputs if subset is None else setup.inputs[torch.as_tensor(subset)]
     t = setup.target
@@ -168,14 +170,22 @@ def run_ig(setup: AttributionSetup, score: TargetScore, *, n_steps: int,
     n, f = x.shape
     k = int(setup.baselines.shape[0])
     if k == 1:
-        return integrated_gradients(score, x, setup.baselines[0], n_steps=n_steps,
-                                    method=integration, target=t, device=setup.device)
+        return integrated_gradients(
+            score,
+            x,
+            setup.baselines[0],
+            n_steps=n_steps,
+            method=integration,
+            target=t,
+            device=setup.device,
+        )
     # every row against every sampled baseline: rows repeated, baselines tiled
     xs = x.repeat_interleave(k, dim=0)
     bs = setup.baselines.repeat(n, 1)
     ts = None if t is None else t.repeat_interleave(k)
-    res = integrated_gradients(score, xs, bs, n_steps=n_steps, method=integration, target=ts,
-                               device=setup.device)
+    res = integrated_gradients(
+        score, xs, bs, n_steps=n_steps, method=integration, target=ts, device=setup.device
+    )
     return IGResult(
         res.attributions.view(n, k, f).mean(dim=1),
         res.score_inputs.view(n, k)[:, 0].clone(),
@@ -200,8 +210,10 @@ def explain(ctx: Any, params: AttributionParams, *, model: Any = None) -> Explan
     -------
     Explanation
     """
-    key = (f"attribution:explain:{params.method}:{params.n_steps}:{params.integration}:"
-           f"{params.baseline}:{params.n_baselines}:{params.n_samples}:{params.max_rows}")
+    key = (
+        f"attribution:explain:{params.method}:{params.n_steps}:{params.integration}:"
+        f"{params.baseline}:{params.n_baselines}:{params.n_samples}:{params.max_rows}"
+    )
     if model is None and key in ctx._cache:
         return ctx._cache[key]  # type: ignore[no-any-return]
     setup = prepare(ctx, params)
@@ -212,11 +224,24 @@ def explain(ctx: Any, params: AttributionParams, *, model: Any = None) -> Explan
         attr = res.attributions
         scores = (res.score_inputs.numpy(), res.score_baselines.numpy())
     elif params.method == "gradient_shap":
-        attr = gradient_shap(score, setup.inputs, setup.baselines, n_samples=params.n_samples,
-                             seed=ctx.seed, target=setup.target, device=setup.device)
+        attr = gradient_shap(
+            score,
+            setup.inputs,
+            setup.baselines,
+            n_samples=params.n_samples,
+            seed=ctx.seed,
+            target=setup.target,
+            device=setup.device,
+        )
     else:
-        attr = shap_gradient(score, setup.inputs, setup.baselines, n_samples=params.n_samples,
-                             seed=ctx.seed, device=setup.device)
+        attr = shap_gradient(
+            score,
+            setup.inputs,
+            setup.baselines,
+            n_samples=params.n_samples,
+            seed=ctx.seed,
+            device=setup.device,
+        )
     raw = attr.double().numpy()
     result = Explanation(setup, params.method, setup.fmap.group(raw), raw, scores)
     if model is None:

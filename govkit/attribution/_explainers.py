@@ -18,9 +18,17 @@ from govkit.attribution._target import TargetScore
 __all__ = ["gradient_shap", "shap_gradient"]
 
 
-def gradient_shap(score: TargetScore, inputs: torch.Tensor, baselines: torch.Tensor, *,
-                  n_samples: int, seed: int, target: torch.Tensor | None,
-                  device: str | torch.device, path_batch: int = 1 << 15) -> torch.Tensor:
+def gradient_shap(
+    score: TargetScore,
+    inputs: torch.Tensor,
+    baselines: torch.Tensor,
+    *,
+    n_samples: int,
+    seed: int,
+    target: torch.Tensor | None,
+    device: str | torch.device,
+    path_batch: int = 1 << 15,
+) -> torch.Tensor:
     """captum GradientShap attributions, (N, F) float32 on the CPU.
 
     ``baselines`` is (K, F): the distribution the reference points are drawn from.
@@ -38,10 +46,9 @@ def gradient_shap(score: TargetScore, inputs: torch.Tensor, baselines: torch.Ten
     with torch.random.fork_rng(devices=_cuda_devices(dev)):
         torch.manual_seed(seed)
         for start in range(0, inputs.shape[0], rows):
-            x = inputs[start:start + rows].to(dev, torch.float32).clone()
-            t = None if target is None else target[start:start + rows].to(dev)
-            attr = explainer.attribute(x, baselines=base, n_samples=n_samples, stdevs=0.0,
-                                       target=t)
+            x = inputs[start : start + rows].to(dev, torch.float32).clone()
+            t = None if target is None else target[start : start + rows].to(dev)
+            attr = explainer.attribute(x, baselines=base, n_samples=n_samples, stdevs=0.0, target=t)
             out.append(attr.detach().float().cpu())
     return torch.cat(out) if out else torch.empty(0, inputs.shape[1])
 
@@ -60,9 +67,16 @@ class _ShapModel(nn.Module):
         return self.score.log_probs(x)
 
 
-def shap_gradient(score: TargetScore, inputs: torch.Tensor, baselines: torch.Tensor, *,
-                  n_samples: int, seed: int, device: str | torch.device,
-                  batch_size: int = 1024) -> torch.Tensor:
+def shap_gradient(
+    score: TargetScore,
+    inputs: torch.Tensor,
+    baselines: torch.Tensor,
+    *,
+    n_samples: int,
+    seed: int,
+    device: str | torch.device,
+    batch_size: int = 1024,
+) -> torch.Tensor:
     """shap GradientExplainer attributions, (N, F) float32 on the CPU.
 
     For a multiclass task shap explains each row's top-ranked output, which
@@ -72,8 +86,9 @@ def shap_gradient(score: TargetScore, inputs: torch.Tensor, baselines: torch.Ten
 
     dev = torch.device(device)
     model = _ShapModel(score)
-    explainer = shap.GradientExplainer(model, baselines.to(dev, torch.float32),
-                                       batch_size=batch_size)
+    explainer = shap.GradientExplainer(
+        model, baselines.to(dev, torch.float32), batch_size=batch_size
+    )
     x = inputs.to(dev, torch.float32).clone()
     # shap re-seeds numpy's global generator; leave it as it was
     state = np.random.get_state()

@@ -40,8 +40,9 @@ class FeatureMap:
         return np.asarray(attributions, dtype=np.float64) @ self.matrix
 
 
-def feature_map(n_inputs: int, feature_names: list[str],
-                feature_groups: dict[str, list[int]]) -> FeatureMap:
+def feature_map(
+    n_inputs: int, feature_names: list[str], feature_groups: dict[str, list[int]]
+) -> FeatureMap:
     """Build the column -> feature map from the context's names and groups.
 
     Parameters
@@ -63,7 +64,9 @@ def feature_map(n_inputs: int, feature_names: list[str],
     for name, cols in feature_groups.items():
         idx = np.asarray(list(cols), dtype=np.int64)
         if idx.size and (idx.min() < 0 or idx.max() >= n_inputs):
-            raise ValueError(f"feature group {name!r} names input columns outside 0..{n_inputs - 1}")
+            raise ValueError(
+                f"feature group {name!r} names input columns outside 0..{n_inputs - 1}"
+            )
         if (owner[idx] >= 0).any():
             raise ValueError(f"feature group {name!r} claims a column another group already holds")
         owner[idx] = len(names)

@@ -57,10 +57,17 @@ def chunk_rows(n_steps: int, device: torch.device, path_batch: int | None = None
     return max(1, budget // max(n_steps, 1))
 
 
-def integrated_gradients(score: ScoreFn, inputs: torch.Tensor, baselines: torch.Tensor, *,
-                         n_steps: int = 50, method: QuadratureMethod = "gausslegendre",
-                         target: torch.Tensor | None = None, device: str | torch.device = "cpu",
-                         path_batch: int | None = None) -> IGResult:
+def integrated_gradients(
+    score: ScoreFn,
+    inputs: torch.Tensor,
+    baselines: torch.Tensor,
+    *,
+    n_steps: int = 50,
+    method: QuadratureMethod = "gausslegendre",
+    target: torch.Tensor | None = None,
+    device: str | torch.device = "cpu",
+    path_batch: int | None = None,
+) -> IGResult:
     """Integrated Gradients of ``score`` for every row of ``inputs``.
 
     Parameters
@@ -93,8 +100,10 @@ def integrated_gradients(score: ScoreFn, inputs: torch.Tensor, baselines: torch.
     if shared:
         baselines = baselines.reshape(1, f)
     elif baselines.shape != inputs.shape:
-        raise ValueError(f"baselines must be (F,) or (N, F); got {tuple(baselines.shape)} "
-                         f"for inputs {tuple(inputs.shape)}")
+        raise ValueError(
+            f"baselines must be (F,) or (N, F); got {tuple(baselines.shape)} "
+            f"for inputs {tuple(inputs.shape)}"
+        )
     alphas_np, weights_np = quadrature(n_steps, method)
     dtype = inputs.dtype if inputs.dtype.is_floating_point else torch.float32
     alphas = torch.as_tensor(alphas_np, dtype=dtype, device=dev).view(-1, 1, 1)
@@ -110,21 +119,23 @@ def integrated_gradients(score: ScoreFn, inputs: torch.Tensor, baselines: torch.
         with torch.no_grad():
             shared_score = _score(score, base_all, None).double().cpu()
     rows = chunk_rows(steps, dev, path_batch)
-    for start in range(0, n, rows):
+    start = 0
+    while start < n:
         stop = min(n, start + rows)
         x = inputs[start:stop].to(dev, dtype)
         b = base_all if shared else base_all[start:stop]
         t = None if target is None else target[start:stop].to(dev)
+        try:
+            attributions[start:stop] = _path_integral(score, x, b, t, alphas, weights).cpu()
+        except torch.OutOfMemoryError:
+            if rows == 1:
+                raise
+            # a wide model on a small device: halve the chunk and carry on
+            rows = max(1, rows // 2)
+            if dev.type == "cuda":
+                torch.cuda.empty_cache()
+            continue
         r = stop - start
-        diff = x - b
-        # (S, R, F) path; computed fresh (not in place) so it can be an autograd leaf
-        path = torch.addcmul(b.unsqueeze(0), alphas, diff.unsqueeze(0)).reshape(steps * r, f)
-        path.requires_grad_(True)
-        t_path = None if t is None else t.repeat(steps)
-        with torch.enable_grad():
-            out = score(path, t_path)
-            (grads,) = torch.autograd.grad(out, path, grad_outputs=weights.expand(steps, r).reshape(-1))
-        attributions[start:stop] = (grads.view(steps, r, f).sum(dim=0) * diff).float().cpu()
         with torch.no_grad():
             score_x[start:stop] = _score(score, x, t).double().cpu()
             if shared_score is not None:
@@ -132,7 +143,30 @@ def integrated_gradients(score: ScoreFn, inputs: torch.Tensor, baselines: torch.
             else:
                 # a per-row class (or baseline) gives each row its own f(b)
                 score_b[start:stop] = _score(score, b.expand(r, f), t).double().cpu()
+        start = stop
     return IGResult(attributions, score_x, score_b)
+
+
+def _path_integral(
+    score: ScoreFn,
+    x: torch.Tensor,
+    b: torch.Tensor,
+    t: torch.Tensor | None,
+    alphas: torch.Tensor,
+    weights: torch.Tensor,
+) -> torch.Tensor:
+    """(R, F) float32 attributions of one chunk of rows: the whole path in one pass."""
+    steps = alphas.shape[0]
+    r, f = x.shape
+    diff = x - b
+    # (S, R, F) path, computed fresh (not in place) so it can be an autograd leaf
+    path = torch.addcmul(b.unsqueeze(0), alphas, diff.unsqueeze(0)).reshape(steps * r, f)
+    path.requires_grad_(True)
+    t_path = None if t is None else t.repeat(steps)
+    with torch.enable_grad():
+        out = score(path, t_path)
+        (grads,) = torch.autograd.grad(out, path, grad_outputs=weights.expand(steps, r).reshape(-1))
+    return (grads.view(steps, r, f).sum(dim=0) * diff).float()
 
 
 def _score(score: ScoreFn, x: torch.Tensor, target: torch.Tensor | None) -> torch.Tensor:

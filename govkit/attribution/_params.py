@@ -23,22 +23,30 @@ class AttributionParams(CheckParams):
         description="integrated_gradients (govkit's batched implementation, agrees with captum), "
         "gradient_shap (captum GradientShap) or shap_gradient (shap GradientExplainer).",
     )
-    n_steps: int = Field(default=50, ge=1, le=4096,
-                         description="Integration points per row (integrated_gradients).")
+    n_steps: int = Field(
+        default=50, ge=1, le=4096, description="Integration points per row (integrated_gradients)."
+    )
     integration: QuadratureMethod = Field(
-        default="gausslegendre", description="Quadrature rule of the path integral (captum's default)."
+        default="gausslegendre",
+        description="Quadrature rule of the path integral (captum's default).",
     )
     baseline: BaselineKind = Field(
         default="train_mean",
         description="train_mean: the mean training input (eval when there is no train split); "
         "train_sample: a seeded sample of training rows, attributions averaged over them.",
     )
-    n_baselines: int = Field(default=10, ge=1, le=1000,
-                             description="Rows in the train_sample baseline.")
-    n_samples: int = Field(default=25, ge=1, le=10000,
-                           description="Random samples per row (gradient_shap, shap_gradient).")
+    n_baselines: int = Field(
+        default=10, ge=1, le=1000, description="Rows in the train_sample baseline."
+    )
+    n_samples: int = Field(
+        default=25,
+        ge=1,
+        le=10000,
+        description="Random samples per row (gradient_shap, shap_gradient).",
+    )
     max_rows: int = Field(
-        default=2000, ge=10,
+        default=2000,
+        ge=10,
         description="Larger eval sets are explained on a seeded sample stratified by label "
         "and sensitive group.",
     )

@@ -28,7 +28,9 @@ QUADRATURE_METHODS: tuple[str, ...] = (
 )
 
 
-def quadrature(n_steps: int, method: QuadratureMethod = "gausslegendre") -> tuple[np.ndarray, np.ndarray]:
+def quadrature(
+    n_steps: int, method: QuadratureMethod = "gausslegendre"
+) -> tuple[np.ndarray, np.ndarray]:
     """Interpolation points ``alphas`` in [0, 1] and their weights.
 
     Parameters
@@ -63,4 +65,6 @@ def quadrature(n_steps: int, method: QuadratureMethod = "gausslegendre") -> tupl
         return np.linspace(1.0 / n_steps, 1.0, n_steps), weights
     if method == "riemann_middle":
         return np.linspace(0.5 / n_steps, 1.0 - 0.5 / n_steps, n_steps), weights
-    raise ValueError(f"unknown quadrature method {method!r}; expected one of {', '.join(QUADRATURE_METHODS)}")
+    raise ValueError(
+        f"unknown quadrature method {method!r}; expected one of {', '.join(QUADRATURE_METHODS)}"
+    )

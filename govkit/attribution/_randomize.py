@@ -13,6 +13,7 @@ deviation of the tensor they replace.
 from __future__ import annotations
 
 import copy
+import warnings
 from typing import Any
 
 import torch
@@ -42,13 +43,20 @@ def randomized_copy(model: Any, *, seed: int) -> tuple[Any, dict[str, int]]:
     ValueError
         The model has no parameters to randomise.
     """
-    clone = copy.deepcopy(model)
+    with warnings.catch_warnings():
+        # copying an exported program trips torch's own deprecation notices
+        warnings.simplefilter("ignore", FutureWarning)
+        clone = copy.deepcopy(model)
     params = dict(clone.named_parameters())
     if not params:
         raise ValueError("the model has no parameters to randomise")
-    devices = sorted({p.device.index or 0 for p in params.values() if p.device.type == "cuda"})
+    # draw on the CPU: the same seed gives the same random model on every device
+    device = next(iter(params.values())).device
+    if device.type != "cpu":
+        clone = clone.to("cpu")
+        params = dict(clone.named_parameters())
     reset: set[int] = set()
-    with torch.random.fork_rng(devices=devices), torch.no_grad():
+    with torch.random.fork_rng(devices=[]), torch.no_grad():
         torch.manual_seed(seed)
         for module in clone.modules():
             if isinstance(module, torch.jit.ScriptModule):
@@ -65,6 +73,8 @@ def randomized_copy(model: Any, *, seed: int) -> tuple[Any, dict[str, int]]:
                 continue
             p.copy_(_noise_like(p, generator))
             replaced += 1
+    if device.type != "cpu":
+        clone = clone.to(device)
     return clone, {"reset": len(reset), "replaced": replaced}
 
 

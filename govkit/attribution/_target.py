@@ -34,9 +34,12 @@ class TargetScore(nn.Module):
         ``binary`` or ``multiclass``.
     """
 
-    def __init__(self, model: Callable[[torch.Tensor], torch.Tensor],
-                 log_probs_of: Callable[[torch.Tensor], torch.Tensor],
-                 task: Literal["binary", "multiclass"]) -> None:
+    def __init__(
+        self,
+        model: Callable[[torch.Tensor], torch.Tensor],
+        log_probs_of: Callable[[torch.Tensor], torch.Tensor],
+        task: Literal["binary", "multiclass"],
+    ) -> None:
         super().__init__()
         # kept out of the module tree so a TargetScore never copies, moves or
         # re-initialises the model it wraps
@@ -62,13 +65,14 @@ class TargetScore(nn.Module):
         return lp.gather(1, target.view(-1, 1))[:, 0]
 
 
-def predict_log_probs(score: TargetScore, inputs: torch.Tensor, *, device: str | torch.device,
-                      batch_size: int = 8192) -> torch.Tensor:
+def predict_log_probs(
+    score: TargetScore, inputs: torch.Tensor, *, device: str | torch.device, batch_size: int = 8192
+) -> torch.Tensor:
     """(N, C) float32 log-probabilities on the CPU, batched under inference mode."""
     out = []
     with torch.inference_mode():
         for start in range(0, inputs.shape[0], batch_size):
-            chunk = inputs[start:start + batch_size].to(device, non_blocking=True)
+            chunk = inputs[start : start + batch_size].to(device, non_blocking=True)
             out.append(score.log_probs(chunk).float().cpu())
     if not out:
         return torch.empty(0, 0)

@@ -15,7 +15,15 @@ rate and every aggregate is computed on all replicates at once.
 
 Small groups are kept in the point estimates, as fairlearn keeps them, and
 are listed in ``Evidence.small_groups`` so the runner never reports a pass
-that rests on them.
+that rests on them. A group whose rate is taken over few rows (a group with
+few positive labels, for the true positive rate) is listed too, as
+``"race=B, label=1 (n=4)"``.
+
+Intervals are percentile intervals of the resampled figures. A difference is
+the largest gap between noisy rates, so when the true gap is near zero its
+bootstrap distribution sits above the estimate and the interval may not
+contain it; this is the honest behaviour of a max-minus-min statistic, and
+the reason to judge such bounds on the point or ``interval_lenient``.
 """
 
 from __future__ import annotations
@@ -69,8 +77,12 @@ class _Rate:
 
 _RATES: dict[str, _Rate] = {
     "selection_rate": _Rate(selection_rate, lambda cm: cm.sum(axis=(-2, -1)), None),
-    "true_positive_rate": _Rate(true_positive_rate, lambda cm: cm[..., 1, :].sum(axis=-1), "label=1"),
-    "false_positive_rate": _Rate(false_positive_rate, lambda cm: cm[..., 0, :].sum(axis=-1), "label=0"),
+    "true_positive_rate": _Rate(
+        true_positive_rate, lambda cm: cm[..., 1, :].sum(axis=-1), "label=1"
+    ),
+    "false_positive_rate": _Rate(
+        false_positive_rate, lambda cm: cm[..., 0, :].sum(axis=-1), "label=0"
+    ),
 }
 
 
@@ -100,13 +112,17 @@ def _aggregate(spec: FairnessSpec, rates: dict[str, np.ndarray]) -> tuple[np.nda
 
 def _binary_inputs(ctx: CheckContext) -> tuple[np.ndarray, np.ndarray]:
     if ctx.task != "binary":
-        raise SkipCheck(f"group fairness rates need a binary task; this project's task is {ctx.task}")
+        raise SkipCheck(
+            f"group fairness rates need a binary task; this project's task is {ctx.task}"
+        )
     if not ctx.sensitive:
         raise SkipCheck("govkit.yaml names no sensitive columns to compare groups on")
     y_true = np.asarray(ctx.eval.y_true, dtype=np.int64)
     y_pred = np.asarray(ctx.predictions("eval").labels, dtype=np.int64)
     if y_true.shape != y_pred.shape:
-        raise ValueError(f"{y_true.shape[0]} labels but {y_pred.shape[0]} predictions on the eval split")
+        raise ValueError(
+            f"{y_true.shape[0]} labels but {y_pred.shape[0]} predictions on the eval split"
+        )
     for name, arr in (("labels", y_true), ("predictions", y_pred)):
         if arr.size and (arr.min() < 0 or arr.max() > 1):
             raise ValueError(f"binary {name} must be 0 or 1")
@@ -155,13 +171,15 @@ def measure_fairness(ctx: CheckContext, params: CheckParams, spec: FairnessSpec)
             bounds = interval_bounds(rep_rates[name], params.confidence)
             support = _RATES[name].support(counts)
             for g in range(n_groups):
-                evidence.measurements.append(Measurement(
-                    name=name,
-                    group=layer.label(g),
-                    value=to_value(rates[name][g]),
-                    ci=pick_ci(bounds, g),
-                    n=int(support[g]),
-                ))
+                evidence.measurements.append(
+                    Measurement(
+                        name=name,
+                        group=layer.label(g),
+                        value=to_value(rates[name][g]),
+                        ci=pick_ci(bounds, g),
+                        n=int(support[g]),
+                    )
+                )
         if grouping is None:
             continue
 
@@ -169,38 +187,60 @@ def measure_fairness(ctx: CheckContext, params: CheckParams, spec: FairnessSpec)
         rep_diff, rep_ratio = _aggregate(spec, rep_rates)
         n_rows = int(counts.sum())
         for name, value, rep in ((spec.difference, diff, rep_diff), (spec.ratio, ratio, rep_ratio)):
-            evidence.measurements.append(Measurement(
-                name=name, group=None, feature=feature, value=to_value(value),
-                ci=pick_ci(interval_bounds(rep, params.confidence)), n=n_rows,
-            ))
+            evidence.measurements.append(
+                Measurement(
+                    name=name,
+                    group=None,
+                    feature=feature,
+                    value=to_value(value),
+                    ci=pick_ci(interval_bounds(rep, params.confidence)),
+                    n=n_rows,
+                )
+            )
         if not math.isnan(float(diff)) and (worst is None or float(diff) > worst[0]):
             worst = (float(diff), str(feature))
 
         _report_small(evidence, notes, grouping, counts, spec, params.min_group_size)
-        evidence.details["groupings"].append({
-            "feature": feature,
-            "groups": [
-                {"group": dict(grouping.labels[g]), "n": int(counts[g].sum()),
-                 "positives": int(counts[g, 1].sum()), "negatives": int(counts[g, 0].sum())}
-                for g in range(n_groups)
-            ],
-            "components": {
-                name: {"difference": to_value(between_groups_difference(rates[name])),
-                       "ratio": to_value(between_groups_ratio(rates[name]))}
-                for name in spec.rates
-            },
-        })
+        evidence.details["groupings"].append(
+            {
+                "feature": feature,
+                "groups": [
+                    {
+                        "group": dict(grouping.labels[g]),
+                        "n": int(counts[g].sum()),
+                        "positives": int(counts[g, 1].sum()),
+                        "negatives": int(counts[g, 0].sum()),
+                    }
+                    for g in range(n_groups)
+                ],
+                "components": {
+                    name: {
+                        "difference": to_value(between_groups_difference(rates[name])),
+                        "ratio": to_value(between_groups_ratio(rates[name])),
+                    }
+                    for name in spec.rates
+                },
+            }
+        )
 
     if notes:
         evidence.details["notes"] = notes
     if worst is not None:
-        evidence.summary = (f"The largest {spec.difference} is {worst[0]:.3f} "
-                            f"(over {worst[1]}), across {len(all_layers) - 1} grouping(s).")
+        evidence.summary = (
+            f"The largest {spec.difference} is {worst[0]:.3f} "
+            f"(over {worst[1]}), across {len(all_layers) - 1} grouping(s)."
+        )
     return evidence
 
 
-def _report_small(evidence: Evidence, notes: list[str], grouping: Grouping, counts: np.ndarray,
-                  spec: FairnessSpec, min_group_size: int) -> None:
+def _report_small(
+    evidence: Evidence,
+    notes: list[str],
+    grouping: Grouping,
+    counts: np.ndarray,
+    spec: FairnessSpec,
+    min_group_size: int,
+) -> None:
     """List groups (and label subsets a rate is taken over) smaller than ``min_group_size``."""
     sizes = counts.sum(axis=(-2, -1))
     for g in range(grouping.n_groups):
@@ -214,8 +254,10 @@ def _report_small(evidence: Evidence, notes: list[str], grouping: Grouping, coun
                 continue
             support = int(rate.support(counts[g]))
             if support == 0:
-                note = (f"{where} has no rows with {rate.subset}: its {name} is 0 by "
-                        "fairlearn's convention, not a measured rate")
+                note = (
+                    f"{where} has no rows with {rate.subset}: its {name} is 0 by "
+                    "fairlearn's convention, not a measured rate"
+                )
                 if note not in notes:
                     notes.append(note)
             if sizes[g] >= min_group_size and support < min_group_size:

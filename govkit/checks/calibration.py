@@ -24,8 +24,12 @@ __all__ = ["Calibration", "CalibrationParams"]
 class CalibrationParams(CheckParams):
     """Parameters of ``performance.calibration``."""
 
-    n_bins: int = Field(default=10, ge=2, le=1000,
-                        description="Equal-width probability bins for the calibration error.")
+    n_bins: int = Field(
+        default=10,
+        ge=2,
+        le=1000,
+        description="Equal-width probability bins for the calibration error.",
+    )
 
 
 class Calibration(Check):
@@ -57,7 +61,9 @@ class Calibration(Check):
             observed = (probs.argmax(axis=1) == y_true).astype(np.float64)
             kind = "top-label confidence vs accuracy"
         if predicted.shape != y_true.shape:
-            raise ValueError(f"{y_true.shape[0]} labels but {predicted.shape[0]} scores on the eval split")
+            raise ValueError(
+                f"{y_true.shape[0]} labels but {predicted.shape[0]} scores on the eval split"
+            )
 
         k = params.n_bins
         bins = bin_index(predicted, k)
@@ -67,14 +73,19 @@ class Calibration(Check):
         n_total_groups = sum(layer.n_groups for layer in all_layers)
 
         # exact per-bin sums for the point estimate and the reliability table
-        count = np.concatenate([np.bincount(c, minlength=m) for c, m in zip(cells, n_cells, strict=True)])
-        sum_pred = np.concatenate([np.bincount(c, predicted, minlength=m)
-                                   for c, m in zip(cells, n_cells, strict=True)])
-        sum_obs = np.concatenate([np.bincount(c, observed, minlength=m)
-                                  for c, m in zip(cells, n_cells, strict=True)])
+        count = np.concatenate(
+            [np.bincount(c, minlength=m) for c, m in zip(cells, n_cells, strict=True)]
+        )
+        sum_pred = np.concatenate(
+            [np.bincount(c, predicted, minlength=m) for c, m in zip(cells, n_cells, strict=True)]
+        )
+        sum_obs = np.concatenate(
+            [np.bincount(c, observed, minlength=m) for c, m in zip(cells, n_cells, strict=True)]
+        )
         shape = (n_total_groups, k)
-        ece = expected_calibration_error(count.reshape(shape), sum_pred.reshape(shape),
-                                         sum_obs.reshape(shape))
+        ece = expected_calibration_error(
+            count.reshape(shape), sum_pred.reshape(shape), sum_obs.reshape(shape)
+        )
 
         bounds = None
         if params.n_boot > 0:
@@ -88,46 +99,70 @@ class Calibration(Check):
                 parts = [np.asarray(m @ wt).T.reshape(b, *shape) for m in (count_m, pred_m, obs_m)]
                 return expected_calibration_error(*parts)
 
-            reps = bootstrap_rows(statistic, y_true.shape[0], n_boot=params.n_boot,
-                                  seed=derive_seed(ctx.seed, "calibration", str(k)))
+            reps = bootstrap_rows(
+                statistic,
+                y_true.shape[0],
+                n_boot=params.n_boot,
+                seed=derive_seed(ctx.seed, "calibration", str(k)),
+            )
             bounds = interval_bounds(reps, params.confidence)
 
-        evidence = Evidence(details={"n_bins": k, "binning": "equal-width", "compares": kind,
-                                     "reliability": []})
+        evidence = Evidence(
+            details={"n_bins": k, "binning": "equal-width", "compares": kind, "reliability": []}
+        )
         edges = np.linspace(0.0, 1.0, k + 1)
         offset = 0
         for layer in all_layers:
             sizes = np.bincount(layer.codes, minlength=layer.n_groups)
             for g in range(layer.n_groups):
                 i = offset + g
-                evidence.measurements.append(Measurement(
-                    name="ece", group=layer.label(g), value=to_value(ece[i]),
-                    ci=pick_ci(bounds, i), n=int(sizes[g]),
-                ))
-                evidence.details["reliability"].append({
-                    "group": layer.label(g),
-                    "bins": _reliability(edges, count.reshape(shape)[i], sum_pred.reshape(shape)[i],
-                                         sum_obs.reshape(shape)[i]),
-                })
+                evidence.measurements.append(
+                    Measurement(
+                        name="ece",
+                        group=layer.label(g),
+                        value=to_value(ece[i]),
+                        ci=pick_ci(bounds, i),
+                        n=int(sizes[g]),
+                    )
+                )
+                evidence.details["reliability"].append(
+                    {
+                        "group": layer.label(g),
+                        "bins": _reliability(
+                            edges,
+                            count.reshape(shape)[i],
+                            sum_pred.reshape(shape)[i],
+                            sum_obs.reshape(shape)[i],
+                        ),
+                    }
+                )
                 if layer.grouping is not None and sizes[g] < params.min_group_size:
                     evidence.small_groups.append(f"{layer.describe(g)} (n={int(sizes[g])})")
             offset += layer.n_groups
 
         overall = to_value(ece[0])
-        evidence.summary = (f"Expected calibration error {overall:.3f} overall ({k} bins)."
-                            if overall is not None else "No rows to measure calibration on.")
+        evidence.summary = (
+            f"Expected calibration error {overall:.3f} overall ({k} bins)."
+            if overall is not None
+            else "No rows to measure calibration on."
+        )
         return evidence
 
 
-def _reliability(edges: np.ndarray, count: np.ndarray, sum_pred: np.ndarray,
-                 sum_obs: np.ndarray) -> list[dict[str, Any]]:
+def _reliability(
+    edges: np.ndarray, count: np.ndarray, sum_pred: np.ndarray, sum_obs: np.ndarray
+) -> list[dict[str, Any]]:
     """Reliability-diagram bins: range, mean predicted, observed rate, count."""
     out = []
     for b in range(count.shape[0]):
         c = int(count[b])
-        out.append({
-            "low": float(edges[b]), "high": float(edges[b + 1]), "count": c,
-            "mean_predicted": float(sum_pred[b] / c) if c else None,
-            "observed_rate": float(sum_obs[b] / c) if c else None,
-        })
+        out.append(
+            {
+                "low": float(edges[b]),
+                "high": float(edges[b + 1]),
+                "count": c,
+                "mean_predicted": float(sum_pred[b] / c) if c else None,
+                "observed_rate": float(sum_obs[b] / c) if c else None,
+            }
+        )
     return out

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -71,19 +71,30 @@ class Classification(Check):
         preds = ctx.predictions("eval")
         y_pred = np.asarray(preds.labels, dtype=np.int64)
         if y_true.shape != y_pred.shape:
-            raise ValueError(f"{y_true.shape[0]} labels but {y_pred.shape[0]} predictions "
-                             "on the eval split")
+            raise ValueError(
+                f"{y_true.shape[0]} labels but {y_pred.shape[0]} predictions on the eval split"
+            )
         binary = ctx.task == "binary"
-        n_classes = 2 if binary else int(max(np.asarray(preds.log_probs).shape[-1],
-                                              y_true.max(initial=0) + 1,
-                                              y_pred.max(initial=0) + 1))
+        n_classes = (
+            2
+            if binary
+            else int(
+                max(
+                    np.asarray(preds.log_probs).shape[-1],
+                    y_true.max(initial=0) + 1,
+                    y_pred.max(initial=0) + 1,
+                )
+            )
+        )
         all_layers = layers(ctx.eval.frame, list(ctx.sensitive))
         notes: list[str] = []
-        evidence = Evidence(details={
-            "task": ctx.task,
-            "averaging": "binary, class 1 positive" if binary else "macro over classes present",
-            "notes": notes,
-        })
+        evidence = Evidence(
+            details={
+                "task": ctx.task,
+                "averaging": "binary, class 1 positive" if binary else "macro over classes present",
+                "notes": notes,
+            }
+        )
 
         count_metrics = _BINARY_COUNT_METRICS if binary else _MULTICLASS_COUNT_METRICS
         score_names = ["roc_auc", "log_loss", "brier_score"] if binary else ["log_loss"]
@@ -113,20 +124,31 @@ class Classification(Check):
                 bounds = interval_bounds(None if reps is None else fn(reps), params.confidence)
                 n = support(counts)
                 for g in range(layer.n_groups):
-                    evidence.measurements.append(Measurement(
-                        name=name, group=layer.label(g), value=to_value(value[g]),
-                        ci=pick_ci(bounds, g), n=int(n[g]),
-                    ))
+                    evidence.measurements.append(
+                        Measurement(
+                            name=name,
+                            group=layer.label(g),
+                            value=to_value(value[g]),
+                            ci=pick_ci(bounds, g),
+                            n=int(n[g]),
+                        )
+                    )
             for name in score_names:
                 for g in range(layer.n_groups):
-                    evidence.measurements.append(Measurement(
-                        name=name, group=layer.label(g),
-                        value=to_value(score_values[name][offset + g]),
-                        ci=pick_ci(score_bounds[name], offset + g), n=int(sizes[g]),
-                    ))
+                    evidence.measurements.append(
+                        Measurement(
+                            name=name,
+                            group=layer.label(g),
+                            value=to_value(score_values[name][offset + g]),
+                            ci=pick_ci(score_bounds[name], offset + g),
+                            n=int(sizes[g]),
+                        )
+                    )
                     if name == "roc_auc" and np.isnan(score_values[name][offset + g]):
-                        notes.append(f"roc_auc is undefined for {layer.describe(g)}: "
-                                     "only one class among its true labels")
+                        notes.append(
+                            f"roc_auc is undefined for {layer.describe(g)}: "
+                            "only one class among its true labels"
+                        )
             for g in range(layer.n_groups):
                 if layer.grouping is not None and sizes[g] < params.min_group_size:
                     evidence.small_groups.append(f"{layer.describe(g)} (n={int(sizes[g])})")
@@ -134,15 +156,24 @@ class Classification(Check):
 
         overall = {m.name: m.value for m in evidence.measurements if m.group is None}
         acc = overall.get("accuracy")
-        evidence.summary = (f"Accuracy {acc:.3f} over {y_true.shape[0]} rows" if acc is not None
-                            else f"{y_true.shape[0]} rows evaluated")
+        evidence.summary = (
+            f"Accuracy {acc:.3f} over {y_true.shape[0]} rows"
+            if acc is not None
+            else f"{y_true.shape[0]} rows evaluated"
+        )
         evidence.summary += f", in {len(all_layers) - 1} grouping(s)."
         return evidence
 
 
-def _score_metrics(ctx: CheckContext, params: CheckParams, all_layers: list[Layer],
-                   y_true: np.ndarray, log_probs: np.ndarray, scores: np.ndarray,
-                   binary: bool) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray | None]]:
+def _score_metrics(
+    ctx: CheckContext,
+    params: CheckParams,
+    all_layers: list[Layer],
+    y_true: np.ndarray,
+    log_probs: np.ndarray,
+    scores: np.ndarray,
+    binary: bool,
+) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray | None]]:
     """Point values and interval bounds of the score metrics, for every group of every layer.
 
     Each result is indexed by the position of the group in the concatenation
@@ -189,8 +220,9 @@ def _score_metrics(ctx: CheckContext, params: CheckParams, all_layers: list[Laye
     values = {k: point[:, i] for i, k in enumerate(names)}
     bounds: dict[str, np.ndarray | None] = dict.fromkeys(names)
     if params.n_boot > 0:
-        reps = bootstrap_rows(statistic, n, n_boot=params.n_boot,
-                              seed=derive_seed(ctx.seed, "classification-scores"))
+        reps = bootstrap_rows(
+            statistic, n, n_boot=params.n_boot, seed=derive_seed(ctx.seed, "classification-scores")
+        )
         b = interval_bounds(reps, params.confidence)
         if b is not None:
             bounds = {k: b[:, :, i] for i, k in enumerate(names)}

@@ -10,17 +10,19 @@ would bring it under, estimated by doubling the steps on a small subsample.
 
 from __future__ import annotations
 
-from typing import ClassVar, Literal
+from statistics import NormalDist
+from typing import TYPE_CHECKING, ClassVar, Literal
 
 import numpy as np
 from pydantic import Field
-from scipy.stats import binom
 
-from govkit.attribution import AttributionParams, AttributionSetup, explain, prepare, run_ig
-from govkit.attribution import target_score as make_target_score
+from govkit.attribution import AttributionParams
 from govkit.checks.base import Check, Evidence
 from govkit.checks.context import CheckContext
 from govkit.report import Measurement
+
+if TYPE_CHECKING:
+    from govkit.attribution import AttributionSetup
 
 __all__ = ["Completeness", "CompletenessParams", "relative_deltas"]
 
@@ -33,8 +35,9 @@ class CompletenessParams(AttributionParams):
     """Integrated Gradients parameters plus the tolerated relative error."""
 
     method: Literal["integrated_gradients"] = "integrated_gradients"
-    tolerance: float = Field(default=0.05, gt=0.0, lt=1.0,
-                             description="Largest tolerated 95th-percentile relative gap.")
+    tolerance: float = Field(
+        default=0.05, gt=0.0, lt=1.0, description="Largest tolerated 95th-percentile relative gap."
+    )
 
 
 def relative_deltas(attr_sum: np.ndarray, score_x: np.ndarray, score_b: np.ndarray) -> np.ndarray:
@@ -50,15 +53,20 @@ def relative_deltas(attr_sum: np.ndarray, score_x: np.ndarray, score_b: np.ndarr
 
 
 def _quantile_ci(values: np.ndarray, q: float, confidence: float) -> tuple[float, float] | None:
-    """Distribution-free interval of a quantile from binomial order statistics."""
+    """Distribution-free interval of a quantile: order statistics around rank ``n q``.
+
+    The number of rows below the true quantile is Binomial(n, q); its normal
+    approximation gives the ranks that bound the interval.
+    """
     n = values.size
     if n < 2:
         return None
-    alpha = 1.0 - confidence
+    z = NormalDist().inv_cdf(0.5 + confidence / 2)
+    spread = z * np.sqrt(n * q * (1 - q))
     s = np.sort(values)
-    lo = int(binom.ppf(alpha / 2, n, q))
-    hi = int(binom.ppf(1 - alpha / 2, n, q))
-    return float(s[max(lo - 1, 0)]), float(s[min(hi, n - 1)])
+    lo = int(np.clip(np.floor(n * q - spread), 1, n))
+    hi = int(np.clip(np.ceil(n * q + spread), 1, n))
+    return float(s[lo - 1]), float(s[hi - 1])
 
 
 class Completeness(Check):
@@ -70,6 +78,8 @@ class Completeness(Check):
     requires_model: ClassVar[bool] = True
 
     def measure(self, ctx: CheckContext, params: CompletenessParams) -> Evidence:
+        from govkit.attribution import explain
+
         exp = explain(ctx, params)
         if exp.scores is None:  # pragma: no cover - the params pin the method
             raise ValueError("completeness needs Integrated Gradients")
@@ -79,10 +89,18 @@ class Completeness(Check):
         median = float(np.median(rel))
         p95 = float(np.quantile(rel, 0.95))
         measurements = [
-            Measurement(name="completeness_delta_median", value=median,
-                        ci=_quantile_ci(rel, 0.5, params.confidence), n=n),
-            Measurement(name="completeness_delta_p95", value=p95,
-                        ci=_quantile_ci(rel, 0.95, params.confidence), n=n),
+            Measurement(
+                name="completeness_delta_median",
+                value=median,
+                ci=_quantile_ci(rel, 0.5, params.confidence),
+                n=n,
+            ),
+            Measurement(
+                name="completeness_delta_p95",
+                value=p95,
+                ci=_quantile_ci(rel, 0.95, params.confidence),
+                n=n,
+            ),
         ]
         details: dict[str, object] = {
             "n_steps": params.n_steps,
@@ -97,31 +115,43 @@ class Completeness(Check):
         summary = None
         if p95 > params.tolerance:
             steps, probe_p95 = _steps_needed(ctx, exp.setup, params, rel)
-            details["steps_estimate"] = {"n_steps": steps, "probe_p95": probe_p95,
-                                         "probe_rows": min(_PROBE_ROWS, n)}
+            details["steps_estimate"] = {
+                "n_steps": steps,
+                "probe_p95": probe_p95,
+                "probe_rows": min(_PROBE_ROWS, n),
+            }
             if steps is not None:
                 fix = f"about {steps} steps bring it under (tried on {min(_PROBE_ROWS, n)} rows)"
             else:
                 limit = params.n_steps << _MAX_DOUBLINGS
-                fix = (f"even {limit} steps do not bring it under (tried on "
-                       f"{min(_PROBE_ROWS, n)} rows); the model may be too irregular for a "
-                       "straight-path integral, or the baseline unsuitable")
+                fix = (
+                    f"even {limit} steps do not bring it under (tried on "
+                    f"{min(_PROBE_ROWS, n)} rows); the model may be too irregular for a "
+                    "straight-path integral, or the baseline unsuitable"
+                )
             failures.append(
                 f"with {params.n_steps} steps, 5% of rows have attributions that miss "
                 f"f(x) - f(baseline) by more than {p95:.1%} (tolerance {params.tolerance:.0%}); "
                 f"{fix}."
             )
         else:
-            summary = (f"Attributions add up: 95% of rows are within {p95:.2%} of "
-                       f"f(x) - f(baseline) with {params.n_steps} steps "
-                       f"(tolerance {params.tolerance:.0%}), on {exp.setup.describe_sample()}.")
-        return Evidence(measurements=measurements, failures=failures, details=details,
-                        summary=summary)
+            summary = (
+                f"Attributions add up: 95% of rows are within {p95:.2%} of "
+                f"f(x) - f(baseline) with {params.n_steps} steps "
+                f"(tolerance {params.tolerance:.0%}), on {exp.setup.describe_sample()}."
+            )
+        return Evidence(
+            measurements=measurements, failures=failures, details=details, summary=summary
+        )
 
 
-def _steps_needed(ctx: CheckContext, setup: AttributionSetup, params: CompletenessParams,
-                  rel: np.ndarray) -> tuple[int | None, float | None]:
+def _steps_needed(
+    ctx: CheckContext, setup: AttributionSetup, params: CompletenessParams, rel: np.ndarray
+) -> tuple[int | None, float | None]:
     """Smallest doubled step count whose p95 gap is within tolerance on a subsample."""
+    from govkit.attribution import run_ig
+    from govkit.attribution import target_score as make_target_score
+
     n = rel.size
     rng = np.random.default_rng(ctx.seed)
     subset = np.sort(rng.choice(n, size=min(_PROBE_ROWS, n), replace=False))
@@ -131,8 +161,11 @@ def _steps_needed(ctx: CheckContext, setup: AttributionSetup, params: Completene
     for _ in range(_MAX_DOUBLINGS):
         steps *= 2
         res = run_ig(setup, score, n_steps=steps, integration=params.integration, subset=subset)
-        sub = relative_deltas(res.attributions.double().sum(dim=1).numpy(),
-                              res.score_inputs.numpy(), res.score_baselines.numpy())
+        sub = relative_deltas(
+            res.attributions.double().sum(dim=1).numpy(),
+            res.score_inputs.numpy(),
+            res.score_baselines.numpy(),
+        )
         probe_p95 = float(np.quantile(sub, 0.95))
         if probe_p95 <= params.tolerance:
             return steps, probe_p95

@@ -8,14 +8,17 @@ class's log-probability (multiclass).
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 import numpy as np
 
-from govkit.attribution import AttributionParams, Explanation, explain, mean_with_ci
+from govkit.attribution import AttributionParams, mean_with_ci
 from govkit.checks.base import Check, Evidence
 from govkit.checks.context import CheckContext
 from govkit.report import Measurement
+
+if TYPE_CHECKING:
+    from govkit.attribution import Explanation
 
 __all__ = ["Importance", "describe_method", "describe_target"]
 
@@ -50,10 +53,13 @@ class Importance(Check):
     requires_model: ClassVar[bool] = True
 
     def measure(self, ctx: CheckContext, params: AttributionParams) -> Evidence:
+        from govkit.attribution import explain
+
         exp = explain(ctx, params)
         magnitudes = exp.magnitudes
-        est = mean_with_ci(magnitudes, n_boot=params.n_boot, seed=ctx.seed,
-                           confidence=params.confidence)
+        est = mean_with_ci(
+            magnitudes, n_boot=params.n_boot, seed=ctx.seed, confidence=params.confidence
+        )
         n = exp.setup.n
         order = np.argsort(-est.value, kind="stable")
         total = float(est.value.sum())
@@ -63,25 +69,34 @@ class Importance(Check):
             name = exp.features[j]
             value = float(est.value[j])
             ci = est.interval(int(j))
-            ranking.append({
-                "rank": rank,
-                "feature": name,
-                "mean_abs_attribution": value,
-                "ci": list(ci) if ci else None,
-                "share": value / total if total > 0 else None,
-                "input_columns": exp.setup.fmap.columns_of(name),
-            })
-            measurements.append(Measurement(name="mean_abs_attribution", feature=name,
-                                            value=value, ci=ci, n=n))
+            ranking.append(
+                {
+                    "rank": rank,
+                    "feature": name,
+                    "mean_abs_attribution": value,
+                    "ci": list(ci) if ci else None,
+                    "share": value / total if total > 0 else None,
+                    "input_columns": exp.setup.fmap.columns_of(name),
+                }
+            )
+            measurements.append(
+                Measurement(name="mean_abs_attribution", feature=name, value=value, ci=ci, n=n)
+            )
         top = ", ".join(f"{r['feature']}" for r in ranking[:3])
-        summary = (f"{describe_method(params)} on {exp.setup.describe_sample()}: "
-                   f"the model relies most on {top}.")
-        return Evidence(measurements=measurements, details=_details(exp, params, ranking, ctx.task),
-                        summary=summary)
+        summary = (
+            f"{describe_method(params)} on {exp.setup.describe_sample()}: "
+            f"the model relies most on {top}."
+        )
+        return Evidence(
+            measurements=measurements,
+            details=_details(exp, params, ranking, ctx.task),
+            summary=summary,
+        )
 
 
-def _details(exp: Explanation, params: AttributionParams, ranking: list[dict[str, object]],
-             task: str) -> dict[str, object]:
+def _details(
+    exp: Explanation, params: AttributionParams, ranking: list[dict[str, object]], task: str
+) -> dict[str, object]:
     setup = exp.setup
     return {
         "ranking": ranking,

@@ -16,9 +16,7 @@ import numpy as np
 
 from govkit.attribution import (
     AttributionParams,
-    explain,
     mean_with_ci,
-    randomized_copy,
     rank_correlation,
     require_model,
     row_rank_correlations,
@@ -43,11 +41,15 @@ class Sanity(Check):
     )
 
     def measure(self, ctx: CheckContext, params: AttributionParams) -> Evidence:
+        from govkit.attribution import explain, randomized_copy
+
         require_model(ctx)
         trained = explain(ctx, params)
         if len(trained.features) < 3:
-            raise SkipCheck("a rank correlation needs at least 3 features; "
-                            f"the model has {len(trained.features)}")
+            raise SkipCheck(
+                "a rank correlation needs at least 3 features; "
+                f"the model has {len(trained.features)}"
+            )
         try:
             destroyed, how = randomized_copy(ctx.model, seed=ctx.seed)
         except ValueError as err:
@@ -55,28 +57,42 @@ class Sanity(Check):
         random = explain(ctx, params, model=destroyed)
         del destroyed
         n = trained.setup.n
-        rho = rank_correlation(trained.magnitudes, random.magnitudes, n_boot=params.n_boot,
-                               seed=ctx.seed, confidence=params.confidence)
+        rho = rank_correlation(
+            trained.magnitudes,
+            random.magnitudes,
+            n_boot=params.n_boot,
+            seed=ctx.seed,
+            confidence=params.confidence,
+        )
         per_row = row_rank_correlations(trained.magnitudes, random.magnitudes)
         valid = per_row[np.isfinite(per_row)]
         measurements = [
-            Measurement(name="rank_correlation", value=_finite(rho.value[0]), ci=rho.interval(),
-                        n=n),
+            Measurement(
+                name="rank_correlation", value=_finite(rho.value[0]), ci=rho.interval(), n=n
+            ),
         ]
         if valid.size:
-            rows = mean_with_ci(valid[:, None], n_boot=params.n_boot, seed=ctx.seed,
-                                confidence=params.confidence)
-            measurements.append(Measurement(name="row_rank_correlation_mean",
-                                            value=float(rows.value[0]), ci=rows.interval(),
-                                            n=int(valid.size)))
+            rows = mean_with_ci(
+                valid[:, None], n_boot=params.n_boot, seed=ctx.seed, confidence=params.confidence
+            )
+            measurements.append(
+                Measurement(
+                    name="row_rank_correlation_mean",
+                    value=float(rows.value[0]),
+                    ci=rows.interval(),
+                    n=int(valid.size),
+                )
+            )
         trained_top = _top(trained.features, trained.magnitudes.mean(axis=0))
         random_top = _top(random.features, random.magnitudes.mean(axis=0))
         value = rho.value[0]
         # neutral wording: the runner judges the figure against the suite's bound
-        summary = (f"Rank correlation {value:.2f} between the feature importance of the trained "
-                   f"model and of a copy with randomised weights, on "
-                   f"{trained.setup.describe_sample()}; a high value means the explanation "
-                   f"does not depend on what the model learned.")
+        summary = (
+            f"Rank correlation {value:.2f} between the feature importance of the trained "
+            f"model and of a copy with randomised weights, on "
+            f"{trained.setup.describe_sample()}; a high value means the explanation "
+            f"does not depend on what the model learned."
+        )
         details = {
             "trained_top": trained_top,
             "randomised_top": random_top,

@@ -36,8 +36,9 @@ __all__ = [
 ]
 
 
-def confusion_counts(codes: np.ndarray, n_groups: int, y_true: np.ndarray, y_pred: np.ndarray,
-                     n_classes: int = 2) -> np.ndarray:
+def confusion_counts(
+    codes: np.ndarray, n_groups: int, y_true: np.ndarray, y_pred: np.ndarray, n_classes: int = 2
+) -> np.ndarray:
     """Per-group confusion matrices in one pass over the rows.
 
     Parameters
@@ -56,7 +57,7 @@ def confusion_counts(codes: np.ndarray, n_groups: int, y_true: np.ndarray, y_pre
     numpy.ndarray
         int64 counts of shape ``(n_groups, n_classes, n_classes)``.
     """
-    cell = (np.asarray(codes, dtype=np.int64) * n_classes + np.asarray(y_true, dtype=np.int64))
+    cell = np.asarray(codes, dtype=np.int64) * n_classes + np.asarray(y_true, dtype=np.int64)
     cell = cell * n_classes + np.asarray(y_pred, dtype=np.int64)
     counts = np.bincount(cell, minlength=n_groups * n_classes * n_classes)
     return counts.reshape(n_groups, n_classes, n_classes).astype(np.int64)
@@ -121,8 +122,9 @@ def balanced_accuracy(cm: np.ndarray) -> np.ndarray:
     cm = np.asarray(cm, dtype=np.float64)
     support = cm.sum(axis=-1)
     occurs = support > 0
-    per_class = np.divide(np.diagonal(cm, axis1=-2, axis2=-1), support,
-                          out=np.zeros(support.shape), where=occurs)
+    per_class = np.divide(
+        np.diagonal(cm, axis1=-2, axis2=-1), support, out=np.zeros(support.shape), where=occurs
+    )
     k = occurs.sum(axis=-1)
     return _safe_divide(per_class.sum(axis=-1), k, k > 0)
 

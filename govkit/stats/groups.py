@@ -61,7 +61,7 @@ def _text_codes(series: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     is tens of times faster than sorting a million Python strings.
     """
     raw_codes, uniques = pd.factorize(series, use_na_sentinel=True)
-    text = _as_text(pd.Series(np.asarray(uniques, dtype=object), dtype=object)).to_numpy()
+    text = _as_text(pd.Series(uniques)).to_numpy()
     # the last slot stands for missing values; values whose text coincides merge here
     candidates = np.append(text, MISSING).astype(object)
     sorted_text, remap = np.unique(candidates, return_inverse=True)

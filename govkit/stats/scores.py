@@ -23,8 +23,9 @@ __all__ = [
 ]
 
 
-def group_indicator(layers: Sequence[np.ndarray], sizes: Sequence[int],
-                    values: np.ndarray | None = None) -> sp.csr_matrix:
+def group_indicator(
+    layers: Sequence[np.ndarray], sizes: Sequence[int], values: np.ndarray | None = None
+) -> sp.csr_matrix:
     """Sparse ``(sum(sizes), n)`` matrix mapping rows to the groups of several groupings.
 
     Row ``offset_k + g`` of the result holds ``values`` (or 1) in the columns
@@ -44,7 +45,9 @@ def group_indicator(layers: Sequence[np.ndarray], sizes: Sequence[int],
     n = len(layers[0]) if layers else 0
     data = np.ones(n) if values is None else np.asarray(values, dtype=np.float64)
     offsets = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.int64)
-    rows = np.concatenate([np.asarray(c, dtype=np.int64) + off for c, off in zip(layers, offsets, strict=True)])
+    rows = np.concatenate(
+        [np.asarray(c, dtype=np.int64) + off for c, off in zip(layers, offsets, strict=True)]
+    )
     cols = np.tile(np.arange(n, dtype=np.int64), len(layers))
     vals = np.tile(data, len(layers))
     return sp.csr_matrix((vals, (rows, cols)), shape=(int(np.sum(sizes)), n))
@@ -87,19 +90,21 @@ def weighted_roc_auc(scores: np.ndarray, y_true: np.ndarray, weights: np.ndarray
     # cum[i] = negative weight of the rows before row i (sorted order)
     cum = np.zeros((n + 1, b))
     np.cumsum(np.where(positive[:, None], 0.0, wt), axis=0, out=cum[1:])
-    pos_rows = np.flatnonzero(positive)
+    pos_mask = positive.astype(np.float64)
+    w_pos = pos_mask @ wt
     new_block = np.concatenate([[True], s[1:] != s[:-1]])
     if new_block.all():
-        below, through = cum[pos_rows], cum[pos_rows + 1]
+        # without ties a positive row outranks exactly the negative weight before it
+        num = np.einsum("i,ib,ib->b", pos_mask, wt, cum[:-1])
     else:
         # a tie block [start, end): rows below it count fully, rows inside it half
+        pos_rows = np.flatnonzero(positive)
         block_start = np.flatnonzero(new_block)
         block_id = np.cumsum(new_block) - 1
         block_end = np.append(block_start[1:], n)
         below = cum[block_start[block_id[pos_rows]]]
         through = cum[block_end[block_id[pos_rows]]]
-    num = 0.5 * (wt[pos_rows] * (below + through)).sum(axis=0)
-    w_pos = wt[pos_rows].sum(axis=0)
+        num = 0.5 * (wt[pos_rows] * (below + through)).sum(axis=0)
     den = w_pos * cum[n]
     return np.divide(num, den, out=np.full(den.shape, np.nan), where=den > 0)
 
@@ -110,8 +115,9 @@ def bin_index(probabilities: np.ndarray, n_bins: int) -> np.ndarray:
     return np.minimum((p * n_bins).astype(np.int64), n_bins - 1)
 
 
-def expected_calibration_error(count: np.ndarray, sum_predicted: np.ndarray,
-                               sum_observed: np.ndarray) -> np.ndarray:
+def expected_calibration_error(
+    count: np.ndarray, sum_predicted: np.ndarray, sum_observed: np.ndarray
+) -> np.ndarray:
     """ECE from per-bin sums along the last axis: ``sum_b |P_b - O_b| / n``.
 
     Equal to the usual ``sum_b (n_b / n) |mean predicted_b - observed rate_b|``;

@@ -23,8 +23,14 @@ class Trained:
     scores: np.ndarray  # binary: positive-class probability; multiclass: (N, C)
 
 
-def make_context(data: Trained, *, sensitive: list[str], task: str = "binary", seed: int = 0,
-                 has_scores: bool = True) -> CheckContext:
+def make_context(
+    data: Trained,
+    *,
+    sensitive: list[str],
+    task: str = "binary",
+    seed: int = 0,
+    has_scores: bool = True,
+) -> CheckContext:
     """A CheckContext as the runner would build it, in predictions-only form."""
     scores = np.asarray(data.scores, dtype=np.float64)
     if task == "binary":
@@ -34,21 +40,29 @@ def make_context(data: Trained, *, sensitive: list[str], task: str = "binary", s
         log_probs = np.log(np.clip(scores, 1e-300, None))
 
     def predict(split: str) -> Predictions:
-        return Predictions(log_probs=log_probs, scores=scores, labels=data.labels,
-                           has_scores=has_scores)
+        return Predictions(
+            log_probs=log_probs, scores=scores, labels=data.labels, has_scores=has_scores
+        )
 
-    return CheckContext(task=task, seed=seed, device="cpu",  # type: ignore[arg-type]
-                        eval=Split("eval", data.frame, data.y_true), sensitive=sensitive,
-                        _predict=predict)
+    return CheckContext(
+        task=task,  # type: ignore[arg-type]
+        seed=seed,
+        device="cpu",
+        eval=Split("eval", data.frame, data.y_true),
+        sensitive=sensitive,
+        _predict=predict,
+    )
 
 
 def _population(rng: np.random.Generator, n: int) -> pd.DataFrame:
-    return pd.DataFrame({
-        "sex": rng.choice(["Female", "Male"], size=n),
-        "race": rng.choice(["A", "B", "C"], size=n, p=[0.5, 0.3, 0.2]),
-        "x1": rng.normal(size=n),
-        "x2": rng.normal(size=n),
-    })
+    return pd.DataFrame(
+        {
+            "sex": rng.choice(["Female", "Male"], size=n),
+            "race": rng.choice(["A", "B", "C"], size=n, p=[0.5, 0.3, 0.2]),
+            "x1": rng.normal(size=n),
+            "x2": rng.normal(size=n),
+        }
+    )
 
 
 def _train_binary(seed: int, n: int, biased: bool) -> Trained:
@@ -97,7 +111,9 @@ def multiclass_model() -> Trained:
     y = (rng.random(2 * n)[:, None] > probs.cumsum(axis=1)).sum(axis=1).astype(np.int64)
     model = LogisticRegression().fit(x[:n], y[:n])
     p = model.predict_proba(x[n:])
-    return Trained(frame.iloc[n:].reset_index(drop=True), y[n:], p.argmax(axis=1).astype(np.int64), p)
+    return Trained(
+        frame.iloc[n:].reset_index(drop=True), y[n:], p.argmax(axis=1).astype(np.int64), p
+    )
 
 
 @pytest.fixture

@@ -9,8 +9,8 @@ import numpy as np
 import pydantic
 import pytest
 
-from govkit.checks.calibration import Calibration, CalibrationParams
 from govkit.checks.base import SkipCheck
+from govkit.checks.calibration import Calibration, CalibrationParams
 from govkit.checks.context import CheckContext
 from govkit.stats.groups import groupings
 
@@ -28,14 +28,21 @@ def _direct_ece(p: np.ndarray, y: np.ndarray, n_bins: int) -> float:
 
 @pytest.mark.parametrize("n_bins", [10, 7])
 def test_ece_equals_the_direct_computation_per_group(
-        n_bins: int, fair_model: Any, context_of: Callable[..., CheckContext]) -> None:
-    evidence = Calibration().measure(context_of(fair_model, sensitive=["sex", "race"]),
-                                     CalibrationParams(n_bins=n_bins, n_boot=50))
+    n_bins: int, fair_model: Any, context_of: Callable[..., CheckContext]
+) -> None:
+    evidence = Calibration().measure(
+        context_of(fair_model, sensitive=["sex", "race"]),
+        CalibrationParams(n_bins=n_bins, n_boot=50),
+    )
     measured = {tuple(sorted((m.group or {}).items())): m for m in evidence.measurements}
-    subsets = [((), np.ones(len(fair_model.y_true), bool))]
+    subsets: list[tuple[tuple[tuple[str, str], ...], np.ndarray]] = [
+        ((), np.ones(len(fair_model.y_true), bool))
+    ]
     for grouping in groupings(fair_model.frame, ["sex", "race"]):
-        subsets += [(tuple(sorted(label.items())), grouping.codes == c)
-                    for c, label in enumerate(grouping.labels)]
+        subsets += [
+            (tuple(sorted(label.items())), grouping.codes == c)
+            for c, label in enumerate(grouping.labels)
+        ]
     assert len(measured) == len(subsets) == 12
     for key, mask in subsets:
         expected = _direct_ece(fair_model.scores[mask], fair_model.y_true[mask], n_bins)
@@ -48,7 +55,8 @@ def test_ece_equals_the_direct_computation_per_group(
 
 
 def test_calibrated_model_scores_low_and_skewed_scores_high(
-        fair_model: Any, trained_type: Any, context_of: Callable[..., CheckContext]) -> None:
+    fair_model: Any, trained_type: Any, context_of: Callable[..., CheckContext]
+) -> None:
     params = CalibrationParams(n_boot=200)
     good = Calibration().measure(context_of(fair_model, sensitive=["sex"]), params)
     skewed_scores = fair_model.scores**3  # systematically under-confident about class 1
@@ -63,10 +71,13 @@ def test_calibrated_model_scores_low_and_skewed_scores_high(
     assert [m.ci for m in again.measurements] == [m.ci for m in good.measurements]
 
 
-def test_multiclass_uses_top_label_confidence(multiclass_model: Any,
-                                             context_of: Callable[..., CheckContext]) -> None:
+def test_multiclass_uses_top_label_confidence(
+    multiclass_model: Any, context_of: Callable[..., CheckContext]
+) -> None:
     evidence = Calibration().measure(
-        context_of(multiclass_model, sensitive=["sex"], task="multiclass"), CalibrationParams(n_boot=20))
+        context_of(multiclass_model, sensitive=["sex"], task="multiclass"),
+        CalibrationParams(n_boot=20),
+    )
     p = multiclass_model.scores
     correct = (p.argmax(axis=1) == multiclass_model.y_true).astype(float)
     expected = _direct_ece(p.max(axis=1), correct, 10)
@@ -75,11 +86,13 @@ def test_multiclass_uses_top_label_confidence(multiclass_model: Any,
 
 
 def test_params_are_strict_and_scores_are_required(
-        fair_model: Any, context_of: Callable[..., CheckContext]) -> None:
+    fair_model: Any, context_of: Callable[..., CheckContext]
+) -> None:
     with pytest.raises(pydantic.ValidationError):
         CalibrationParams(n_bins=10, nbins=5)  # type: ignore[call-arg]
     with pytest.raises(pydantic.ValidationError):
         CalibrationParams(n_bins=1)
     with pytest.raises(SkipCheck, match="no scores"):
-        Calibration().measure(context_of(fair_model, sensitive=[], has_scores=False),
-                              CalibrationParams())
+        Calibration().measure(
+            context_of(fair_model, sensitive=[], has_scores=False), CalibrationParams()
+        )

@@ -50,12 +50,14 @@ def _subsets(data: Any) -> list[tuple[dict[str, str] | None, np.ndarray]]:
 
 
 @pytest.mark.parametrize("task", ["binary", "multiclass"])
-def test_every_figure_equals_scikit_learn(task: str, biased_model: Any, multiclass_model: Any,
-                                          context_of: Callable[..., CheckContext]) -> None:
+def test_every_figure_equals_scikit_learn(
+    task: str, biased_model: Any, multiclass_model: Any, context_of: Callable[..., CheckContext]
+) -> None:
     data = biased_model if task == "binary" else multiclass_model
     reference = _binary_reference if task == "binary" else _multiclass_reference
-    evidence = Classification().measure(context_of(data, sensitive=SENSITIVE, task=task),
-                                        CheckParams(n_boot=30))
+    evidence = Classification().measure(
+        context_of(data, sensitive=SENSITIVE, task=task), CheckParams(n_boot=30)
+    )
     by_key = {(m.name, tuple(sorted((m.group or {}).items()))): m for m in evidence.measurements}
     subsets = _subsets(data)
     assert len(subsets) == 1 + 2 + 3 + 6
@@ -86,18 +88,22 @@ def test_weighted_auc_equals_scikit_learn_with_sample_weights() -> None:
 
 
 def test_intervals_cover_estimates_and_are_seeded(
-        biased_model: Any, context_of: Callable[..., CheckContext]) -> None:
+    biased_model: Any, context_of: Callable[..., CheckContext]
+) -> None:
     params = CheckParams(n_boot=200)
     first = Classification().measure(context_of(biased_model, sensitive=["sex"], seed=9), params)
     again = Classification().measure(context_of(biased_model, sensitive=["sex"], seed=9), params)
-    assert [m.model_dump() for m in first.measurements] == [m.model_dump() for m in again.measurements]
+    assert [m.model_dump() for m in first.measurements] == [
+        m.model_dump() for m in again.measurements
+    ]
     for m in first.measurements:
         assert m.value is not None and m.ci is not None
         assert m.ci[0] <= m.value <= m.ci[1], m
 
 
 def test_without_scores_score_metrics_are_omitted_with_a_note(
-        fair_model: Any, context_of: Callable[..., CheckContext]) -> None:
+    fair_model: Any, context_of: Callable[..., CheckContext]
+) -> None:
     ctx = context_of(fair_model, sensitive=["sex"], has_scores=False)
     evidence = Classification().measure(ctx, CheckParams(n_boot=20))
     names = {m.name for m in evidence.measurements}
@@ -105,11 +111,21 @@ def test_without_scores_score_metrics_are_omitted_with_a_note(
     assert any("no scores" in note for note in evidence.details["notes"])
 
 
-def test_small_groups_are_listed(biased_model: Any, trained_type: Any,
-                                 context_of: Callable[..., CheckContext]) -> None:
+def test_small_groups_are_listed(
+    biased_model: Any, trained_type: Any, context_of: Callable[..., CheckContext]
+) -> None:
     frame = biased_model.frame.copy()
     frame.loc[:9, "race"] = "Other"  # ten rows
     data = trained_type(frame, biased_model.y_true, biased_model.labels, biased_model.scores)
-    evidence = Classification().measure(context_of(data, sensitive=["race"]),
-                                        CheckParams(n_boot=10, min_group_size=30))
+    evidence = Classification().measure(
+        context_of(data, sensitive=["race"]), CheckParams(n_boot=10, min_group_size=30)
+    )
     assert evidence.small_groups == ["race=Other (n=10)"]
+
+
+def test_registry_loads_the_performance_checks() -> None:
+    from govkit.checks.calibration import Calibration
+    from govkit.checks.registry import load_check
+
+    assert load_check("performance.classification") is Classification
+    assert load_check("performance.calibration") is Calibration

@@ -54,8 +54,9 @@ def _fairlearn_group_value(by_group: pd.Series, group: dict[str, str]) -> Any:
     return by_group.loc[key[0] if len(key) == 1 else key]
 
 
-def assert_matches_fairlearn(evidence: Evidence, frame: pd.DataFrame, y_true: np.ndarray,
-                             y_pred: np.ndarray) -> int:
+def assert_matches_fairlearn(
+    evidence: Evidence, frame: pd.DataFrame, y_true: np.ndarray, y_pred: np.ndarray
+) -> int:
     """Compare every measurement with fairlearn; returns how many were compared."""
     compared = 0
     frames: dict[tuple[str, str], flm.MetricFrame] = {}
@@ -68,29 +69,40 @@ def assert_matches_fairlearn(evidence: Evidence, frame: pd.DataFrame, y_true: np
                 feature = "&".join(m.group)
                 if (m.name, feature) not in frames:
                     frames[m.name, feature] = flm.MetricFrame(
-                        metrics=fn, y_true=y_true, y_pred=y_pred,
-                        sensitive_features=_sensitive_features(frame, feature))
+                        metrics=fn,
+                        y_true=y_true,
+                        y_pred=y_pred,
+                        sensitive_features=_sensitive_features(frame, feature),
+                    )
                 expected = _fairlearn_group_value(frames[m.name, feature].by_group, m.group)
         else:
             assert m.group is None and m.feature is not None
             expected = FAIRLEARN_AGGREGATES[m.name](
-                y_true, y_pred, sensitive_features=_sensitive_features(frame, m.feature))
+                y_true, y_pred, sensitive_features=_sensitive_features(frame, m.feature)
+            )
         assert _same(m.value, expected), (m, expected)
         compared += 1
     return compared
 
 
-def _find(evidence: Evidence, name: str, feature: str | None = None,
-          group: dict[str, str] | None = None) -> Measurement:
-    return next(m for m in evidence.measurements
-                if m.name == name and m.feature == feature and m.group == group)
+def _find(
+    evidence: Evidence, name: str, feature: str | None = None, group: dict[str, str] | None = None
+) -> Measurement:
+    return next(
+        m
+        for m in evidence.measurements
+        if m.name == name and m.feature == feature and m.group == group
+    )
 
 
 @pytest.mark.parametrize("check", CHECKS, ids=lambda c: c.id)
 @pytest.mark.parametrize("world", ["biased_model", "fair_model"])
-def test_every_figure_equals_fairlearn(check: type[Check], world: str,
-                                       request: pytest.FixtureRequest,
-                                       context_of: Callable[..., CheckContext]) -> None:
+def test_every_figure_equals_fairlearn(
+    check: type[Check],
+    world: str,
+    request: pytest.FixtureRequest,
+    context_of: Callable[..., CheckContext],
+) -> None:
     data = request.getfixturevalue(world)
     ctx = context_of(data, sensitive=SENSITIVE)
     evidence = check().measure(ctx, CheckParams(n_boot=50))
@@ -104,8 +116,8 @@ def test_every_figure_equals_fairlearn(check: type[Check], world: str,
 
 @pytest.mark.parametrize("check", CHECKS, ids=lambda c: c.id)
 def test_planted_disparity_is_found_and_fair_model_is_clear(
-        check: type[Check], biased_model: Any, fair_model: Any,
-        context_of: Callable[..., CheckContext]) -> None:
+    check: type[Check], biased_model: Any, fair_model: Any, context_of: Callable[..., CheckContext]
+) -> None:
     difference = check.spec.difference  # type: ignore[attr-defined]
     (threshold,) = check.default_thresholds
     assert threshold.metric == difference and threshold.max == 0.1
@@ -128,21 +140,28 @@ def test_registry_loads_the_three_checks() -> None:
 
 
 def test_intervals_contain_estimate_are_seeded_and_shrink_with_n(
-        biased_model: Any, context_of: Callable[..., CheckContext]) -> None:
+    biased_model: Any, context_of: Callable[..., CheckContext]
+) -> None:
     ctx = context_of(biased_model, sensitive=SENSITIVE, seed=3)
     params = CheckParams(n_boot=400)
     first = EqualizedOdds().measure(ctx, params)
     again = EqualizedOdds().measure(context_of(biased_model, sensitive=SENSITIVE, seed=3), params)
     other = EqualizedOdds().measure(context_of(biased_model, sensitive=SENSITIVE, seed=4), params)
-    assert [m.model_dump() for m in first.measurements] == [m.model_dump() for m in again.measurements]
+    assert [m.model_dump() for m in first.measurements] == [
+        m.model_dump() for m in again.measurements
+    ]
     assert [m.ci for m in first.measurements] != [m.ci for m in other.measurements]
     for m in first.measurements:
         assert m.ci is not None and m.n is not None
         assert m.value is not None and m.ci[0] <= m.value <= m.ci[1], m
 
     # a quarter of the rows: intervals about twice as wide
-    quarter = type(biased_model)(biased_model.frame.iloc[:1500], biased_model.y_true[:1500],
-                                 biased_model.labels[:1500], biased_model.scores[:1500])
+    quarter = type(biased_model)(
+        biased_model.frame.iloc[:1500],
+        biased_model.y_true[:1500],
+        biased_model.labels[:1500],
+        biased_model.scores[:1500],
+    )
     small = EqualizedOdds().measure(context_of(quarter, sensitive=SENSITIVE, seed=3), params)
     for name, feature in [("true_positive_rate", None), ("equalized_odds_difference", "sex")]:
         wide, narrow = _find(small, name, feature), _find(first, name, feature)
@@ -152,7 +171,8 @@ def test_intervals_contain_estimate_are_seeded_and_shrink_with_n(
 
 
 def test_shared_rate_has_the_same_interval_in_every_check(
-        biased_model: Any, context_of: Callable[..., CheckContext]) -> None:
+    biased_model: Any, context_of: Callable[..., CheckContext]
+) -> None:
     ctx = context_of(biased_model, sensitive=SENSITIVE)
     odds = EqualizedOdds().measure(ctx, CheckParams(n_boot=100))
     opportunity = EqualOpportunity().measure(ctx, CheckParams(n_boot=100))
@@ -175,7 +195,8 @@ def _edge_world() -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
 
 @pytest.mark.parametrize("check", CHECKS, ids=lambda c: c.id)
 def test_edge_groups_match_fairlearn_and_are_reported(
-        check: type[Check], context_of: Callable[..., CheckContext], trained_type: Any) -> None:
+    check: type[Check], context_of: Callable[..., CheckContext], trained_type: Any
+) -> None:
     frame, y, pred = _edge_world()
     ctx = context_of(trained_type(frame, y, pred, pred.astype(float)), sensitive=["grp", "sex"])
     evidence = check().measure(ctx, CheckParams(n_boot=100))
@@ -192,7 +213,8 @@ def test_edge_groups_match_fairlearn_and_are_reported(
 
 
 def test_ratio_of_all_zero_rates_is_undefined_like_fairlearn(
-        context_of: Callable[..., CheckContext], trained_type: Any) -> None:
+    context_of: Callable[..., CheckContext], trained_type: Any
+) -> None:
     frame, y, _ = _edge_world()
     pred = np.zeros_like(y)
     ctx = context_of(trained_type(frame, y, pred, pred.astype(float)), sensitive=["grp"])
@@ -204,16 +226,20 @@ def test_ratio_of_all_zero_rates_is_undefined_like_fairlearn(
 
 
 def test_without_bootstrap_there_are_no_intervals(
-        fair_model: Any, context_of: Callable[..., CheckContext]) -> None:
-    evidence = DemographicParity().measure(context_of(fair_model, sensitive=["sex"]),
-                                           CheckParams(n_boot=0))
+    fair_model: Any, context_of: Callable[..., CheckContext]
+) -> None:
+    evidence = DemographicParity().measure(
+        context_of(fair_model, sensitive=["sex"]), CheckParams(n_boot=0)
+    )
     assert evidence.measurements and all(m.ci is None for m in evidence.measurements)
 
 
 def test_skips_without_sensitive_columns_or_for_multiclass(
-        fair_model: Any, multiclass_model: Any, context_of: Callable[..., CheckContext]) -> None:
+    fair_model: Any, multiclass_model: Any, context_of: Callable[..., CheckContext]
+) -> None:
     with pytest.raises(SkipCheck, match="sensitive"):
         DemographicParity().measure(context_of(fair_model, sensitive=[]), CheckParams())
     with pytest.raises(SkipCheck, match="binary"):
-        EqualizedOdds().measure(context_of(multiclass_model, sensitive=["sex"], task="multiclass"),
-                                CheckParams())
+        EqualizedOdds().measure(
+            context_of(multiclass_model, sensitive=["sex"], task="multiclass"), CheckParams()
+        )
