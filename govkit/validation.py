@@ -251,7 +251,7 @@ def _conditional_missing(
                 column=where[1],
                 severity="error",
                 message=f"required field is missing (required because {reason})",
-                field=_field_name(full),
+                field=field_name(full),
                 hint=f"add '{full[-1]}:'",
                 code="missing",
             )

@@ -45,10 +45,11 @@ class Calibration(Check):
     id = "performance.calibration"
     title = "Calibration of predicted probabilities"
     Params = CalibrationParams
+    requires_scores = True
 
     def measure(self, ctx: CheckContext, params: CalibrationParams) -> Evidence:
         preds = ctx.predictions("eval")
-        if not preds.has_scores:
+        if not preds.has_scores:  # also guarded by the runner through requires_scores
             raise SkipCheck("the predictions carry no scores; calibration needs probabilities")
         y_true = np.asarray(ctx.eval.y_true, dtype=np.int64)
         if ctx.task == "binary":

@@ -71,6 +71,8 @@ class CheckContext:
     #: the loaded governance documents (govkit.documents models), by kind
     documents: dict[str, list[Any]] = field(default_factory=dict)
     batch_size: int = 8192
+    #: binary tasks: a row is predicted positive when P(positive) >= this (model.threshold)
+    decision_threshold: float = 0.5
     #: DataFrame -> float32 (N, F) model inputs (features or transform); None without a model.
     #: Lets a check change a column (a counterfactual) and re-encode.
     encode: Callable[[pd.DataFrame], torch.Tensor] | None = None

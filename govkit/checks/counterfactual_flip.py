@@ -33,12 +33,12 @@ __all__ = ["CounterfactualFlip", "CounterfactualFlipParams"]
 class CounterfactualFlipParams(CheckParams):
     """Decision rule and limits of the counterfactual runs."""
 
-    decision_threshold: float = Field(
-        default=0.5,
+    decision_threshold: float | None = Field(
+        default=None,
         gt=0.0,
         lt=1.0,
         description="Binary tasks: a row is predicted positive when its positive-class "
-        "probability is at least this.",
+        "probability is at least this; by default the project's model.threshold.",
     )
     max_values: int = Field(
         default=20,
@@ -90,7 +90,7 @@ class CounterfactualFlip(Check):
         details: dict[str, Any] = {
             "n_rows": len(frame),
             "n_eval": len(ctx.eval.frame),
-            "decision_threshold": params.decision_threshold if ctx.task == "binary" else None,
+            "decision_threshold": _threshold(ctx, params) if ctx.task == "binary" else None,
             "attributes": {},
         }
         rates = []
@@ -132,8 +132,15 @@ def _labels(
 
     lp = predict_log_probs(score, x, device=ctx.device, batch_size=ctx.batch_size)
     if ctx.task == "binary":
-        return (lp[:, 1].exp() >= params.decision_threshold).numpy().astype(np.int64)
+        return (lp[:, 1].exp() >= _threshold(ctx, params)).numpy().astype(np.int64)
     return lp.argmax(dim=1).numpy().astype(np.int64)
+
+
+def _threshold(ctx: CheckContext, params: CounterfactualFlipParams) -> float:
+    """The suite's decision threshold, else the project's, as the runner predicts."""
+    if params.decision_threshold is not None:
+        return params.decision_threshold
+    return ctx.decision_threshold
 
 
 def _candidates(column: pd.Series, max_values: int) -> tuple[list[Any], str]:

@@ -144,6 +144,7 @@ def _base_context(project: Project, data: LoadedData, *, device: str) -> CheckCo
         quasi_identifiers=list(d.quasi_identifiers),
         label_column=d.label,
         batch_size=project.file.model.batch_size,
+        decision_threshold=project.file.model.threshold,
     )
 
 
