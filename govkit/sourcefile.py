@@ -44,6 +44,7 @@ except AttributeError:  # pragma: no cover - depends on the PyYAML build
 
 _SCALAR_CONSTRUCTOR = yaml.constructor.SafeConstructor()
 _BOOL_TAG = "tag:yaml.org,2002:bool"
+_STR_TAG = "tag:yaml.org,2002:str"
 
 
 class SourceError(Exception):
@@ -225,6 +226,8 @@ class _Builder:
             line, col = self.where(node)
             raise SourceError([_error(self.display, "recursive alias", line, col, code="syntax")])
         if isinstance(node, yaml.ScalarNode):
+            if node.tag == _STR_TAG:  # most values: skip the constructor's dispatch
+                return node.value
             if node.tag == _BOOL_TAG and node.value.lower() not in ("true", "false"):
                 # YAML 1.1 reads yes/no/on/off as booleans ("the Norway problem":
                 # country: NO). Only true/false are booleans here, as in YAML 1.2.
