@@ -16,9 +16,7 @@ Across the documents validated together (when there are several):
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterator, Sequence
-from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel
@@ -29,6 +27,7 @@ from govkit.documents.experiment_plan import ExperimentPlan, criteria_fingerprin
 from govkit.documents.load import LoadedDocument
 from govkit.documents.model_card import ModelCard
 from govkit.documents.risk_checklist import RiskChecklist
+from govkit.hashing import sha256_file
 
 __all__ = [
     "check_cross_references",
@@ -85,14 +84,6 @@ def _walk(value: Any, loc: Loc) -> Iterator[tuple[Loc, Any]]:
             yield from _walk(item, (*loc, key))
 
 
-def _sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def _file_rules(doc: LoadedDocument) -> list[Diagnostic]:
     out: list[Diagnostic] = []
     base = doc.path.parent
@@ -112,7 +103,7 @@ def _file_rules(doc: LoadedDocument) -> list[Diagnostic]:
             )
             continue
         if item.sha256:
-            actual = _sha256_file(target)
+            actual, _ = sha256_file(target)
             if actual != item.sha256:
                 out.append(
                     _diag(

@@ -7,17 +7,16 @@ the same manifest bytes.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from dataclasses import dataclass
 from pathlib import Path
 
 from govkit.errors import InputError
+from govkit.hashing import sha256_file
 
 __all__ = [
     "MANIFEST_NAME",
     "ManifestEntry",
-    "hash_file",
     "list_packet_files",
     "read_manifest",
     "write_manifest",
@@ -25,7 +24,6 @@ __all__ = [
 
 MANIFEST_NAME = "manifest.json"
 MANIFEST_VERSION = 1
-_CHUNK = 1 << 20
 
 
 @dataclass(frozen=True)
@@ -35,17 +33,6 @@ class ManifestEntry:
     path: str
     sha256: str
     bytes: int
-
-
-def hash_file(path: Path) -> tuple[str, int]:
-    """SHA-256 hex digest and size of a file, read in chunks."""
-    h = hashlib.sha256()
-    size = 0
-    with path.open("rb") as fh:
-        while chunk := fh.read(_CHUNK):
-            h.update(chunk)
-            size += len(chunk)
-    return h.hexdigest(), size
 
 
 def list_packet_files(folder: Path) -> list[str]:
@@ -68,7 +55,7 @@ def write_manifest(folder: Path) -> list[ManifestEntry]:
     """Hash every file of the packet in ``folder`` and write ``manifest.json``."""
     entries = []
     for rel in list_packet_files(folder):
-        digest, size = hash_file(folder / rel)
+        digest, size = sha256_file(folder / rel)
         entries.append(ManifestEntry(path=rel, sha256=digest, bytes=size))
     body = {
         "manifest_version": MANIFEST_VERSION,

@@ -6,7 +6,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from govkit.errors import InputError
-from govkit.render.manifest import hash_file, list_packet_files, read_manifest
+from govkit.hashing import sha256_file
+from govkit.render.manifest import list_packet_files, read_manifest
 
 __all__ = ["VerifyResult", "verify_packet"]
 
@@ -46,7 +47,7 @@ def verify_packet(folder: str | Path) -> VerifyResult:
         if path.is_symlink() or not path.is_file():
             (altered if path.is_symlink() else missing).append(e.path)
             continue
-        digest, size = hash_file(path)
+        digest, size = sha256_file(path)
         if digest != e.sha256 or size != e.bytes:
             altered.append(e.path)
     extra = [p for p in list_packet_files(root) if p not in listed]

@@ -6,31 +6,19 @@ tell that the report speaks of the model and data they hold.
 
 from __future__ import annotations
 
-import hashlib
 import platform
 import subprocess
 from datetime import UTC, datetime
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
+from govkit.hashing import sha256_file
 from govkit.report import Artifact, ArtifactRole
 from govkit.resources import data_dir
 
-__all__ = ["artifact", "git_commit", "package_version", "python_version", "sha256_file", "utc_now"]
+__all__ = ["artifact", "git_commit", "package_version", "python_version", "utc_now"]
 
-_CHUNK = 1 << 20
 GIT_TIMEOUT_S = 5.0
-
-
-def sha256_file(path: Path) -> tuple[str, int]:
-    """SHA-256 hex digest and size in bytes, read in chunks (model files can be large)."""
-    digest = hashlib.sha256()
-    size = 0
-    with path.open("rb") as handle:
-        while chunk := handle.read(_CHUNK):
-            digest.update(chunk)
-            size += len(chunk)
-    return digest.hexdigest(), size
 
 
 def display_path(path: Path, root: Path) -> str:

@@ -24,6 +24,7 @@ from govkit.checks.base import Evidence, SkipCheck
 from govkit.checks.context import CheckContext, Predictions, SplitName
 from govkit.checks.registry import available_checks
 from govkit.errors import ConfigError, GovkitError, InputError
+from govkit.hashing import sha256_file
 from govkit.project import Project
 from govkit.report import (
     Artifact,
@@ -45,7 +46,6 @@ from govkit.runner.provenance import (
     git_commit,
     package_version,
     python_version,
-    sha256_file,
     utc_now,
 )
 from govkit.runner.write import write_junit, write_report_json
