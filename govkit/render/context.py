@@ -19,7 +19,16 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from govkit.render.fields import FieldView, describe_model, format_scalar
+from govkit.render.autofill import document_fills
+from govkit.render.fields import (
+    FieldPath,
+    FieldView,
+    FilledNode,
+    describe_model,
+    filled_paths,
+    format_scalar,
+)
+from govkit.render.formatting import format_count, format_group, format_interval, format_value
 from govkit.report import CheckResult, Measurement, Report
 
 __all__ = [
@@ -86,6 +95,8 @@ class DocumentView:
     filename: str
     meta: tuple[FieldView, ...]
     fields: tuple[FieldView, ...]
+    #: Automated fields shown with figures from the report (dotted paths), in document order.
+    filled: tuple[str, ...] = ()
 
     def field(self, name: str) -> FieldView:
         """The field called ``name``; a KeyError (loud) when the schema has no such field."""
@@ -232,38 +243,6 @@ class PacketContext:
 # --- formatting ---------------------------------------------------------------------
 
 
-def format_value(value: float | None) -> str:
-    """A figure as the packet prints it (tests look for exactly this text)."""
-    if value is None:
-        return "—"
-    if value != value:  # NaN
-        return "n/a"
-    magnitude = abs(value)
-    if magnitude == 0:
-        return "0"
-    if magnitude >= 1000:
-        return f"{value:,.0f}"
-    if magnitude >= 1:
-        return f"{value:.3f}"
-    if magnitude >= 0.001:
-        return f"{value:.4f}"
-    return f"{value:.2e}"
-
-
-def format_interval(ci: tuple[float, float] | None) -> str:
-    """``[low, high]`` with the bounds formatted like values; a dash when absent."""
-    if ci is None:
-        return "—"
-    return f"[{format_value(ci[0])}, {format_value(ci[1])}]"
-
-
-def format_group(group: dict[str, str] | None) -> str:
-    """``sex=Female, race=White``; ``overall`` for the whole set."""
-    if not group:
-        return "overall"
-    return ", ".join(f"{k}={v}" for k, v in group.items())
-
-
 def _pairs(mapping: dict[str, Any]) -> tuple[tuple[str, str], ...]:
     return tuple((str(k), _plain(v)) for k, v in mapping.items())
 
@@ -313,7 +292,7 @@ def _measurement(m: Measurement) -> MeasurementView:
         feature=m.feature or "—",
         value=format_value(m.value),
         interval=format_interval(m.ci),
-        n="—" if m.n is None else f"{m.n:,}",
+        n=format_count(m.n),
     )
 
 
@@ -339,10 +318,15 @@ def _result(r: CheckResult) -> ResultView:
     )
 
 
-def _document(doc: SourceDocument, filenames: dict[int, str], index: int) -> DocumentView:
+def _document(
+    doc: SourceDocument,
+    filenames: dict[int, str],
+    index: int,
+    fills: dict[FieldPath, FilledNode] | None = None,
+) -> DocumentView:
     model = doc.model
     meta = getattr(model, "meta", None)
-    fields = tuple(f for f in describe_model(model) if f.name not in _HEADER_FIELDS)
+    fields = tuple(f for f in describe_model(model, fills) if f.name not in _HEADER_FIELDS)
     kind = str(getattr(model, "kind", type(model).__name__))
     doc_id = str(getattr(meta, "doc_id", "") or Path(doc.display_path).stem)
     return DocumentView(
@@ -357,6 +341,7 @@ def _document(doc: SourceDocument, filenames: dict[int, str], index: int) -> Doc
         filename=filenames[index],
         meta=describe_model(meta) if isinstance(meta, BaseModel) else (),
         fields=fields,
+        filled=filled_paths(fields),
     )
 
 
@@ -528,6 +513,7 @@ def build_context(
         counts, report_date, results = (), "no report", ()
         overall = "not checked"
     names = _filenames(documents)
+    fills = document_fills([d.model for d in documents], report)
     return PacketContext(
         packet_id=_packet_id(report_bytes, documents, config),
         system_name=system_name,
@@ -536,7 +522,7 @@ def build_context(
         overall_status=overall,
         has_report=report is not None,
         counts=counts,
-        documents=tuple(_document(d, names, i) for i, d in enumerate(documents)),
+        documents=tuple(_document(d, names, i, fills[i]) for i, d in enumerate(documents)),
         results=results,
         risks=_traces(documents, report),
         coverage=coverage,

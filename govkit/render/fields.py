@@ -8,13 +8,21 @@ order and the grouping into sections.
 
 The tree holds plain text; escaping is the job of the output format
 (Markdown or HTML), so the same tree feeds both.
+
+Automated fields (filled by ``govkit check``, not typed by hand) that a
+document leaves empty can be filled from the report: the walker takes a
+mapping ``field path -> FilledNode`` (built by :mod:`govkit.render.autofill`)
+and puts each filled node where the gap would be. A value written by hand
+always wins; the filled node then only notes that the report has figures too.
 """
 
 from __future__ import annotations
 
 import math
+import types
+import typing
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from enum import Enum
 from typing import Any
@@ -22,7 +30,11 @@ from typing import Any
 from pydantic import BaseModel
 
 __all__ = [
+    "FieldPath",
     "FieldView",
+    "FillSource",
+    "FilledNode",
+    "Fills",
     "ListNode",
     "MappingNode",
     "MissingNode",
@@ -32,6 +44,7 @@ __all__ = [
     "TableNode",
     "TextNode",
     "describe_model",
+    "filled_paths",
     "format_scalar",
     "humanize",
     "value_node",
@@ -81,8 +94,41 @@ class TableNode:
     rows: tuple[tuple[str, ...], ...]
 
 
+@dataclass(frozen=True)
+class FillSource:
+    """Where a filled value came from: a check of the report, or the report as a whole.
+
+    ``check_id`` is None for what the report holds outside any one check (its
+    provenance, the checks' settings); ``title`` then names that part and
+    ``status`` describes the run instead of giving a check status.
+    """
+
+    check_id: str | None
+    title: str
+    status: str
+
+
+@dataclass(frozen=True)
+class FilledNode:
+    """An automated field shown with figures govkit took from the check report.
+
+    ``body`` holds the figures, ``note`` one sentence on how to read them.
+    When ``human`` is set, the document's own value (written by hand) is what
+    the packet shows; the report is only mentioned beside it.
+    """
+
+    sources: tuple[FillSource, ...]
+    body: Node
+    note: str = ""
+    human: Node | None = None
+
+
 ModelNode = MappingNode
-Node = MissingNode | NotApplicableNode | TextNode | ListNode | MappingNode | TableNode
+Node = MissingNode | NotApplicableNode | TextNode | ListNode | MappingNode | TableNode | FilledNode
+#: A field's place in a document: attribute names and list indices, e.g. ("subpopulations", 0).
+FieldPath = tuple[str | int, ...]
+#: Filled automated fields of one document, by path.
+Fills = Mapping[FieldPath, FilledNode]
 
 
 @dataclass(frozen=True)
@@ -145,18 +191,97 @@ def _description(model: type[BaseModel], name: str) -> str:
     return (info.description or "").strip()
 
 
-def describe_model(model: BaseModel) -> tuple[FieldView, ...]:
-    """Every field of ``model``, in declaration order, with its label and value."""
+def describe_model(
+    model: BaseModel, fills: Fills | None = None, path: FieldPath = ()
+) -> tuple[FieldView, ...]:
+    """Every field of ``model``, in declaration order, with its label and value.
+
+    Parameters
+    ----------
+    model
+        A document, or any model inside one.
+    fills
+        Automated fields filled from the report, by path from the document's root.
+    path
+        Where ``model`` sits in the document (empty for the document itself).
+    """
     cls = type(model)
     return tuple(
         FieldView(
             name=name,
             title=humanize(name),
             description=_description(cls, name),
-            node=value_node(getattr(model, name)),
+            node=_field_node(
+                getattr(model, name), cls.model_fields[name].annotation, (*path, name), fills
+            ),
         )
         for name in cls.model_fields
     )
+
+
+def _empty(value: Any) -> bool:
+    return value is None or (isinstance(value, list | tuple | dict) and not value)
+
+
+def _below(fills: Fills | None, path: FieldPath) -> list[FilledNode]:
+    if not fills:
+        return []
+    depth = len(path)
+    return [f for p, f in fills.items() if len(p) > depth and p[:depth] == path]
+
+
+def _field_node(value: Any, annotation: Any, path: FieldPath, fills: Fills | None) -> Node:
+    """The node of one field, with the report's figures where an automated field is empty."""
+    fill = fills.get(path) if fills else None
+    if fill is not None:
+        if _empty(value):
+            return fill
+        # Written by hand: the document's value wins over the report.
+        return replace(fill, human=value_node(value, fills, path))
+    below = _below(fills, path)
+    if not below:
+        return value_node(value, fills, path)
+    if value is None:
+        cls = _model_class(annotation)
+        if cls is None:
+            return MissingNode()
+        # The parent is absent but the report fills some of its automated
+        # fields: show the parent's fields, the human ones as visible gaps.
+        return MappingNode(
+            entries=tuple(
+                FieldView(
+                    name=name,
+                    title=humanize(name),
+                    description=_description(cls, name),
+                    node=_field_node(None, cls.model_fields[name].annotation, (*path, name), fills),
+                )
+                for name in cls.model_fields
+            )
+        )
+    if _is_not_applicable(value):
+        sources = tuple(dict.fromkeys(s for f in below for s in f.sources))
+        return FilledNode(sources=sources, body=MissingNode(), human=value_node(value))
+    return value_node(value, fills, path)
+
+
+def _model_class(annotation: Any) -> type[BaseModel] | None:
+    """The one document model inside an annotation such as ``OrNA[Fairness] | None``."""
+    found: list[type[BaseModel]] = []
+
+    def walk(a: Any) -> None:
+        if isinstance(a, type) and issubclass(a, BaseModel):
+            if set(a.model_fields) != {"not_applicable"} and a not in found:
+                found.append(a)
+            return
+        origin = typing.get_origin(a)
+        if origin is typing.Annotated:
+            walk(typing.get_args(a)[0])
+        elif origin in (typing.Union, types.UnionType):
+            for arg in typing.get_args(a):
+                walk(arg)
+
+    walk(annotation)
+    return found[0] if len(found) == 1 else None
 
 
 def _table(items: Sequence[BaseModel]) -> TableNode:
@@ -169,14 +294,18 @@ def _table(items: Sequence[BaseModel]) -> TableNode:
     return TableNode(columns=tuple(humanize(n) for n in names), rows=rows)
 
 
-def value_node(value: Any) -> Node:
-    """The display tree of any value found in a document."""
+def value_node(value: Any, fills: Fills | None = None, path: FieldPath = ()) -> Node:
+    """The display tree of any value found in a document.
+
+    ``fills`` and ``path`` carry the report's figures for automated fields
+    nested in ``value`` (see :func:`describe_model`).
+    """
     if value is None:
         return MissingNode()
     if _is_not_applicable(value):
         return NotApplicableNode(reason=str(value.not_applicable))
     if isinstance(value, BaseModel):
-        return MappingNode(entries=describe_model(value))
+        return MappingNode(entries=describe_model(value, fills, path))
     if isinstance(value, Mapping):
         if not value:
             return MissingNode(empty_list=True)
@@ -198,7 +327,29 @@ def value_node(value: Any) -> Node:
         if not items:
             return MissingNode(empty_list=True)
         same_type = len({type(i) for i in items}) == 1
-        if same_type and _flat_model(items[0]) and all(_flat_model(i) for i in items):
+        flat = same_type and _flat_model(items[0]) and all(_flat_model(i) for i in items)
+        if flat and not _below(fills, path):
             return _table(items)
-        return ListNode(items=tuple(value_node(i) for i in items))
+        return ListNode(items=tuple(value_node(v, fills, (*path, i)) for i, v in enumerate(items)))
     return TextNode(text=format_scalar(value))
+
+
+def filled_paths(fields: Sequence[FieldView]) -> tuple[str, ...]:
+    """Dotted paths (``missing_data.rates``, ``subpopulations[0].distribution``) of the
+    fields shown with the report's figures, in document order; hand-written ones excluded."""
+    found: list[str] = []
+
+    def walk(node: Node, where: str) -> None:
+        if isinstance(node, FilledNode):
+            if node.human is None and not isinstance(node.body, MissingNode):
+                found.append(where)
+        elif isinstance(node, MappingNode):
+            for entry in node.entries:
+                walk(entry.node, f"{where}.{entry.name}" if where else entry.name)
+        elif isinstance(node, ListNode):
+            for i, item in enumerate(node.items):
+                walk(item, f"{where}[{i}]")
+
+    for f in fields:
+        walk(f.node, f.name)
+    return tuple(found)

@@ -18,6 +18,8 @@ from typing import Any
 
 from govkit.render.fields import (
     FieldView,
+    FilledNode,
+    FillSource,
     ListNode,
     MappingNode,
     MissingNode,
@@ -28,6 +30,7 @@ from govkit.render.fields import (
 )
 
 __all__ = [
+    "FILLED_BY",
     "NONE_LISTED",
     "NOT_APPLICABLE",
     "NOT_PROVIDED",
@@ -44,6 +47,8 @@ __all__ = [
 NOT_PROVIDED = "_Not provided_"
 NONE_LISTED = "_None listed_"
 NOT_APPLICABLE = "_Not applicable:_"
+#: The label of every automated field filled from the report (tests look for it).
+FILLED_BY = "Filled by govkit"
 
 # Characters that start Markdown (or GFM) syntax anywhere in a line. Escaping
 # all of them is ugly in the source but exact in every renderer.
@@ -119,11 +124,51 @@ def _table(node: TableNode) -> str:
 def _entry(view: FieldView) -> str:
     inner = node_to_markdown(view.node)
     label = f"**{md_escape(view.title)}**"
-    if _single_line(inner) and not isinstance(view.node, TableNode | ListNode | MappingNode):
+    if _single_line(inner) and not isinstance(
+        view.node, TableNode | ListNode | MappingNode | FilledNode
+    ):
         return f"- {label}: {inner}"
-    if isinstance(view.node, TableNode | TextNode):
+    if isinstance(view.node, TableNode | TextNode | FilledNode):
         return f"- {label}:\n\n{_indent(inner)}\n"
     return f"- {label}:\n{_indent(inner)}"
+
+
+def _sources(sources: tuple[FillSource, ...]) -> str:
+    """``check **data.quality** (pass)``; several checks and the provenance, joined."""
+    checks = [f"**{md_escape(s.check_id)}** ({md_escape(s.status)})" for s in sources if s.check_id]
+    runs = [
+        f"the report's {md_escape(s.title)} ({md_escape(s.status)})"
+        for s in sources
+        if not s.check_id
+    ]
+    parts = []
+    if checks:
+        word = "check" if len(checks) == 1 else "checks"
+        joined = checks[0] if len(checks) == 1 else ", ".join(checks[:-1]) + " and " + checks[-1]
+        parts.append(f"{word} {joined}")
+    parts.extend(runs)
+    return " and ".join(parts) if parts else "the report"
+
+
+def _quote(text: str) -> str:
+    return "\n".join(f"> {line}" if line.strip() else ">" for line in text.splitlines())
+
+
+def _filled(node: FilledNode) -> str:
+    """A block quote labelled with its checks, so filled figures never pass as typed text."""
+    sources = _sources(node.sources)
+    if node.human is not None:
+        human = node_to_markdown(node.human)
+        note = (
+            f"_Written by hand; the report also has figures for this field, from {sources}: "
+            "see the check results._"
+        )
+        return f"{human}\n\n{note}"
+    parts = [f"**{FILLED_BY}** from {sources}; not written by hand."]
+    if node.note:
+        parts.append(f"_{md_escape(node.note)}_")
+    parts.append(node_to_markdown(node.body))
+    return _quote("\n\n".join(parts))
 
 
 def node_to_markdown(node: Node) -> Md:
@@ -136,13 +181,16 @@ def node_to_markdown(node: Node) -> Md:
         return md_block(node.text) if node.text.strip() else Md(NOT_PROVIDED)
     if isinstance(node, TableNode):
         return Md(_table(node))
+    if isinstance(node, FilledNode):
+        return Md(_filled(node))
     if isinstance(node, ListNode):
         items = []
         for n, item in enumerate(node.items, start=1):
             inner = node_to_markdown(item)
-            if _single_line(inner) and not isinstance(item, TableNode | ListNode | MappingNode):
+            block = TableNode | ListNode | MappingNode | FilledNode
+            if _single_line(inner) and not isinstance(item, block):
                 items.append(f"- {inner}")
-            elif isinstance(item, TableNode):
+            elif isinstance(item, TableNode | FilledNode):
                 items.append(f"- **{n}.**\n\n" + _indent(inner) + "\n")
             else:
                 # A nested mapping or list goes under a numbered bullet of its own.

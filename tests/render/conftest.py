@@ -349,3 +349,98 @@ def rendered(project: Path) -> Path:
 
 def report_json(path: Path) -> dict[str, Any]:
     return json.loads(path.read_text(encoding="utf-8"))
+
+
+# --- data checks, for automated fields filled from the report -------------------------
+
+#: Raw personal data planted in the fixture's data; no packet may ever show it.
+PLANTED_EMAILS = ("jane.roe@example.org", "max.mustermann@example.net")
+PLANTED_PHONE = "+1 415-555-0132"
+
+
+def planted_frame(n_rows: int = 400, seed: int = 0) -> tuple[Any, np.ndarray]:
+    """A small data set with missing values, groups and personal data in a notes column."""
+    import pandas as pd
+
+    rng = np.random.default_rng(seed)
+    sex = rng.choice(["Female", "Male"], size=n_rows, p=[0.4, 0.6])
+    age = rng.integers(18, 80, size=n_rows).astype(float)
+    age[rng.random(n_rows) < 0.1] = np.nan  # about 10% missing, planted
+    notes = np.array(["no remarks"] * n_rows, dtype=object)
+    notes[:20] = [PLANTED_EMAILS[i % 2] for i in range(20)]
+    notes[20:25] = PLANTED_PHONE
+    y = rng.binomial(1, np.where(sex == "Male", 0.4, 0.2))
+    frame = pd.DataFrame({"age": age, "sex": sex, "notes": notes})
+    return frame, y
+
+
+def _measured(check: Any, ctx: Any, status: str) -> CheckResult:
+    """Run a real check on the planted data and wrap its evidence as the runner would."""
+    params = check.Params()
+    evidence = check.measure(ctx, params)
+    return CheckResult(
+        id=check.id,
+        title=check.title,
+        status=status,  # type: ignore[arg-type]
+        blocking=False,
+        message=evidence.failures[0] if evidence.failures else evidence.summary,
+        params=params.model_dump(mode="json"),
+        measurements=evidence.measurements,
+        details=evidence.details,
+    )
+
+
+def build_full_report(seed: int = 0) -> Report:
+    """:func:`build_report` plus the data checks (quality, PII), run for real on planted data."""
+    from govkit.checks.context import CheckContext, Split
+    from govkit.checks.pii import Pii
+    from govkit.checks.quality import Quality
+
+    frame, y = planted_frame(seed=seed)
+    ctx = CheckContext(
+        task="binary",
+        seed=seed,
+        device="cpu",
+        eval=Split("eval", frame, np.asarray(y, dtype=np.int64)),
+        sensitive=["sex"],
+    )
+    base = build_report(seed=seed)
+    data = [_measured(Quality(), ctx, "pass"), _measured(Pii(), ctx, "fail")]
+    rng = np.random.default_rng(seed + 1)
+    attack = []
+    for group, size in ((None, 800), ({"sex": "Female"}, 320), ({"sex": "Male"}, 480)):
+        auc = float(0.5 + rng.uniform(0.0, 0.05))
+        attack += [
+            Measurement(
+                name="roc_auc", group=group, value=auc, ci=(auc - 0.03, auc + 0.03), n=size
+            ),
+            Measurement(
+                name="membership_advantage",
+                group=group,
+                value=2 * (auc - 0.5),
+                ci=(0.0, 2 * (auc - 0.5) + 0.04),
+                n=size,
+            ),
+        ]
+    membership = CheckResult(
+        id="privacy.membership_inference",
+        title="Membership inference",
+        status="pass",
+        blocking=True,
+        message="The attack does no better than chance.",
+        measurements=attack,
+        details={"strongest_attack": "loss", "n_members": 400, "n_non_members": 400},
+    )
+    kept = [r for r in base.results if r.id != membership.id]
+    eval_bytes = frame.to_csv(index=False).encode("utf-8")
+    artifact = Artifact(
+        role="eval_data",
+        path="data.csv",
+        sha256=hashlib.sha256(eval_bytes).hexdigest(),
+        bytes=len(eval_bytes),
+    )
+    provenance = base.provenance.model_copy(
+        update={"artifacts": [*base.provenance.artifacts, artifact]}
+    )
+    results = [*kept, membership, *data]
+    return base.model_copy(update={"results": results, "provenance": provenance})
