@@ -24,10 +24,13 @@ from govkit.report import CheckResult, Measurement
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-__all__ = ["MAX_BARS", "MAX_CURVE_POINTS", "Chart", "charts_for", "thin"]
+__all__ = ["MAX_BARS", "MAX_CURVE_POINTS", "MAX_GROUP_CHARTS", "Chart", "charts_for", "thin"]
 
 MAX_BARS = 30
 MAX_CURVE_POINTS = 300
+#: per-group charts per check: the judged metrics first, then the first measured;
+#: the tables beside them hold every figure
+MAX_GROUP_CHARTS = 2
 _RC: dict[str, Any] = {
     "svg.hashsalt": "govkit",
     "svg.fonttype": "none",
@@ -78,8 +81,11 @@ def _group_rates(result: CheckResult) -> list[_Plan]:
     for m in result.measurements:
         if m.group and m.value is not None:
             by_name.setdefault(m.name, []).append(m)
+    judged = [r.get("metric") for r in result.threshold.get("rules", []) if isinstance(r, dict)]
+    names = sorted(by_name, key=lambda n: (n not in judged, list(by_name).index(n)))
     out: list[_Plan] = []
-    for name, ms in by_name.items():
+    for name in names[:MAX_GROUP_CHARTS]:
+        ms = by_name[name]
         shown = ms[:MAX_BARS]
 
         def draw(fig: Figure, shown: list[Measurement] = shown, name: str = name) -> None:
@@ -96,7 +102,7 @@ def _group_rates(result: CheckResult) -> list[_Plan]:
                 fmt="o",
                 color=_BLUE,
                 ecolor=_GREY,
-                capsize=3,
+                capsize=0,  # caps double the SVG nodes the PDF must draw, and add nothing
                 markersize=4,
             )
             ax.set_yticks(ys, labels)

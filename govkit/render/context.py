@@ -144,6 +144,29 @@ class MeasurementView:
 
 
 @dataclass(frozen=True)
+class FigureCell:
+    """One figure in a table of figures: value, interval and sample size."""
+
+    value: str
+    interval: str
+    n: str
+
+
+@dataclass(frozen=True)
+class FigureTable:
+    """A check's figures with one row per place (overall, a group, a feature) and
+    one column per measurement name: a quarter of the rows of a long table, so a
+    reviewer can compare groups across a line and the PDF lays out far fewer cells."""
+
+    columns: tuple[str, ...]
+    rows: tuple[tuple[str, tuple[FigureCell | None, ...]], ...]
+
+
+#: measurement names per figure table; more go into a further table below
+FIGURE_COLUMNS = 4
+
+
+@dataclass(frozen=True)
 class WaiverView:
     owner: str
     justification: str
@@ -164,6 +187,7 @@ class ResultView:
     threshold: tuple[tuple[str, str], ...]
     params: tuple[tuple[str, str], ...]
     measurements: tuple[MeasurementView, ...]
+    figure_tables: tuple[FigureTable, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -296,6 +320,38 @@ def _measurement(m: Measurement) -> MeasurementView:
     )
 
 
+def _where(m: Measurement) -> str:
+    if m.group:
+        return format_group(m.group)
+    return m.feature or "overall"
+
+
+def figure_tables(measurements: list[Measurement]) -> tuple[FigureTable, ...]:
+    """The measurements pivoted: rows are places in first-seen order, columns names."""
+    names: list[str] = []
+    places: list[str] = []
+    cells: dict[tuple[str, str], FigureCell] = {}
+    for m in measurements:
+        where = _where(m)
+        if m.name not in names:
+            names.append(m.name)
+        if where not in places:
+            places.append(where)
+        cells[(where, m.name)] = FigureCell(
+            value=format_value(m.value), interval=format_interval(m.ci), n=format_count(m.n)
+        )
+    tables = []
+    for start in range(0, len(names), FIGURE_COLUMNS):
+        columns = tuple(names[start : start + FIGURE_COLUMNS])
+        rows = tuple(
+            (where, tuple(cells.get((where, name)) for name in columns))
+            for where in places
+            if any((where, name) in cells for name in columns)
+        )
+        tables.append(FigureTable(columns=columns, rows=rows))
+    return tuple(tables)
+
+
 def _waiver(result: CheckResult | None) -> WaiverView | None:
     if result is None or result.waiver is None:
         return None
@@ -315,6 +371,7 @@ def _result(r: CheckResult) -> ResultView:
         threshold=_pairs(r.threshold),
         params=_pairs(r.params),
         measurements=tuple(_measurement(m) for m in r.measurements),
+        figure_tables=figure_tables(r.measurements),
     )
 
 
