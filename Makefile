@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: venv test lint typecheck pytest demo bench schemas clean check-system
+.PHONY: venv test lint typecheck pytest demo bench schemas pictures clean check-system
 
 venv: $(STAMP)
 
@@ -42,6 +42,10 @@ schemas: venv
 
 demo: venv
 	@bash examples/adult/demo.sh
+
+# the README's pictures of the packet, from the real PDF of `make demo`
+pictures: venv
+	$(BIN)/python examples/adult/packet_pictures.py
 
 bench: venv
 	@for b in bench/bench_*.py; do echo "== $$b"; $(BIN)/python $$b || exit $$?; done
