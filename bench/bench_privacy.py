@@ -93,7 +93,7 @@ def _ctx(
     )
 
 
-def bench_membership(n_side: int, n_boot: int) -> None:
+def bench_membership(n_side: int, n_boot: int, device: str = "cpu") -> None:
     from sklearn.metrics import roc_auc_score
 
     rng = np.random.default_rng(0)
@@ -119,7 +119,7 @@ def bench_membership(n_side: int, n_boot: int) -> None:
     ctx = CheckContext(
         task="binary",
         seed=0,
-        device="cpu",
+        device=device,
         eval=Split("eval", frames["eval"], ys["eval"]),
         train=Split("train", frames["train"], ys["train"]),
         sensitive=["sex", "race"],
@@ -142,7 +142,7 @@ def bench_membership(n_side: int, n_boot: int) -> None:
     auc = next(m for m in ev.measurements if m.name == "roc_auc" and m.group is None)
     n_groups = sum(1 for m in ev.measurements if m.name == "roc_auc" and m.group is not None)
     _row(
-        f"membership inference ({n_boot} boots, 2 attacks, {n_groups} groups)",
+        f"membership inference on {device} ({n_boot} boots, 2 attacks, {n_groups} groups)",
         2 * n_side,
         secs,
         anchor * n_boot / loops,
@@ -198,10 +198,13 @@ def bench_table(name: str, frame: pd.DataFrame, qi: list[str], pii_anchor_rows: 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true", help="smaller sizes")
+    parser.add_argument(
+        "--device", default="cpu", help="cpu or cuda[:N]: where the attack's ROC maths runs"
+    )
     args = parser.parse_args()
     n_side = 2_000 if args.quick else 20_000
     synth_rows = 100_000 if args.quick else 1_000_000
-    bench_membership(n_side, 1000)
+    bench_membership(n_side, 1000, args.device)
     bench_table("adult", _adult(), ADULT_QI, 32_561)
     bench_table("synthetic", _synthetic(synth_rows, 0), ["age", "sex", "race", "zip"], 100_000)
 

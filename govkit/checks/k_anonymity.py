@@ -24,6 +24,7 @@ from govkit.privacy.equivalence import class_codes, distinct_per_class
 from govkit.report import Measurement
 from govkit.stats.bootstrap import percentile_interval, poisson_counts
 from govkit.suite import Threshold
+from govkit.validation import closest
 
 __all__ = ["KAnonymity", "KAnonymityParams"]
 
@@ -55,13 +56,16 @@ class KAnonymity(Check):
         if not qi:
             raise SkipCheck("no quasi-identifiers are declared (quasi_identifiers in govkit.yaml)")
         frame = self._rows(ctx, params.split)
-        missing = [
-            c
-            for c in qi + ([params.sensitive_column] if params.sensitive_column else [])
-            if c not in frame.columns
-        ]
+        missing = [c for c in qi if c not in frame.columns]
         if missing:
             raise SkipCheck(f"column(s) {', '.join(missing)} are not in the data")
+        if params.sensitive_column and params.sensitive_column not in frame.columns:
+            # a misspelt column must not quietly turn the check into a skip that passes a release
+            guess = closest(params.sensitive_column, [str(c) for c in frame.columns])
+            raise ValueError(
+                f"params.sensitive_column: no column named '{params.sensitive_column}' in the "
+                f"data; {f'did you mean {guess!r}?' if guess else 'name a column of the data'}"
+            )
         if frame.empty:
             raise SkipCheck("the data has no rows")
         classes = class_codes(frame, qi)

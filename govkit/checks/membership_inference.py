@@ -6,11 +6,13 @@ Two attacks score every row from the model's float64 logit margin on its true
 label (see :mod:`govkit.privacy.attacks`); each figure is reported for the
 stronger attack, overall and per group of the sensitive columns, with a
 Poisson-bootstrap interval that reuses the same replicate weights for both
-attacks and every group.
+attacks and every group. When the check runs on a CUDA device, the ROC
+arithmetic of every replicate runs there, in float64.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -27,7 +29,12 @@ from govkit.stats.bootstrap import bootstrap_rows, percentile_interval
 from govkit.stats.groups import groupings
 from govkit.suite import Threshold
 
-__all__ = ["MembershipInference", "MembershipInferenceParams"]
+__all__ = [
+    "MembershipInference",
+    "MembershipInferenceParams",
+    "attack_statistic",
+    "device_attack_statistic",
+]
 
 
 class MembershipInferenceParams(CheckParams):
@@ -40,6 +47,46 @@ class MembershipInferenceParams(CheckParams):
 
 def _finite(x: float) -> float | None:
     return float(x) if np.isfinite(x) else None
+
+
+def attack_statistic(
+    inputs: dict[str, list[RocInput]], device: str = "cpu"
+) -> Callable[[np.ndarray], np.ndarray]:
+    """(B, N) row weights -> (B, attacks * subsets * metrics) attack figures.
+
+    On a CUDA device the cumulative sums run there in float64 (see
+    :mod:`govkit.privacy.roc_device`); anywhere else numpy computes them, and
+    torch is never imported. The weights come from numpy on every device, so
+    both paths resample the same rows.
+    """
+    if not device.startswith("cuda"):
+
+        def on_host(weights: np.ndarray) -> np.ndarray:
+            # (B, attacks, subsets, metrics), flattened for the bootstrap helper
+            parts = [roc_metrics(inp, weights) for a in ATTACKS for inp in inputs[a]]
+            return np.stack(parts, axis=1).reshape(weights.shape[0], -1)
+
+        return on_host
+    return device_attack_statistic(inputs, device)
+
+
+def device_attack_statistic(
+    inputs: dict[str, list[RocInput]], device: str
+) -> Callable[[np.ndarray], np.ndarray]:
+    """:func:`attack_statistic` computed with torch on ``device`` (any device torch knows)."""
+    import torch
+
+    from govkit.privacy.roc_device import DeviceRoc, roc_metrics_on_device
+
+    moved = [DeviceRoc.from_input(inp, device) for a in ATTACKS for inp in inputs[a]]
+
+    def on_device(weights: np.ndarray) -> np.ndarray:
+        # one host-to-device copy per chunk of replicates, shared by every attack and group
+        w = torch.as_tensor(weights, dtype=torch.float64, device=device)
+        parts = [roc_metrics_on_device(inp, w) for inp in moved]
+        return torch.stack(parts, dim=1).reshape(w.shape[0], -1).cpu().numpy()
+
+    return on_device
 
 
 class MembershipInference(Check):
@@ -59,7 +106,15 @@ class MembershipInference(Check):
     def measure(self, ctx: CheckContext, params: Any) -> Evidence:
         if ctx.train is None:
             raise SkipCheck("membership inference needs the training split (data.train)")
-        pred_train, pred_eval = ctx.predictions("train"), ctx.predictions("eval")
+        try:
+            pred_train = ctx.predictions("train")
+        except LookupError as err:
+            # predictions-only mode reads the training split's predictions from its columns
+            raise SkipCheck(
+                f"membership inference needs predictions on the training split, and {err}; "
+                "add the model.predictions columns to data.train to run it"
+            ) from err
+        pred_eval = ctx.predictions("eval")
         if not (pred_train.has_scores and pred_eval.has_scores):
             raise SkipCheck("membership inference needs scores; the predictions hold only labels")
         train, evl = ctx.train, ctx.eval
@@ -105,11 +160,7 @@ class MembershipInference(Check):
             a: [RocInput.from_scores(scores[a], is_member, m) for _, m in subsets] for a in ATTACKS
         }
 
-        def statistic(weights: np.ndarray) -> np.ndarray:
-            # (B, attacks, subsets, metrics), flattened for the bootstrap helper
-            parts = [roc_metrics(inp, weights) for a in ATTACKS for inp in inputs[a]]
-            return np.stack(parts, axis=1).reshape(weights.shape[0], -1)
-
+        statistic = attack_statistic(inputs, ctx.device)
         shape = (len(ATTACKS), len(subsets), len(ATTACK_METRICS))
         n_rows = 2 * n_side
         point = statistic(np.ones((1, n_rows)))[0].reshape(shape)

@@ -65,3 +65,8 @@ def test_skips_without_quasi_identifiers() -> None:
     ctx = make_context(_frame(), np.zeros(40))
     with pytest.raises(SkipCheck, match="quasi-identifiers"):
         KAnonymity().measure(ctx, KAnonymity.Params())
+
+
+def test_a_misspelt_sensitive_column_is_an_error_not_a_skip() -> None:
+    with pytest.raises(ValueError, match=r"no column named 'desease'.*did you mean 'disease'"):
+        _measure(_frame(), sensitive_column="desease")

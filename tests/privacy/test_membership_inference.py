@@ -13,6 +13,7 @@ import torch
 from govkit.checks.context import Predictions
 from govkit.checks.membership_inference import MembershipInference
 from govkit.privacy.attacks import logit_margins, sample_membership
+from govkit.runner.judge import judge
 
 from .conftest import make_context, predictions_from_log_probs
 
@@ -90,6 +91,8 @@ def test_overfit_mlp_is_caught() -> None:
     groups = {json.dumps(m.group, sort_keys=True) for m in evidence.measurements}
     assert groups == {"null", '{"sex": "Female"}', '{"sex": "Male"}'}
     json.dumps(asdict(evidence) | {"measurements": [m.model_dump() for m in evidence.measurements]})
+    # judged against the built-in thresholds, as the runner does
+    assert judge(evidence, check.default_thresholds).status == "fail"
 
 
 def test_regularised_linear_model_passes() -> None:
@@ -102,6 +105,11 @@ def test_regularised_linear_model_passes() -> None:
     auc = _overall(evidence, "roc_auc")
     assert auc.value is not None and abs(auc.value - 0.5) < 0.05
     assert auc.ci is not None and auc.ci[0] < 0.6
+    # every figure at 1% and 0.1% FPR, overall and per group, carries n and an interval
+    for m in evidence.measurements:
+        assert m.n is not None and m.n > 0 and m.ci is not None, m
+        assert m.ci[0] <= m.value <= m.ci[1], m
+    assert judge(evidence, check.default_thresholds).status == "pass"
 
 
 def test_confident_rows_do_not_tie() -> None:
@@ -190,4 +198,133 @@ def test_skips_without_training_split(missing: str) -> None:
     frame = pd.DataFrame({"x": [1.0, 2.0]})
     ctx = make_context(frame, np.array([0, 1]))
     with pytest.raises(SkipCheck):
+        MembershipInference().measure(ctx, MembershipInference.Params())
+
+
+def _planted_context(device: str = "cpu"):
+    """Members the model is surer about, ties included, two groups."""
+    rng = np.random.default_rng(5)
+    n = 1500
+    train = pd.DataFrame({"x": rng.normal(size=n), "sex": rng.choice(["F", "M"], size=n)})
+    evl = pd.DataFrame({"x": rng.normal(size=n) + 10.0, "sex": rng.choice(["F", "M"], size=n)})
+    y_train, y_eval = rng.integers(0, 2, n), rng.integers(0, 2, n)
+    # rounded margins tie in blocks, as confident float32 outputs do
+    margin_train = np.round(rng.normal(0.6, 1.0, size=n), 1)
+    margin_eval = np.round(rng.normal(0.0, 1.0, size=n), 1)
+
+    def log_probs(margin: np.ndarray, y: np.ndarray) -> np.ndarray:
+        logit1 = np.where(y == 1, margin, -margin)
+        return np.stack([-np.logaddexp(0, logit1), -np.logaddexp(0, -logit1)], axis=1)
+
+    preds = {
+        "train": predictions_from_log_probs(log_probs(margin_train, y_train)),
+        "eval": predictions_from_log_probs(log_probs(margin_eval, y_eval)),
+    }
+    ctx = make_context(
+        evl,
+        y_eval,
+        train_frame=train,
+        train_y=y_train,
+        predict=preds.__getitem__,
+        sensitive=["sex"],
+    )
+    ctx.device = device
+    return ctx
+
+
+def _figures(evidence) -> list[tuple]:
+    return [(m.name, json.dumps(m.group), m.value, m.ci, m.n) for m in evidence.measurements]
+
+
+def _assert_close(a: list[tuple], b: list[tuple], ci_tolerance: float) -> None:
+    assert [x[:2] + x[4:] for x in a] == [x[:2] + x[4:] for x in b]
+    for (name, group, va, ca, _), (_, _, vb, cb, _) in zip(a, b, strict=True):
+        # the point estimate is float64 on both paths
+        assert va == pytest.approx(vb, rel=1e-12, abs=1e-12), (name, group)
+        # numpy sums replicate weights into float32 rates; the device path keeps float64
+        assert ca == pytest.approx(cb, abs=ci_tolerance), (name, group)
+
+
+def test_device_statistic_matches_numpy_on_the_same_weights() -> None:
+    from govkit.checks.membership_inference import attack_statistic, device_attack_statistic
+    from govkit.privacy.attacks import attack_scores
+    from govkit.privacy.roc import RocInput
+
+    rng = np.random.default_rng(6)
+    n = 800
+    is_member = np.repeat([True, False], n // 2)
+    margins = np.round(rng.normal(size=n) + 0.5 * is_member, 1)
+    y = rng.integers(0, 2, n)
+    scores = attack_scores(margins, y)
+    group = rng.random(n) < 0.3
+    inputs = {
+        a: [RocInput.from_scores(s, is_member, m) for m in (None, group, ~group)]
+        for a, s in scores.items()
+    }
+    host, device = attack_statistic(inputs, "cpu"), device_attack_statistic(inputs, "cpu")
+    ones = np.ones((1, n))
+    np.testing.assert_allclose(device(ones), host(ones), rtol=1e-12, atol=1e-12)
+    weights = rng.poisson(1.0, size=(64, n)).astype(np.float64)
+    weights[0, ~is_member] = 0.0  # a replicate without non-members has no curve
+    on_host, on_device = host(weights), device(weights)
+    assert np.isnan(on_host[0]).all() and np.isnan(on_device[0]).all()
+    np.testing.assert_allclose(on_device[1:], on_host[1:], rtol=0, atol=1e-5)
+
+
+def test_the_check_gives_the_same_figures_through_torch(monkeypatch: pytest.MonkeyPatch) -> None:
+    import govkit.checks.membership_inference as mi
+
+    check = MembershipInference()
+    params = check.Params(n_boot=100)
+    on_host = check.measure(_planted_context(), params)
+    monkeypatch.setattr(
+        mi, "attack_statistic", lambda inputs, device: mi.device_attack_statistic(inputs, "cpu")
+    )
+    through_torch = check.measure(_planted_context(), params)
+    _assert_close(_figures(on_host), _figures(through_torch), ci_tolerance=1e-6)
+    assert on_host.details["roc_curve"] == through_torch.details["roc_curve"]
+
+
+def test_the_cpu_path_never_loads_the_device_module() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from govkit.checks.membership_inference import attack_statistic\n"
+        "attack_statistic({'loss': [], 'confidence': []}, 'cpu')\n"
+        "print('govkit.privacy.roc_device' in sys.modules, 'torch' in sys.modules)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120
+    )
+    assert done.stdout.split() == ["False", "False"]
+
+
+@pytest.mark.gpu
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
+def test_gpu_figures_match_cpu_figures() -> None:
+    check = MembershipInference()
+    params = check.Params(n_boot=200)
+    on_cpu = check.measure(_planted_context("cpu"), params)
+    on_gpu = check.measure(_planted_context("cuda"), params)
+    # a replicate's rate may round to the other side of an FPR level on another device
+    _assert_close(_figures(on_cpu), _figures(on_gpu), ci_tolerance=1e-4)
+    # the same seed on the same device gives the same numbers, bit for bit
+    assert _figures(on_gpu) == _figures(check.measure(_planted_context("cuda"), params))
+
+
+def test_train_split_without_prediction_columns_skips_with_the_reason() -> None:
+    from govkit.checks.base import SkipCheck
+
+    ctx = _planted_context()
+    answers = ctx._predict
+
+    def predict(split: str) -> Predictions:
+        if split == "train":
+            raise LookupError("the training split has no prediction columns")
+        return answers(split)
+
+    ctx._predict = predict
+    with pytest.raises(SkipCheck, match=r"no prediction columns.*data\.train"):
         MembershipInference().measure(ctx, MembershipInference.Params())
