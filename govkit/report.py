@@ -28,11 +28,17 @@ __all__ = [
 ]
 
 ResultStatus = Literal["pass", "fail", "warn", "error", "skipped", "insufficient_evidence"]
-ArtifactRole = Literal["model", "eval_data", "train_data", "suite", "document", "config", "code"]
+ArtifactRole = Literal["model", "eval_data", "train_data", "suite", "document"]
+
+
+def _every_key_required(schema: dict[str, Any]) -> None:
+    # govkit writes every key of the report, nulls and empty lists included, so the
+    # published schema requires them all: a consumer can rely on each key being there.
+    schema["required"] = list(schema.get("properties", {}))
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra=_every_key_required)
 
 
 class Measurement(_Strict):

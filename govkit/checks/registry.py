@@ -36,16 +36,45 @@ BUILTIN_CHECKS: dict[str, str] = {
 }
 
 
-def available_checks() -> dict[str, str]:
-    """Built-in and installed third-party checks."""
-    found = dict(BUILTIN_CHECKS)
+def _third_party() -> dict[str, tuple[str, str]]:
+    """Entry points of the group ``govkit.checks``: id -> ("module:Class", distribution)."""
+    found: dict[str, tuple[str, str]] = {}
     for ep in entry_points(group="govkit.checks"):
-        found.setdefault(ep.name, ep.value)
+        dist = getattr(ep, "dist", None)
+        found.setdefault(ep.name, (ep.value, str(getattr(dist, "name", None) or "unknown")))
     return found
 
 
+def available_checks() -> dict[str, str]:
+    """Built-in and installed third-party checks.
+
+    A built-in id wins over a third-party registration of the same id, so an
+    installed package can never silently replace a built-in check.
+    """
+    found = dict(BUILTIN_CHECKS)
+    for check_id, (target, _) in _third_party().items():
+        found.setdefault(check_id, target)
+    return found
+
+
+def _origin(check_id: str) -> str:
+    """Where a registration comes from, for error messages."""
+    if check_id in BUILTIN_CHECKS:
+        return "built-in"
+    dist = _third_party().get(check_id, ("", "unknown"))[1]
+    return f"entry point 'govkit.checks' of the package {dist}"
+
+
 def load_check(check_id: str) -> type[Check]:
-    """Import the class registered under ``check_id`` and validate it."""
+    """Import the class registered under ``check_id`` and validate it.
+
+    Raises
+    ------
+    ConfigError
+        An unknown id (with the closest known one), or a registration that
+        cannot be imported or is not a :class:`Check` subclass declaring that id;
+        the message names the registration and the package it comes from.
+    """
     registry = available_checks()
     target = registry.get(check_id)
     if target is None:
@@ -54,15 +83,27 @@ def load_check(check_id: str) -> type[Check]:
             f"did you mean '{guess}'?" if guess else f"known checks: {', '.join(sorted(registry))}"
         )
         raise ConfigError(f"unknown check '{check_id}'; {hint}")
-    module_name, _, class_name = target.partition(":")
+    module_name, sep, class_name = target.partition(":")
+    if not sep or not module_name or not class_name:
+        raise ConfigError(
+            f"check '{check_id}' is registered as '{target}' ({_origin(check_id)}); "
+            "expected 'package.module:ClassName'"
+        )
     try:
         cls = getattr(importlib.import_module(module_name), class_name)
-    except (ImportError, AttributeError) as err:
+    except Exception as err:  # a third-party module may fail in any way while importing
         raise ConfigError(
-            f"check '{check_id}' is registered as '{target}', which cannot be imported: {err}"
+            f"check '{check_id}' is registered as '{target}' ({_origin(check_id)}), which "
+            f"cannot be imported: {type(err).__name__}: {err}; fix or reinstall that package"
         ) from err
     if not (isinstance(cls, type) and issubclass(cls, Check)):
-        raise ConfigError(f"check '{check_id}' ({target}) is not a govkit Check subclass")
+        raise ConfigError(
+            f"check '{check_id}' ({target}, {_origin(check_id)}) is not a subclass of "
+            "govkit.checks.base.Check"
+        )
     if getattr(cls, "id", None) != check_id:
-        raise ConfigError(f"check '{check_id}' ({target}) declares id {getattr(cls, 'id', None)!r}")
+        raise ConfigError(
+            f"check '{check_id}' ({target}, {_origin(check_id)}) declares id "
+            f"{getattr(cls, 'id', None)!r}; the class's `id` must equal its registered name"
+        )
     return cls

@@ -50,6 +50,7 @@ from govkit.runner.provenance import (
 )
 from govkit.runner.write import write_junit, write_report_json
 from govkit.suite import LoadedSuite, load_suite
+from govkit.validation import closest
 
 __all__ = ["Console", "RunOutcome", "execute_run", "run_checks"]
 
@@ -131,6 +132,13 @@ def _predictions_only_context(
     return ctx, "cpu"
 
 
+def _located(project: Project, err: InputError, loc: tuple[str | int, ...]) -> InputError:
+    """``err`` pointing at the govkit.yaml key it is about, keeping its class (exit code)."""
+    if err.diagnostics:
+        return err
+    return type(err)(err.message, diagnostics=project.error(loc, err.message).diagnostics)
+
+
 def _base_context(project: Project, data: LoadedData, *, device: str) -> CheckContext:
     d = project.file.data
     return CheckContext(
@@ -167,12 +175,19 @@ def _model_context(
     torch.manual_seed(seed)
     m = project.file.model
     console.progress(f"loading model {m.path} on {device}")
-    model = load_model(project)
+    try:
+        model = load_model(project)
+    except InputError as err:
+        raise _located(project, err, ("model", "path")) from err
     try:
         model = model.to(device)
     except Exception as err:  # some exported programs cannot move; say which device failed
         raise InputError(f"cannot move the model to {device}: {type(err).__name__}: {err}") from err
-    encoder, eval_inputs = make_encoder(project, data.eval.frame)
+    try:
+        encoder, eval_inputs = make_encoder(project, data.eval.frame)
+    except InputError as err:
+        key = "transform" if project.file.data.transform is not None else "features"
+        raise _located(project, err, ("data", key)) from err
 
     def log_probs_of(raw: torch.Tensor) -> torch.Tensor:
         return to_log_probs(raw, m.task, m.output)
@@ -274,12 +289,18 @@ def _active_waivers(
     project: Project, ids: set[str], console: Console, today: date
 ) -> dict[str, ResultWaiver]:
     active: dict[str, ResultWaiver] = {}
-    known = set(available_checks())
+    known = sorted(available_checks())
     for i, w in enumerate(project.file.waivers):
         line = (project.parsed.locate(("waivers", i)) or (None, None))[0]
         where = f"{project.parsed.path}:{line}" if line else project.parsed.path
         if w.check not in known:
-            console.warn(f"{where}: warning: waivers[{i}]: no check is named '{w.check}'")
+            # a warning, not an error: the check may come from a package not installed here
+            guess = closest(w.check, known)
+            console.warn(
+                f"{where}: warning: waivers[{i}]: no check is named '{w.check}'; "
+                "the waiver applies to nothing"
+                + (f" (hint: did you mean '{guess}'?)" if guess else "")
+            )
         if w.expires < today:
             if w.check in ids:
                 console.warn(
@@ -420,7 +441,12 @@ def _output_folder(project: Project, out: str | None) -> Path:
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as err:
-        raise InputError(f"cannot create the output folder {folder}: {err.strerror}") from err
+        message = f"cannot create the output folder {folder}: {err.strerror}"
+        if out is not None:
+            raise InputError(f"--out: {message}") from err
+        raise project.error(
+            ("output",), message, hint="name a folder that govkit can create or write to"
+        ) from err
     return folder
 
 

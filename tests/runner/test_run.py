@@ -22,6 +22,13 @@ from tests.runner.helpers import ACCURACY_SUITE, make_frame, write_project
 
 REPO = Path(__file__).resolve().parents[2]
 PRED_MODEL = {"predictions": {"label": "pred_label", "score": "pred_score"}}
+RELEASE_CHECKS = [
+    "performance.classification",
+    "performance.calibration",
+    "fairness.demographic_parity",
+    "fairness.equalized_odds",
+    "fairness.equal_opportunity",
+]
 
 
 def _run(tmp_path: Path, suite: list[dict[str, Any]], **kw: Any) -> Report:
@@ -346,8 +353,10 @@ def test_predictions_only_multiclass(tmp_path: Path) -> None:
 
 
 def test_predictions_only_never_imports_torch(tmp_path: Path) -> None:
+    # every built-in check of the release suite, and one that needs the model (skipped)
+    builtin = [{"id": check_id, "params": {"n_boot": 20}} for check_id in RELEASE_CHECKS]
     config = write_project(
-        tmp_path, model=PRED_MODEL, suite=[*ACCURACY_SUITE, {"id": "test.model"}]
+        tmp_path, model=PRED_MODEL, suite=[*ACCURACY_SUITE, {"id": "test.model"}, *builtin]
     )
     code = (
         "import sys\n"
@@ -366,7 +375,10 @@ def test_predictions_only_never_imports_torch(tmp_path: Path) -> None:
         timeout=120,
         env={**os.environ, "PYTHONPATH": str(REPO)},
     )
-    assert "RC 0 TORCH False" in done.stdout, done.stdout + done.stderr
+    assert "TORCH False" in done.stdout, done.stdout + done.stderr
+    assert "RC 0" in done.stdout or "RC 1" in done.stdout, done.stdout + done.stderr
+    report = json.loads((tmp_path / "out" / "report.json").read_text())
+    assert all(r["status"] != "error" for r in report["results"]), report["results"]
 
 
 # --- outputs -----------------------------------------------------------------------------------
@@ -444,7 +456,18 @@ def test_same_inputs_same_report(tmp_path: Path) -> None:
 
     model = train_tiny(make_frame())
     torch.jit.trace(model, (torch.zeros(2, 3),)).save(str(tmp_path / "model.pt"))
-    suite = [*ACCURACY_SUITE, {"id": "test.model"}]
+    builtin = [
+        "performance.classification",
+        "performance.calibration",
+        "fairness.demographic_parity",
+        "fairness.equalized_odds",
+        "fairness.equal_opportunity",
+    ]
+    suite = [
+        *ACCURACY_SUITE,
+        {"id": "test.model"},
+        *({"id": check_id, "params": {"n_boot": 200}} for check_id in builtin),
+    ]
     config = write_project(
         tmp_path, model={"path": "model.pt"}, suite=suite, documents=["card.yaml"]
     )
@@ -454,6 +477,8 @@ def test_same_inputs_same_report(tmp_path: Path) -> None:
         run_checks(load_project_file(config), quiet=True, out=str(tmp_path / f"run{run}"))
         texts.append(json.loads((tmp_path / f"run{run}" / "report.json").read_text()))
     assert _strip_volatile(texts[0]) == _strip_volatile(texts[1])
+    intervals = [m["ci"] for r in texts[0]["results"] for m in r["measurements"] if m["ci"]]
+    assert len(intervals) > 50  # the bootstrap ran, and gave the same intervals twice
     assert {a["role"] for a in texts[0]["provenance"]["artifacts"]} == {
         "model",
         "eval_data",
@@ -478,11 +503,28 @@ def test_exit_codes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert "--device" in capsys.readouterr().err
 
 
-def test_format_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_format_json(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     config = write_project(tmp_path, model=PRED_MODEL, suite=ACCURACY_SUITE)
     assert main(["check", "-c", str(config), "--format", "json"]) == 0
     printed = json.loads(capsys.readouterr().out)
     assert printed == json.loads((tmp_path / "out" / "report.json").read_text())
+    # warnings and progress never reach stdout, even on a terminal and when the gate fails
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
+    failing = write_project(
+        tmp_path / "fail",
+        model=PRED_MODEL,
+        suite=[_echo(value=0.5), {"id": "test.raises"}],
+        documents=["missing_card.yaml"],
+        waivers=[_waiver(-1)],
+    )
+    assert main(["check", "-c", str(failing), "--format", "json"]) == 1
+    captured = capsys.readouterr()
+    assert captured.out == (tmp_path / "fail" / "out" / "report.json").read_text()
+    assert json.loads(captured.out)["status"] == "fail"
+    assert "expired" in captured.err and "missing_card.yaml" in captured.err
+    assert "[1/2] test.echo" in captured.err
 
 
 def test_cuda_without_cuda(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -548,3 +590,97 @@ def test_progress_only_on_a_terminal_without_quiet(
     captured = capsys.readouterr()
     assert ("[1/1] test.accuracy" in captured.err) is shown
     assert "[1/1]" not in captured.out
+
+
+# --- the report.json contract ------------------------------------------------------------------
+
+CONTRACT_KEYS = {
+    "report": {"report_version", "status", "system", "provenance", "results"},
+    "provenance": {
+        "govkit_version",
+        "python",
+        "torch",
+        "device",
+        "seed",
+        "started_at",
+        "finished_at",
+        "git_commit",
+        "config_sha256",
+        "artifacts",
+    },
+    "artifact": {"role", "path", "sha256", "bytes"},
+    # `details` is govkit's one addition: curves and bins for the packet's charts
+    "result": {
+        "id",
+        "title",
+        "status",
+        "blocking",
+        "message",
+        "params",
+        "threshold",
+        "waiver",
+        "duration_s",
+        "measurements",
+        "details",
+    },
+    "measurement": {"name", "group", "feature", "value", "ci", "n"},
+}
+
+
+def _contract_report(tmp_path: Path) -> dict[str, Any]:
+    """A real report with every status the run can give, a waiver, nulls and a document."""
+    waiver = {
+        "check": "test.echo",
+        "owner": "Risk board",
+        "justification": "Accepted for the pilot; retrain planned.",
+        "expires": (date.today() + timedelta(days=30)).isoformat(),
+    }
+    suite = [
+        *ACCURACY_SUITE,
+        _echo(value=0.5),
+        {"id": "test.raises"},
+        {"id": "test.skips"},
+        {"id": "test.model"},
+    ]
+    (tmp_path / "card.yaml").write_text("kind: model_card\n")
+    _run(tmp_path, suite, extra={"waivers": [waiver], "documents": ["card.yaml"]})
+    return dict(json.loads((tmp_path / "out" / "report.json").read_text()))
+
+
+def test_report_validates_against_the_shipped_schema(tmp_path: Path) -> None:
+    import jsonschema
+
+    from govkit.resources import data_dir
+
+    schema = json.loads((data_dir("schemas") / "report.schema.json").read_text())
+    validator = jsonschema.Draft202012Validator(schema)
+    report = _contract_report(tmp_path)
+    assert {r["status"] for r in report["results"]} == {"pass", "fail", "error", "skipped"}
+    assert [e.message for e in validator.iter_errors(report)] == []
+
+    def rejected(change: Any) -> bool:
+        broken = json.loads(json.dumps(report))
+        change(broken)
+        return not validator.is_valid(broken)
+
+    assert rejected(lambda r: r["results"][0].update(status="passed"))
+    assert rejected(lambda r: r["results"][0].pop("waiver"))
+    assert rejected(lambda r: r["results"][0]["measurements"][0].pop("ci"))
+    assert rejected(lambda r: r["provenance"]["artifacts"][0].update(role="config"))
+    assert rejected(lambda r: r["provenance"].update(extra=1))
+    assert rejected(lambda r: r.update(status="warn"))
+
+
+def test_report_keys_are_the_contract(tmp_path: Path) -> None:
+    report = _contract_report(tmp_path)
+    prov = report["provenance"]
+    assert set(report) == CONTRACT_KEYS["report"] and report["report_version"] == 1
+    assert set(prov) == CONTRACT_KEYS["provenance"]
+    assert {a["role"] for a in prov["artifacts"]} == {"eval_data", "suite", "document"}
+    assert all(set(a) == CONTRACT_KEYS["artifact"] for a in prov["artifacts"])
+    for result in report["results"]:
+        assert set(result) == CONTRACT_KEYS["result"]
+        for m in result["measurements"]:
+            assert set(m) == CONTRACT_KEYS["measurement"]
+    waived = next(r for r in report["results"] if r["id"] == "test.echo")
+    assert waived["waiver"]["owner"] == "Risk board" and waived["blocking"] is False
