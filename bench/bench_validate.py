@@ -3,7 +3,8 @@
 Both run as subprocesses, so interpreter start-up is included: that is what a
 pre-commit hook costs. govkit does more than the JSON Schema check (located
 diagnostics, cross-document rules, lint), so the ratio is an upper bound on
-what the extra checks cost. Prints, never asserts.
+what the extra checks cost. It also times one run per kind of bad input
+(each should return within a second). Prints, never asserts.
 """
 
 from __future__ import annotations
@@ -58,12 +59,41 @@ def _time(commands: list[list[str]]) -> tuple[float, list[int]]:
     return time.perf_counter() - started, codes
 
 
+def _bad_inputs(folder: Path) -> dict[str, Path]:
+    """One file per kind of bad input the tests refuse; each should return at once."""
+    lol = ['a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
+    for i, name in enumerate("bcdefghij"):
+        lol.append(f"{name}: &{name} [{', '.join(['*' + 'abcdefghij'[i]] * 9)}]")
+    contents: dict[str, bytes] = {
+        "invalid syntax": b"kind: model_card\nmeta: [unclosed\n",
+        "empty file": b"",
+        "binary file": b"\x89PNG\r\n\x1a\n\x00\x00",
+        "not UTF-8": "kind: model_card\nname: caf\xe9\n".encode("latin-1"),
+        "duplicate keys": b"kind: model_card\nname: a\nname: b\n",
+        "50 MB file": b"# " + b"x" * (50 * 1024 * 1024) + b"\n",
+        "billion laughs": ("kind: model_card\n" + "\n".join(lol) + "\n").encode(),
+    }
+    paths = {}
+    for i, (label, data) in enumerate(contents.items()):
+        path = folder / f"bad{i}_model_card.yaml"
+        path.write_bytes(data)
+        paths[label] = path
+    paths["missing file"] = folder / "missing_model_card.yaml"
+    paths["directory"] = folder
+    return paths
+
+
 def main() -> int:
     bin_dir = Path(sys.executable).parent
     govkit = shutil.which("govkit", path=str(bin_dir)) or "govkit"
     checker = shutil.which("check-jsonschema", path=str(bin_dir))
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
+        bad = folder / "bad"
+        bad.mkdir()
+        for label, path in _bad_inputs(bad).items():
+            seconds, codes = _time([[govkit, "validate", str(path)]])
+            print(f"bad input, {label}: {seconds:.2f} s (exit {codes[0]})")
         files = _generate(folder)
         every = [str(p) for k in KINDS for p in files[k]]
         govkit_s, codes = _time([[govkit, "validate", *every]])

@@ -285,8 +285,14 @@ class _Builder:
         raise SourceError([_error(self.display, f"unsupported YAML node {node.tag}")])
 
 
-def parse_text(text: str, display: str, *, front_matter: bool = False) -> ParsedFile:
-    """Parse YAML (or JSON, a subset of it) text into data with positions."""
+def parse_text(
+    text: str, display: str, *, front_matter: bool = False, syntax: str = "YAML"
+) -> ParsedFile:
+    """Parse YAML (or JSON, a subset of it) text into data with positions.
+
+    ``syntax`` names the format in syntax errors, so a broken ``.json`` file
+    says "invalid JSON" although the YAML parser read it.
+    """
     offset = 0
     if front_matter:
         text, offset = _split_front_matter(text, display)
@@ -296,12 +302,12 @@ def parse_text(text: str, display: str, *, front_matter: bool = False) -> Parsed
         mark = err.problem_mark
         line = mark.line + 1 + offset if mark else None
         col = mark.column + 1 if mark else None
-        problem = err.problem or "invalid YAML"
+        problem = err.problem or f"invalid {syntax}"
         raise SourceError(
-            [_error(display, f"invalid YAML: {problem}", line, col, hint=_syntax_hint(problem))]
+            [_error(display, f"invalid {syntax}: {problem}", line, col, hint=_syntax_hint(problem))]
         ) from err
     except yaml.YAMLError as err:
-        raise SourceError([_error(display, f"invalid YAML: {err}")]) from err
+        raise SourceError([_error(display, f"invalid {syntax}: {err}")]) from err
     if node is None:
         raise SourceError(
             [
@@ -339,4 +345,10 @@ def load_source(
     p = Path(path)
     shown = display or str(path)
     text = read_text(p, shown, max_bytes)
-    return parse_text(text, shown, front_matter=p.suffix.lower() in (".md", ".markdown"))
+    suffix = p.suffix.lower()
+    return parse_text(
+        text,
+        shown,
+        front_matter=suffix in (".md", ".markdown"),
+        syntax="JSON" if suffix == ".json" else "YAML",
+    )

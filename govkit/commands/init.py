@@ -19,8 +19,9 @@ def run_init(kind: str, path: str | None) -> int:
     kind
         ``dataset_card``, ``model_card``, ``experiment_plan`` or ``risk_checklist``.
     path
-        File to create (default ``<kind>.yaml`` in the current folder). An
-        existing file is never overwritten.
+        File to create (default ``<kind>.yaml`` in the current folder); a
+        folder means ``<kind>.yaml`` inside it. An existing file is never
+        overwritten.
 
     Returns
     -------
@@ -43,6 +44,8 @@ def run_init(kind: str, path: str | None) -> int:
             f"unknown document kind '{kind}'{hint}; expected one of {', '.join(KINDS)}"
         )
     target = Path(path) if path else Path(f"{kind}.yaml")
+    if target.is_dir():  # `govkit init model_card docs/` means docs/model_card.yaml
+        target = target / f"{kind}.yaml"
     if target.exists():
         raise InputError(
             f"{target} already exists; govkit init never overwrites a file "

@@ -90,9 +90,14 @@ def _kind_problem(parsed: ParsedFile) -> Diagnostic | None:
         return None
     line, col = parsed.positions.get(("kind",), (1, 1))
     guess = closest(kind, list(KINDS)) if isinstance(kind, str) else None
+    found = (
+        f"unknown document kind {describe_value(kind)}"
+        if isinstance(kind, str)
+        else f"expected a document kind, got {describe_value(kind)}"
+    )
     return Diagnostic(
         path=parsed.path, line=line, column=col, severity="error", code="kind", field="kind",
-        message=f"unknown document kind {describe_value(kind)}; expected one of {_VALID_KINDS}",
+        message=f"{found}; expected one of {_VALID_KINDS}",
         hint=f"did you mean '{guess}'?" if guess else None,
     )  # fmt: skip
 

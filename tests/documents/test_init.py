@@ -57,3 +57,23 @@ def test_unknown_kind_and_missing_folder(cli: Run, tmp_path: Path) -> None:
     assert code == 2 and "did you mean 'model_card'?" in err
     code, _, err = cli("init", "model_card", str(tmp_path / "no" / "x.yaml"))
     assert code == 2 and "does not exist" in err
+
+
+def test_folder_means_kind_file_inside_it(cli: Run, tmp_path: Path) -> None:
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    code, _, _ = cli("init", "risk_checklist", str(docs))
+    assert code == 0 and (docs / "risk_checklist.yaml").is_file()
+    before = (docs / "risk_checklist.yaml").read_text(encoding="utf-8")
+    code, _, err = cli("init", "risk_checklist", str(docs))
+    assert code == 2 and "already exists" in err
+    assert (docs / "risk_checklist.yaml").read_text(encoding="utf-8") == before
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_never_overwrites_any_kind(cli: Run, tmp_path: Path, kind: str) -> None:
+    path = tmp_path / f"{kind}.yaml"
+    path.write_text("mine\n", encoding="utf-8")
+    code, _, err = cli("init", kind, str(path))
+    assert code == 2 and "never overwrites" in err
+    assert path.read_text(encoding="utf-8") == "mine\n"

@@ -62,6 +62,17 @@ def test_empty_sections_and_controls(cli: Run, write: Write) -> None:
     assert "measurement_checklist: empty section" in err
     assert "risk R1 names no check" in err
 
+    data["measurement_checklist"] = [
+        {"ref": "MS-2.3", "question": "Is performance measured?", "answer": "yes",
+         "justification": "On held-out rows.", "evidence": ["performance.classification"]}
+    ]  # fmt: skip
+    data["risks"][0]["controls"] = ["performance.classification"]
+    write("risk_checklist.yaml", data)
+    code, _, err = cli("validate", str(path))
+    assert code == 0
+    assert "measurement_checklist: empty section" not in err
+    assert "names no check" not in err
+
 
 def test_approved_without_approvals(cli: Run, write: Write) -> None:
     data = minimal("dataset_card")

@@ -85,3 +85,12 @@ def test_json_is_read_with_positions(tmp_path: Path) -> None:
 def test_yaml_11_booleans_stay_text() -> None:
     parsed = parse_text("on: interval_strict\ncountry: NO\nflag: true\nother: off\n", "s.yaml")
     assert parsed.data == {"on": "interval_strict", "country": "NO", "flag": True, "other": "off"}
+
+
+def test_json_syntax_errors_say_json(tmp_path: Path) -> None:
+    path = tmp_path / "doc.json"
+    path.write_text('{\n  "kind": "model_card",,\n}\n')
+    with pytest.raises(SourceError) as info:
+        load_source(path)
+    (diag,) = info.value.diagnostics
+    assert diag.message.startswith("invalid JSON") and diag.line == 2
