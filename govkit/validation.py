@@ -199,7 +199,8 @@ def diagnostics_from_error(
                 message = f"{message.replace('Input should be', 'expected')}, got {describe_value(item.get('input'))}"
             elif kind == "string_too_short" and (item.get("ctx") or {}).get("min_length") == 1:
                 message = "expected a non-empty string, got an empty one"
-                hint = "write the answer, or use {not_applicable: reason} where the field allows it"
+                if "kind" in model.model_fields:  # only documents have not-applicable answers
+                    hint = "write the answer, or use {not_applicable: reason} where the field allows it"
             elif kind == "too_short":
                 least = (item.get("ctx") or {}).get("min_length")
                 message = (
@@ -209,6 +210,10 @@ def diagnostics_from_error(
                 message = message.removeprefix("Value error, ")
             elif kind == "assertion_error":
                 message = message.removeprefix("Assertion failed, ")
+            elif message.startswith("Input should be "):
+                # pydantic's bounds and formats: "Input should be less than or equal to 1"
+                got = describe_value(item.get("input"))
+                message = f"expected {message.removeprefix('Input should be ')}, got {got}"
         signature = (loc, kind, message)
         if signature in seen:  # a union reports the same place once per branch
             continue
