@@ -77,17 +77,21 @@ def synthetic_report(n_rows: int, seed: int = 0) -> Report:
     attack = rng.normal(0, 1, n_rows) + 0.05 * member
     full_fpr, full_tpr = roc_curve(RocInput.from_scores(attack, member.astype(bool)))
     roc = downsample_curve(full_fpr, full_tpr)
+    # The overall reliability bins, as performance.calibration stores them.
     edges = np.linspace(0, 1, 11)
+    inside = [
+        (score >= a) & ((score < b) if b < 1 else (score <= b))
+        for a, b in itertools.pairwise(edges)
+    ]
     bins = [
         {
-            "lower": float(a),
-            "upper": float(b),
-            "mean_predicted": float(score[(score >= a) & (score < b)].mean()),
-            "fraction_positive": float(y[(score >= a) & (score < b)].mean()),
-            "count": int(((score >= a) & (score < b)).sum()),
+            "low": float(a),
+            "high": float(b),
+            "count": int(m.sum()),
+            "mean_predicted": float(score[m].mean()) if m.any() else None,
+            "observed_rate": float(y[m].mean()) if m.any() else None,
         }
-        for a, b in itertools.pairwise(edges)
-        if ((score >= a) & (score < b)).any()
+        for (a, b), m in zip(itertools.pairwise(edges), inside, strict=True)
     ]
     features = [f"feature_{i}" for i in range(100)]
     acc = float((pred == y).mean())
@@ -106,7 +110,7 @@ def synthetic_report(n_rows: int, seed: int = 0) -> Report:
             status="pass",
             blocking=False,
             message="Calibrated.",
-            details={"bins": bins},
+            details={"n_bins": 10, "reliability": [{"group": None, "bins": bins}]},
             measurements=[Measurement(name="ece", value=0.03, ci=(0.02, 0.04), n=n_rows)],
         ),
         CheckResult(
@@ -143,7 +147,7 @@ def synthetic_report(n_rows: int, seed: int = 0) -> Report:
             status="pass",
             blocking=True,
             message="At chance.",
-            details={"roc": roc},
+            details={"strongest_attack": "loss", "roc_curve": roc},
             measurements=[Measurement(name="attack_auc", value=0.51, ci=(0.5, 0.52), n=n_rows)],
         ),
     ]

@@ -2,9 +2,13 @@
 
 Each chart is drawn from what the report holds and skipped when it lacks the
 data: per-group rates with interval whiskers, attribution bars, the ROC curve
-of a membership attack (``details.roc``) and a calibration curve
-(``details.bins``). Long series are thinned and long bar lists cut, so a
-chart's size does not grow with the number of data rows.
+of the strongest membership attack (``details.roc_curve`` as
+``privacy.membership_inference`` writes it: ``{"fpr": [...], "tpr": [...]}``)
+and the overall calibration curve (the ``details.reliability`` entry whose
+``group`` is null, as ``performance.calibration`` writes it: ``bins`` of
+``mean_predicted`` and ``observed_rate``, null for an empty bin). Long series
+are thinned and long bar lists cut, so a chart's size does not grow with the
+number of data rows.
 
 Determinism: SVG ids are salted with a fixed string and the SVG carries no
 date, so the same report gives the same bytes.
@@ -143,30 +147,22 @@ def _attribution(result: CheckResult) -> list[_Plan]:
     return [("Mean absolute attribution by feature", draw, _bar_height(len(ms)))]
 
 
-def _pairs(
-    raw: Any, x_keys: Sequence[str], y_keys: Sequence[str]
-) -> tuple[list[float], list[float]] | None:
-    """Two aligned float lists from {x: [...], y: [...]} or [{x:, y:}, ...] or [[x, y], ...]."""
+def _pairs(raw: Any, x_key: str, y_key: str) -> tuple[list[float], list[float]] | None:
+    """Two aligned float lists from ``{x: [...], y: [...]}`` or ``[{x:, y:}, ...]``.
+
+    Points with a null coordinate (an empty calibration bin) are dropped; any
+    other shape gives None, so a malformed ``details`` means no chart, never an error.
+    """
     try:
         if isinstance(raw, dict):
-            xk = next((k for k in x_keys if k in raw), None)
-            yk = next((k for k in y_keys if k in raw), None)
-            if xk is None or yk is None:
-                return None
-            xs, ys = [float(v) for v in raw[xk]], [float(v) for v in raw[yk]]
-        elif isinstance(raw, list) and raw and isinstance(raw[0], dict):
-            xk = next((k for k in x_keys if k in raw[0]), None)
-            yk = next((k for k in y_keys if k in raw[0]), None)
-            if xk is None or yk is None:
-                return None
-            pts = [(r.get(xk), r.get(yk)) for r in raw]
+            xs, ys = [float(v) for v in raw[x_key]], [float(v) for v in raw[y_key]]
+        elif isinstance(raw, list) and all(isinstance(r, dict) for r in raw):
+            pts = [(r.get(x_key), r.get(y_key)) for r in raw]
             kept = [(float(x), float(y)) for x, y in pts if x is not None and y is not None]
             xs, ys = [p[0] for p in kept], [p[1] for p in kept]
-        elif isinstance(raw, list) and raw and isinstance(raw[0], list | tuple):
-            xs, ys = [float(p[0]) for p in raw], [float(p[1]) for p in raw]
         else:
             return None
-    except (TypeError, ValueError, IndexError):
+    except (KeyError, TypeError, ValueError):
         return None
     if not xs or len(xs) != len(ys):
         return None
@@ -174,14 +170,16 @@ def _pairs(
 
 
 def _roc(result: CheckResult) -> list[_Plan]:
-    curve = _pairs(result.details.get("roc"), ("fpr",), ("tpr",))
+    curve = _pairs(result.details.get("roc_curve"), "fpr", "tpr")
     if curve is None:
         return []
     fpr, tpr = thin(*curve)
+    attack = result.details.get("strongest_attack")
+    label = f"{attack} attack" if isinstance(attack, str) and attack else "attack"
 
     def draw(fig: Figure) -> None:
         ax = fig.add_subplot()
-        ax.plot(fpr, tpr, color=_BLUE, linewidth=1.2, label="attack")
+        ax.plot(fpr, tpr, color=_BLUE, linewidth=1.2, label=label)
         ax.plot([0, 1], [0, 1], color=_GREY, linestyle="--", linewidth=0.8, label="chance")
         ax.set_xlabel("false positive rate")
         ax.set_ylabel("true positive rate")
@@ -193,20 +191,19 @@ def _roc(result: CheckResult) -> list[_Plan]:
     return [("ROC curve of the membership inference attack", draw, 3.2)]
 
 
+def _overall_reliability(details: dict[str, Any]) -> Any:
+    """The ``bins`` of the overall entry of ``details.reliability`` (group null), if any."""
+    entries = details.get("reliability")
+    if not isinstance(entries, list):
+        return None
+    for entry in entries:
+        if isinstance(entry, dict) and entry.get("group") is None:
+            return entry.get("bins")
+    return None
+
+
 def _calibration(result: CheckResult) -> list[_Plan]:
-    bins = result.details.get("bins")
-    curve = _pairs(
-        bins,
-        ("mean_predicted", "mean_score", "confidence", "predicted", "prob_pred", "mean_prob"),
-        (
-            "fraction_positive",
-            "observed",
-            "frac_positive",
-            "accuracy",
-            "prob_true",
-            "observed_rate",
-        ),
-    )
+    curve = _pairs(_overall_reliability(result.details), "mean_predicted", "observed_rate")
     if curve is None:
         return []
     pred, obs = thin(*curve)
@@ -222,7 +219,7 @@ def _calibration(result: CheckResult) -> list[_Plan]:
         ax.set_aspect("equal")
         ax.legend(loc="upper left", frameon=False)
 
-    return [("Calibration curve", draw, 3.2)]
+    return [("Calibration curve (overall)", draw, 3.2)]
 
 
 def charts_for(result: CheckResult) -> list[Chart]:

@@ -236,7 +236,6 @@ def render_packet(
     if "pdf" in formats and html is not None:
         pdf, refused = _pdf(html, inputs, ctx, dirs)
 
-    _prepare(folder)
     written: dict[str, bytes] = {}
     if "md" in formats:
         written.update({name: text.encode("utf-8") for name, text in markdown.items()})
@@ -246,9 +245,19 @@ def render_packet(
         written["packet.pdf"] = pdf
     if inputs.report_bytes is not None:
         written["report.json"] = inputs.report_bytes
-    for name, data in written.items():
-        (folder / name).write_bytes(data)
-    write_manifest(folder)
+    try:
+        _prepare(folder)
+        for name, data in written.items():
+            (folder / name).write_bytes(data)
+        write_manifest(folder)
+    except OSError as err:
+        # A folder the user cannot write to is a usage error, not a bug: say which and why.
+        reason = err.strerror or type(err).__name__
+        where = err.filename or folder
+        raise ConfigError(
+            f"--out {folder}: cannot write the packet ({reason}: {where}); "
+            "choose a folder you can write to"
+        ) from err
     return PacketResult(
         folder=folder, files=[*sorted(written), MANIFEST_NAME], refused_urls=refused, context=ctx
     )

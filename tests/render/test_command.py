@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -84,3 +85,55 @@ def test_refuses_a_folder_that_is_not_a_packet(
 
 def test_missing_project_file_exits_2(tmp_path: Path) -> None:
     assert main(["render", "-c", str(tmp_path / "govkit.yaml")]) == 2
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ('{"report_version": 1, broken', "not a readable report.json"),
+        ('{"report_version": 1}', "invalid report"),
+        ("", "not a readable report.json"),
+    ],
+)
+def test_corrupt_report_exits_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], content: str, message: str
+) -> None:
+    config = make_project(tmp_path)
+    (tmp_path / "build").mkdir()
+    (tmp_path / "build" / "report.json").write_text(content, encoding="utf-8")
+    assert main(["render", "-c", str(config), "--format", "md"]) == 2
+    err = capsys.readouterr().err
+    assert "report.json" in err and message in err and "Traceback" not in err
+    assert not (tmp_path / "build" / "packet").exists()
+
+
+def test_invalid_document_exits_1_naming_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def break_card(data: dict[str, Any]) -> None:
+        data["bogus_field"] = 1
+
+    config = make_project(tmp_path, edits={"model_card": break_card})
+    assert main(["render", "-c", str(config), "--format", "md"]) == 1
+    err = capsys.readouterr().err
+    assert "docs/model_card.yaml" in err and "bogus_field" in err and "Traceback" not in err
+    assert not (tmp_path / "build" / "packet").exists()
+
+
+@pytest.mark.parametrize("where", ["under-a-file", "blocked-by-a-folder", "a-file"])
+def test_unwritable_output_exits_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], where: str
+) -> None:
+    config = make_project(tmp_path)
+    (tmp_path / "plain.txt").write_text("not a folder", encoding="utf-8")
+    out = {
+        "under-a-file": tmp_path / "plain.txt" / "packet",
+        "blocked-by-a-folder": tmp_path / "out",
+        "a-file": tmp_path / "plain.txt",
+    }[where]
+    # A folder where a packet file must go: the write itself fails.
+    (tmp_path / "out" / "minimal-model-card.md").mkdir(parents=True)
+    assert main(["render", "-c", str(config), "--format", "md", "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert f"--out {out}" in err and "Traceback" not in err and "internal error" not in err
+    assert (tmp_path / "plain.txt").read_text(encoding="utf-8") == "not a folder"

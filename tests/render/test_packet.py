@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from pypdf import PdfReader
 
-from govkit.render.context import format_interval, format_value
+from govkit.render.context import STATUS_ORDER, format_interval, format_value
 from govkit.render.manifest import MANIFEST_NAME
 from govkit.report import Report
 
@@ -142,9 +144,17 @@ def test_document_text_stays_inert(rendered: Path, pdf_text: str, sink: object) 
     assert sink.hits == []  # type: ignore[attr-defined]
 
 
-def test_rendering_twice_gives_identical_bytes(rendered: Path, project: Path) -> None:
+def test_rendering_twice_gives_identical_bytes(
+    rendered: Path, project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import time
+
     from govkit.commands.render import run_render
 
+    # A later clock and no SOURCE_DATE_EPOCH: only the report may date the packet.
+    later = time.time() + 400 * 86400
+    monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
+    monkeypatch.setattr(time, "time", lambda: later)
     again = project.parent / "packet-again"
     assert (
         run_render(str(project), report=None, out=str(again), formats="md,html,pdf", templates=None)
@@ -155,3 +165,109 @@ def test_rendering_twice_gives_identical_bytes(rendered: Path, project: Path) ->
     assert first.keys() == second.keys()
     for name in first:
         assert first[name] == second[name], name
+
+
+def _flat(text: str) -> str:
+    """Text without whitespace: extraction breaks lines inside table cells and hashes."""
+    return "".join(text.split())
+
+
+def test_cover_counts_every_status(pdf: PdfReader, report: Report) -> None:
+    cover = pdf.pages[0].extract_text()
+    lines = {" ".join(line.split()) for line in cover.splitlines()}
+    for status in STATUS_ORDER:
+        count = sum(r.status == status for r in report.results)
+        assert f"{status.replace('_', ' ')} {count}" in lines, status
+
+
+def test_contents_page_numbers_point_at_their_sections(pdf: PdfReader, report: Report) -> None:
+    pages = [page.extract_text() or "" for page in pdf.pages]
+    entries = []
+    for line in pages[1].splitlines():
+        title, dots, number = line.rpartition(" ")
+        if number.isdigit() and dots:
+            entries.append((title.rstrip(". "), int(number)))
+    numbers = dict(entries)
+    chapters = ["Check results", "Risk traceability matrix", "Standards coverage matrix"]
+    chapters += ["Sign-off", "Provenance"]
+    checks = [f"{r.id}: {r.title}" for r in report.results]
+    for title in [*chapters, *checks]:
+        assert title in numbers, title
+        page = pages[numbers[title] - 1]
+        assert title in page, (title, numbers[title])
+    for title in chapters:
+        # each chapter starts a page: its title is the page's first line
+        assert pages[numbers[title] - 1].lstrip().startswith(title), title
+    assert [n for _, n in entries] == sorted(n for _, n in entries)
+    assert len(entries) >= len(chapters) + len(checks) + 4  # a title per document too
+
+
+def test_every_page_after_the_cover_has_header_and_footer(pdf: PdfReader, rendered: Path) -> None:
+    html = (rendered / "packet.html").read_text(encoding="utf-8")
+    start = html.index("packet GK-") + len("packet ")
+    pid = html[start : start + len("GK-XXXX-XXXX-XXXX")]
+    total = len(pdf.pages)
+    for number, page in enumerate(pdf.pages, start=1):
+        text = page.extract_text() or ""
+        assert f"packet {pid}" in text, number
+        assert f"page {number} of {total}" in text, number
+
+
+def test_each_document_is_shown_in_full(pdf_text: str, project: Path) -> None:
+    flat = _flat(pdf_text)
+    for kind in ("dataset_card", "model_card", "experiment_plan", "risk_checklist"):
+        data = yaml.safe_load((project.parent / "docs" / f"{kind}.yaml").read_text("utf-8"))
+        leaves = _leaf_strings(data)
+        assert len(leaves) > 10, kind
+        for path, text in leaves:
+            assert _flat(text) in flat, (kind, path)
+
+
+def _leaf_strings(node: object, path: str = "") -> list[tuple[str, str]]:
+    if isinstance(node, dict):
+        return [p for k, v in node.items() for p in _leaf_strings(v, f"{path}.{k}")]
+    if isinstance(node, list):
+        return [p for i, v in enumerate(node) for p in _leaf_strings(v, f"{path}[{i}]")]
+    return [(path, node)] if isinstance(node, str) and len(node) > 3 else []
+
+
+def test_curves_come_from_the_checks_figures(pdf_text: str, report: Report) -> None:
+    flat = " ".join(pdf_text.split())
+    membership = report.result("privacy.membership_inference")
+    calibration = report.result("performance.calibration")
+    assert membership is not None and calibration is not None
+    # The ROC chart's legend names the strongest attack the check found.
+    assert f"{membership.details['strongest_attack']} attack" in flat
+    assert "false positive rate" in flat and "true positive rate" in flat
+    assert "mean predicted probability" in flat and "observed frequency" in flat
+    for result, name in ((membership, "roc_auc"), (calibration, "ece")):
+        m = next(m for m in result.measurements if m.name == name and m.group is None)
+        assert f"overall {format_value(m.value)} {format_interval(m.ci)}" in flat, name
+
+
+def test_coverage_matrix_totals(pdf_text: str, project: Path) -> None:
+    from govkit.documents.coverage import compute_coverage
+    from govkit.documents.load import load_document
+
+    docs = [
+        load_document(project.parent / "docs" / f"{k}.yaml").model
+        for k in ("dataset_card", "model_card", "experiment_plan", "risk_checklist")
+    ]
+    flat = _flat(pdf_text[pdf_text.rindex("Standards coverage matrix") :])
+    totals = compute_coverage(docs).totals
+    assert totals
+    for t in totals:
+        assert _flat(f"{t.name} {t.covered} {t.missing} {t.out_of_scope} {t.total}") in flat
+
+
+def test_provenance_hashes_versions_seed_device(
+    pdf_text: str, report: Report, project: Path
+) -> None:
+    flat = _flat(pdf_text[pdf_text.rindex("Provenance") :])
+    p = report.provenance
+    for fact in (f"Seed{p.seed}", f"Device{p.device}", f"Python{p.python}", p.config_sha256):
+        assert fact in flat, fact
+    for artifact in p.artifacts:
+        assert artifact.sha256 in flat, artifact.role
+    for path in [*(project.parent / "docs").glob("*.yaml"), project]:
+        assert hashlib.sha256(path.read_bytes()).hexdigest() in flat, path.name
