@@ -20,6 +20,15 @@ from govkit.errors import EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_USAGE, GovkitErr
 __all__ = ["app", "main"]
 
 _FORMATS = click.Choice(["text", "json"])
+_config_option = click.option(
+    "-c",
+    "--config",
+    "config",
+    default="govkit.yaml",
+    show_default=True,
+    type=click.Path(path_type=str),
+    help="The project file.",
+)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -67,15 +76,14 @@ def schema_cmd(out: str | None, check: bool) -> int:
 
 
 @app.command("check")
+@_config_option
 @click.option(
-    "-c",
-    "--config",
-    "config",
-    default="govkit.yaml",
-    show_default=True,
+    "--out",
+    "out",
+    default=None,
     type=click.Path(path_type=str),
+    help="Folder for report.json and junit.xml (default: `output` in govkit.yaml).",
 )
-@click.option("--out", "out", default=None, type=click.Path(path_type=str))
 @click.option("--device", "device", default=None, help="auto | cpu | cuda | cuda:N")
 @click.option("--only", "only", multiple=True, help="Run only this check id (repeatable).")
 @click.option("--format", "fmt", type=_FORMATS, default="text", show_default=True)
@@ -90,17 +98,28 @@ def check_cmd(
 
 
 @app.command("render")
+@_config_option
 @click.option(
-    "-c",
-    "--config",
-    "config",
-    default="govkit.yaml",
-    show_default=True,
+    "--report",
+    "report",
+    default=None,
     type=click.Path(path_type=str),
+    help="The report.json to render (default: report.json in `output`).",
 )
-@click.option("--report", "report", default=None, type=click.Path(path_type=str))
-@click.option("--out", "out", default=None, type=click.Path(path_type=str))
-@click.option("--format", "formats", default="md,html,pdf", show_default=True)
+@click.option(
+    "--out",
+    "out",
+    default=None,
+    type=click.Path(path_type=str),
+    help="Folder for the packet (default: `output`/packet).",
+)
+@click.option(
+    "--format",
+    "formats",
+    default="md,html,pdf",
+    show_default=True,
+    help="Comma-separated formats: md, html, pdf.",
+)
 @click.option(
     "--templates",
     "templates",
