@@ -253,7 +253,14 @@ def _covered(ref: str, contains: str | None, docs: Sequence[DocumentBase]) -> bo
     return False
 
 
-def compute_coverage(documents: Iterable[Any]) -> CoverageReport:
+def _filled_by_report(ref: str, contains: str | None, filled: frozenset[str]) -> bool:
+    """A field the check report fills counts as covered (not when a keyword is required)."""
+    if contains is not None:
+        return False
+    return any(f == ref or f.startswith(ref + ".") or ref.startswith(f + ".") for f in filled)
+
+
+def compute_coverage(documents: Iterable[Any], *, filled: Iterable[str] = ()) -> CoverageReport:
     """Which standard items the documents cover.
 
     Parameters
@@ -261,6 +268,10 @@ def compute_coverage(documents: Iterable[Any]) -> CoverageReport:
     documents
         Document models (:class:`DocumentBase`), or loaded documents (anything
         with a ``.model`` attribute holding one).
+    filled
+        Automated fields a check report fills, as ``kind:dotted.path`` refs
+        (the packet passes them); such a field covers its items too, and is
+        named with `` (report)`` in ``covered_by``.
 
     Returns
     -------
@@ -275,6 +286,7 @@ def compute_coverage(documents: Iterable[Any]) -> CoverageReport:
     2
     """
     models = [d if isinstance(d, DocumentBase) else d.model for d in documents]
+    from_report = frozenset(filled)
     items: list[CoverageItem] = []
     for standard in load_crosswalk().standards:
         for entry in standard.items:
@@ -282,7 +294,14 @@ def compute_coverage(documents: Iterable[Any]) -> CoverageReport:
                 status: Status = "out_of_scope"
                 covered_by: tuple[str, ...] = ()
             else:
-                covered_by = tuple(r for r in entry.fields if _covered(r, entry.contains, models))
+                covered_by = tuple(
+                    r for r in entry.fields if _covered(r, entry.contains, models)
+                ) + tuple(
+                    f"{r} (report)"
+                    for r in entry.fields
+                    if not _covered(r, entry.contains, models)
+                    and _filled_by_report(r, entry.contains, from_report)
+                )
                 status = "covered" if covered_by else "missing"
             items.append(CoverageItem(
                 standard=standard.id, standard_name=standard.name, item_id=entry.id,

@@ -47,6 +47,7 @@ __all__ = [
     "FillRule",
     "data_splits",
     "document_fills",
+    "filled_refs",
     "fills_for",
 ]
 
@@ -890,6 +891,17 @@ def fills_for(
             if node is not None:
                 out[path] = node
     return out
+
+
+def filled_refs(documents: Sequence[BaseModel], report: Report | None) -> list[str]:
+    """The fields the report fills, as ``kind:dotted.path`` crosswalk refs (list items dropped)."""
+    return sorted(
+        {
+            f"{getattr(doc, 'kind', '')}:{'.'.join(p for p in path if isinstance(p, str))}"
+            for doc, fills in zip(documents, document_fills(documents, report), strict=True)
+            for path in fills
+        }
+    )
 
 
 def document_fills(

@@ -9,13 +9,17 @@ from govkit.render.context import CoverageView
 __all__ = ["coverage_view"]
 
 
-def coverage_view(models: Sequence[object]) -> CoverageView | None:
-    """Totals per standard and one row per standard item; None without documents."""
+def coverage_view(models: Sequence[object], filled: Sequence[str] = ()) -> CoverageView | None:
+    """Totals per standard and one row per standard item; None without documents.
+
+    ``filled`` names the automated fields the check report fills
+    (``kind:dotted.path``): the packet shows them filled, so they count.
+    """
     if not models:
         return None
     from govkit.documents.coverage import compute_coverage
 
-    report = compute_coverage(models)
+    report = compute_coverage(models, filled=filled)
     totals = tuple(
         (t.name, str(t.covered), str(t.missing), str(t.out_of_scope), str(t.total))
         for t in report.totals

@@ -26,6 +26,8 @@ from govkit.render.manifest import MANIFEST_NAME, read_manifest, write_manifest
 from govkit.report import Report, load_report
 
 if TYPE_CHECKING:
+    from pydantic import BaseModel
+
     from govkit.render.charts import Chart
 
 __all__ = [
@@ -120,14 +122,15 @@ def load_inputs(project: Project, report_path: str | Path | None) -> PacketInput
         report=report,
         report_bytes=report_bytes,
         config=config,
-        coverage=_coverage([d.model for d in documents]),
+        coverage=_coverage([d.model for d in documents], report),
     )
 
 
-def _coverage(models: Sequence[object]) -> CoverageView | None:
+def _coverage(models: Sequence[BaseModel], report: Report | None) -> CoverageView | None:
+    from govkit.render.autofill import filled_refs
     from govkit.render.coverage import coverage_view
 
-    return coverage_view(models)
+    return coverage_view(models, filled_refs(models, report))
 
 
 def render_markdown(ctx: PacketContext, templates: str | Path | None) -> dict[str, str]:

@@ -77,3 +77,17 @@ def test_coverage_text_and_json(cli: Run) -> None:
     assert code == 0 and payload["ok"]
     assert payload["coverage"]["overall"]["total"] == 284
     assert len(payload["coverage"]["totals"]) == 12
+
+
+def test_fields_the_report_fills_count_as_covered() -> None:
+    docs = [load_document(ADULT_DOCS / f"{k}.yaml") for k in KINDS]
+    before = compute_coverage(docs)
+    after = compute_coverage(docs, filled=["model_card:results", "dataset_card:pii_scan"])
+    item = {(i.standard, i.item_id): i for i in after.items}[("model_cards", "§7 unitary")]
+    assert item.status == "covered"
+    assert any(ref.endswith("(report)") for ref in item.covered_by)
+    assert after.count("covered") > before.count("covered")
+    # nothing already covered is lost, and unrelated refs change nothing
+    assert compute_coverage(docs, filled=["model_card:no_such_field"]).count("covered") == (
+        before.count("covered")
+    )
