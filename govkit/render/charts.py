@@ -227,14 +227,13 @@ def charts_for(result: CheckResult) -> list[Chart]:
     plans = _group_rates(result) + _attribution(result) + _roc(result) + _calibration(result)
     if not plans:
         return []
+    # Figures are built directly and saved as SVG: no pyplot, no GUI backend, no
+    # global figure registry (and a quicker import)
     import matplotlib
-
-    matplotlib.use("Agg", force=False)
-    import matplotlib.pyplot as plt
     from matplotlib.figure import Figure
 
     charts = []
-    with plt.rc_context(_RC):  # type: ignore[arg-type]
+    with matplotlib.rc_context(_RC):  # type: ignore[arg-type]
         for title, draw, height in plans:
             fig = Figure(figsize=(6.0, height))
             draw(fig)
