@@ -2,7 +2,9 @@
 
 pre-commit installs govkit from a git repository into its own environment, so
 the test builds a throwaway repository holding the govkit sources and the hook
-manifest, and a second one holding one valid and one broken card.
+manifest, and a second one holding one valid and one broken card. The hook
+runs through `pre-commit try-repo`, then installed as a real git hook, where it
+blocks `git commit` until the card is fixed.
 """
 
 from __future__ import annotations
@@ -34,7 +36,7 @@ def _repo(path: Path) -> Path:
 
 
 @pytest.mark.slow
-def test_hook_fails_on_a_broken_card(tmp_path: Path) -> None:
+def test_hook_blocks_a_broken_card(tmp_path: Path) -> None:
     if shutil.which("git") is None:
         pytest.skip("git is not installed")
     hook_repo = _repo(tmp_path / "govkit-src")
@@ -73,3 +75,30 @@ def test_hook_fails_on_a_broken_card(tmp_path: Path) -> None:
     assert all(": warning:" in t for t in valid_lines), valid_lines
     assert "notes.yaml" not in output
     assert "Traceback" not in output
+
+    # The same hook installed for real: `git commit` is blocked, then goes
+    # through once the broken card is fixed.
+    rev = subprocess.run(
+        ["git", "rev-parse", "HEAD"], cwd=hook_repo, check=True, capture_output=True, text=True
+    ).stdout.strip()
+    (project / ".pre-commit-config.yaml").write_text(
+        f"repos:\n  - repo: {hook_repo}\n    rev: {rev}\n    hooks:\n      - id: govkit-validate\n",
+        encoding="utf-8",
+    )
+    subprocess.run(
+        [sys.executable, "-m", "pre_commit", "install"],
+        cwd=project, env=env, check=True, capture_output=True, text=True,
+    )  # fmt: skip
+    _git(project, "add", "-A")
+    commit = ["git", "commit", "-q", "-m", "cards"]
+    blocked = subprocess.run(
+        commit, cwd=project, env=env, capture_output=True, text=True, timeout=300, check=False
+    )
+    assert blocked.returncode != 0, blocked.stdout + blocked.stderr
+    assert f"broken.card.yaml:{line}:" in blocked.stdout + blocked.stderr
+    (project / "broken.card.yaml").write_text(valid.replace("minimal-", "second-"), "utf-8")
+    _git(project, "add", "-A")
+    passed = subprocess.run(
+        commit, cwd=project, env=env, capture_output=True, text=True, timeout=300, check=False
+    )
+    assert passed.returncode == 0, passed.stdout + passed.stderr
