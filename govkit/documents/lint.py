@@ -21,7 +21,7 @@ from govkit.diagnostics import Diagnostic
 from govkit.documents.dataset_card import DatasetCard
 from govkit.documents.load import LoadedDocument
 from govkit.documents.risk_checklist import RiskChecklist
-from govkit.documents.rules import field_name
+from govkit.validation import field_name
 
 __all__ = ["PLACEHOLDER", "lint_document"]
 
@@ -36,17 +36,7 @@ Loc = tuple[str | int, ...]
 
 
 def _warn(doc: LoadedDocument, loc: Loc, message: str, hint: str, code: str) -> Diagnostic:
-    line, col = doc.locate(loc)
-    return Diagnostic(
-        path=doc.display,
-        line=line,
-        column=col,
-        severity="warning",
-        message=message,
-        field=field_name(loc) or None,
-        hint=hint,
-        code=code,
-    )
+    return doc.diagnostic(loc, message, code=code, hint=hint, severity="warning")
 
 
 def _strings(value: Any, loc: Loc) -> Iterator[tuple[Loc, str]]:

@@ -10,12 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from govkit.diagnostics import Diagnostic
+from govkit.diagnostics import Diagnostic, Severity
 from govkit.documents.common import DocumentBase
 from govkit.documents.kinds import KINDS
 from govkit.errors import EXIT_FINDINGS, EXIT_USAGE, GovkitError
 from govkit.sourcefile import ParsedFile, SourceError, load_source
-from govkit.validation import closest, describe_value, validate_parsed
+from govkit.validation import closest, describe_value, field_name, validate_parsed
 
 __all__ = [
     "DOCUMENT_SUFFIXES",
@@ -69,6 +69,28 @@ class LoadedDocument:
         """Line and column of ``loc`` in the file (or of its closest parent)."""
         where = self.parsed.locate(loc)
         return where if where is not None else (None, None)
+
+    def diagnostic(
+        self,
+        loc: tuple[str | int, ...],
+        message: str,
+        *,
+        code: str,
+        hint: str | None = None,
+        severity: Severity = "error",
+    ) -> Diagnostic:
+        """A finding about the field at ``loc``, located in this document's file."""
+        line, col = self.locate(loc)
+        return Diagnostic(
+            path=self.display,
+            line=line,
+            column=col,
+            severity=severity,
+            message=message,
+            field=field_name(loc) or None,
+            hint=hint,
+            code=code,
+        )
 
 
 def _kind_problem(parsed: ParsedFile) -> Diagnostic | None:

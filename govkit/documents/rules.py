@@ -21,7 +21,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from govkit.diagnostics import Diagnostic, Severity
+from govkit.diagnostics import Diagnostic
 from govkit.documents.common import DatasetRef, Link
 from govkit.documents.experiment_plan import ExperimentPlan, criteria_fingerprint
 from govkit.documents.load import LoadedDocument
@@ -33,41 +33,10 @@ __all__ = [
     "check_cross_references",
     "check_document_rules",
     "check_rules",
-    "field_name",
     "references",
 ]
 
 Loc = tuple[str | int, ...]
-
-
-def field_name(loc: Loc) -> str:
-    """``risks[2].controls`` for ``("risks", 2, "controls")``."""
-    text = ""
-    for part in loc:
-        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else part)
-    return text
-
-
-def _diag(
-    doc: LoadedDocument,
-    loc: Loc,
-    message: str,
-    *,
-    hint: str | None = None,
-    code: str,
-    severity: Severity = "error",
-) -> Diagnostic:
-    line, col = doc.locate(loc)
-    return Diagnostic(
-        path=doc.display,
-        line=line,
-        column=col,
-        severity=severity,
-        message=message,
-        field=field_name(loc) or None,
-        hint=hint,
-        code=code,
-    )
 
 
 def _walk(value: Any, loc: Loc) -> Iterator[tuple[Loc, Any]]:
@@ -93,8 +62,7 @@ def _file_rules(doc: LoadedDocument) -> list[Diagnostic]:
         target = base / item.path
         if not target.is_file():
             out.append(
-                _diag(
-                    doc,
+                doc.diagnostic(
                     (*loc, "path"),
                     f"referenced file '{item.path}' does not exist",
                     hint=f"paths are relative to the document's folder ({base})",
@@ -106,8 +74,7 @@ def _file_rules(doc: LoadedDocument) -> list[Diagnostic]:
             actual, _ = sha256_file(target)
             if actual != item.sha256:
                 out.append(
-                    _diag(
-                        doc,
+                    doc.diagnostic(
                         (*loc, "sha256"),
                         f"'{item.path}' has changed: expected sha256 {item.sha256[:12]}..., "
                         f"found {actual[:12]}...",
@@ -129,8 +96,7 @@ def _plan_rules(doc: LoadedDocument, plan: ExperimentPlan) -> list[Diagnostic]:
     if explained:
         return []
     return [
-        _diag(
-            doc,
+        doc.diagnostic(
             ("registration", "criteria_sha256"),
             "acceptance criteria or guardrails changed after registration "
             f"({reg.registered.isoformat()}) without a deviations entry",
@@ -146,8 +112,7 @@ def _risk_rules(doc: LoadedDocument, rc: RiskChecklist) -> list[Diagnostic]:
     for i, risk in enumerate(rc.risks):
         if rc.decision.go and not risk.residual_acceptable:
             out.append(
-                _diag(
-                    doc,
+                doc.diagnostic(
                     ("risks", i, "residual_acceptable"),
                     f"risk {risk.id} has an unacceptable residual risk, but decision.go is true",
                     hint="treat the risk further, or set decision.go: false",
@@ -156,8 +121,7 @@ def _risk_rules(doc: LoadedDocument, rc: RiskChecklist) -> list[Diagnostic]:
             )
         if risk.inherent_score is not None and risk.inherent_score != risk.score:
             out.append(
-                _diag(
-                    doc,
+                doc.diagnostic(
                     ("risks", i, "inherent_score"),
                     f"inherent_score is {risk.inherent_score}, but likelihood x severity is {risk.score}",
                     hint="remove inherent_score (it is computed) or correct it",
@@ -166,8 +130,7 @@ def _risk_rules(doc: LoadedDocument, rc: RiskChecklist) -> list[Diagnostic]:
             )
         if risk.residual_score is not None and risk.residual_score != risk.residual:
             out.append(
-                _diag(
-                    doc,
+                doc.diagnostic(
                     ("risks", i, "residual_score"),
                     f"residual_score is {risk.residual_score}, but residual likelihood x severity "
                     f"is {risk.residual}",
@@ -177,8 +140,7 @@ def _risk_rules(doc: LoadedDocument, rc: RiskChecklist) -> list[Diagnostic]:
             )
     if rc.decision.go and not rc.overall_residual_risk.acceptable:
         out.append(
-            _diag(
-                doc,
+            doc.diagnostic(
                 ("overall_residual_risk", "acceptable"),
                 "the overall residual risk is not acceptable, but decision.go is true",
                 hint="set decision.go: false, or reduce the residual risk",
@@ -260,8 +222,7 @@ def check_cross_references(docs: Sequence[LoadedDocument]) -> list[Diagnostic]:
         first = by_id.get(doc.doc_id)
         if first is not None:
             out.append(
-                _diag(
-                    doc,
+                doc.diagnostic(
                     ("meta", "doc_id"),
                     f"doc_id '{doc.doc_id}' is already used by {first.display}",
                     hint="give each document its own id",
@@ -285,8 +246,7 @@ def check_cross_references(docs: Sequence[LoadedDocument]) -> list[Diagnostic]:
                     else (f"validate it together with this one; known ids: {', '.join(known)}")
                 )
                 out.append(
-                    _diag(
-                        doc,
+                    doc.diagnostic(
                         loc,
                         f"references '{ref}', but no document with that id was validated",
                         hint=hint,
@@ -295,8 +255,7 @@ def check_cross_references(docs: Sequence[LoadedDocument]) -> list[Diagnostic]:
                 )
             elif kind is not None and target.kind != kind:
                 out.append(
-                    _diag(
-                        doc,
+                    doc.diagnostic(
                         loc,
                         f"'{ref}' is a {target.kind}, expected a {kind}",
                         hint=f"name the id of a {kind}",
