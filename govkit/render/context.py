@@ -214,13 +214,40 @@ class RiskTrace:
 
 
 @dataclass(frozen=True)
+class CoverageItemView:
+    """One standard item: its id, what it asks for, and the fields that cover it."""
+
+    item_id: str
+    label: str
+    covered_by: str
+
+
+@dataclass(frozen=True)
+class CoverageGroup:
+    """The items of one standard with one status (covered, missing, out of scope)."""
+
+    status: str
+    items: tuple[CoverageItemView, ...]
+
+
+@dataclass(frozen=True)
+class CoverageStandard:
+    name: str
+    groups: tuple[CoverageGroup, ...]
+
+
+@dataclass(frozen=True)
 class CoverageView:
-    """The standards coverage matrix: totals per standard, then one row per item."""
+    """The standards coverage matrix: totals per standard, then every item by status.
+
+    Items are grouped per standard and status rather than one table row each:
+    a reviewer sees every missing item of a standard at once, and the PDF lays
+    out a few paragraphs instead of ~300 table rows (about a second faster).
+    """
 
     totals_columns: tuple[str, ...]
     totals: tuple[tuple[str, ...], ...]
-    columns: tuple[str, ...]
-    rows: tuple[tuple[str, ...], ...]
+    standards: tuple[CoverageStandard, ...]
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from govkit.render.context import CoverageView
+from govkit.render.context import (
+    CoverageGroup,
+    CoverageItemView,
+    CoverageStandard,
+    CoverageView,
+)
+
+#: the order statuses are listed in: what needs work first
+_STATUS_ORDER = ("missing", "covered", "out_of_scope")
 
 __all__ = ["coverage_view"]
 
@@ -24,19 +32,29 @@ def coverage_view(models: Sequence[object], filled: Sequence[str] = ()) -> Cover
         (t.name, str(t.covered), str(t.missing), str(t.out_of_scope), str(t.total))
         for t in report.totals
     )
-    rows = tuple(
-        (
-            item.standard_name,
-            item.item_id,
-            item.label,
-            item.status.replace("_", " "),
-            ", ".join(item.covered_by) or (item.note or "—"),
+    names: dict[str, str] = {}
+    by_standard: dict[str, dict[str, list[CoverageItemView]]] = {}
+    for item in report.items:
+        names.setdefault(item.standard, item.standard_name)
+        view = CoverageItemView(
+            item_id=item.item_id,
+            label=item.label,
+            covered_by=", ".join(item.covered_by) or (item.note or ""),
         )
-        for item in report.items
+        by_standard.setdefault(item.standard, {}).setdefault(item.status, []).append(view)
+    standards = tuple(
+        CoverageStandard(
+            name=names[key],
+            groups=tuple(
+                CoverageGroup(status=status.replace("_", " "), items=tuple(groups[status]))
+                for status in _STATUS_ORDER
+                if groups.get(status)
+            ),
+        )
+        for key, groups in by_standard.items()
     )
     return CoverageView(
         totals_columns=("Standard", "Covered", "Missing", "Out of scope", "Items"),
         totals=totals,
-        columns=("Standard", "Item", "Requirement", "Status", "Covered by"),
-        rows=rows,
+        standards=standards,
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -261,6 +262,16 @@ def test_coverage_matrix_totals(pdf_text: str, project: Path, report: Report) ->
     totals = compute_coverage(docs, filled=filled).totals
     assert totals
     assert sum(t.covered for t in totals) > sum(t.covered for t in compute_coverage(docs).totals)
+    # every item of the crosswalk is listed, under its status
+    items = compute_coverage(docs, filled=filled).items
+    assert len(items) == 284
+    # a page break puts the running header and footer inside an item's text
+    system = re.escape(_flat(f"{report.system.name} {report.system.version}"))
+    running = re.compile(system + r"·packetGK-[0-9A-F-]+?(?:govkitreviewpacket|page\d+of\d+)")
+    unbroken = running.sub("", flat)
+    for item in items:
+        assert _flat(f"{item.item_id} {item.label}") in unbroken, item.item_id
+    assert _flat("Missing (") in flat and _flat("Covered (") in flat
     for t in totals:
         assert _flat(f"{t.name} {t.covered} {t.missing} {t.out_of_scope} {t.total}") in flat
 
