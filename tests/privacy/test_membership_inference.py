@@ -64,6 +64,12 @@ def _overall(evidence, name: str):
     return next(m for m in evidence.measurements if m.name == name and m.group is None)
 
 
+def _log_probs(margin: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Binary log-probabilities whose true-class logit margin is ``margin``."""
+    logit1 = np.where(y == 1, margin, -margin)
+    return np.stack([-np.logaddexp(0, logit1), -np.logaddexp(0, -logit1)], axis=1)
+
+
 def test_overfit_mlp_is_caught() -> None:
     rng = np.random.default_rng(1)
     train, evl = _data(200, rng, noise=1.5), _data(400, rng, noise=1.5)
@@ -141,13 +147,9 @@ def test_planted_group_leak_and_non_member_exclusion() -> None:
     margin_train = np.where(train["race"] == "a", 8.0, 0.0) + rng.normal(size=n)
     margin_eval = rng.normal(size=n)
 
-    def log_probs(margin: np.ndarray, y: np.ndarray) -> np.ndarray:
-        logit1 = np.where(y == 1, margin, -margin)
-        return np.stack([-np.logaddexp(0, logit1), -np.logaddexp(0, -logit1)], axis=1)
-
     preds = {
-        "train": predictions_from_log_probs(log_probs(margin_train, y_train)),
-        "eval": predictions_from_log_probs(log_probs(margin_eval, y_eval)),
+        "train": predictions_from_log_probs(_log_probs(margin_train, y_train)),
+        "eval": predictions_from_log_probs(_log_probs(margin_eval, y_eval)),
     }
     ctx = make_context(
         evl,
@@ -212,13 +214,9 @@ def _planted_context(device: str = "cpu"):
     margin_train = np.round(rng.normal(0.6, 1.0, size=n), 1)
     margin_eval = np.round(rng.normal(0.0, 1.0, size=n), 1)
 
-    def log_probs(margin: np.ndarray, y: np.ndarray) -> np.ndarray:
-        logit1 = np.where(y == 1, margin, -margin)
-        return np.stack([-np.logaddexp(0, logit1), -np.logaddexp(0, -logit1)], axis=1)
-
     preds = {
-        "train": predictions_from_log_probs(log_probs(margin_train, y_train)),
-        "eval": predictions_from_log_probs(log_probs(margin_eval, y_eval)),
+        "train": predictions_from_log_probs(_log_probs(margin_train, y_train)),
+        "eval": predictions_from_log_probs(_log_probs(margin_eval, y_eval)),
     }
     ctx = make_context(
         evl,
