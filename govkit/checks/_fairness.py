@@ -1,29 +1,36 @@
-"""What the group-fairness checks share: per-group rates, between-group aggregates, intervals.
+"""What the group-fairness checks share: per-group rates, which groups are judged, gaps.
 
 Demographic parity, equalized odds and equal opportunity differ only in
 which confusion-matrix rates they compare across groups and what they call
 the aggregates, so each check is a :class:`FairnessSpec` and this module does
-the work.
+the work, in three steps kept apart:
 
-Every figure is defined exactly as fairlearn defines it
-(``MetricFrame(...).difference(method="between_groups")`` and ``.ratio(...)``;
-equalized odds takes the larger difference and the smaller ratio of its two
-rates), and a test compares each one with fairlearn. All of them depend only
-on per-group cell counts, so the bootstrap resamples the counts (Poisson),
-not the rows: time does not grow with the number of rows, and every per-group
-rate and every aggregate is computed on all replicates at once.
+1. **Rates.** Every group's rate (and the overall one) with its Wilson score
+   interval (:func:`govkit.stats.rates.wilson_interval`), over the rows the
+   rate uses: all rows for the selection rate, positive labels for the true
+   positive rate, negative labels for the false positive rate.
+2. **Which groups are judged.** A group is judged for a rate when those rows
+   number at least ``min_group_size`` *and* the rate's interval would be at
+   most ``max_half_width`` wide on each side whatever the rate is (the Wilson
+   half-width at 1/2). Smaller groups keep their figures in the report, are
+   named in ``Evidence.small_groups`` with the reason, and take no part in
+   the aggregates: the largest-minus-smallest of many noisy small groups is
+   biased far above the true gap, so it would fail fair models.
+3. **Gaps.** The difference and ratio of a grouping are fairlearn's
+   (``MetricFrame.difference``/``ratio``, ``method="between_groups"``;
+   equalized odds takes the larger difference and the smaller ratio of its
+   two rates) computed over the judged groups; fairlearn's figure over every
+   group is kept in ``details``. Their intervals are simultaneous bootstrap
+   intervals over every pair of judged groups (a max-t bootstrap, as in
+   Cherian and Candès, arXiv 2305.03712): with probability ``confidence``
+   every pairwise gap lies within its band at once, so the interval of the
+   largest gap holds the true largest gap, 0 included for a fair model. A
+   percentile interval of max-minus-min never does: every replicate of a
+   range is above 0.
 
-Small groups are kept in the point estimates, as fairlearn keeps them, and
-are listed in ``Evidence.small_groups`` so the runner never reports a pass
-that rests on them. A group whose rate is taken over few rows (a group with
-few positive labels, for the true positive rate) is listed too, as
-``"race=B, label=1 (n=4)"``.
-
-Intervals are percentile intervals of the resampled figures. A difference is
-the largest gap between noisy rates, so when the true gap is near zero its
-bootstrap distribution sits above the estimate and the interval may not
-contain it; this is the honest behaviour of a max-minus-min statistic, and
-the reason to judge such bounds on the point or ``interval_lenient``.
+The rates depend only on per-group cell counts, so the bootstrap resamples
+the counts (Poisson), not the rows: time does not grow with the number of
+rows, and every replicate is computed at once.
 """
 
 from __future__ import annotations
@@ -31,9 +38,10 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+from pydantic import Field
 
 from govkit.checks.base import CheckParams, Evidence, SkipCheck
 from govkit.report import Measurement
@@ -48,40 +56,64 @@ from govkit.stats.confusion import (
     selection_rate,
     true_positive_rate,
 )
-from govkit.stats.groups import Grouping
-from govkit.stats.intervals import interval_bounds, pick_ci, to_value
-from govkit.stats.layers import layers
+from govkit.stats.gaps import GapInterval, pairwise_gap_interval, worst_case_half_width
+from govkit.stats.intervals import to_value
+from govkit.stats.layers import Layer, layers
+from govkit.stats.rates import wilson_interval
 from govkit.stats.seeding import derive_seed
 
 if TYPE_CHECKING:
     from govkit.checks.context import CheckContext
 
-__all__ = ["FairnessSpec", "measure_fairness"]
+__all__ = ["FairnessParams", "FairnessSpec", "GroupingGaps", "judge_groups", "measure_fairness"]
 
 SMALL_GROUP_POLICY = (
-    "Groups smaller than min_group_size stay in the point estimates (as in fairlearn) "
-    "and are listed as small groups, so a pass never rests on them."
+    "A group is judged for a rate only when the rows the rate uses (all rows, positive "
+    "labels, or negative labels) number at least min_group_size and the rate's interval "
+    "would be at most max_half_width wide on each side whatever the rate. Other groups "
+    "keep their figures in measurements, are named as not judged, and take no part in the "
+    "differences and ratios; a result with such groups is never a pass."
 )
 
 _RateFn = Callable[[np.ndarray], np.ndarray]
 
 
+class FairnessParams(CheckParams):
+    """Parameters of the group-fairness checks."""
+
+    max_half_width: float = Field(
+        default=0.07,
+        gt=0.0,
+        le=0.5,
+        description="A group is judged for a rate only when that rate's interval would be at "
+        "most this wide on each side whatever the rate (about 190 rows at 0.07). Keep it "
+        "below the threshold's bound: 0.07 suits the default bound of 0.10.",
+    )
+
+
 @dataclass(frozen=True)
 class _Rate:
     fn: _RateFn
+    #: the events of the rate from a (..., 2, 2) count matrix
+    events: Callable[[np.ndarray], np.ndarray]
     #: the rows the rate is taken over, from a (..., 2, 2) count matrix: its sample size
     support: Callable[[np.ndarray], np.ndarray]
-    #: how a too-small support is described (None: the group itself)
+    #: how the rows a rate uses are described (None: the group itself)
     subset: str | None
 
 
 _RATES: dict[str, _Rate] = {
-    "selection_rate": _Rate(selection_rate, lambda cm: cm.sum(axis=(-2, -1)), None),
+    "selection_rate": _Rate(
+        selection_rate, lambda cm: cm[..., :, 1].sum(axis=-1), lambda cm: cm.sum(axis=(-2, -1)), None
+    ),
     "true_positive_rate": _Rate(
-        true_positive_rate, lambda cm: cm[..., 1, :].sum(axis=-1), "label=1"
+        true_positive_rate, lambda cm: cm[..., 1, 1], lambda cm: cm[..., 1, :].sum(axis=-1), "label=1"
     ),
     "false_positive_rate": _Rate(
-        false_positive_rate, lambda cm: cm[..., 0, :].sum(axis=-1), "label=0"
+        false_positive_rate,
+        lambda cm: cm[..., 0, 1],
+        lambda cm: cm[..., 0, :].sum(axis=-1),
+        "label=0",
     ),
 }
 
@@ -100,14 +132,105 @@ class FairnessSpec:
     ratio: str
 
 
-def _aggregate(spec: FairnessSpec, rates: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
-    """(difference, ratio) over the last axis of each rate, combined across rates."""
-    diff = between_groups_difference(rates[spec.rates[0]])
-    ratio = between_groups_ratio(rates[spec.rates[0]])
-    for name in spec.rates[1:]:
-        diff = first_max(diff, between_groups_difference(rates[name]))
-        ratio = first_min(ratio, between_groups_ratio(rates[name]))
-    return diff, ratio
+def judge_groups(
+    support: np.ndarray, *, min_group_size: int, max_half_width: float, confidence: float
+) -> np.ndarray:
+    """Which groups are large enough to judge a rate taken over ``support`` rows each.
+
+    Parameters
+    ----------
+    support
+        Rows the rate uses, per group.
+    min_group_size
+        The user's floor.
+    max_half_width
+        The widest interval half-width accepted, at the worst case (a rate of 1/2).
+    confidence
+        Level of that interval.
+
+    Returns
+    -------
+    numpy.ndarray
+        Boolean mask, True for a judged group.
+    """
+    n = np.asarray(support, dtype=np.float64)
+    half = worst_case_half_width(n, confidence)
+    return (n >= min_group_size) & (half <= max_half_width)
+
+
+@dataclass(frozen=True)
+class GroupingGaps:
+    """The difference and ratio of one grouping over its judged groups, with intervals."""
+
+    difference: float
+    ratio: float
+    difference_ci: tuple[float, float] | None
+    ratio_ci: tuple[float, float] | None
+    #: per rate: (difference, ratio) over the judged groups
+    components: dict[str, tuple[float, float]]
+
+
+def grouping_gaps(
+    spec: FairnessSpec,
+    counts: np.ndarray,
+    judged: dict[str, np.ndarray],
+    reps: np.ndarray | None,
+    confidence: float,
+) -> GroupingGaps:
+    """Gaps of ``spec``'s rates over the judged groups of one grouping.
+
+    Parameters
+    ----------
+    spec
+        The check's rates and aggregate names.
+    counts
+        ``(G, 2, 2)`` confusion counts per group.
+    judged
+        Per rate, the ``(G,)`` mask of judged groups.
+    reps
+        ``(B, G, 2, 2)`` bootstrap replicates of ``counts``, or None for no intervals.
+    confidence
+        Simultaneous level of the intervals.
+
+    Returns
+    -------
+    GroupingGaps
+        NaN figures when fewer than two groups are judged for a rate.
+    """
+    diff = ratio = np.float64(np.nan)
+    components: dict[str, tuple[float, float]] = {}
+    intervals: list[tuple[GapInterval | None, GapInterval | None]] = []
+    for i, name in enumerate(spec.rates):
+        keep = judged[name]
+        rates = np.where(keep, _RATES[name].fn(counts), np.nan)
+        d, r = between_groups_difference(rates), between_groups_ratio(rates)
+        if int(keep.sum()) < 2:
+            # one group compared with nothing is no evidence of parity
+            d = r = np.float64(np.nan)
+        components[name] = (float(d), float(r))
+        diff, ratio = (d, r) if i == 0 else (first_max(diff, d), first_min(ratio, r))
+        if reps is None or int(keep.sum()) < 2:
+            intervals.append((None, None))
+            continue
+        point = _RATES[name].fn(counts)[keep]
+        rep = _RATES[name].fn(reps)[:, keep]
+        intervals.append(
+            (
+                pairwise_gap_interval(point, rep, confidence),
+                pairwise_gap_interval(point, rep, confidence, log=True),
+            )
+        )
+    difference_ci = ratio_ci = None
+    if intervals and all(d is not None for d, _ in intervals):
+        lows = [d.low for d, _ in intervals if d is not None]
+        highs = [d.high for d, _ in intervals if d is not None]
+        difference_ci = (max(lows), max(highs))
+    if intervals and all(r is not None for _, r in intervals):
+        # the ratio is exp(-largest log gap); the smallest over rates for equalized odds
+        lows = [math.exp(-r.high) for _, r in intervals if r is not None]
+        highs = [math.exp(-r.low) for _, r in intervals if r is not None]
+        ratio_ci = (min(lows), min(highs))
+    return GroupingGaps(float(diff), float(ratio), difference_ci, ratio_ci, components)
 
 
 def _binary_inputs(ctx: CheckContext) -> tuple[np.ndarray, np.ndarray]:
@@ -129,8 +252,13 @@ def _binary_inputs(ctx: CheckContext) -> tuple[np.ndarray, np.ndarray]:
     return y_true, y_pred
 
 
+def _ci(bounds: np.ndarray, g: int) -> tuple[float, float] | None:
+    low, high = float(bounds[0][g]), float(bounds[1][g])
+    return None if math.isnan(low) or math.isnan(high) else (low, high)
+
+
 def measure_fairness(ctx: CheckContext, params: CheckParams, spec: FairnessSpec) -> Evidence:
-    """Per-group rates and between-group aggregates for every grouping, with intervals.
+    """Per-group rates, the judged groups, and between-group aggregates for every grouping.
 
     Parameters
     ----------
@@ -138,7 +266,7 @@ def measure_fairness(ctx: CheckContext, params: CheckParams, spec: FairnessSpec)
         The run's context; uses the eval split's labels, predicted labels and
         sensitive columns.
     params
-        ``min_group_size``, ``n_boot``, ``confidence``.
+        ``min_group_size``, ``max_half_width``, ``n_boot``, ``confidence``.
     spec
         The rates and aggregate names of the calling check.
 
@@ -146,122 +274,159 @@ def measure_fairness(ctx: CheckContext, params: CheckParams, spec: FairnessSpec)
     -------
     Evidence
         Overall rates (group and feature null), per-group rates (group set),
-        per-grouping aggregates (group null, feature the column or ``a&b``).
+        per-grouping aggregates over the judged groups (group null, feature
+        the column or ``a&b``); ``details.groupings[].groups[]`` says which
+        groups were judged and why not.
     """
     y_true, y_pred = _binary_inputs(ctx)
-    evidence = Evidence(details={"small_group_policy": SMALL_GROUP_POLICY, "groupings": []})
-    notes: list[str] = []
-
+    max_half_width = float(getattr(params, "max_half_width", FairnessParams().max_half_width))
+    evidence = Evidence(
+        details={
+            "small_group_policy": SMALL_GROUP_POLICY,
+            "interval": "rates: Wilson score; differences and ratios: simultaneous max-t "
+            "bootstrap over every pair of judged groups",
+            "groupings": [],
+        }
+    )
     all_layers = layers(ctx.eval.frame, list(ctx.sensitive))
-
     worst: tuple[float, str] | None = None
     for layer in all_layers:
-        feature, grouping, n_groups = layer.feature, layer.grouping, layer.n_groups
-        counts = confusion_counts(layer.codes, n_groups, y_true, y_pred)
-        rates = {name: _RATES[name].fn(counts) for name in spec.rates}
-        reps: np.ndarray = np.empty((0, n_groups, 2, 2))
-        if params.n_boot > 0:
-            # the same seed per grouping in every fairness check: a rate shared by two
-            # checks (true_positive_rate) gets the same interval in both
-            seed = derive_seed(ctx.seed, "fairness", feature or "(overall)")
-            reps = poisson_counts(counts, n_boot=params.n_boot, seed=seed)
-        rep_rates = {name: _RATES[name].fn(reps) for name in spec.rates}
-
+        counts = confusion_counts(layer.codes, layer.n_groups, y_true, y_pred)
         for name in spec.rates:
-            bounds = interval_bounds(rep_rates[name], params.confidence)
-            support = _RATES[name].support(counts)
-            for g in range(n_groups):
+            rate = _RATES[name]
+            value = rate.fn(counts)
+            bounds = wilson_interval(rate.events(counts), rate.support(counts), params.confidence)
+            support = rate.support(counts)
+            for g in range(layer.n_groups):
                 evidence.measurements.append(
                     Measurement(
                         name=name,
                         group=layer.label(g),
-                        value=to_value(rates[name][g]),
-                        ci=pick_ci(bounds, g),
+                        value=to_value(value[g]),
+                        ci=_ci(bounds, g),
                         n=int(support[g]),
                     )
                 )
-        if grouping is None:
+        if layer.grouping is None:
             continue
+        gaps = _measure_grouping(evidence, layer, counts, ctx.seed, params, max_half_width, spec)
+        if not math.isnan(gaps.difference) and (worst is None or gaps.difference > worst[0]):
+            worst = (gaps.difference, layer.grouping.feature)
 
-        diff, ratio = _aggregate(spec, rates)
-        rep_diff, rep_ratio = _aggregate(spec, rep_rates)
-        n_rows = int(counts.sum())
-        for name, value, rep in ((spec.difference, diff, rep_diff), (spec.ratio, ratio, rep_ratio)):
-            evidence.measurements.append(
-                Measurement(
-                    name=name,
-                    group=None,
-                    feature=feature,
-                    value=to_value(value),
-                    ci=pick_ci(interval_bounds(rep, params.confidence)),
-                    n=n_rows,
-                )
-            )
-        if not math.isnan(float(diff)) and (worst is None or float(diff) > worst[0]):
-            worst = (float(diff), str(feature))
-
-        _report_small(evidence, notes, grouping, counts, spec, params.min_group_size)
-        evidence.details["groupings"].append(
-            {
-                "feature": feature,
-                "groups": [
-                    {
-                        "group": dict(grouping.labels[g]),
-                        "n": int(counts[g].sum()),
-                        "positives": int(counts[g, 1].sum()),
-                        "negatives": int(counts[g, 0].sum()),
-                    }
-                    for g in range(n_groups)
-                ],
-                "components": {
-                    name: {
-                        "difference": to_value(between_groups_difference(rates[name])),
-                        "ratio": to_value(between_groups_ratio(rates[name])),
-                    }
-                    for name in spec.rates
-                },
-            }
-        )
-
-    if notes:
-        evidence.details["notes"] = notes
     if worst is not None:
         evidence.summary = (
-            f"The largest {spec.difference} is {worst[0]:.3f} "
+            f"The largest {spec.difference} over judged groups is {worst[0]:.3f} "
             f"(over {worst[1]}), across {len(all_layers) - 1} grouping(s)."
         )
     return evidence
 
 
-def _report_small(
+def _measure_grouping(
     evidence: Evidence,
-    notes: list[str],
-    grouping: Grouping,
+    layer: Layer,
     counts: np.ndarray,
+    seed: int,
+    params: CheckParams,
+    max_half_width: float,
     spec: FairnessSpec,
-    min_group_size: int,
-) -> None:
-    """List groups (and label subsets a rate is taken over) smaller than ``min_group_size``."""
-    sizes = counts.sum(axis=(-2, -1))
+) -> GroupingGaps:
+    """Judge the groups of one grouping, add its aggregates and its details entry."""
+    grouping = layer.grouping
+    assert grouping is not None
+    feature = grouping.feature
+    judged = {
+        name: judge_groups(
+            _RATES[name].support(counts),
+            min_group_size=params.min_group_size,
+            max_half_width=max_half_width,
+            confidence=params.confidence,
+        )
+        for name in spec.rates
+    }
+    reps = None
+    if params.n_boot > 0:
+        # the same seed per grouping in every fairness check: a rate shared by two
+        # checks (true_positive_rate) is resampled alike in both
+        reps = poisson_counts(
+            counts, n_boot=params.n_boot, seed=derive_seed(seed, "fairness", feature)
+        )
+    gaps = grouping_gaps(spec, counts, judged, reps, params.confidence)
+    every = np.ones(grouping.n_groups, dtype=bool)
+    fairlearn = grouping_gaps(spec, counts, dict.fromkeys(spec.rates, every), None, 0.5)
+    judged_all = np.logical_and.reduce([judged[name] for name in spec.rates])
+    n_rows = int(counts[judged_all].sum()) if judged_all.any() else 0
+    for name, value, ci in (
+        (spec.difference, gaps.difference, gaps.difference_ci),
+        (spec.ratio, gaps.ratio, gaps.ratio_ci),
+    ):
+        evidence.measurements.append(
+            Measurement(name=name, group=None, feature=feature, value=to_value(value), ci=ci, n=n_rows)
+        )
+
+    groups: list[dict[str, Any]] = []
     for g in range(grouping.n_groups):
         where = grouping.describe(g)
-        entries = []
-        if sizes[g] < min_group_size:
-            entries.append(f"{where} (n={int(sizes[g])})")
+        reasons = []
+        per_rate: dict[str, Any] = {}
         for name in spec.rates:
             rate = _RATES[name]
-            if rate.subset is None:
-                continue
             support = int(rate.support(counts[g]))
-            if support == 0:
-                note = (
-                    f"{where} has no rows with {rate.subset}: its {name} is 0 by "
-                    "fairlearn's convention, not a measured rate"
+            half = float(worst_case_half_width(np.float64(support), params.confidence))
+            per_rate[name] = {
+                "judged": bool(judged[name][g]),
+                "n": support,
+                "worst_case_half_width": None if math.isnan(half) else round(half, 4),
+            }
+            if judged[name][g]:
+                continue
+            rows = "rows" if rate.subset is None else f"rows with {rate.subset}"
+            if support < params.min_group_size:
+                why = f"{support} {rows}, fewer than min_group_size {params.min_group_size}"
+            else:
+                why = (
+                    f"{support} {rows}: its {name} interval could be ±{half:.3f}, "
+                    f"wider than max_half_width {max_half_width}"
                 )
-                if note not in notes:
-                    notes.append(note)
-            if sizes[g] >= min_group_size and support < min_group_size:
-                entries.append(f"{where}, {rate.subset} (n={support})")
-        for entry in entries:
+            reasons.append(f"{name}: {why}")
+            size = int(counts[g].sum())
+            if rate.subset is None or size < params.min_group_size:
+                entry = f"{where} (n={size})"
+            else:
+                entry = f"{where}, {rate.subset} (n={support})"
             if entry not in evidence.small_groups:
                 evidence.small_groups.append(entry)
+        groups.append(
+            {
+                "group": dict(grouping.labels[g]),
+                "n": int(counts[g].sum()),
+                "positives": int(counts[g, 1].sum()),
+                "negatives": int(counts[g, 0].sum()),
+                "judged": bool(judged_all[g]),
+                "reason": "; ".join(reasons) or None,
+                "rates": per_rate,
+            }
+        )
+    if grouping.n_groups < 2:
+        note = (
+            f"{feature} has a single group ({grouping.describe(0)}): there is nothing to "
+            "compare it with"
+        )
+        if note not in evidence.small_groups:
+            evidence.small_groups.append(note)
+    evidence.details["groupings"].append(
+        {
+            "feature": feature,
+            "judged_groups": int(judged_all.sum()),
+            "groups": groups,
+            "components": {
+                name: {"difference": to_value(d), "ratio": to_value(r)}
+                for name, (d, r) in gaps.components.items()
+            },
+            # fairlearn's figures over every group, small ones included, for comparison
+            "all_groups": {
+                spec.difference: to_value(fairlearn.difference),
+                spec.ratio: to_value(fairlearn.ratio),
+            },
+        }
+    )
+    return gaps

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, ClassVar
 
-from govkit.checks._fairness import FairnessSpec, measure_fairness
+from govkit.checks._fairness import FairnessParams, FairnessSpec, measure_fairness
 from govkit.checks.base import Check, CheckParams, Evidence
 from govkit.suite import Threshold
 
@@ -23,8 +23,9 @@ class DemographicParity(Check):
     id = "fairness.demographic_parity"
     title = "Demographic parity of positive predictions"
     default_thresholds: ClassVar[tuple[Threshold, ...]] = (
-        Threshold(metric="demographic_parity_difference", max=0.1),
+        Threshold(metric="demographic_parity_difference", max=0.1, on="interval_lenient"),
     )
+    Params: ClassVar[type[CheckParams]] = FairnessParams
     spec: ClassVar[FairnessSpec] = FairnessSpec(
         rates=("selection_rate",),
         difference="demographic_parity_difference",

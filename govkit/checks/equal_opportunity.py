@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, ClassVar
 
-from govkit.checks._fairness import FairnessSpec, measure_fairness
+from govkit.checks._fairness import FairnessParams, FairnessSpec, measure_fairness
 from govkit.checks.base import Check, CheckParams, Evidence
 from govkit.suite import Threshold
 
@@ -22,8 +22,9 @@ class EqualOpportunity(Check):
     id = "fairness.equal_opportunity"
     title = "Equal opportunity: true positive rates across groups"
     default_thresholds: ClassVar[tuple[Threshold, ...]] = (
-        Threshold(metric="equal_opportunity_difference", max=0.1),
+        Threshold(metric="equal_opportunity_difference", max=0.1, on="interval_lenient"),
     )
+    Params: ClassVar[type[CheckParams]] = FairnessParams
     spec: ClassVar[FairnessSpec] = FairnessSpec(
         rates=("true_positive_rate",),
         difference="equal_opportunity_difference",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, ClassVar
 
-from govkit.checks._fairness import FairnessSpec, measure_fairness
+from govkit.checks._fairness import FairnessParams, FairnessSpec, measure_fairness
 from govkit.checks.base import Check, CheckParams, Evidence
 from govkit.suite import Threshold
 
@@ -24,8 +24,9 @@ class EqualizedOdds(Check):
     id = "fairness.equalized_odds"
     title = "Equalized odds: true and false positive rates across groups"
     default_thresholds: ClassVar[tuple[Threshold, ...]] = (
-        Threshold(metric="equalized_odds_difference", max=0.1),
+        Threshold(metric="equalized_odds_difference", max=0.1, on="interval_lenient"),
     )
+    Params: ClassVar[type[CheckParams]] = FairnessParams
     spec: ClassVar[FairnessSpec] = FairnessSpec(
         rates=("true_positive_rate", "false_positive_rate"),
         difference="equalized_odds_difference",

@@ -34,6 +34,11 @@ FAIRLEARN_AGGREGATES: dict[str, Callable[..., float]] = {
     "equal_opportunity_difference": flm.equal_opportunity_difference,
     "equal_opportunity_ratio": flm.equal_opportunity_ratio,
 }
+AGGREGATE_RATES: dict[str, tuple[str, ...]] = {
+    "demographic_parity": ("selection_rate",),
+    "equalized_odds": ("true_positive_rate", "false_positive_rate"),
+    "equal_opportunity": ("true_positive_rate",),
+}
 CHECKS: list[type[Check]] = [DemographicParity, EqualizedOdds, EqualOpportunity]
 
 
@@ -77,12 +82,43 @@ def assert_matches_fairlearn(
                 expected = _fairlearn_group_value(frames[m.name, feature].by_group, m.group)
         else:
             assert m.group is None and m.feature is not None
-            expected = FAIRLEARN_AGGREGATES[m.name](
+            entry = next(e for e in evidence.details["groupings"] if e["feature"] == m.feature)
+            # fairlearn's figure over every group is kept in details ...
+            everyone = FAIRLEARN_AGGREGATES[m.name](
                 y_true, y_pred, sensitive_features=_sensitive_features(frame, m.feature)
             )
+            assert _same(entry["all_groups"][m.name], everyone), (m.name, entry, everyone)
+            # ... and the judged figure is fairlearn's over the judged groups
+            expected = _fairlearn_over_judged(m.name, entry, frame, y_true, y_pred)
         assert _same(m.value, expected), (m, expected)
         compared += 1
     return compared
+
+
+def _fairlearn_over_judged(
+    name: str, entry: dict[str, Any], frame: pd.DataFrame, y_true: np.ndarray, y_pred: np.ndarray
+) -> float:
+    """fairlearn's difference or ratio of each rate over the groups judged for it, combined."""
+    rates = AGGREGATE_RATES[name.rsplit("_", 1)[0]]
+    figures = []
+    for rate in rates:
+        judged = [g["group"] for g in entry["groups"] if g["rates"][rate]["judged"]]
+        if len(judged) < 2:
+            figures.append(float("nan"))
+            continue
+        columns = entry["feature"].split("&")
+        keys = {tuple(g[c] for c in columns) for g in judged}
+        rows = np.array([tuple(str(v) for v in r) in keys for r in frame[columns].to_numpy()])
+        mf = flm.MetricFrame(
+            metrics=FAIRLEARN_RATES[rate],
+            y_true=y_true[rows],
+            y_pred=y_pred[rows],
+            sensitive_features=_sensitive_features(frame.loc[rows], entry["feature"]),
+        )
+        kind = name.rsplit("_", 1)[1]
+        figures.append(float(getattr(mf, kind)(method="between_groups")))
+    # fairlearn combines equalized odds' two rates with Python's max and min
+    return max(figures) if name.endswith("difference") else min(figures)
 
 
 def _find(
@@ -202,14 +238,25 @@ def test_edge_groups_match_fairlearn_and_are_reported(
     evidence = check().measure(ctx, CheckParams(n_boot=100))
     assert_matches_fairlearn(evidence, frame, y, pred)
     assert "grp=E (n=12)" in evidence.small_groups
+    entry = next(e for e in evidence.details["groupings"] if e["feature"] == "grp")
+    by_name = {g["group"]["grp"]: g for g in entry["groups"]}
+    assert not by_name["E"]["judged"] and "fewer than min_group_size 30" in by_name["E"]["reason"]
+    # the rule: at least min_group_size rows, and an interval at most ±0.07 at any rate
+    for group in entry["groups"]:
+        for figure in group["rates"].values():
+            half = figure["worst_case_half_width"]
+            expected = figure["n"] >= 30 and half is not None and half <= 0.07
+            assert figure["judged"] == expected, group
+    assert by_name["A"]["judged"] == (by_name["A"]["reason"] is None)
     if "true_positive_rate" in check.spec.rates:  # type: ignore[attr-defined]
         # fairlearn (via scikit-learn) defines the TPR of a group without positives as 0
         tpr_c = _find(evidence, "true_positive_rate", group={"grp": "C"})
         assert tpr_c.value == 0.0 and tpr_c.n == 0
         assert "grp=C, label=1 (n=0)" in evidence.small_groups
-        assert any("grp=C has no rows with label=1" in note for note in evidence.details["notes"])
+        assert "true_positive_rate: 0 rows with label=1" in by_name["C"]["reason"]
     else:
-        assert not any(s.startswith("grp=C") for s in evidence.small_groups)
+        assert "grp=C (n=100)" in evidence.small_groups
+        assert "wider than max_half_width" in by_name["C"]["reason"]
 
 
 def test_ratio_of_all_zero_rates_is_undefined_like_fairlearn(
@@ -225,13 +272,16 @@ def test_ratio_of_all_zero_rates_is_undefined_like_fairlearn(
     assert_matches_fairlearn(evidence, frame, y, pred)
 
 
-def test_without_bootstrap_there_are_no_intervals(
+def test_without_bootstrap_only_the_gaps_have_no_intervals(
     fair_model: Any, context_of: Callable[..., CheckContext]
 ) -> None:
     evidence = DemographicParity().measure(
         context_of(fair_model, sensitive=["sex"]), CheckParams(n_boot=0)
     )
-    assert evidence.measurements and all(m.ci is None for m in evidence.measurements)
+    # rates keep their Wilson intervals; the gaps need replicates
+    assert evidence.measurements
+    for m in evidence.measurements:
+        assert (m.ci is None) == (m.group is None and m.feature is not None), m
 
 
 def test_skips_without_sensitive_columns_or_for_multiclass(

@@ -1,0 +1,99 @@
+"""Intervals for the largest gap between groups, and the group-size rule behind them.
+
+A fairness difference is the largest gap between any two groups' rates. Its
+point estimate (largest minus smallest observed rate) is biased upward when
+the true gap is small: the range of K noisy rates is positive even when every
+true rate is the same. A percentile bootstrap of that range inherits the bias
+and, for a fair model, never covers 0 (every replicate of a range is above 0).
+
+Here every pairwise gap gets a band from one bootstrap at once (a max-t, or
+studentised maximum, bootstrap: the ``confidence`` quantile of the largest
+standardised deviation over all pairs), so that with probability
+``confidence`` every true pairwise gap lies within its band simultaneously
+(Cherian and Candès, arXiv 2305.03712, use such simultaneous bounds to audit
+many groups). The largest true gap then lies between the largest lower end
+(or 0) and the largest upper end: an interval that holds 0 for a fair model
+and whose lower end exceeds a bound only when some pair is shown to differ
+by more.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from govkit.stats.rates import wilson_interval
+
+__all__ = ["GapInterval", "pairwise_gap_interval", "worst_case_half_width"]
+
+
+@dataclass(frozen=True)
+class GapInterval:
+    """Simultaneous interval of the largest gap between groups."""
+
+    low: float
+    high: float
+    #: the max-t critical value (1.96 for two groups at 95%)
+    critical: float
+
+
+def worst_case_half_width(n: np.ndarray | float, confidence: float = 0.95) -> np.ndarray:
+    """Half-width of the Wilson interval of a rate of 1/2 on ``n`` rows: the widest it can be.
+
+    Examples
+    --------
+    >>> round(float(worst_case_half_width(196)), 4)
+    0.0693
+    """
+    m = np.asarray(n, dtype=np.float64)
+    low, high = wilson_interval(m / 2.0, m, confidence)
+    return (high - low) / 2.0
+
+
+def pairwise_gap_interval(
+    point: np.ndarray, replicates: np.ndarray, confidence: float = 0.95, *, log: bool = False
+) -> GapInterval | None:
+    """Interval of ``max |f(r_i) - f(r_j)|`` over pairs of groups, simultaneous over pairs.
+
+    Parameters
+    ----------
+    point
+        ``(K,)`` rates of the K >= 2 groups compared.
+    replicates
+        ``(B, K)`` bootstrap replicates of those rates.
+    confidence
+        Simultaneous coverage of all pairwise bands.
+    log
+        Compare ``log`` rates (for ratios: the smallest ratio is
+        ``exp(-high) .. exp(-low)``).
+
+    Returns
+    -------
+    GapInterval or None
+        None when a log gap is undefined (a rate of 0 in the data or a
+        replicate) or there are fewer than two groups.
+    """
+    point = np.asarray(point, dtype=np.float64)
+    replicates = np.asarray(replicates, dtype=np.float64)
+    k = point.shape[0]
+    if k < 2 or replicates.shape[0] < 2:
+        return None
+    if log:
+        if (point <= 0).any() or (replicates <= 0).any():
+            return None
+        point, replicates = np.log(point), np.log(replicates)
+    i, j = np.triu_indices(k, 1)
+    gap = point[i] - point[j]
+    rep_gap = replicates[:, i] - replicates[:, j]
+    se = rep_gap.std(axis=0, ddof=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        # a pair whose gap never varies (both rates stuck at 0 or 1) has a band of width 0
+        t = np.where(se > 0, np.abs(rep_gap - gap) / np.where(se > 0, se, 1.0), 0.0)
+    critical = float(np.quantile(t.max(axis=1), confidence))
+    size = np.abs(gap)
+    low = float(max(0.0, (size - critical * se).max()))
+    high = float((size + critical * se).max())
+    if not log:
+        high = min(high, 1.0)
+    return GapInterval(low, high, critical)
