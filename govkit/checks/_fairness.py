@@ -56,7 +56,7 @@ from govkit.stats.confusion import (
     selection_rate,
     true_positive_rate,
 )
-from govkit.stats.gaps import GapInterval, pairwise_gap_interval, worst_case_half_width
+from govkit.stats.gaps import pairwise_gap_intervals, worst_case_half_width
 from govkit.stats.intervals import to_value
 from govkit.stats.layers import Layer, layers
 from govkit.stats.rates import wilson_interval
@@ -65,7 +65,15 @@ from govkit.stats.seeding import derive_seed
 if TYPE_CHECKING:
     from govkit.checks.context import CheckContext
 
-__all__ = ["FairnessParams", "FairnessSpec", "GroupingGaps", "judge_groups", "measure_fairness"]
+__all__ = [
+    "FairnessParams",
+    "FairnessSpec",
+    "GroupingGaps",
+    "fairness_evidence",
+    "grouping_gaps",
+    "judge_groups",
+    "measure_fairness",
+]
 
 SMALL_GROUP_POLICY = (
     "A group is judged for a rate only when the rows the rate uses (all rows, positive "
@@ -104,10 +112,16 @@ class _Rate:
 
 _RATES: dict[str, _Rate] = {
     "selection_rate": _Rate(
-        selection_rate, lambda cm: cm[..., :, 1].sum(axis=-1), lambda cm: cm.sum(axis=(-2, -1)), None
+        selection_rate,
+        lambda cm: cm[..., :, 1].sum(axis=-1),
+        lambda cm: cm.sum(axis=(-2, -1)),
+        None,
     ),
     "true_positive_rate": _Rate(
-        true_positive_rate, lambda cm: cm[..., 1, 1], lambda cm: cm[..., 1, :].sum(axis=-1), "label=1"
+        true_positive_rate,
+        lambda cm: cm[..., 1, 1],
+        lambda cm: cm[..., 1, :].sum(axis=-1),
+        "label=1",
     ),
     "false_positive_rate": _Rate(
         false_positive_rate,
@@ -197,39 +211,36 @@ def grouping_gaps(
     GroupingGaps
         NaN figures when fewer than two groups are judged for a rate.
     """
-    diff = ratio = np.float64(np.nan)
+    diff = ratio = np.asarray(np.nan)
     components: dict[str, tuple[float, float]] = {}
-    intervals: list[tuple[GapInterval | None, GapInterval | None]] = []
+    blocks: list[tuple[np.ndarray, np.ndarray]] = []
     for i, name in enumerate(spec.rates):
         keep = judged[name]
-        rates = np.where(keep, _RATES[name].fn(counts), np.nan)
+        point = _RATES[name].fn(counts)
+        rates = np.where(keep, point, np.nan)
         d, r = between_groups_difference(rates), between_groups_ratio(rates)
         if int(keep.sum()) < 2:
             # one group compared with nothing is no evidence of parity
-            d = r = np.float64(np.nan)
+            d = r = np.asarray(np.nan)
         components[name] = (float(d), float(r))
         diff, ratio = (d, r) if i == 0 else (first_max(diff, d), first_min(ratio, r))
-        if reps is None or int(keep.sum()) < 2:
-            intervals.append((None, None))
-            continue
-        point = _RATES[name].fn(counts)[keep]
-        rep = _RATES[name].fn(reps)[:, keep]
-        intervals.append(
-            (
-                pairwise_gap_interval(point, rep, confidence),
-                pairwise_gap_interval(point, rep, confidence, log=True),
-            )
-        )
+        if reps is not None:
+            blocks.append((point[keep], _RATES[name].fn(reps)[:, keep]))
     difference_ci = ratio_ci = None
-    if intervals and all(d is not None for d, _ in intervals):
-        lows = [d.low for d, _ in intervals if d is not None]
-        highs = [d.high for d, _ in intervals if d is not None]
-        difference_ci = (max(lows), max(highs))
-    if intervals and all(r is not None for _, r in intervals):
+    if blocks:
+        # one critical value over every pair of every rate: equalized odds' two
+        # rates must hold their bands at once for its interval to cover
+        # a rate with fewer than two judged groups has no gap (and no part in the value)
+        differences = [d for d in pairwise_gap_intervals(blocks, confidence) if d is not None]
+        if differences:
+            difference_ci = (max(d.low for d in differences), max(d.high for d in differences))
         # the ratio is exp(-largest log gap); the smallest over rates for equalized odds
-        lows = [math.exp(-r.high) for _, r in intervals if r is not None]
-        highs = [math.exp(-r.low) for _, r in intervals if r is not None]
-        ratio_ci = (min(lows), min(highs))
+        log_gaps = pairwise_gap_intervals(blocks, confidence, log=True)
+        if all(r is not None for r in log_gaps):
+            ratio_ci = (
+                min(math.exp(-r.high) for r in log_gaps if r is not None),
+                min(math.exp(-r.low) for r in log_gaps if r is not None),
+            )
     return GroupingGaps(float(diff), float(ratio), difference_ci, ratio_ci, components)
 
 
@@ -279,6 +290,35 @@ def measure_fairness(ctx: CheckContext, params: CheckParams, spec: FairnessSpec)
         groups were judged and why not.
     """
     y_true, y_pred = _binary_inputs(ctx)
+    tables = [
+        (layer, confusion_counts(layer.codes, layer.n_groups, y_true, y_pred))
+        for layer in layers(ctx.eval.frame, list(ctx.sensitive))
+    ]
+    return fairness_evidence(tables, params, spec, seed=ctx.seed)
+
+
+def fairness_evidence(
+    tables: list[tuple[Layer, np.ndarray]], params: CheckParams, spec: FairnessSpec, *, seed: int
+) -> Evidence:
+    """The measuring step of :func:`measure_fairness`, from confusion counts.
+
+    Parameters
+    ----------
+    tables
+        Per layer (overall first, then each grouping), its ``(G, 2, 2)``
+        confusion counts (true label by predicted label).
+    params
+        ``min_group_size``, ``max_half_width``, ``n_boot``, ``confidence``.
+    spec
+        The rates and aggregate names of the calling check.
+    seed
+        The run's seed; each grouping's bootstrap derives its own from it.
+
+    Returns
+    -------
+    Evidence
+        As :func:`measure_fairness`.
+    """
     max_half_width = float(getattr(params, "max_half_width", FairnessParams().max_half_width))
     evidence = Evidence(
         details={
@@ -288,15 +328,13 @@ def measure_fairness(ctx: CheckContext, params: CheckParams, spec: FairnessSpec)
             "groupings": [],
         }
     )
-    all_layers = layers(ctx.eval.frame, list(ctx.sensitive))
     worst: tuple[float, str] | None = None
-    for layer in all_layers:
-        counts = confusion_counts(layer.codes, layer.n_groups, y_true, y_pred)
+    for layer, counts in tables:
         for name in spec.rates:
             rate = _RATES[name]
             value = rate.fn(counts)
-            bounds = wilson_interval(rate.events(counts), rate.support(counts), params.confidence)
             support = rate.support(counts)
+            bounds = wilson_interval(rate.events(counts), support, params.confidence)
             for g in range(layer.n_groups):
                 evidence.measurements.append(
                     Measurement(
@@ -309,14 +347,14 @@ def measure_fairness(ctx: CheckContext, params: CheckParams, spec: FairnessSpec)
                 )
         if layer.grouping is None:
             continue
-        gaps = _measure_grouping(evidence, layer, counts, ctx.seed, params, max_half_width, spec)
+        gaps = _measure_grouping(evidence, layer, counts, seed, params, max_half_width, spec)
         if not math.isnan(gaps.difference) and (worst is None or gaps.difference > worst[0]):
             worst = (gaps.difference, layer.grouping.feature)
 
     if worst is not None:
         evidence.summary = (
             f"The largest {spec.difference} over judged groups is {worst[0]:.3f} "
-            f"(over {worst[1]}), across {len(all_layers) - 1} grouping(s)."
+            f"(over {worst[1]}), across {len(tables) - 1} grouping(s)."
         )
     return evidence
 
@@ -360,9 +398,13 @@ def _measure_grouping(
         (spec.ratio, gaps.ratio, gaps.ratio_ci),
     ):
         evidence.measurements.append(
-            Measurement(name=name, group=None, feature=feature, value=to_value(value), ci=ci, n=n_rows)
+            Measurement(
+                name=name, group=None, feature=feature, value=to_value(value), ci=ci, n=n_rows
+            )
         )
 
+    supports = {name: _RATES[name].support(counts) for name in spec.rates}
+    halves = {name: worst_case_half_width(supports[name], params.confidence) for name in spec.rates}
     groups: list[dict[str, Any]] = []
     for g in range(grouping.n_groups):
         where = grouping.describe(g)
@@ -370,8 +412,7 @@ def _measure_grouping(
         per_rate: dict[str, Any] = {}
         for name in spec.rates:
             rate = _RATES[name]
-            support = int(rate.support(counts[g]))
-            half = float(worst_case_half_width(np.float64(support), params.confidence))
+            support, half = int(supports[name][g]), float(halves[name][g])
             per_rate[name] = {
                 "judged": bool(judged[name][g]),
                 "n": support,
@@ -407,10 +448,7 @@ def _measure_grouping(
             }
         )
     if grouping.n_groups < 2:
-        note = (
-            f"{feature} has a single group ({grouping.describe(0)}): there is nothing to "
-            "compare it with"
-        )
+        note = f"{grouping.describe(0)}, the only group of {feature} (nothing to compare it with)"
         if note not in evidence.small_groups:
             evidence.small_groups.append(note)
     evidence.details["groupings"].append(

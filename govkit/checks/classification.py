@@ -61,6 +61,12 @@ class Classification(Check):
     macro F1 (named ``f1``) and log loss. Score metrics are left out when the
     predictions carry no scores. Intervals: count metrics resample per-group
     confusion counts, score metrics use the Poisson row bootstrap.
+
+    Each figure's ``n`` is the rows it rests on, which the runner holds to
+    ``min_group_size`` before a figure may pass: positive labels for recall,
+    predicted positives for precision, the smaller class for ROC AUC, all
+    rows otherwise. "Recall 1.0 on a group of 300 rows" with 3 positives is
+    ``insufficient_evidence``, not a pass.
     """
 
     id = "performance.classification"
@@ -133,7 +139,10 @@ class Classification(Check):
                             n=int(n[g]),
                         )
                     )
+            # a rank statistic is as precise as its smaller class allows
+            both_classes = counts[:, :2, :].sum(axis=-1).min(axis=-1) if binary else sizes
             for name in score_names:
+                n_used = both_classes if name == "roc_auc" else sizes
                 for g in range(layer.n_groups):
                     evidence.measurements.append(
                         Measurement(
@@ -141,7 +150,7 @@ class Classification(Check):
                             group=layer.label(g),
                             value=to_value(score_values[name][offset + g]),
                             ci=pick_ci(score_bounds[name], offset + g),
-                            n=int(sizes[g]),
+                            n=int(n_used[g]),
                         )
                     )
                     if name == "roc_auc" and np.isnan(score_values[name][offset + g]):

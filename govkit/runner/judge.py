@@ -10,6 +10,13 @@ value is known is compared with the bound:
 
 A measurement without an interval is judged on its value in every mode.
 The result is a status and one sentence naming the worst figure.
+
+Missing evidence never passes. A figure the threshold applies to whose value
+is unknown (a per-group AUC of a group with one class) makes the verdict
+``insufficient_evidence`` unless another figure fails; it is never dropped
+while the others pass. So does a figure that would pass but rests on fewer
+than ``min_group_size`` rows (its ``n``: the rows it uses, e.g. the positive
+labels for a recall), overall figures included.
 """
 
 from __future__ import annotations
@@ -144,14 +151,14 @@ class Judgement:
     findings: list[Finding] = field(default_factory=list)
 
 
-def _small_groups_sentence(evidence: Evidence, min_group_size: int | None) -> str:
+def _small_groups_sentence(evidence: Evidence) -> str:
     groups = evidence.small_groups
     shown = ", ".join(groups[:MAX_SMALL_GROUPS_SHOWN])
     if len(groups) > MAX_SMALL_GROUPS_SHOWN:
         shown += f" and {len(groups) - MAX_SMALL_GROUPS_SHOWN} more"
-    size = f" (fewer than {min_group_size} rows)" if min_group_size else ""
+    # the reason is in each entry: fewer rows than the floor, or than a precise rate needs
     return (
-        f"Too few rows to judge {len(groups)} group(s){size}: {shown}; collect more data, "
+        f"Too few rows to judge {len(groups)} group(s): {shown}; collect more data, "
         "merge small groups, or record a waiver"
     )
 
@@ -185,8 +192,11 @@ def judge(
         known = [m for m in candidates if m.value is not None and math.isfinite(m.value)]
         if not named:
             unmeasured.append(t.metric)
-        elif not known:
+        elif not candidates:
             unjudged.append(t.metric)
+        for m in candidates:
+            if m not in known:
+                unjudged.append(_subject(m))
         findings += [_assess(m, t) for m in known]
     failed = sorted((f for f in findings if not f.passed), key=lambda f: -f.margin)
     if unmeasured:
@@ -221,16 +231,37 @@ def judge(
     if evidence.small_groups and judges_groups:
         return Judgement(
             "insufficient_evidence",
-            _sentence(_small_groups_sentence(evidence, min_group_size)),
+            _sentence(_small_groups_sentence(evidence)),
             key,
             findings,
         )
     if unjudged:
+        shown = ", ".join(dict.fromkeys(unjudged[:MAX_SMALL_GROUPS_SHOWN]))
+        if len(unjudged) > MAX_SMALL_GROUPS_SHOWN:
+            shown += f" and {len(unjudged) - MAX_SMALL_GROUPS_SHOWN} more"
         return Judgement(
             "insufficient_evidence",
             _sentence(
-                f"{', '.join(unjudged)} could not be computed on this data, so its threshold "
+                f"{shown} could not be computed on this data, so "
+                f"{'its threshold' if len(unjudged) == 1 else 'their thresholds'} "
                 "could not be judged"
+            ),
+            key,
+            findings,
+        )
+    thin = [f for f in findings if _too_few_rows(f.measurement, min_group_size)]
+    if thin:
+        described = ", ".join(
+            f"{_subject(f.measurement)} (n={f.measurement.n})"
+            for f in thin[:MAX_SMALL_GROUPS_SHOWN]
+        )
+        if len(thin) > MAX_SMALL_GROUPS_SHOWN:
+            described += f" and {len(thin) - MAX_SMALL_GROUPS_SHOWN} more"
+        return Judgement(
+            "insufficient_evidence",
+            _sentence(
+                f"Too few rows to judge {described}: fewer than min_group_size "
+                f"{min_group_size} rows behind the figure; collect more data or record a waiver"
             ),
             key,
             findings,
@@ -244,6 +275,16 @@ def judge(
     else:
         message = f"Measured {len(evidence.measurements)} figure(s); no threshold applies"
     return Judgement("pass", _sentence(message), key, findings)
+
+
+def _subject(m: Measurement) -> str:
+    where = describe_where(m)
+    return f"{m.name} for {where}" if where else m.name
+
+
+def _too_few_rows(m: Measurement, min_group_size: int | None) -> bool:
+    """A figure that rests on fewer rows than the floor (its ``n``: the rows it uses)."""
+    return min_group_size is not None and m.n is not None and m.n < min_group_size
 
 
 def _first_figure(measurements: list[Measurement]) -> str:

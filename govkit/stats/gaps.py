@@ -25,7 +25,12 @@ import numpy as np
 
 from govkit.stats.rates import wilson_interval
 
-__all__ = ["GapInterval", "pairwise_gap_interval", "worst_case_half_width"]
+__all__ = [
+    "GapInterval",
+    "pairwise_gap_interval",
+    "pairwise_gap_intervals",
+    "worst_case_half_width",
+]
 
 
 @dataclass(frozen=True)
@@ -74,26 +79,63 @@ def pairwise_gap_interval(
         None when a log gap is undefined (a rate of 0 in the data or a
         replicate) or there are fewer than two groups.
     """
-    point = np.asarray(point, dtype=np.float64)
-    replicates = np.asarray(replicates, dtype=np.float64)
-    k = point.shape[0]
-    if k < 2 or replicates.shape[0] < 2:
-        return None
-    if log:
-        if (point <= 0).any() or (replicates <= 0).any():
-            return None
-        point, replicates = np.log(point), np.log(replicates)
-    i, j = np.triu_indices(k, 1)
-    gap = point[i] - point[j]
-    rep_gap = replicates[:, i] - replicates[:, j]
+    return pairwise_gap_intervals([(point, replicates)], confidence, log=log)[0]
+
+
+def pairwise_gap_intervals(
+    blocks: list[tuple[np.ndarray, np.ndarray]], confidence: float = 0.95, *, log: bool = False
+) -> list[GapInterval | None]:
+    """:func:`pairwise_gap_interval` of several rates, simultaneous over all of their pairs.
+
+    Equalized odds compares two rates; its largest gap is the larger of theirs,
+    so the bands of both rates must hold at once for its interval to cover.
+
+    Parameters
+    ----------
+    blocks
+        Per rate, ``(point, replicates)`` as in :func:`pairwise_gap_interval`;
+        the replicates of every block come from the same bootstrap draws.
+    confidence, log
+        As in :func:`pairwise_gap_interval`.
+
+    Returns
+    -------
+    list
+        One interval (or None) per block; one critical value for all.
+    """
+    gaps, rep_gaps, usable = [], [], []
+    for point, replicates in blocks:
+        point = np.asarray(point, dtype=np.float64)
+        replicates = np.asarray(replicates, dtype=np.float64)
+        ok = point.shape[0] >= 2 and replicates.shape[0] >= 2
+        if ok and log:
+            ok = bool((point > 0).all() and (replicates > 0).all())
+            if ok:
+                point, replicates = np.log(point), np.log(replicates)
+        usable.append(ok)
+        if ok:
+            i, j = np.triu_indices(point.shape[0], 1)
+            gaps.append(point[i] - point[j])
+            rep_gaps.append(replicates[:, i] - replicates[:, j])
+    if not gaps:
+        return [None] * len(blocks)
+    gap, rep_gap = np.concatenate(gaps), np.concatenate(rep_gaps, axis=1)
     se = rep_gap.std(axis=0, ddof=1)
     with np.errstate(invalid="ignore", divide="ignore"):
         # a pair whose gap never varies (both rates stuck at 0 or 1) has a band of width 0
         t = np.where(se > 0, np.abs(rep_gap - gap) / np.where(se > 0, se, 1.0), 0.0)
     critical = float(np.quantile(t.max(axis=1), confidence))
     size = np.abs(gap)
-    low = float(max(0.0, (size - critical * se).max()))
-    high = float((size + critical * se).max())
-    if not log:
-        high = min(high, 1.0)
-    return GapInterval(low, high, critical)
+    out: list[GapInterval | None] = []
+    start = 0
+    for ok, block in zip(usable, blocks, strict=True):
+        if not ok:
+            out.append(None)
+            continue
+        k = np.asarray(block[0]).shape[0]
+        stop = start + k * (k - 1) // 2
+        low = float(max(0.0, (size[start:stop] - critical * se[start:stop]).max()))
+        high = float((size[start:stop] + critical * se[start:stop]).max())
+        out.append(GapInterval(low, high if log else min(high, 1.0), critical))
+        start = stop
+    return out
