@@ -94,7 +94,7 @@ class FairnessParams(CheckParams):
         gt=0.0,
         le=0.5,
         description="A group is judged for a rate only when that rate's interval would be at "
-        "most this wide on each side whatever the rate (about 190 rows at 0.07). Keep it "
+        "most this wide on each side whatever the rate (193 rows at 0.07). Keep it "
         "below the threshold's bound: 0.07 suits the default bound of 0.10.",
     )
 
