@@ -292,7 +292,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     print(f"| gap, rows per group | {header} |")
     print("|---|" + "---|" * (2 * len(ids)))
-    power = [(0.10, 2000), (0.15, 200), (0.15, 500), (0.15, 1000), (0.15, 2000), (0.20, 1000)]
+    power = [(0.10, 2000), (0.15, 200), (0.15, 500), (0.15, 1000), (0.15, 2000)]
     for k, (gap, rows) in enumerate(power):
         dp = run_world(gap_world(rows, gap), n, args.seed + 50_000 + 1000 * k)
         rates = run_world(gap_world(2 * rows, gap, base=0.5), n, args.seed + 90_000 + 1000 * k)

@@ -382,11 +382,13 @@ def _measure_grouping(
         for name in spec.rates
     }
     reps = None
-    if params.n_boot > 0:
-        # the same seed per grouping in every fairness check: a rate shared by two
-        # checks (true_positive_rate) is resampled alike in both
-        reps = poisson_counts(
-            counts, n_boot=params.n_boot, seed=derive_seed(seed, "fairness", feature)
+    active = np.logical_or.reduce([judged[name] for name in spec.rates])
+    if params.n_boot > 0 and int(active.sum()) >= 2:
+        # only judged groups enter a gap, so only they are resampled; the same seed
+        # per grouping in every check resamples a shared rate alike in each
+        reps = np.zeros((params.n_boot, *counts.shape))
+        reps[:, active] = poisson_counts(
+            counts[active], n_boot=params.n_boot, seed=derive_seed(seed, "fairness", feature)
         )
     gaps = grouping_gaps(spec, counts, judged, reps, params.confidence)
     every = np.ones(grouping.n_groups, dtype=bool)
