@@ -214,16 +214,20 @@ def grouping_gaps(
     diff = ratio = np.asarray(np.nan)
     components: dict[str, tuple[float, float]] = {}
     blocks: list[tuple[np.ndarray, np.ndarray]] = []
-    for i, name in enumerate(spec.rates):
+    combined = 0
+    for name in spec.rates:
         keep = judged[name]
         point = _RATES[name].fn(counts)
         rates = np.where(keep, point, np.nan)
         d, r = between_groups_difference(rates), between_groups_ratio(rates)
         if int(keep.sum()) < 2:
-            # one group compared with nothing is no evidence of parity
-            d = r = np.asarray(np.nan)
-        components[name] = (float(d), float(r))
-        diff, ratio = (d, r) if i == 0 else (first_max(diff, d), first_min(ratio, r))
+            # one group compared with nothing is no evidence of parity: this rate
+            # has no gap and no part in the aggregate
+            components[name] = (float("nan"), float("nan"))
+        else:
+            components[name] = (float(d), float(r))
+            diff, ratio = (d, r) if not combined else (first_max(diff, d), first_min(ratio, r))
+            combined += 1
         if reps is not None:
             blocks.append((point[keep], _RATES[name].fn(reps)[:, keep]))
     difference_ci = ratio_ci = None

@@ -309,3 +309,19 @@ def test_govkit_check_end_to_end(tmp_path: Path) -> None:
         race = next(g for g in result["details"]["groupings"] if g["feature"] == "race")
         judged = {g["group"]["race"]: g["judged"] for g in race["groups"]}
         assert judged == {"A": True, "B": True, "C": False}
+
+
+def test_equalized_odds_keeps_the_rate_that_can_be_judged() -> None:
+    # group 1 has about 10 positive labels: its true positive rate is not judged, its
+    # false positive rate is, so the difference is the false positive rates' gap
+    base = np.array([[0.5], [0.01]])
+    cells = simulate_cells(np.full((2, 1), 1000), base=base, tpr=0.7, fpr=0.1, samples=1, seed=12)
+    params, thresholds = RELEASE[EqualizedOdds.id]
+    ev = fairness_evidence(tables_of(cells[0]), params, EqualizedOdds.spec, seed=0)
+    entry = ev.details["groupings"][0]
+    assert entry["components"]["true_positive_rate"]["difference"] is None
+    fpr_gap = entry["components"]["false_positive_rate"]["difference"]
+    m = next(m for m in ev.measurements if m.name == "equalized_odds_difference")
+    assert m.value == fpr_gap and m.ci is not None and m.ci[0] <= fpr_gap <= m.ci[1]
+    verdict = judge(ev, thresholds, min_group_size=params.min_group_size)
+    assert verdict.status == "insufficient_evidence" and "sex=1, label=1" in verdict.message

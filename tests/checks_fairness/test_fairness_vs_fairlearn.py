@@ -104,8 +104,7 @@ def _fairlearn_over_judged(
     for rate in rates:
         judged = [g["group"] for g in entry["groups"] if g["rates"][rate]["judged"]]
         if len(judged) < 2:
-            figures.append(float("nan"))
-            continue
+            continue  # a rate with fewer than two judged groups has no gap
         columns = entry["feature"].split("&")
         keys = {tuple(g[c] for c in columns) for g in judged}
         rows = np.array([tuple(str(v) for v in r) in keys for r in frame[columns].to_numpy()])
@@ -117,6 +116,8 @@ def _fairlearn_over_judged(
         )
         kind = name.rsplit("_", 1)[1]
         figures.append(float(getattr(mf, kind)(method="between_groups")))
+    if not figures:
+        return float("nan")
     # fairlearn combines equalized odds' two rates with Python's max and min
     return max(figures) if name.endswith("difference") else min(figures)
 
