@@ -16,7 +16,7 @@ Printed:
 - the coverage of the 95% intervals of a rate (5% on 100 rows) and of the
   differences.
 
-Run: ``.venv/bin/python bench/bench_verdicts.py [--samples 300]``. Prints
+Run: ``.venv/bin/python bench/bench_verdicts.py [--samples 100]``. Prints
 figures; asserts nothing.
 """
 
