@@ -25,6 +25,8 @@ import numpy as np
 
 from govkit.stats.rates import wilson_interval
 
+_MAX_CELLS = 1 << 22  # replicate pairwise gaps held at once: 4M float64 = 32 MB
+
 __all__ = [
     "GapInterval",
     "pairwise_gap_interval",
@@ -103,7 +105,9 @@ def pairwise_gap_intervals(
     list
         One interval (or None) per block; one critical value for all.
     """
-    gaps, rep_gaps, usable = [], [], []
+    usable: list[bool] = []
+    prepared: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []  # replicates, i, j
+    gaps: list[np.ndarray] = []
     for point, replicates in blocks:
         point = np.asarray(point, dtype=np.float64)
         replicates = np.asarray(replicates, dtype=np.float64)
@@ -116,15 +120,36 @@ def pairwise_gap_intervals(
         if ok:
             i, j = np.triu_indices(point.shape[0], 1)
             gaps.append(point[i] - point[j])
-            rep_gaps.append(replicates[:, i] - replicates[:, j])
+            prepared.append((replicates, i, j))
     if not gaps:
         return [None] * len(blocks)
-    gap, rep_gap = np.concatenate(gaps), np.concatenate(rep_gaps, axis=1)
-    se = rep_gap.std(axis=0, ddof=1)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        # a pair whose gap never varies (both rates stuck at 0 or 1) has a band of width 0
-        t = np.where(se > 0, np.abs(rep_gap - gap) / np.where(se > 0, se, 1.0), 0.0)
-    critical = float(np.quantile(t.max(axis=1), confidence))
+    gap = np.concatenate(gaps)
+    n_boot = prepared[0][0].shape[0]
+    # pairs grow with the square of the groups: replicates go in chunks of bounded size
+    step = max(1, _MAX_CELLS // gap.size)
+
+    def deviations(start: int) -> np.ndarray:
+        """(chunk, pairs) replicate pairwise gaps minus the observed ones."""
+        stop = min(start + step, n_boot)
+        parts = [r[start:stop, i] - r[start:stop, j] for r, i, j in prepared]
+        return np.concatenate(parts, axis=1) - gap
+
+    total = np.zeros(gap.size)
+    squares = np.zeros(gap.size)
+    for start in range(0, n_boot, step):
+        dev = deviations(start)
+        total += dev.sum(axis=0)
+        squares += (dev * dev).sum(axis=0)
+    variance = (squares - total * total / n_boot) / (n_boot - 1)
+    se = np.sqrt(np.maximum(variance, 0.0))
+    largest = []
+    for start in range(0, n_boot, step):
+        dev = deviations(start)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            # a pair whose gap never varies (both rates stuck at 0 or 1) has a band of width 0
+            t = np.where(se > 0, np.abs(dev) / np.where(se > 0, se, 1.0), 0.0)
+        largest.append(t.max(axis=1))
+    critical = float(np.quantile(np.concatenate(largest), confidence))
     size = np.abs(gap)
     out: list[GapInterval | None] = []
     start = 0

@@ -83,3 +83,16 @@ def test_worst_case_half_width_is_the_widest_wilson_interval() -> None:
     # 193 rows for ±0.07 at 95%: the default max_half_width
     assert half[2] <= 0.07 < worst_case_half_width(192)
     assert np.isnan(worst_case_half_width(0))
+
+
+def test_replicates_in_chunks_give_the_same_interval(monkeypatch: pytest.MonkeyPatch) -> None:
+    import govkit.stats.gaps as gaps
+
+    observed, reps = _draws(np.array([0.2, 0.3, 0.35, 0.5]), 400, samples=1, n_boot=300, seed=3)
+    whole = pairwise_gap_interval(observed[0], reps[0])
+    monkeypatch.setattr(gaps, "_MAX_CELLS", 7)  # one replicate of 6 pairs at a time
+    chunked = pairwise_gap_interval(observed[0], reps[0])
+    assert whole is not None and chunked is not None
+    assert np.allclose(
+        [whole.low, whole.high, whole.critical], [chunked.low, chunked.high, chunked.critical]
+    )
