@@ -189,15 +189,15 @@ def judge(
     for t in thresholds:
         named = [m for m in evidence.measurements if m.name == t.metric]
         candidates = [m for m in named if not t.overall_only or m.group is None]
-        known = [m for m in candidates if m.value is not None and math.isfinite(m.value)]
         if not named:
             unmeasured.append(t.metric)
         elif not candidates:
             unjudged.append(t.metric)
         for m in candidates:
-            if m not in known:
+            if m.value is not None and math.isfinite(m.value):
+                findings.append(_assess(m, t))
+            else:
                 unjudged.append(_subject(m))
-        findings += [_assess(m, t) for m in known]
     failed = sorted((f for f in findings if not f.passed), key=lambda f: -f.margin)
     if unmeasured:
         measured = sorted({m.name for m in evidence.measurements})
