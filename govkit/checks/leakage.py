@@ -19,7 +19,7 @@ from govkit.checks.base import Check, CheckParams, Evidence, SkipCheck
 from govkit.checks.context import CheckContext
 from govkit.privacy.rowhash import exact_row_hashes, row_hashes
 from govkit.report import Measurement
-from govkit.stats.bootstrap import percentile_interval, poisson_counts
+from govkit.stats.rates import wilson_interval
 from govkit.suite import Threshold
 
 __all__ = ["Leakage", "LeakageParams"]
@@ -72,7 +72,7 @@ class Leakage(Check):
         measurements = []
         for name, count in hits.items():
             measurements.append(Measurement(name=f"{name}_count", value=float(count), n=n))
-            measurements.append(self._share(f"{name}_share", count, n, params, ctx.seed))
+            measurements.append(self._share(f"{name}_share", count, n, params))
         positions = np.flatnonzero(normalised)[: params.max_indices]
         details = {
             "columns_compared": [str(c) for c in columns],
@@ -91,12 +91,11 @@ class Leakage(Check):
         return Evidence(measurements=measurements, details=details, summary=summary)
 
     @staticmethod
-    def _share(name: str, hits: int, n: int, params: Any, seed: int) -> Measurement:
+    def _share(name: str, hits: int, n: int, params: Any) -> Measurement:
+        # a Wilson score interval: 0 duplicates in n rows bounds the share, never [0, 0]
         ci = None
-        if params.n_boot > 0 and n > 0:
-            reps = poisson_counts(np.array([hits, n - hits]), n_boot=params.n_boot, seed=seed)
-            with np.errstate(invalid="ignore", divide="ignore"):
-                lo, hi = percentile_interval(reps[:, 0] / reps.sum(axis=1), params.confidence)
+        if n > 0:
+            lo, hi = wilson_interval(hits, n, params.confidence)
             ci = (float(lo), float(hi))
         return Measurement(name=name, value=hits / n if n else None, ci=ci, n=n)
 

@@ -20,7 +20,7 @@ from govkit.checks.context import CheckContext
 from govkit.privacy.cards import declared_sensitive_columns
 from govkit.privacy.pii_scan import PII_KINDS, ColumnScan, scan_frame, text_columns
 from govkit.report import Measurement
-from govkit.stats.bootstrap import percentile_interval, poisson_counts
+from govkit.stats.rates import wilson_interval
 
 __all__ = ["Pii", "PiiParams"]
 
@@ -80,7 +80,7 @@ class Pii(Check):
             )
             failures.append(f"column '{column}' holds personal data ({kinds}) but {where}")
 
-        measurements = self._measurements(rows_with_pii, rows_scanned, params, ctx.seed)
+        measurements = self._measurements(rows_with_pii, rows_scanned, params)
         totals = {
             kind: sum(c.get(kind, 0) for s in counts.values() for c in s.values())
             for kind in PII_KINDS
@@ -105,7 +105,7 @@ class Pii(Check):
 
     @staticmethod
     def _measurements(
-        rows_with_pii: dict[str, int], rows_scanned: dict[str, int], params: Any, seed: int
+        rows_with_pii: dict[str, int], rows_scanned: dict[str, int], params: Any
     ) -> list[Measurement]:
         """Per column, the share of rows holding any personal data."""
         columns = sorted(rows_scanned)
@@ -114,19 +114,15 @@ class Pii(Check):
         hits = np.array([rows_with_pii[c] for c in columns], dtype=np.float64)
         n = np.array([rows_scanned[c] for c in columns], dtype=np.float64)
         share = hits / np.maximum(n, 1)
-        ci = None
-        if params.n_boot > 0:
-            reps = poisson_counts(np.stack([hits, n - hits]), n_boot=params.n_boot, seed=seed)
-            with np.errstate(invalid="ignore", divide="ignore"):
-                boot = reps[:, 0] / (reps[:, 0] + reps[:, 1])
-            ci = percentile_interval(boot, params.confidence)
+        # Wilson score intervals: a column with no finding still gets an upper bound
+        ci = wilson_interval(hits, n, params.confidence)
         return [
             Measurement(
                 name="pii_row_share",
                 feature=c,
                 value=float(share[i]),
                 n=int(n[i]),
-                ci=(float(ci[0, i]), float(ci[1, i])) if ci is not None else None,
+                ci=(float(ci[0, i]), float(ci[1, i])) if n[i] > 0 else None,
             )
             for i, c in enumerate(columns)
         ]

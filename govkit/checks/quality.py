@@ -21,8 +21,8 @@ from govkit.checks.context import CheckContext
 from govkit.privacy.cards import declared_missing_markers, declared_population_shares
 from govkit.privacy.missing import DEFAULT_MISSING_MARKERS, missing_mask
 from govkit.report import Measurement
-from govkit.stats.bootstrap import percentile_interval, poisson_counts
 from govkit.stats.groups import Grouping, groupings
+from govkit.stats.rates import wilson_interval
 from govkit.suite import Threshold
 
 __all__ = ["Quality", "QualityParams"]
@@ -41,14 +41,15 @@ class QualityParams(CheckParams):
 
 
 def _ci(hits: np.ndarray, n: np.ndarray, params: Any, seed: int) -> np.ndarray | None:
-    """(2, K) percentile interval of the shares hits/n, from Poisson-bootstrapped counts."""
-    if params.n_boot <= 0:
-        return None
-    reps = poisson_counts(
-        np.stack([hits, n - hits]).astype(np.float64), n_boot=params.n_boot, seed=seed
-    )
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return percentile_interval(reps[:, 0] / (reps[:, 0] + reps[:, 1]), params.confidence)
+    """(2, K) Wilson score interval of the shares hits/n.
+
+    A score interval, not a bootstrap: with no event (no missing value, no row
+    of a group) a percentile bootstrap collapses to ``[0, 0]``, and a bound
+    judged on the interval would then pass on no evidence. ``seed`` is unused:
+    the interval is exact arithmetic.
+    """
+    del seed
+    return wilson_interval(hits, n, params.confidence)
 
 
 def _pair(ci: np.ndarray | None, i: int, shift: float = 0.0) -> tuple[float, float] | None:
