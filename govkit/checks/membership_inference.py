@@ -45,7 +45,7 @@ from govkit.privacy.roc import (
     roc_curve,
     roc_metrics,
 )
-from govkit.privacy.rowhash import row_hashes
+from govkit.privacy.rowhash import content_hashes
 from govkit.report import Measurement
 from govkit.stats.bootstrap import bootstrap_rows, percentile_interval
 from govkit.stats.groups import groupings
@@ -118,13 +118,6 @@ def device_attack_statistic(
     return on_device
 
 
-def _content_hashes(frame: pd.DataFrame, columns: list[str], y_true: np.ndarray) -> np.ndarray:
-    """Normalised fingerprint per row of ``columns`` and the label."""
-    content = frame[columns].copy()
-    content["\0label"] = np.asarray(y_true, dtype=np.int64)  # a name no data column has
-    return row_hashes(content)
-
-
 class MembershipInference(Check):
     """Loss-threshold and per-class confidence attacks on the model's outputs.
 
@@ -166,8 +159,8 @@ class MembershipInference(Check):
         shared = [
             c for c in train.frame.columns if c in set(evl.frame.columns) and c not in left_out
         ]
-        train_h = _content_hashes(train.frame, shared, train.y_true)
-        eval_h = _content_hashes(evl.frame, shared, evl.y_true)
+        train_h = content_hashes(train.frame, shared, train.y_true)
+        eval_h = content_hashes(evl.frame, shared, evl.y_true)
         eligible_members, eligible_non_members = membership_candidates(train_h, eval_h)
         members, non_members = sample_membership(
             train_h, eval_h, max_per_side=params.max_per_side, seed=ctx.seed
