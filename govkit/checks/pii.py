@@ -1,9 +1,10 @@
-"""privacy.pii: personal data in the text columns, against what the dataset card declares.
+"""privacy.pii: personal data in the columns, against what the dataset card declares.
 
-Every text or categorical column of each split is scanned for e-mail
-addresses, phone numbers, payment card numbers (Luhn-checked), IBANs
-(mod-97-checked), US social security numbers, IP addresses and dates of
-birth. The report holds counts and at most a few *masked* examples per
+Every text, categorical and numeric column of each split is scanned for
+e-mail addresses, phone numbers, payment card numbers (Luhn-checked, also
+when stored as integers or floats), IBANs (country length and mod 97), US
+social security numbers, IP addresses, dates of birth and people's names
+(column name, value shape and a list of common names). The report holds counts and at most a few *masked* examples per
 column and kind, never a raw value. Personal data in a column the dataset
 card does not declare as sensitive is a failure: the card would be wrong.
 """
@@ -18,7 +19,7 @@ from pydantic import Field
 from govkit.checks.base import Check, CheckParams, Evidence
 from govkit.checks.context import CheckContext
 from govkit.privacy.cards import declared_sensitive_columns
-from govkit.privacy.pii_scan import PII_KINDS, ColumnScan, scan_frame, text_columns
+from govkit.privacy.pii_scan import PII_KINDS, ColumnScan, scan_frame, scanned_columns
 from govkit.report import Measurement
 from govkit.stats.rates import wilson_interval
 
@@ -51,7 +52,9 @@ class Pii(Check):
         rows_with_pii: dict[str, int] = {}
         rows_scanned: dict[str, int] = {}
         for split in splits:
-            columns = [c for c in text_columns(split.frame) if c not in set(params.ignore_columns)]
+            columns = [
+                c for c in scanned_columns(split.frame) if c not in set(params.ignore_columns)
+            ]
             scans: list[ColumnScan] = scan_frame(
                 split.frame, columns=columns, max_examples=params.max_examples
             )
@@ -95,7 +98,7 @@ class Pii(Check):
             "undeclared_columns_with_pii": undeclared,
         }
         summary = (
-            f"No personal data found in {len(rows_scanned)} text columns."
+            f"No personal data found in {len(rows_scanned)} columns."
             if not found_columns
             else f"Personal data found in {len(found_columns)} column(s), all declared as sensitive."
         )
