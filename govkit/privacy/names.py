@@ -7,7 +7,7 @@ No pattern describes a name, so three kinds of evidence are combined:
   letters (apostrophes, hyphens and a final period allowed) or an initial,
   optionally written ``Family, Given``;
 - a short list of common given and family names shipped with govkit
-  (``govkit/privacy/names/*.txt``): at least one word of the value must be
+  (``govkit/privacy/name_lists/*.txt``): at least one word of the value must be
   on it.
 
 A column whose name says it holds names counts every name-shaped value of
@@ -52,7 +52,7 @@ _NAME_COLUMN = re.compile(
 @lru_cache(maxsize=1)
 def known_names() -> frozenset[str]:
     """The shipped given and family names, lower case."""
-    folder = resources.files("govkit.privacy").joinpath("names")
+    folder = resources.files("govkit.privacy").joinpath("name_lists")
     words: set[str] = set()
     for part in ("given.txt", "family.txt"):
         for line in folder.joinpath(part).read_text(encoding="utf-8").splitlines():
