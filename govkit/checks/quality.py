@@ -40,15 +40,13 @@ class QualityParams(CheckParams):
     )
 
 
-def _ci(hits: np.ndarray, n: np.ndarray, params: Any, seed: int) -> np.ndarray | None:
+def _ci(hits: np.ndarray, n: np.ndarray, params: Any) -> np.ndarray:
     """(2, K) Wilson score interval of the shares hits/n.
 
     A score interval, not a bootstrap: with no event (no missing value, no row
     of a group) a percentile bootstrap collapses to ``[0, 0]``, and a bound
-    judged on the interval would then pass on no evidence. ``seed`` is unused:
-    the interval is exact arithmetic.
+    judged on the interval would then pass on no evidence.
     """
-    del seed
     return wilson_interval(hits, n, params.confidence)
 
 
@@ -79,7 +77,7 @@ class Quality(Check):
         small: list[str] = []
 
         miss_counts = missing.sum(axis=0).astype(np.float64)
-        ci = _ci(miss_counts, np.full(len(columns), float(n)), params, ctx.seed)
+        ci = _ci(miss_counts, np.full(len(columns), float(n)), params)
         for j, column in enumerate(columns):
             measurements.append(
                 Measurement(
@@ -151,11 +149,11 @@ class Quality(Check):
         out: list[Measurement] = []
         sizes = grouping.sizes().astype(np.float64)
         n = float(sizes.sum())
-        share_ci = _ci(sizes, np.full_like(sizes, n), params, ctx.seed)
+        share_ci = _ci(sizes, np.full_like(sizes, n), params)
         any_missing = np.bincount(
             grouping.codes, weights=missing.any(axis=1), minlength=grouping.n_groups
         )
-        row_ci = _ci(any_missing, sizes, params, ctx.seed)
+        row_ci = _ci(any_missing, sizes, params)
         per_column = (
             np.stack(
                 [
@@ -229,12 +227,12 @@ class Quality(Check):
             return []
         if ctx.task == "binary":
             hits = np.array([float((y == 1).sum())])
-            ci = _ci(hits, np.array([float(n)]), params, ctx.seed)
+            ci = _ci(hits, np.array([float(n)]), params)
             return [
                 Measurement(name="base_rate", group=group, value=hits[0] / n, ci=_pair(ci, 0), n=n)
             ]
         counts = np.bincount(y).astype(np.float64)
-        ci = _ci(counts, np.full_like(counts, float(n)), params, ctx.seed)
+        ci = _ci(counts, np.full_like(counts, float(n)), params)
         return [
             Measurement(
                 name="class_share",
