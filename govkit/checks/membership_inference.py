@@ -167,10 +167,21 @@ class MembershipInference(Check):
         )
         n_side = len(members)
         if n_side < 2:
-            raise SkipCheck(
-                f"{int(eligible_non_members.sum())} evaluation rows and "
-                f"{int(eligible_members.sum())} training rows have content that occurs in no "
-                "other training row; membership inference needs at least two of each"
+            # not a missing input but missing evidence: every evaluation row repeats a
+            # training row (or the reverse), as on tables of few distinct values
+            reason = (
+                f"all attacked rows ({int(eligible_members.sum())} training rows and "
+                f"{int(eligible_non_members.sum())} evaluation rows have content that occurs "
+                "in no other training row; at least two of each are needed)"
+            )
+            return Evidence(
+                measurements=[Measurement(name=m, value=None, n=n_side) for m in ATTACK_METRICS],
+                small_groups=[reason],
+                details={
+                    "eligible_members": int(eligible_members.sum()),
+                    "eligible_non_members": int(eligible_non_members.sum()),
+                    "lower_bound": LOWER_BOUND,
+                },
             )
 
         y = np.concatenate([train.y_true[members], evl.y_true[non_members]]).astype(np.int64)

@@ -191,3 +191,23 @@ def test_a_group_is_judged_on_its_smaller_side() -> None:
     assert verdict.status == "insufficient_evidence"
     assert "site=rare" in verdict.message
     json.dumps(evidence.details)
+
+
+def test_no_eligible_row_is_insufficient_evidence_not_a_skip() -> None:
+    """Every evaluation row repeats a training row: nothing to attack, and the verdict says so."""
+    rng = np.random.default_rng(10)
+    train = pd.DataFrame({"x": rng.integers(0, 2, size=400)})
+    ty = train["x"].to_numpy()
+    evl, ey = train.iloc[:100].reset_index(drop=True), ty[:100]
+    lp = _log_probs(np.where(train["x"] == 1, 2.0, -2.0))
+    preds = {
+        "train": predictions_from_log_probs(lp),
+        "eval": predictions_from_log_probs(lp[:100]),
+    }
+    ctx = make_context(evl, ey, train_frame=train, train_y=ty, predict=preds.__getitem__)
+    check = MembershipInference()
+    evidence = check.measure(ctx, check.Params(n_boot=10))
+    assert all(m.value is None and m.n == 0 for m in evidence.measurements)
+    verdict = judge(evidence, check.default_thresholds)
+    assert verdict.status == "insufficient_evidence"
+    assert "occurs in no other training row" in verdict.message
