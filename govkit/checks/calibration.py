@@ -10,7 +10,12 @@ from pydantic import Field
 from govkit.checks.base import Check, CheckParams, Evidence, SkipCheck
 from govkit.report import Measurement
 from govkit.stats.bootstrap import bootstrap_rows
-from govkit.stats.intervals import interval_bounds, pick_ci, to_value
+from govkit.stats.calibration_error import (
+    calibration_error,
+    debiased_squared_error,
+    shifted_interval,
+)
+from govkit.stats.intervals import pick_ci, to_value
 from govkit.stats.layers import layers
 from govkit.stats.scores import bin_index, expected_calibration_error, group_indicator
 from govkit.stats.seeding import derive_seed
@@ -33,13 +38,18 @@ class CalibrationParams(CheckParams):
 
 
 class Calibration(Check):
-    """Expected calibration error (``ece``) with equal-width bins, and reliability bins.
+    """Debiased calibration error (``ece``) with equal-width bins, and reliability bins.
 
     Binary tasks compare the positive-class probability with the observed rate
     of class 1; multiclass tasks compare the top-label confidence with the
-    observed accuracy. ECE is ``sum_b (n_b / n) |mean predicted_b - observed_b|``,
-    the last bin closed at 1. Intervals come from the Poisson row bootstrap,
-    all groups and replicates at once.
+    observed accuracy. ``ece`` is the debiased l2 calibration error of Kumar et
+    al. (2019): the square root of ``sum_b (n_b / n) [(observed_b -
+    predicted_b)^2 - observed_b (1 - observed_b) / (n_b - 1)]``, truncated at
+    0 (see :mod:`govkit.stats.calibration_error`); the last bin is closed at 1.
+    The plug-in ECE ``sum_b (n_b / n) |predicted_b - observed_b|``, biased
+    upwards on small groups, stays in ``details.plug_in_ece``. Intervals come
+    from the Poisson row bootstrap, all groups and replicates at once, shifted
+    by the bootstrap's own bias.
     """
 
     id = "performance.calibration"
@@ -84,9 +94,10 @@ class Calibration(Check):
             [np.bincount(c, observed, minlength=m) for c, m in zip(cells, n_cells, strict=True)]
         )
         shape = (n_total_groups, k)
-        ece = expected_calibration_error(
-            count.reshape(shape), sum_pred.reshape(shape), sum_obs.reshape(shape)
-        )
+        sums = (count.reshape(shape), sum_pred.reshape(shape), sum_obs.reshape(shape))
+        plug_in = expected_calibration_error(*sums)
+        squared = debiased_squared_error(*sums)
+        ece = calibration_error(squared)
 
         bounds = None
         if params.n_boot > 0:
@@ -98,7 +109,7 @@ class Calibration(Check):
                 wt = weights.T
                 b = weights.shape[0]
                 parts = [np.asarray(m @ wt).T.reshape(b, *shape) for m in (count_m, pred_m, obs_m)]
-                return expected_calibration_error(*parts)
+                return debiased_squared_error(*parts)
 
             reps = bootstrap_rows(
                 statistic,
@@ -106,10 +117,19 @@ class Calibration(Check):
                 n_boot=params.n_boot,
                 seed=derive_seed(ctx.seed, "calibration", str(k)),
             )
-            bounds = interval_bounds(reps, params.confidence)
+            bounds = shifted_interval(reps, squared, params.confidence)
 
         evidence = Evidence(
-            details={"n_bins": k, "binning": "equal-width", "compares": kind, "reliability": []}
+            details={
+                "n_bins": k,
+                "binning": "equal-width",
+                "compares": kind,
+                "estimator": "debiased l2 calibration error (Kumar et al. 2019), "
+                "square root truncated at 0",
+                "interval": "Poisson row bootstrap, percentiles shifted by the bootstrap bias",
+                "plug_in_ece": [],
+                "reliability": [],
+            }
         )
         edges = np.linspace(0.0, 1.0, k + 1)
         offset = 0
@@ -125,6 +145,9 @@ class Calibration(Check):
                         ci=pick_ci(bounds, i),
                         n=int(sizes[g]),
                     )
+                )
+                evidence.details["plug_in_ece"].append(
+                    {"group": layer.label(g), "value": to_value(plug_in[i])}
                 )
                 evidence.details["reliability"].append(
                     {
@@ -143,7 +166,8 @@ class Calibration(Check):
 
         overall = to_value(ece[0])
         evidence.summary = (
-            f"Expected calibration error {overall:.3f} overall ({k} bins)."
+            f"Calibration error {overall:.3f} overall (debiased, {k} bins; "
+            f"plug-in ECE {float(plug_in[0]):.3f})."
             if overall is not None
             else "No rows to measure calibration on."
         )

@@ -60,6 +60,8 @@ class CheckContext:
     proxies: list[str] = field(default_factory=list)
     quasi_identifiers: list[str] = field(default_factory=list)
     label_column: str = "label"
+    #: predictions-only mode: the columns holding the model's outputs (label, score)
+    prediction_columns: list[str] = field(default_factory=list)
     #: names of the model's input columns, in order (after any transform)
     feature_names: list[str] = field(default_factory=list)
     #: original feature -> indices of the input columns it was encoded into

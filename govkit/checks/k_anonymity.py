@@ -22,7 +22,7 @@ from govkit.checks.base import Check, CheckParams, Evidence, SkipCheck
 from govkit.checks.context import CheckContext
 from govkit.privacy.equivalence import class_codes, distinct_per_class
 from govkit.report import Measurement
-from govkit.stats.bootstrap import percentile_interval, poisson_counts
+from govkit.stats.rates import wilson_interval
 from govkit.suite import Threshold
 from govkit.validation import closest
 
@@ -78,8 +78,8 @@ class KAnonymity(Check):
             Measurement(name="k", value=float(k), n=n),
             Measurement(name="equivalence_classes", value=float(len(sizes)), n=n),
             Measurement(name="small_class_rows", value=float(small_rows), n=n),
-            self._share("small_class_share", small_rows, n, params, ctx.seed),
-            self._share("unique_row_share", int(sizes[sizes == 1].sum()), n, params, ctx.seed),
+            self._share("small_class_share", small_rows, n, params),
+            self._share("unique_row_share", int(sizes[sizes == 1].sum()), n, params),
         ]
         details: dict[str, Any] = {
             "quasi_identifiers": qi,
@@ -120,13 +120,10 @@ class KAnonymity(Check):
         return pd.concat([ctx.train.frame, ctx.eval.frame], ignore_index=True)
 
     @staticmethod
-    def _share(name: str, hits: int, n: int, params: Any, seed: int) -> Measurement:
-        ci = None
-        if params.n_boot > 0:
-            reps = poisson_counts(np.array([hits, n - hits]), n_boot=params.n_boot, seed=seed)
-            with np.errstate(invalid="ignore", divide="ignore"):
-                lo, hi = percentile_interval(reps[:, 0] / reps.sum(axis=1), params.confidence)
-            ci = (float(lo), float(hi))
+    def _share(name: str, hits: int, n: int, params: Any) -> Measurement:
+        # a Wilson score interval: 0 rows in small classes never gives [0, 0]
+        lo, hi = wilson_interval(hits, n, params.confidence)
+        ci = (float(lo), float(hi)) if n > 0 else None
         return Measurement(name=name, value=hits / n, ci=ci, n=n)
 
 

@@ -1,13 +1,22 @@
 """privacy.membership_inference: can an attacker tell training rows from unseen rows?
 
-Members are a seeded sample of the training split; non-members an equal-size
-sample of evaluation rows whose content does not occur in the training split.
+Members are a seeded sample of training rows and non-members an equal-size
+sample of evaluation rows, both drawn by one rule: a row qualifies when its
+content (features and label) occurs in no other training row (see
+:func:`govkit.privacy.attacks.membership_candidates`), so a model that
+memorises nothing scores both sides alike, on low-cardinality data too.
 Two attacks score every row from the model's float64 logit margin on its true
 label (see :mod:`govkit.privacy.attacks`); each figure is reported for the
 stronger attack, overall and per group of the sensitive columns, with a
 Poisson-bootstrap interval that reuses the same replicate weights for both
 attacks and every group. When the check runs on a CUDA device, the ROC
 arithmetic of every replicate runs there, in float64.
+
+These attacks give a lower bound on leakage: a low AUC says that *these*
+attacks fail, not that every attack would. A figure is judged on the smaller
+of its members and non-members; a TPR at FPR ``f`` is reported only with at
+least ``10 / f`` non-members (null otherwise, so a threshold on it is
+``insufficient_evidence``).
 """
 
 from __future__ import annotations
@@ -21,9 +30,22 @@ from pydantic import Field
 
 from govkit.checks.base import Check, CheckParams, Evidence, SkipCheck
 from govkit.checks.context import CheckContext
-from govkit.privacy.attacks import ATTACKS, attack_scores, logit_margins, sample_membership
-from govkit.privacy.roc import ATTACK_METRICS, RocInput, downsample_curve, roc_curve, roc_metrics
-from govkit.privacy.rowhash import row_hashes
+from govkit.privacy.attacks import (
+    ATTACKS,
+    attack_scores,
+    logit_margins,
+    membership_candidates,
+    sample_membership,
+)
+from govkit.privacy.roc import (
+    ATTACK_METRICS,
+    RocInput,
+    downsample_curve,
+    min_non_members,
+    roc_curve,
+    roc_metrics,
+)
+from govkit.privacy.rowhash import content_hashes
 from govkit.report import Measurement
 from govkit.stats.bootstrap import bootstrap_rows, percentile_interval
 from govkit.stats.groups import groupings
@@ -43,6 +65,13 @@ class MembershipInferenceParams(CheckParams):
     max_per_side: int = Field(
         default=20_000, ge=10, description="At most this many members and as many non-members."
     )
+
+
+#: what every result of this check says about its figures
+LOWER_BOUND = (
+    "These attacks give a lower bound on leakage: a figure near chance says that these "
+    "attacks fail, not that every attack would."
+)
 
 
 def _finite(x: float) -> float | None:
@@ -90,7 +119,14 @@ def device_attack_statistic(
 
 
 class MembershipInference(Check):
-    """Loss-threshold and per-class confidence attacks on the model's outputs."""
+    """Loss-threshold and per-class confidence attacks on the model's outputs.
+
+    Measurements, overall and per group, each for the stronger attack:
+    ``roc_auc``, ``tpr_at_fpr_0.01`` and ``tpr_at_fpr_0.001`` (null with fewer
+    than 1,000 / 10,000 non-members), ``membership_advantage``. ``n`` is the
+    smaller of the members and non-members. The figures are a lower bound on
+    leakage.
+    """
 
     id = "privacy.membership_inference"
     title = "Membership inference"
@@ -118,15 +154,35 @@ class MembershipInference(Check):
         if not (pred_train.has_scores and pred_eval.has_scores):
             raise SkipCheck("membership inference needs scores; the predictions hold only labels")
         train, evl = ctx.train, ctx.eval
-        shared = [c for c in train.frame.columns if c in set(evl.frame.columns)]
-        train_h = row_hashes(train.frame, shared)
-        eval_h = row_hashes(evl.frame, shared)
+        # content = the features and the label; prediction columns are outputs, not content
+        left_out = {ctx.label_column, *ctx.prediction_columns}
+        shared = [
+            c for c in train.frame.columns if c in set(evl.frame.columns) and c not in left_out
+        ]
+        train_h = content_hashes(train.frame, shared, train.y_true)
+        eval_h = content_hashes(evl.frame, shared, evl.y_true)
+        eligible_members, eligible_non_members = membership_candidates(train_h, eval_h)
         members, non_members = sample_membership(
             train_h, eval_h, max_per_side=params.max_per_side, seed=ctx.seed
         )
         n_side = len(members)
         if n_side < 2:
-            raise SkipCheck("fewer than two evaluation rows are absent from the training split")
+            # not a missing input but missing evidence: every evaluation row repeats a
+            # training row (or the reverse), as on tables of few distinct values
+            reason = (
+                f"all attacked rows ({int(eligible_members.sum())} training rows and "
+                f"{int(eligible_non_members.sum())} evaluation rows have content that occurs "
+                "in no other training row; at least two of each are needed)"
+            )
+            return Evidence(
+                measurements=[Measurement(name=m, value=None, n=n_side) for m in ATTACK_METRICS],
+                small_groups=[reason],
+                details={
+                    "eligible_members": int(eligible_members.sum()),
+                    "eligible_non_members": int(eligible_non_members.sum()),
+                    "lower_bound": LOWER_BOUND,
+                },
+            )
 
         y = np.concatenate([train.y_true[members], evl.y_true[non_members]]).astype(np.int64)
         margins = np.concatenate(
@@ -147,14 +203,19 @@ class MembershipInference(Check):
         )
         subsets: list[tuple[dict[str, str] | None, np.ndarray | None]] = [(None, None)]
         small: list[str] = []
-        if 2 * n_side < params.min_group_size:
-            small.append(f"all attacked rows (n={2 * n_side})")
+        # a figure is only as good as the smaller side it separates
+        if n_side < params.min_group_size:
+            small.append(f"all attacked rows ({n_side} members, {n_side} non-members)")
         for grouping in groupings(attacked, sensitive) if sensitive else []:
-            sizes = grouping.sizes()
             for code in range(grouping.n_groups):
-                subsets.append((grouping.labels[code], grouping.codes == code))
-                if sizes[code] < params.min_group_size:
-                    small.append(f"{grouping.describe(code)} (n={int(sizes[code])})")
+                mask = grouping.codes == code
+                subsets.append((grouping.labels[code], mask))
+                inside = int(is_member[mask].sum())
+                outside = int(mask.sum()) - inside
+                if min(inside, outside) < params.min_group_size:
+                    small.append(
+                        f"{grouping.describe(code)} ({inside} members, {outside} non-members)"
+                    )
 
         inputs = {
             a: [RocInput.from_scores(scores[a], is_member, m) for _, m in subsets] for a in ATTACKS
@@ -189,13 +250,21 @@ class MembershipInference(Check):
             "roc_curve": curves[strongest] if strongest else None,
             "n_members": n_side,
             "n_non_members": n_side,
+            "sampling": "members and non-members: rows whose content (features and label) "
+            "occurs in no other training row, sampled to equal size",
+            "eligible_members": int(eligible_members.sum()),
+            "eligible_non_members": int(eligible_non_members.sum()),
             "eval_rows_in_train": int(np.isin(eval_h, np.unique(train_h)).sum()),
+            "min_non_members": {
+                m: min_non_members(m) for m in ATTACK_METRICS if min_non_members(m) > 1
+            },
+            "lower_bound": LOWER_BOUND,
             "per_group": per_group,
         }
         auc = _finite(point[:, 0, 0].max()) if strongest else None
         summary = (
             f"The strongest attack ({strongest}) separates {n_side} training rows from "
-            f"{n_side} unseen rows with ROC AUC {auc:.3f} (0.5 = chance)."
+            f"{n_side} unseen rows with ROC AUC {auc:.3f} (0.5 = chance). {LOWER_BOUND}"
             if auc is not None
             else None
         )
@@ -215,16 +284,23 @@ class MembershipInference(Check):
         per_group: list[dict[str, Any]] = []
         for s, (group, mask) in enumerate(subsets):
             rows = is_member if mask is None else is_member[mask]
-            n = len(rows)
+            inside = int(rows.sum())
+            outside = len(rows) - inside
+            # judged on the smaller side: n members against 10 n non-members is no better
+            n = min(inside, outside)
             row: dict[str, Any] = {
                 "group": group,
-                "n": n,
-                "members": int(rows.sum()),
-                "non_members": int(n - rows.sum()),
+                "n": len(rows),
+                "members": inside,
+                "non_members": outside,
             }
             for j, metric in enumerate(ATTACK_METRICS):
                 values = point[:, s, j]
-                if np.isfinite(values).any():
+                if outside < min_non_members(metric):
+                    # too few non-members to reach this FPR: the curve's first step is above it
+                    value, interval = None, None
+                    row[metric] = None
+                elif np.isfinite(values).any():
                     best = int(np.nanargmax(values))
                     lo, hi = ci[0, best, s, j], ci[1, best, s, j]
                     value = _finite(values[best])

@@ -1,9 +1,10 @@
-"""privacy.pii: personal data in the text columns, against what the dataset card declares.
+"""privacy.pii: personal data in the columns, against what the dataset card declares.
 
-Every text or categorical column of each split is scanned for e-mail
-addresses, phone numbers, payment card numbers (Luhn-checked), IBANs
-(mod-97-checked), US social security numbers, IP addresses and dates of
-birth. The report holds counts and at most a few *masked* examples per
+Every text, categorical and numeric column of each split is scanned for
+e-mail addresses, phone numbers, payment card numbers (Luhn-checked, also
+when stored as integers or floats), IBANs (country length and mod 97), US
+social security numbers, IP addresses, dates of birth and people's names
+(column name, value shape and a list of common names). The report holds counts and at most a few *masked* examples per
 column and kind, never a raw value. Personal data in a column the dataset
 card does not declare as sensitive is a failure: the card would be wrong.
 """
@@ -18,9 +19,9 @@ from pydantic import Field
 from govkit.checks.base import Check, CheckParams, Evidence
 from govkit.checks.context import CheckContext
 from govkit.privacy.cards import declared_sensitive_columns
-from govkit.privacy.pii_scan import PII_KINDS, ColumnScan, scan_frame, text_columns
+from govkit.privacy.pii_scan import PII_KINDS, ColumnScan, scan_frame, scanned_columns
 from govkit.report import Measurement
-from govkit.stats.bootstrap import percentile_interval, poisson_counts
+from govkit.stats.rates import wilson_interval
 
 __all__ = ["Pii", "PiiParams"]
 
@@ -51,7 +52,9 @@ class Pii(Check):
         rows_with_pii: dict[str, int] = {}
         rows_scanned: dict[str, int] = {}
         for split in splits:
-            columns = [c for c in text_columns(split.frame) if c not in set(params.ignore_columns)]
+            columns = [
+                c for c in scanned_columns(split.frame) if c not in set(params.ignore_columns)
+            ]
             scans: list[ColumnScan] = scan_frame(
                 split.frame, columns=columns, max_examples=params.max_examples
             )
@@ -80,7 +83,7 @@ class Pii(Check):
             )
             failures.append(f"column '{column}' holds personal data ({kinds}) but {where}")
 
-        measurements = self._measurements(rows_with_pii, rows_scanned, params, ctx.seed)
+        measurements = self._measurements(rows_with_pii, rows_scanned, params)
         totals = {
             kind: sum(c.get(kind, 0) for s in counts.values() for c in s.values())
             for kind in PII_KINDS
@@ -95,7 +98,7 @@ class Pii(Check):
             "undeclared_columns_with_pii": undeclared,
         }
         summary = (
-            f"No personal data found in {len(rows_scanned)} text columns."
+            f"No personal data found in {len(rows_scanned)} columns."
             if not found_columns
             else f"Personal data found in {len(found_columns)} column(s), all declared as sensitive."
         )
@@ -105,7 +108,7 @@ class Pii(Check):
 
     @staticmethod
     def _measurements(
-        rows_with_pii: dict[str, int], rows_scanned: dict[str, int], params: Any, seed: int
+        rows_with_pii: dict[str, int], rows_scanned: dict[str, int], params: Any
     ) -> list[Measurement]:
         """Per column, the share of rows holding any personal data."""
         columns = sorted(rows_scanned)
@@ -114,19 +117,15 @@ class Pii(Check):
         hits = np.array([rows_with_pii[c] for c in columns], dtype=np.float64)
         n = np.array([rows_scanned[c] for c in columns], dtype=np.float64)
         share = hits / np.maximum(n, 1)
-        ci = None
-        if params.n_boot > 0:
-            reps = poisson_counts(np.stack([hits, n - hits]), n_boot=params.n_boot, seed=seed)
-            with np.errstate(invalid="ignore", divide="ignore"):
-                boot = reps[:, 0] / (reps[:, 0] + reps[:, 1])
-            ci = percentile_interval(boot, params.confidence)
+        # Wilson score intervals: a column with no finding still gets an upper bound
+        ci = wilson_interval(hits, n, params.confidence)
         return [
             Measurement(
                 name="pii_row_share",
                 feature=c,
                 value=float(share[i]),
                 n=int(n[i]),
-                ci=(float(ci[0, i]), float(ci[1, i])) if ci is not None else None,
+                ci=(float(ci[0, i]), float(ci[1, i])) if n[i] > 0 else None,
             )
             for i, c in enumerate(columns)
         ]

@@ -21,8 +21,8 @@ from govkit.checks.context import CheckContext
 from govkit.privacy.cards import declared_missing_markers, declared_population_shares
 from govkit.privacy.missing import DEFAULT_MISSING_MARKERS, missing_mask
 from govkit.report import Measurement
-from govkit.stats.bootstrap import percentile_interval, poisson_counts
 from govkit.stats.groups import Grouping, groupings
+from govkit.stats.rates import wilson_interval
 from govkit.suite import Threshold
 
 __all__ = ["Quality", "QualityParams"]
@@ -40,15 +40,14 @@ class QualityParams(CheckParams):
     )
 
 
-def _ci(hits: np.ndarray, n: np.ndarray, params: Any, seed: int) -> np.ndarray | None:
-    """(2, K) percentile interval of the shares hits/n, from Poisson-bootstrapped counts."""
-    if params.n_boot <= 0:
-        return None
-    reps = poisson_counts(
-        np.stack([hits, n - hits]).astype(np.float64), n_boot=params.n_boot, seed=seed
-    )
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return percentile_interval(reps[:, 0] / (reps[:, 0] + reps[:, 1]), params.confidence)
+def _ci(hits: np.ndarray, n: np.ndarray, params: Any) -> np.ndarray:
+    """(2, K) Wilson score interval of the shares hits/n.
+
+    A score interval, not a bootstrap: with no event (no missing value, no row
+    of a group) a percentile bootstrap collapses to ``[0, 0]``, and a bound
+    judged on the interval would then pass on no evidence.
+    """
+    return wilson_interval(hits, n, params.confidence)
 
 
 def _pair(ci: np.ndarray | None, i: int, shift: float = 0.0) -> tuple[float, float] | None:
@@ -78,7 +77,7 @@ class Quality(Check):
         small: list[str] = []
 
         miss_counts = missing.sum(axis=0).astype(np.float64)
-        ci = _ci(miss_counts, np.full(len(columns), float(n)), params, ctx.seed)
+        ci = _ci(miss_counts, np.full(len(columns), float(n)), params)
         for j, column in enumerate(columns):
             measurements.append(
                 Measurement(
@@ -150,11 +149,11 @@ class Quality(Check):
         out: list[Measurement] = []
         sizes = grouping.sizes().astype(np.float64)
         n = float(sizes.sum())
-        share_ci = _ci(sizes, np.full_like(sizes, n), params, ctx.seed)
+        share_ci = _ci(sizes, np.full_like(sizes, n), params)
         any_missing = np.bincount(
             grouping.codes, weights=missing.any(axis=1), minlength=grouping.n_groups
         )
-        row_ci = _ci(any_missing, sizes, params, ctx.seed)
+        row_ci = _ci(any_missing, sizes, params)
         per_column = (
             np.stack(
                 [
@@ -228,12 +227,12 @@ class Quality(Check):
             return []
         if ctx.task == "binary":
             hits = np.array([float((y == 1).sum())])
-            ci = _ci(hits, np.array([float(n)]), params, ctx.seed)
+            ci = _ci(hits, np.array([float(n)]), params)
             return [
                 Measurement(name="base_rate", group=group, value=hits[0] / n, ci=_pair(ci, 0), n=n)
             ]
         counts = np.bincount(y).astype(np.float64)
-        ci = _ci(counts, np.full_like(counts, float(n)), params, ctx.seed)
+        ci = _ci(counts, np.full_like(counts, float(n)), params)
         return [
             Measurement(
                 name="class_share",

@@ -21,7 +21,13 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["ATTACKS", "attack_scores", "logit_margins", "sample_membership"]
+__all__ = [
+    "ATTACKS",
+    "attack_scores",
+    "logit_margins",
+    "membership_candidates",
+    "sample_membership",
+]
 
 #: the attacks, in report order
 ATTACKS: tuple[str, ...] = ("loss", "confidence")
@@ -71,14 +77,48 @@ def attack_scores(margins: np.ndarray, y_true: np.ndarray) -> dict[str, np.ndarr
     return {"loss": m, "confidence": (finite - mean[y]) / sd[y]}
 
 
+def membership_candidates(
+    train_hashes: np.ndarray, eval_hashes: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Rows eligible as members and as non-members, by one rule for both sides.
+
+    A row is eligible when its content (features and label) occurs in no
+    *other* training row: for a training row, no training row but itself;
+    for an evaluation row, no training row at all. Both sides are thus
+    conditioned on the same event, "unseen among about ``len(train)`` random
+    rows", and have the same distribution of content when the two splits are
+    random draws from one population. A model that memorises nothing then
+    scores both sides alike, whatever the cardinality of the data.
+
+    Filtering only the evaluation side (dropping its rows that occur in
+    training) leaves the rare contents there and the common ones among the
+    members; on low-cardinality data a model that outputs the true
+    ``P(y | x)`` is then more confident on members, an attack AUC near 1
+    with nothing memorised. Dropping, on each side, the rows whose content
+    occurs on the other side is symmetric only when both splits have the
+    same size.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        Boolean masks over the train and the eval rows.
+    """
+    train = np.asarray(train_hashes)
+    _, inverse, counts = np.unique(train, return_inverse=True, return_counts=True)
+    members = counts[inverse.reshape(-1)] == 1
+    non_members = ~np.isin(np.asarray(eval_hashes), train)
+    return members, non_members
+
+
 def sample_membership(
     train_hashes: np.ndarray, eval_hashes: np.ndarray, *, max_per_side: int, seed: int
 ) -> tuple[np.ndarray, np.ndarray]:
     """Seeded, equal-size samples of members (train rows) and non-members (eval rows).
 
-    Eval rows whose content equals a train row are excluded from the
-    non-members: the model has seen them, so calling them non-members would
-    understate the attack.
+    Both are drawn from the rows :func:`membership_candidates` finds
+    eligible: content that occurs in no other training row. An evaluation
+    row that equals a training row is never a non-member (the model has
+    seen it), and a training row repeated in training is never a member.
 
     Returns
     -------
@@ -86,10 +126,10 @@ def sample_membership(
         Positions of the members in the train split and of the non-members in
         the eval split, each sorted.
     """
-    train_set = np.unique(train_hashes)
-    candidates = np.flatnonzero(~np.isin(eval_hashes, train_set))
-    n = min(len(train_hashes), len(candidates), max_per_side)
+    eligible_train, eligible_eval = membership_candidates(train_hashes, eval_hashes)
+    member_rows, non_member_rows = np.flatnonzero(eligible_train), np.flatnonzero(eligible_eval)
+    n = min(len(member_rows), len(non_member_rows), max_per_side)
     rng = np.random.default_rng(seed)
-    members = np.sort(rng.choice(len(train_hashes), size=n, replace=False))
-    non_members = np.sort(rng.choice(candidates, size=n, replace=False))
+    members = np.sort(rng.choice(member_rows, size=n, replace=False))
+    non_members = np.sort(rng.choice(non_member_rows, size=n, replace=False))
     return members, non_members

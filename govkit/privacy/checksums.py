@@ -1,8 +1,9 @@
 """Checksums that separate real card numbers and IBANs from look-alike digit runs.
 
 A regular expression finds sixteen digits; only the Luhn check says whether
-they can be a payment card, and only the ISO 7064 mod-97 check whether a
-string can be an IBAN. Both run on whole arrays at once: the strings become a
+they can be a payment card, and only the ISO 7064 mod-97 check, with the
+length the IBAN registry sets for the country, whether a string can be an
+IBAN (mod 97 alone passes one random string in 97). Both run on whole arrays at once: the strings become a
 fixed-width byte matrix and the loop runs over character positions (at most
 34), never over rows.
 """
@@ -12,10 +13,26 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-__all__ = ["iban_valid", "luhn_valid"]
+__all__ = ["IBAN_LENGTHS", "iban_valid", "luhn_valid"]
 
 _CARD_WIDTH = 19  # longest payment card number (ISO/IEC 7812)
 _IBAN_WIDTH = 34  # longest IBAN (ISO 13616)
+
+#: country code -> IBAN length, from the SWIFT IBAN registry; a country not listed
+#: here is not accepted (its strings are reported as no IBAN: a false negative)
+IBAN_LENGTHS: dict[str, int] = {
+    "AD": 24, "AE": 23, "AL": 28, "AT": 20, "AZ": 28, "BA": 20, "BE": 16, "BG": 22,
+    "BH": 22, "BI": 27, "BR": 29, "BY": 28, "CH": 21, "CR": 22, "CY": 28, "CZ": 24,
+    "DE": 22, "DJ": 27, "DK": 18, "DO": 28, "EE": 20, "EG": 29, "ES": 24, "FI": 18,
+    "FK": 18, "FO": 18, "FR": 27, "GB": 22, "GE": 22, "GI": 23, "GL": 18, "GR": 27,
+    "GT": 28, "HR": 21, "HU": 28, "IE": 22, "IL": 23, "IQ": 23, "IS": 26, "IT": 27,
+    "JO": 30, "KW": 30, "KZ": 20, "LB": 28, "LC": 32, "LI": 21, "LT": 20, "LU": 20,
+    "LV": 21, "LY": 25, "MC": 27, "MD": 24, "ME": 22, "MK": 19, "MN": 20, "MR": 27,
+    "MT": 31, "MU": 30, "NI": 28, "NL": 18, "NO": 15, "OM": 23, "PK": 24, "PL": 28,
+    "PS": 29, "PT": 25, "QA": 29, "RO": 24, "RS": 22, "RU": 33, "SA": 24, "SC": 31,
+    "SD": 18, "SE": 24, "SI": 19, "SK": 24, "SM": 27, "SO": 23, "ST": 25, "SV": 28,
+    "TL": 23, "TN": 24, "TR": 26, "UA": 29, "VA": 22, "VG": 24, "XK": 20, "YE": 30,
+}  # fmt: skip
 
 
 def _byte_matrix(values: np.ndarray, width: int) -> np.ndarray:
@@ -58,7 +75,7 @@ def luhn_valid(digits: np.ndarray) -> np.ndarray:
 
 
 def iban_valid(ibans: np.ndarray) -> np.ndarray:
-    """Whether each string is an IBAN with a correct mod-97 check (ISO 13616).
+    """Whether each string is an IBAN: its country's length and a correct mod-97 check (ISO 13616).
 
     Parameters
     ----------
@@ -69,7 +86,8 @@ def iban_valid(ibans: np.ndarray) -> np.ndarray:
     Returns
     -------
     numpy.ndarray
-        Boolean array; False for anything not shaped like an IBAN.
+        Boolean array; False for anything not shaped like an IBAN, of another
+        length than its country's, or of a country without IBANs.
 
     Examples
     --------
@@ -79,7 +97,9 @@ def iban_valid(ibans: np.ndarray) -> np.ndarray:
     values = pd.Series(np.asarray(ibans, dtype=object), dtype=object).astype(str).str.upper()
     if values.empty:
         return np.zeros(0, dtype=bool)
-    ok_shape = values.str.fullmatch(r"[A-Z]{2}[0-9]{2}[A-Z0-9]{11,30}").to_numpy(dtype=bool)
+    shaped = values.str.fullmatch(r"[A-Z]{2}[0-9]{2}[A-Z0-9]{11,30}").to_numpy(dtype=bool)
+    expected = values.str.slice(0, 2).map(IBAN_LENGTHS).to_numpy(dtype=np.float64, na_value=np.nan)
+    ok_shape = shaped & (values.str.len().to_numpy(dtype=np.float64) == expected)
     safe = values.where(ok_shape, "AA00000000000000")
     # move country code and check digits to the end, as the standard prescribes
     rearranged = (safe.str.slice(4) + safe.str.slice(0, 4)).to_numpy(dtype=str)

@@ -18,6 +18,7 @@ __all__ = [
     "mask_email",
     "mask_iban",
     "mask_ip",
+    "mask_name",
     "mask_phone",
     "mask_ssn",
 ]
@@ -83,6 +84,11 @@ def mask_date(value: str) -> str:
     return _ALNUM.sub("*", value)
 
 
+def mask_name(value: str) -> str:
+    """``John Smith`` -> ``J*** S***``: the initial of each word."""
+    return " ".join(f"{w[:1]}***" for w in value.replace(",", " ").split())
+
+
 #: PII kind -> masker applied to each matched value
 MASKERS: dict[str, Callable[[str], str]] = {
     "email": mask_email,
@@ -92,4 +98,5 @@ MASKERS: dict[str, Callable[[str], str]] = {
     "ssn": mask_ssn,
     "ip_address": mask_ip,
     "date_of_birth": mask_date,
+    "person_name": mask_name,
 }

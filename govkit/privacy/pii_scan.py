@@ -1,11 +1,17 @@
-"""Finding personal data in the text columns of a table.
+"""Finding personal data in the columns of a table.
 
 Each detector is a compiled regular expression, and the kinds that have a
-checksum (payment cards: Luhn; IBANs: mod 97; IPv6: the address grammar) are
-validated after matching, so a sixteen-digit order number is not reported as
-a card. The work runs on each column's *unique* values with pandas' vectorised
-string methods; counts are then weighted by how often each value occurs.
-Only masked examples leave this module, never a matched value.
+checksum (payment cards: Luhn; IBANs: their country's length and mod 97;
+IPv6: the address grammar) are validated after matching, so a sixteen-digit
+order number is not reported as a card. People's names are recognised by
+column name, value shape and a short list of common names (see
+:mod:`govkit.privacy.names`). Numeric columns are scanned too: a card number
+stored as an integer or a float is its digits (a number column counts as
+cards when most of its card-shaped numbers pass Luhn), and a number in a
+column whose name says phone is a phone number. The work runs on each column's *unique*
+values with pandas' vectorised string methods; counts are then weighted by
+how often each value occurs. Only masked examples leave this module, never a
+matched value.
 """
 
 from __future__ import annotations
@@ -19,8 +25,18 @@ import pandas as pd
 
 from govkit.privacy.checksums import iban_valid, luhn_valid
 from govkit.privacy.masking import MASKERS
+from govkit.privacy.names import is_name_column, name_values
 
-__all__ = ["PII_KINDS", "ColumnScan", "is_name_column", "scan_column", "scan_frame", "text_columns"]
+__all__ = [
+    "PII_KINDS",
+    "ColumnScan",
+    "is_name_column",
+    "numeric_columns",
+    "scan_column",
+    "scan_frame",
+    "scanned_columns",
+    "text_columns",
+]
 
 #: every kind of personal data the scan looks for, in report order
 PII_KINDS: tuple[str, ...] = (
@@ -31,6 +47,7 @@ PII_KINDS: tuple[str, ...] = (
     "ssn",
     "ip_address",
     "date_of_birth",
+    "person_name",
 )
 
 _EMAIL = re.compile(r"([A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,})")
@@ -60,11 +77,14 @@ _DATE = re.compile(
     r")(?![0-9])"
 )
 _BIRTH_COLUMN = re.compile(r"birth|(^|[^a-z])dob([^a-z]|$)|(^|[^a-z])born([^a-z]|$)", re.IGNORECASE)
-_NAME_COLUMN = re.compile(
-    r"^(?:(?:first|last|full|given|family|middle|maiden|sur|fore|person|customer|patient)"
-    r"[ _-]?)?name$|^(?:surname|forename)$",
-    re.IGNORECASE,
-)
+_PHONE_COLUMN = re.compile(r"phone|(^|[^a-z])tel([^a-z]|$)|mobile|cell|fax|msisdn", re.IGNORECASE)
+#: payment card numbers start with 2-6 (ISO/IEC 7812 major industry identifiers of
+#: banking and finance); a number column is checked against this, text is not
+_CARD_FIRST_DIGITS = "23456"
+#: a number column holds cards when at least this share of its card-shaped rows pass Luhn
+MIN_CARD_SHARE = 0.5
+#: whole numbers at or above this are no card (20 digits) and do not fit uint64
+_NUMBER_CEILING = 1e19
 
 
 @dataclass
@@ -106,9 +126,19 @@ def text_columns(frame: pd.DataFrame) -> list[str]:
     return out
 
 
-def is_name_column(column: str) -> bool:
-    """Whether a column's name says it holds people's names (``name``, ``last_name``...)."""
-    return bool(_NAME_COLUMN.search(column.strip()))
+def numeric_columns(frame: pd.DataFrame) -> list[str]:
+    """Integer and float columns (booleans excluded): card and phone numbers stored as numbers."""
+    return [
+        str(name)
+        for name, dtype in frame.dtypes.items()
+        if pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_bool_dtype(dtype)
+    ]
+
+
+def scanned_columns(frame: pd.DataFrame) -> list[str]:
+    """Every column the scan reads: text, categorical, datetime and numeric, in table order."""
+    chosen = set(text_columns(frame)) | set(numeric_columns(frame))
+    return [str(c) for c in frame.columns if str(c) in chosen]
 
 
 def _matches(
@@ -195,6 +225,8 @@ def scan_column(
     ColumnScan
         Row counts per kind and masked examples; no raw value.
     """
+    if pd.api.types.is_numeric_dtype(series.dtype) and not pd.api.types.is_bool_dtype(series.dtype):
+        return _scan_numbers(series, max_examples)
     present = series.dropna()
     if pd.api.types.is_datetime64_any_dtype(present.dtype):
         present = present.dt.strftime("%Y-%m-%d")
@@ -221,6 +253,82 @@ def scan_column(
             if m not in masked and len(masked) < max_examples:
                 masked.append(m)
         scan.examples[kind] = masked
+    if not pd.api.types.is_datetime64_any_dtype(series.dtype):
+        names = name_values(uniques, weights, column=scan.column)
+        _record(
+            scan, "person_name", names, uniques[names].to_numpy(), weights, any_hit, max_examples
+        )
+    scan.any_rows = int(weights[any_hit].sum())
+    return scan
+
+
+def _record(
+    scan: ColumnScan,
+    kind: str,
+    hit: np.ndarray,
+    shown: np.ndarray,
+    weights: np.ndarray,
+    any_hit: np.ndarray,
+    max_examples: int,
+) -> None:
+    """Add one kind's rows and masked examples (``shown``: the matched text per hit value)."""
+    if not hit.any():
+        return
+    any_hit |= hit
+    scan.counts[kind] = int(weights[hit].sum())
+    masked: list[str] = []
+    for raw in shown[: 8 * max(max_examples, 1)]:
+        m = MASKERS[kind](str(raw))
+        if m not in masked and len(masked) < max_examples:
+            masked.append(m)
+    scan.examples[kind] = masked
+
+
+def _digits(values: np.ndarray) -> pd.Series:
+    """Decimal digits of whole, non-negative numbers; None for anything else."""
+    v = np.asarray(values)
+    if np.issubdtype(v.dtype, np.integer):
+        out = pd.Series(v.astype(str), dtype=object)
+        return out.where(v >= 0, None)
+    f = v.astype(np.float64)
+    whole = np.isfinite(f) & (f >= 0) & (f < _NUMBER_CEILING) & (np.floor(f) == f)
+    # float64 holds a 16-digit card exactly below 2**53; above it, whatever digits it kept
+    text = np.where(whole, f, 0.0).astype(np.uint64).astype(str)
+    return pd.Series(text, dtype=object).where(whole, None)
+
+
+def _scan_numbers(series: pd.Series, max_examples: int) -> ColumnScan:
+    """Card numbers (and, in a phone column, phone numbers) stored as numbers."""
+    present = series.dropna()
+    counts = present.value_counts(sort=False)
+    scan = ColumnScan(column=str(series.name), rows=len(present))
+    if counts.empty:
+        return scan
+    digits = _digits(counts.index.to_numpy())
+    weights = counts.to_numpy(dtype=np.int64)
+    known = digits.notna().to_numpy(dtype=bool)
+    text = digits.fillna("").astype(str)
+    length = text.str.len().to_numpy()
+    any_hit = np.zeros(len(text), dtype=bool)
+    repeated = text.str.fullmatch(r"([0-9])\1*").to_numpy(dtype=bool)
+    card_shaped = (
+        known
+        & (length >= 13)
+        & (length <= 19)
+        & text.str[:1].isin(list(_CARD_FIRST_DIGITS)).to_numpy(dtype=bool)
+        & ~repeated
+    )
+    card = card_shaped & luhn_valid(text.to_numpy(dtype=str))
+    # a column of card numbers passes Luhn throughout; a column of random 16-digit ids
+    # passes it one time in ten, and is not a card column
+    shaped_rows = float(weights[card_shaped].sum())
+    if shaped_rows == 0 or float(weights[card].sum()) / shaped_rows < MIN_CARD_SHARE:
+        card = np.zeros_like(card)
+    _record(scan, "credit_card", card, text[card].to_numpy(), weights, any_hit, max_examples)
+    if _PHONE_COLUMN.search(str(series.name)):
+        # a leading 0 or + is lost when a number is stored: 7 to 15 digits (E.164) remain
+        phone = known & (length >= 7) & (length <= 15) & ~repeated & ~card
+        _record(scan, "phone", phone, text[phone].to_numpy(), weights, any_hit, max_examples)
     scan.any_rows = int(weights[any_hit].sum())
     return scan
 
@@ -228,12 +336,12 @@ def scan_column(
 def scan_frame(
     frame: pd.DataFrame, *, columns: list[str] | None = None, max_examples: int = 3
 ) -> list[ColumnScan]:
-    """Scan the text columns of ``frame`` (or ``columns``) for personal data.
+    """Scan the text and numeric columns of ``frame`` (or ``columns``) for personal data.
 
     A date-like value counts as a date of birth when its column's name says
     birth/dob/born, or when the table also holds a column of names.
     """
-    names = columns if columns is not None else text_columns(frame)
+    names = columns if columns is not None else scanned_columns(frame)
     has_names = any(is_name_column(str(c)) for c in frame.columns)
     out = []
     for column in names:

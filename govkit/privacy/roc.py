@@ -18,7 +18,16 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["ATTACK_METRICS", "RocInput", "downsample_curve", "roc_curve", "roc_metrics"]
+__all__ = [
+    "ATTACK_METRICS",
+    "FPR_LEVELS",
+    "NON_MEMBERS_PER_FPR_EVENT",
+    "RocInput",
+    "downsample_curve",
+    "min_non_members",
+    "roc_curve",
+    "roc_metrics",
+]
 
 #: the metrics :func:`roc_metrics` returns, in column order
 ATTACK_METRICS: tuple[str, ...] = (
@@ -28,6 +37,12 @@ ATTACK_METRICS: tuple[str, ...] = (
     "membership_advantage",
 )
 _FPR_LEVELS = (0.01, 0.001)
+#: metric -> its false-positive rate, for the metrics read at a fixed FPR
+FPR_LEVELS: dict[str, float] = {f"tpr_at_fpr_{level:g}": level for level in _FPR_LEVELS}
+#: a TPR at FPR f needs at least this many / f non-members (Carlini et al. 2022): with
+#: fewer, the smallest FPR the curve can show is above f, and the figure is a TPR at
+#: another, larger FPR
+NON_MEMBERS_PER_FPR_EVENT = 10
 _CHUNK_CELLS = 1 << 22  # replicate x row cells per cumulative sum: 32 MB of float64
 
 
@@ -63,6 +78,12 @@ class RocInput:
             pos_at=np.concatenate([zero, np.cumsum(pos)[ends]]),
             neg_at=np.concatenate([zero, np.cumsum(~pos)[ends]]),
         )
+
+
+def min_non_members(metric: str) -> int:
+    """Non-members needed to report ``metric``: ``10 / f`` for a TPR at FPR ``f``, else 1."""
+    level = FPR_LEVELS.get(metric)
+    return 1 if level is None else round(NON_MEMBERS_PER_FPR_EVENT / level)
 
 
 def _cumulative(

@@ -726,6 +726,13 @@ def _privacy(inp: FillInput) -> FilledNode | None:
         facts.append(f"{members:,} training rows against {others:,} held-out rows")
     if facts:
         entries.append(_text("Setup", "; ".join(facts)))
+    # what a low attack figure means: these attacks fail, not every attack
+    entries.append(
+        _text(
+            "Reading",
+            str(d.get("lower_bound") or "These attacks give a lower bound on leakage."),
+        )
+    )
     per_group = [
         m for m in r.measurements if m.group and m.name == "roc_auc" and m.value is not None
     ]

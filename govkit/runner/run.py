@@ -151,9 +151,15 @@ def _base_context(project: Project, data: LoadedData, *, device: str) -> CheckCo
         proxies=list(d.proxies),
         quasi_identifiers=list(d.quasi_identifiers),
         label_column=d.label,
+        prediction_columns=_prediction_columns(project),
         batch_size=project.file.model.batch_size,
         decision_threshold=project.file.model.threshold,
     )
+
+
+def _prediction_columns(project: Project) -> list[str]:
+    spec = project.file.model.predictions
+    return [] if spec is None else [c for c in (spec.label, spec.score) if c is not None]
 
 
 def _model_context(

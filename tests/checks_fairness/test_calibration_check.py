@@ -1,4 +1,4 @@
-"""performance.calibration: ECE against a direct computation, on calibrated and skewed scores."""
+"""performance.calibration: the debiased error and the plug-in ECE against direct computations."""
 
 from __future__ import annotations
 
@@ -26,6 +26,19 @@ def _direct_ece(p: np.ndarray, y: np.ndarray, n_bins: int) -> float:
     return total
 
 
+def _direct_debiased(p: np.ndarray, y: np.ndarray, n_bins: int) -> float:
+    """Kumar et al.'s debiased l2 calibration error, one bin at a time."""
+    total = 0.0
+    for b in range(n_bins):
+        low, high = b / n_bins, (b + 1) / n_bins
+        inside = (p >= low) & ((p < high) if b < n_bins - 1 else (p <= high))
+        m = int(inside.sum())
+        if m >= 2:
+            o = y[inside].mean()
+            total += m / len(p) * ((p[inside].mean() - o) ** 2 - o * (1 - o) / (m - 1))
+    return float(np.sqrt(max(total, 0.0)))
+
+
 @pytest.mark.parametrize("n_bins", [10, 7])
 def test_ece_equals_the_direct_computation_per_group(
     n_bins: int, fair_model: Any, context_of: Callable[..., CheckContext]
@@ -43,11 +56,16 @@ def test_ece_equals_the_direct_computation_per_group(
             (tuple(sorted(label.items())), grouping.codes == c)
             for c, label in enumerate(grouping.labels)
         ]
-    assert len(measured) == len(subsets) == 12
+    plug_in = {
+        tuple(sorted((row["group"] or {}).items())): row["value"]
+        for row in evidence.details["plug_in_ece"]
+    }
+    assert len(measured) == len(subsets) == len(plug_in) == 12
     for key, mask in subsets:
-        expected = _direct_ece(fair_model.scores[mask], fair_model.y_true[mask], n_bins)
+        p, y = fair_model.scores[mask], fair_model.y_true[mask]
         m = measured[key]
-        assert m.value is not None and abs(m.value - expected) < 1e-12
+        assert m.value is not None and abs(m.value - _direct_debiased(p, y, n_bins)) < 1e-12
+        assert abs(plug_in[key] - _direct_ece(p, y, n_bins)) < 1e-12
         assert m.n == mask.sum()
     overall_bins = evidence.details["reliability"][0]
     assert overall_bins["group"] is None and len(overall_bins["bins"]) == n_bins
@@ -80,8 +98,10 @@ def test_multiclass_uses_top_label_confidence(
     )
     p = multiclass_model.scores
     correct = (p.argmax(axis=1) == multiclass_model.y_true).astype(float)
-    expected = _direct_ece(p.max(axis=1), correct, 10)
+    expected = _direct_debiased(p.max(axis=1), correct, 10)
     assert evidence.measurements[0].value == pytest.approx(expected, abs=1e-12)
+    plug_in = evidence.details["plug_in_ece"][0]["value"]
+    assert plug_in == pytest.approx(_direct_ece(p.max(axis=1), correct, 10), abs=1e-12)
     assert "top-label" in evidence.details["compares"]
 
 

@@ -237,6 +237,7 @@ def test_privacy_is_filled_when_the_card_evaluates_it(tmp_path: Path, full_repor
     assert f"roc_auc {format_value(auc.value)} {format_interval(auc.ci)}" in text
     assert f"membership_advantage {format_value(advantage.value)}" in text
     assert "Membership inference on a held-out split." in text
+    assert "lower bound on leakage" in text
 
 
 # --- a human value always wins ----------------------------------------------------------
