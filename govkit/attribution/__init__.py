@@ -1,7 +1,8 @@
 """Attribution engine: what a model relies on, and whether that explanation holds.
 
 Batched Integrated Gradients (agreeing with captum's), the baselines and
-target score it integrates, captum GradientShap and shap GradientExplainer as
+target score it integrates, the proxy AUC of a feature for a sensitive
+attribute, captum GradientShap and shap GradientExplainer as
 alternatives, the sum of encoded columns back to original features, and the
 randomised model copy of the sanity test. The attribution checks
 (``attribution.*``, ``fairness.counterfactual_flip``) are built on it.
@@ -19,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 from govkit.attribution._grouping import FeatureMap, feature_map
 from govkit.attribution._guards import require_model
 from govkit.attribution._params import AttributionMethod, AttributionParams, BaselineKind
+from govkit.attribution._proxy import feature_categories, proxy_auc
 from govkit.attribution._quadrature import QUADRATURE_METHODS, QuadratureMethod, quadrature
 from govkit.attribution._sampling import stratified_sample
 from govkit.attribution._statistics import (
@@ -83,12 +85,14 @@ __all__ = [
     "TargetScore",
     "correlation_ratio",
     "explain",
+    "feature_categories",
     "feature_map",
     "gradient_shap",
     "integrated_gradients",
     "mean_with_ci",
     "predict_log_probs",
     "prepare",
+    "proxy_auc",
     "quadrature",
     "randomized_copy",
     "rank_correlation",
