@@ -18,6 +18,7 @@ __all__ = [
     "correlation_ratio",
     "mean_with_ci",
     "rank_correlation",
+    "rank_correlation_mean",
     "row_rank_correlations",
     "share_with_ci",
 ]
@@ -119,6 +120,33 @@ def rank_correlation(
     def stat(w: np.ndarray) -> np.ndarray:
         total = w.sum(axis=1, keepdims=True)
         return _rows_spearman((w @ a) / total, (w @ b) / total)
+
+    return _estimate(stat, a.shape[0], n_boot=n_boot, seed=seed, confidence=confidence)
+
+
+def rank_correlation_mean(
+    first: np.ndarray,
+    others: list[np.ndarray],
+    *,
+    n_boot: int,
+    seed: int,
+    confidence: float = 0.95,
+) -> Estimate:
+    """Mean over ``others`` of the Spearman correlation of their column means with ``first``'s.
+
+    The explanations of several randomised models of the same rows: each
+    bootstrap replicate re-weights the rows of all of them together, so the
+    interval holds the sampling error of the rows, not the spread between
+    the random models (which is reported apart).
+    """
+    a = np.asarray(first, dtype=np.float64)
+    bs = [np.asarray(b, dtype=np.float64) for b in others]
+
+    def stat(w: np.ndarray) -> np.ndarray:
+        total = w.sum(axis=1, keepdims=True)
+        ref = (w @ a) / total
+        rhos = np.stack([_rows_spearman(ref, (w @ b) / total) for b in bs], axis=1)
+        return np.asarray(rhos.mean(axis=1))
 
     return _estimate(stat, a.shape[0], n_boot=n_boot, seed=seed, confidence=confidence)
 
