@@ -66,8 +66,14 @@ def _forward_order(model: Any, example: torch.Tensor | None, owners: list[str]) 
 
             handles.append(module.register_forward_hook(hook))
         device = next(iter(model.parameters())).device
-        with torch.no_grad():
-            model(example[:2].to(device))
+        # eval mode: a training-mode batch norm would update its running statistics
+        training = model.training
+        model.eval()
+        try:
+            with torch.no_grad():
+                model(example[:2].to(device))
+        finally:
+            model.train(training)
     except Exception:
         # a model that cannot be hooked or run this way keeps its registration order
         return []
@@ -86,7 +92,8 @@ def parameter_layers(model: Any, example: torch.Tensor | None = None) -> list[La
         An ``nn.Module`` (eager, ``torch.export``-ed or TorchScript).
     example
         A batch of inputs; when given, eager layers are ordered by a forward
-        pass on its first rows, else by registration.
+        pass (in eval mode, without gradients) on its first rows, else by
+        registration.
 
     Returns
     -------
@@ -160,10 +167,11 @@ def cascading_randomization(
     ValueError
         The model has no parameters to randomise.
     """
-    layers = parameter_layers(model, example)
+    clone = _clone(model)
+    # ordered on the copy: the forward pass that orders the layers never touches the original
+    layers = parameter_layers(clone, example)
     if not layers:
         raise ValueError("the model has no parameters to randomise")
-    clone = _clone(model)
     device = next(iter(clone.parameters())).device
     counts = {"reset": 0, "replaced": 0}
     for index, layer in enumerate(reversed(layers)):

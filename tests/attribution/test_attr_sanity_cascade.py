@@ -116,3 +116,19 @@ def test_layers_follow_the_forward_pass_and_each_step_randomises_one_more() -> N
         ("head", ["head", "head"], {"reset": 2, "replaced": 0}),
         ("body", ["body", "body", "head", "head"], {"reset": 4, "replaced": 0}),
     ]
+
+
+def test_the_cascade_leaves_the_original_model_as_it_was() -> None:
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Linear(3, 4), nn.BatchNorm1d(4), nn.Linear(4, 2)).train()
+    state = {k: v.clone() for k, v in model.state_dict().items()}
+    example = torch.randn(8, 3) * 5.0
+    rng_before = torch.get_rng_state()
+    layers = [
+        layer.name
+        for layer, _copy, _counts in cascading_randomization(model, seed=0, example=example)
+    ]
+    assert layers == ["2", "1", "0"]
+    assert model.training
+    assert all(torch.equal(v, state[k]) for k, v in model.state_dict().items())
+    assert torch.equal(torch.get_rng_state(), rng_before)
