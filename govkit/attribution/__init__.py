@@ -25,7 +25,6 @@ from govkit.attribution._quadrature import QUADRATURE_METHODS, QuadratureMethod,
 from govkit.attribution._sampling import stratified_sample
 from govkit.attribution._statistics import (
     Estimate,
-    correlation_ratio,
     mean_with_ci,
     rank_correlation,
     rank_correlation_mean,
@@ -94,7 +93,6 @@ __all__ = [
     "QuadratureMethod",
     "TargetScore",
     "cascading_randomization",
-    "correlation_ratio",
     "explain",
     "feature_categories",
     "feature_map",

@@ -15,7 +15,6 @@ from govkit.stats.bootstrap import bootstrap_rows, percentile_interval
 
 __all__ = [
     "Estimate",
-    "correlation_ratio",
     "mean_with_ci",
     "rank_correlation",
     "rank_correlation_mean",
@@ -154,41 +153,3 @@ def rank_correlation_mean(
 def row_rank_correlations(first: np.ndarray, second: np.ndarray) -> np.ndarray:
     """(N,) Spearman correlation of each row's attributions in two explanations."""
     return _rows_spearman(np.asarray(first, dtype=np.float64), np.asarray(second, dtype=np.float64))
-
-
-def correlation_ratio(
-    values: np.ndarray,
-    codes: np.ndarray,
-    n_groups: int,
-    *,
-    n_boot: int,
-    seed: int,
-    confidence: float = 0.95,
-) -> Estimate:
-    """Correlation ratio (eta) of each column of ``values`` with a grouping.
-
-    ``eta^2`` is the share of a column's variance explained by the group
-    means; for two groups ``eta`` equals the absolute point-biserial
-    correlation. It is 0 when a feature's attribution is the same in every
-    group and 1 when it identifies the group.
-    """
-    v = np.asarray(values, dtype=np.float64)
-    n, k = v.shape
-    onehot = np.zeros((n, n_groups))
-    onehot[np.arange(n), codes] = 1.0
-    by_group = (onehot[:, :, None] * v[:, None, :]).reshape(n, n_groups * k)
-    squares = v * v
-
-    def stat(w: np.ndarray) -> np.ndarray:
-        total = w.sum(axis=1, keepdims=True)  # (B, 1)
-        sizes = w @ onehot  # (B, G)
-        sums = (w @ by_group).reshape(-1, n_groups, k)  # (B, G, K)
-        mean = (w @ v) / total  # (B, K)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            group_mean = sums / sizes[:, :, None]
-            between = np.nansum(sizes[:, :, None] * (group_mean - mean[:, None, :]) ** 2, axis=1)
-            within_total = (w @ squares) - total * mean * mean
-            eta = np.sqrt(np.clip(between / within_total, 0.0, 1.0))
-        return np.where(within_total > 1e-12 * np.maximum(w @ squares, 1e-300), eta, 0.0)
-
-    return _estimate(stat, n, n_boot=n_boot, seed=seed, confidence=confidence)
