@@ -119,12 +119,14 @@ class CounterfactualFlip(Check):
             measurements.extend(m)
             small.extend(attr_small)
             worst = attr_details["largest"]
-            if worst is not None:
+            if worst is None:
+                rates.append(f"{s}: none, it has a single value in these rows")
+            else:
                 rates.append(f"{s} set to {worst['set_to']}: {worst['flip_rate']:.1%}")
             details["attributes"][s] = attr_details
         summary = (
             "The largest share of predicted labels that change when only one sensitive "
-            f"input is set to another value is {'; '.join(rates) or 'none'} "
+            f"input is set to another value is {'; '.join(rates)} "
             f"(of {len(frame)} rows)."
         )
         return Evidence(

@@ -124,3 +124,15 @@ def test_each_alternative_of_a_many_valued_column_is_its_own_rate() -> None:
     # per group: a row of A flips when set to D or E, at rate p
     group_a = measurement(ev, "counterfactual_flip_rate", group={"race": "A"})
     assert group_a.value == pytest.approx(0.2, abs=0.03)
+
+
+def test_a_column_with_a_single_value_is_insufficient_evidence() -> None:
+    ctx = _ctx(0.2, 200, 2)
+    ctx.eval.frame = ctx.eval.frame.assign(sex="Male")
+    ev = CounterfactualFlip().measure(ctx, CounterfactualFlipParams())
+    overall = measurement(ev, "counterfactual_flip_rate", feature="sex", group=None)
+    assert overall.value is None and overall.n is None
+    assert ev.details["attributes"]["sex"]["flip_rate_by_value"] == []
+    assert "sex: none, it has a single value" in (ev.summary or "")
+    verdict = judge(ev, [Threshold(metric="counterfactual_flip_rate", max=0.02)])
+    assert verdict.status == "insufficient_evidence"
