@@ -85,6 +85,29 @@ def test_per_alternative_intervals_cover_a_planted_flip_rate() -> None:
     assert np.mean(estimates) == pytest.approx(p, abs=0.005)
 
 
+@pytest.mark.parametrize(("p", "most_fails", "fewest_fails"), [(0.01, 1, 0), (0.03, 30, 29)])
+def test_the_built_in_bound_on_2000_rows_tells_half_the_bound_from_one_and_a_half(
+    p: float, most_fails: int, fewest_fails: int
+) -> None:
+    """Operating characteristics of the built-in rule (largest rate at most 0.02, point).
+
+    30 samples of 2,000 rows (about 1,000 per alternative and per group): a
+    model that flips 1% of decisions fails at most once, one that flips 3%
+    passes at most once.
+    """
+    bound = [Threshold(metric="counterfactual_flip_rate", max=0.02)]
+    fails = sum(
+        judge(
+            CounterfactualFlip().measure(_ctx(p, 2000, 100 + seed), CounterfactualFlipParams()),
+            bound,
+            min_group_size=30,
+        ).status
+        == "fail"
+        for seed in range(30)
+    )
+    assert fewest_fails <= fails <= most_fails
+
+
 def test_no_flips_never_give_a_zero_width_interval() -> None:
     ev = CounterfactualFlip().measure(_ctx(0.0, 100, 0), CounterfactualFlipParams())
     overall = measurement(ev, "counterfactual_flip_rate", feature="sex", group=None)
