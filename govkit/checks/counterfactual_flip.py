@@ -21,9 +21,9 @@ Judged figures (``counterfactual_flip_rate``):
 Every rate has a Wilson score interval (``govkit.stats.rates``): no flips in
 ``n`` rows gives ``[0, u]`` with ``u > 0``, never ``[0, 0]``, so a 2% bound
 judged on the interval does not pass on 100 rows without a flip. The rate of
-each alternative (``counterfactual_flip_rate_to``, ``group`` naming the value
-set) and of each group-to-value pair are reported as well. This is a test of
-direct use of the attribute, not of proxies.
+each alternative is reported too (``counterfactual_flip_rate_to``, ``group``
+naming the value set), and that of each group-to-value pair in the details.
+This is a test of direct use of the attribute, not of proxies.
 """
 
 from __future__ import annotations
