@@ -1,9 +1,10 @@
 """Attribution engine: what a model relies on, and whether that explanation holds.
 
 Batched Integrated Gradients (agreeing with captum's), the baselines and
-target score it integrates, captum GradientShap and shap GradientExplainer as
+target score it integrates, the proxy AUC of a feature for a sensitive
+attribute, captum GradientShap and shap GradientExplainer as
 alternatives, the sum of encoded columns back to original features, and the
-randomised model copy of the sanity test. The attribution checks
+cascade of randomised model copies of the sanity test. The attribution checks
 (``attribution.*``, ``fairness.counterfactual_flip``) are built on it.
 
 Names that need torch are imported on first use (PEP 562), so that loading a
@@ -19,13 +20,14 @@ from typing import TYPE_CHECKING, Any
 from govkit.attribution._grouping import FeatureMap, feature_map
 from govkit.attribution._guards import require_model
 from govkit.attribution._params import AttributionMethod, AttributionParams, BaselineKind
+from govkit.attribution._proxy import feature_categories, proxy_auc
 from govkit.attribution._quadrature import QUADRATURE_METHODS, QuadratureMethod, quadrature
 from govkit.attribution._sampling import stratified_sample
 from govkit.attribution._statistics import (
     Estimate,
-    correlation_ratio,
     mean_with_ci,
     rank_correlation,
+    rank_correlation_mean,
     row_rank_correlations,
     share_with_ci,
 )
@@ -41,7 +43,12 @@ if TYPE_CHECKING:
     )
     from govkit.attribution._explainers import gradient_shap, shap_gradient
     from govkit.attribution._integrated_gradients import IGResult, integrated_gradients
-    from govkit.attribution._randomize import randomized_copy
+    from govkit.attribution._randomize import (
+        Layer,
+        cascading_randomization,
+        parameter_layers,
+        randomized_copy,
+    )
     from govkit.attribution._target import TargetScore, predict_log_probs
 
 #: torch-dependent public names -> the private module defining them
@@ -56,6 +63,9 @@ _LAZY: dict[str, str] = {
     "shap_gradient": "govkit.attribution._explainers",
     "IGResult": "govkit.attribution._integrated_gradients",
     "integrated_gradients": "govkit.attribution._integrated_gradients",
+    "Layer": "govkit.attribution._randomize",
+    "cascading_randomization": "govkit.attribution._randomize",
+    "parameter_layers": "govkit.attribution._randomize",
     "randomized_copy": "govkit.attribution._randomize",
     "TargetScore": "govkit.attribution._target",
     "predict_log_probs": "govkit.attribution._target",
@@ -79,19 +89,24 @@ __all__ = [
     "Explanation",
     "FeatureMap",
     "IGResult",
+    "Layer",
     "QuadratureMethod",
     "TargetScore",
-    "correlation_ratio",
+    "cascading_randomization",
     "explain",
+    "feature_categories",
     "feature_map",
     "gradient_shap",
     "integrated_gradients",
     "mean_with_ci",
+    "parameter_layers",
     "predict_log_probs",
     "prepare",
+    "proxy_auc",
     "quadrature",
     "randomized_copy",
     "rank_correlation",
+    "rank_correlation_mean",
     "require_model",
     "row_rank_correlations",
     "run_ig",

@@ -15,9 +15,9 @@ from govkit.stats.bootstrap import bootstrap_rows, percentile_interval
 
 __all__ = [
     "Estimate",
-    "correlation_ratio",
     "mean_with_ci",
     "rank_correlation",
+    "rank_correlation_mean",
     "row_rank_correlations",
     "share_with_ci",
 ]
@@ -123,44 +123,33 @@ def rank_correlation(
     return _estimate(stat, a.shape[0], n_boot=n_boot, seed=seed, confidence=confidence)
 
 
-def row_rank_correlations(first: np.ndarray, second: np.ndarray) -> np.ndarray:
-    """(N,) Spearman correlation of each row's attributions in two explanations."""
-    return _rows_spearman(np.asarray(first, dtype=np.float64), np.asarray(second, dtype=np.float64))
-
-
-def correlation_ratio(
-    values: np.ndarray,
-    codes: np.ndarray,
-    n_groups: int,
+def rank_correlation_mean(
+    first: np.ndarray,
+    others: list[np.ndarray],
     *,
     n_boot: int,
     seed: int,
     confidence: float = 0.95,
 ) -> Estimate:
-    """Correlation ratio (eta) of each column of ``values`` with a grouping.
+    """Mean over ``others`` of the Spearman correlation of their column means with ``first``'s.
 
-    ``eta^2`` is the share of a column's variance explained by the group
-    means; for two groups ``eta`` equals the absolute point-biserial
-    correlation. It is 0 when a feature's attribution is the same in every
-    group and 1 when it identifies the group.
+    The explanations of several randomised models of the same rows: each
+    bootstrap replicate re-weights the rows of all of them together, so the
+    interval holds the sampling error of the rows, not the spread between
+    the random models (which is reported apart).
     """
-    v = np.asarray(values, dtype=np.float64)
-    n, k = v.shape
-    onehot = np.zeros((n, n_groups))
-    onehot[np.arange(n), codes] = 1.0
-    by_group = (onehot[:, :, None] * v[:, None, :]).reshape(n, n_groups * k)
-    squares = v * v
+    a = np.asarray(first, dtype=np.float64)
+    bs = [np.asarray(b, dtype=np.float64) for b in others]
 
     def stat(w: np.ndarray) -> np.ndarray:
-        total = w.sum(axis=1, keepdims=True)  # (B, 1)
-        sizes = w @ onehot  # (B, G)
-        sums = (w @ by_group).reshape(-1, n_groups, k)  # (B, G, K)
-        mean = (w @ v) / total  # (B, K)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            group_mean = sums / sizes[:, :, None]
-            between = np.nansum(sizes[:, :, None] * (group_mean - mean[:, None, :]) ** 2, axis=1)
-            within_total = (w @ squares) - total * mean * mean
-            eta = np.sqrt(np.clip(between / within_total, 0.0, 1.0))
-        return np.where(within_total > 1e-12 * np.maximum(w @ squares, 1e-300), eta, 0.0)
+        total = w.sum(axis=1, keepdims=True)
+        ref = (w @ a) / total
+        rhos = np.stack([_rows_spearman(ref, (w @ b) / total) for b in bs], axis=1)
+        return np.asarray(rhos.mean(axis=1))
 
-    return _estimate(stat, n, n_boot=n_boot, seed=seed, confidence=confidence)
+    return _estimate(stat, a.shape[0], n_boot=n_boot, seed=seed, confidence=confidence)
+
+
+def row_rank_correlations(first: np.ndarray, second: np.ndarray) -> np.ndarray:
+    """(N,) Spearman correlation of each row's attributions in two explanations."""
+    return _rows_spearman(np.asarray(first, dtype=np.float64), np.asarray(second, dtype=np.float64))

@@ -1,15 +1,34 @@
 """fairness.counterfactual_flip: does changing only the protected attribute change the decision?
 
 For every sensitive attribute the model takes as input, each row is
-re-encoded with the attribute set to every other observed value, everything
-else unchanged, and the model is run again. A row *flips* when any of those
-counterfactual versions gets a different predicted label. The flip rate is
-reported overall and per group (the row's actual value), with bootstrap
-intervals. This is a test of direct use of the attribute, not of proxies.
+re-encoded with the attribute set to each other observed value in turn,
+everything else unchanged, and the model is run again. A row *flips* under
+an alternative value when its predicted label changes.
+
+Each alternative is measured on its own: the flip rate of "set to ``v``" is
+the share of flips among the rows whose value is not already ``v``. A rate
+that pooled the alternatives ("any change flips the row") grows with the
+number of categories, so a five-valued ``race`` and a two-valued ``sex``
+could not be compared against one bound; a rate per alternative can.
+
+Judged figures (``counterfactual_flip_rate``):
+
+- overall, per attribute (``feature`` names it): the *largest* of its
+  per-alternative flip rates, with that alternative's ``n`` and interval;
+- per group (the row's actual value): the largest flip rate of that group's
+  rows over the alternatives.
+
+Every rate has a Wilson score interval (``govkit.stats.rates``): no flips in
+``n`` rows gives ``[0, u]`` with ``u > 0``, never ``[0, 0]``, so a 2% bound
+judged on the interval does not pass on 100 rows without a flip. The rate of
+each alternative is reported too (``counterfactual_flip_rate_to``, ``group``
+naming the value set), and that of each group-to-value pair in the details.
+This is a test of direct use of the attribute, not of proxies.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
@@ -20,8 +39,8 @@ from govkit.attribution import stratified_sample
 from govkit.checks.base import Check, CheckParams, Evidence, SkipCheck
 from govkit.checks.context import CheckContext
 from govkit.report import Measurement
-from govkit.stats.bootstrap import bootstrap_rows, percentile_interval
 from govkit.stats.groups import make_grouping
+from govkit.stats.rates import wilson_interval
 from govkit.suite import Threshold
 
 if TYPE_CHECKING:
@@ -95,15 +114,20 @@ class CounterfactualFlip(Check):
         }
         rates = []
         for s in sensitive_in:
-            flipped, per_value, values_note = _flips(ctx, score, frame, s, base, params)
-            m, attr_small, overall = _rates(flipped, frame, s, params, ctx.seed)
+            flips = _flips(ctx, score, frame, s, base, params)
+            m, attr_small, attr_details = _rates(flips, frame, s, params)
             measurements.extend(m)
             small.extend(attr_small)
-            rates.append(f"{s}: {overall:.1%}")
-            details["attributes"][s] = {"flip_rate_by_value": per_value, "values": values_note}
+            worst = attr_details["largest"]
+            if worst is None:
+                rates.append(f"{s}: none, it has a single value in these rows")
+            else:
+                rates.append(f"{s} set to {worst['set_to']}: {worst['flip_rate']:.1%}")
+            details["attributes"][s] = attr_details
         summary = (
-            f"Changing only the sensitive input changes the predicted label of "
-            f"{'; '.join(rates)} of {len(frame)} rows."
+            "The largest share of predicted labels that change when only one sensitive "
+            f"input is set to another value is {'; '.join(rates)} "
+            f"(of {len(frame)} rows)."
         )
         return Evidence(
             measurements=measurements, small_groups=small, details=details, summary=summary
@@ -172,6 +196,16 @@ def _constant_like(column: pd.Series, value: Any) -> pd.Series:
     )
 
 
+@dataclass(frozen=True)
+class _Flips:
+    """Per alternative value ``v``: which rows were changed (not already ``v``) and flipped."""
+
+    values: list[Any]
+    note: str
+    changed: np.ndarray  # (n_values, n_rows) bool
+    flipped: np.ndarray  # (n_values, n_rows) bool, only where changed
+
+
 def _flips(
     ctx: CheckContext,
     score: TargetScore,
@@ -179,84 +213,113 @@ def _flips(
     column: str,
     base: np.ndarray,
     params: CounterfactualFlipParams,
-) -> tuple[np.ndarray, list[dict[str, Any]], str]:
+) -> _Flips:
     values, note = _candidates(frame[column], params.max_values)
     actual = frame[column]
-    flipped = np.zeros(len(frame), dtype=bool)
-    per_value = []
+    kept: list[Any] = []
+    changed_rows: list[np.ndarray] = []
+    flipped_rows: list[np.ndarray] = []
     for v in values:
         changed = ~(actual == v).fillna(False).to_numpy(dtype=bool)
         if not changed.any():
             continue
         counterfactual = frame.assign(**{column: _constant_like(actual, v)})
         labels = _labels(ctx, score, counterfactual, params)
-        flips = (labels != base) & changed
-        flipped |= flips
-        per_value.append(
-            {
-                "set_to": str(v),
-                "n": int(changed.sum()),
-                "flip_rate": float(flips.sum() / changed.sum()),
-            }
-        )
-    return flipped, per_value, note
+        kept.append(v)
+        changed_rows.append(changed)
+        flipped_rows.append((labels != base) & changed)
+    shape = (0, len(frame))
+    return _Flips(
+        kept,
+        note,
+        np.stack(changed_rows) if kept else np.zeros(shape, dtype=bool),
+        np.stack(flipped_rows) if kept else np.zeros(shape, dtype=bool),
+    )
+
+
+def _rate(events: int, n: int, confidence: float) -> dict[str, Any]:
+    low, high = wilson_interval(events, n, confidence)
+    ci = [float(low), float(high)] if n > 0 else None
+    return {"flips": events, "n": n, "flip_rate": events / n if n else None, "ci": ci}
+
+
+def _ci(entry: dict[str, Any]) -> tuple[float, float] | None:
+    ci = entry["ci"]
+    return None if ci is None else (ci[0], ci[1])
 
 
 def _rates(
-    flipped: np.ndarray,
+    flips: _Flips,
     frame: pd.DataFrame,
     column: str,
     params: CounterfactualFlipParams,
-    seed: int,
-) -> tuple[list[Measurement], list[str], float]:
-    grouping = make_grouping(frame, [column])
-    per_group = grouping.n_groups <= params.max_values
-    f = flipped.astype(np.float64)
-    k = grouping.n_groups if per_group else 0
-    onehot = np.zeros((f.size, k))
-    if per_group:
-        onehot[np.arange(f.size), grouping.codes] = 1.0
-    # column 0: every row; then one column per group
-    cols = np.concatenate([np.ones((f.size, 1)), onehot], axis=1)
-    hits = cols * f[:, None]
-
-    def stat(w: np.ndarray) -> np.ndarray:
-        with np.errstate(invalid="ignore", divide="ignore"):
-            return (w @ hits) / (w @ cols)
-
-    point = stat(np.ones((1, f.size)))[0]
-    ci = None
-    if params.n_boot > 0 and f.size:
-        ci = percentile_interval(
-            bootstrap_rows(stat, f.size, n_boot=params.n_boot, seed=seed), params.confidence
-        )
-    sizes = cols.sum(axis=0).astype(int)
-
-    def interval(j: int) -> tuple[float, float] | None:
-        if ci is None or not np.isfinite(ci[:, j]).all():
-            return None
-        return float(ci[0, j]), float(ci[1, j])
-
-    out = [
+) -> tuple[list[Measurement], list[str], dict[str, Any]]:
+    """Measurements, small groups and details of one attribute's counterfactual runs."""
+    conf = params.confidence
+    n_changed = flips.changed.sum(axis=1)
+    n_flipped = flips.flipped.sum(axis=1)
+    per_value = [
+        {"set_to": str(v), **_rate(int(k), int(n), conf)}
+        for v, k, n in zip(flips.values, n_flipped, n_changed, strict=True)
+    ]
+    out: list[Measurement] = []
+    # the judged figure: the alternative whose flip rate is largest
+    largest = max(per_value, key=lambda e: e["flip_rate"], default=None)
+    out.append(
         Measurement(
             name="counterfactual_flip_rate",
             feature=column,
-            value=float(point[0]),
-            ci=interval(0),
-            n=int(sizes[0]),
+            value=None if largest is None else largest["flip_rate"],
+            ci=None if largest is None else _ci(largest),
+            n=None if largest is None else largest["n"],
         )
-    ]
-    small = []
+    )
+    for entry in per_value:
+        out.append(
+            Measurement(
+                name="counterfactual_flip_rate_to",
+                feature=column,
+                group={column: entry["set_to"]},
+                value=entry["flip_rate"],
+                ci=_ci(entry),
+                n=entry["n"],
+            )
+        )
+    # a row flips under some alternative: reported, not judged (it grows with the categories)
+    any_flip = flips.flipped.any(axis=0)
+    details: dict[str, Any] = {
+        "values": flips.note,
+        "flip_rate_by_value": per_value,
+        "largest": largest,
+        "any_value_flip_rate": _rate(int(any_flip.sum()), int(any_flip.size), conf),
+        "by_group": [],
+    }
+    grouping = make_grouping(frame, [column])
+    small: list[str] = []
+    if grouping.n_groups > params.max_values or not flips.values:
+        return out, small, details
+    k = grouping.n_groups
+    # (alternatives, groups): rows of each group changed to, and flipped by, each alternative
+    pair_n = np.stack([np.bincount(grouping.codes, weights=c, minlength=k) for c in flips.changed])
+    pair_k = np.stack([np.bincount(grouping.codes, weights=f, minlength=k) for f in flips.flipped])
+    sizes = grouping.sizes()
     for g in range(k):
+        pairs = [
+            {"set_to": str(v), **_rate(int(pair_k[j, g]), int(pair_n[j, g]), conf)}
+            for j, v in enumerate(flips.values)
+            if pair_n[j, g] > 0
+        ]
+        worst = max(pairs, key=lambda e: e["flip_rate"], default=None)
+        details["by_group"].append({"group": grouping.labels[g], "pairs": pairs})
         out.append(
             Measurement(
                 name="counterfactual_flip_rate",
                 group=grouping.labels[g],
-                value=float(point[g + 1]),
-                ci=interval(g + 1),
-                n=int(sizes[g + 1]),
+                value=None if worst is None else worst["flip_rate"],
+                ci=None if worst is None else _ci(worst),
+                n=int(sizes[g]),
             )
         )
-        if sizes[g + 1] < params.min_group_size:
-            small.append(f"{grouping.describe(g)} (n={int(sizes[g + 1])})")
-    return out, small, float(point[0])
+        if sizes[g] < params.min_group_size:
+            small.append(f"{grouping.describe(g)} (n={int(sizes[g])})")
+    return out, small, details

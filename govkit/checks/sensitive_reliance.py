@@ -4,9 +4,15 @@ The share of the total attribution that falls on sensitive features (those
 of ``sensitive`` the model takes as inputs, after summing encoded columns)
 and on declared proxies. Whether or not sensitive attributes are inputs, a
 model can still reach them through other features, so every other feature
-gets a ``proxy_strength``: the correlation ratio between its per-row
-attribution and group membership (0: the feature contributes alike in every
-group; 1: its contribution identifies the group).
+gets a ``proxy_strength``: how well that feature alone predicts a sensitive
+attribute, as the AUC of predicting the attribute from it (one-vs-rest,
+macro-averaged over the attribute's groups; 0.5: the feature says nothing
+about the attribute, 1.0: it identifies it). It is measured on the explained
+rows (a seeded sample of large eval sets), for each sensitive column
+separately, and the strongest column is reported; see
+``govkit.attribution.proxy_auc`` for the cross-fitted estimator. The proxy
+strength is a property of the data; the attribution shares above say how
+much the model uses the feature.
 """
 
 from __future__ import annotations
@@ -19,7 +25,8 @@ from pydantic import Field
 from govkit.attribution import (
     AttributionParams,
     Estimate,
-    correlation_ratio,
+    feature_categories,
+    proxy_auc,
     require_model,
     share_with_ci,
 )
@@ -128,39 +135,45 @@ def _proxy_strength(
     params: SensitiveRelianceParams,
     measurements: list[Measurement],
 ) -> list[dict[str, object]]:
-    """Add a proxy_strength per non-sensitive feature; return them strongest first."""
+    """Add a proxy_strength (AUC) per non-sensitive feature; return them strongest first."""
     present = [c for c in ctx.sensitive if c in ctx.eval.frame.columns]
     others = [j for j, name in enumerate(exp.features) if name not in sensitive_in]
     if not present or not others:
         return []
     frame = ctx.eval.frame.iloc[exp.setup.rows]
-    values = exp.per_row[:, others]
+    inputs = exp.setup.inputs.double().numpy()
+    categories = [
+        feature_categories(inputs[:, exp.setup.fmap.columns_of(exp.features[j])]) for j in others
+    ]
     best = np.full(len(others), -1.0)
     best_ci: list[tuple[float, float] | None] = [None] * len(others)
     best_by = [""] * len(others)
-    # one sensitive column at a time: an intersection nests its columns, so it would
-    # always explain at least as much variance and crowd out the column that matters
+    # one sensitive column at a time: an intersection has many small groups, and the
+    # column a feature stands in for is what a reviewer needs to know
     for grouping in (make_grouping(frame, [c]) for c in present):
         if grouping.n_groups < 2:
             continue
-        est = correlation_ratio(
-            values,
-            grouping.codes,
-            grouping.n_groups,
-            n_boot=params.n_boot,
-            seed=ctx.seed,
-            confidence=params.confidence,
-        )
-        for k in range(len(others)):
-            if est.value[k] > best[k]:
-                best[k] = float(est.value[k])
-                best_ci[k] = est.interval(k)
+        for k, cats in enumerate(categories):
+            est = proxy_auc(
+                cats,
+                grouping.codes,
+                grouping.n_groups,
+                n_boot=params.n_boot,
+                seed=ctx.seed,
+                confidence=params.confidence,
+            )
+            value = float(est.value[0])
+            if np.isfinite(value) and value > best[k]:
+                best[k] = value
+                best_ci[k] = est.interval()
                 best_by[k] = grouping.feature
     if (best < 0).all():
         return []
     n = exp.setup.n
     ranked = []
     for k in np.argsort(-best, kind="stable"):
+        if best[k] < 0:
+            continue
         name = exp.features[others[k]]
         measurements.append(
             Measurement(
@@ -196,7 +209,7 @@ def _summary(
         top = strongest[0]
         strength = top["proxy_strength"]
         text += (
-            f"; the strongest proxy is {top['feature']} (correlation ratio "
-            f"{strength:.2f} with {top['sensitive']})"
+            f"; the strongest proxy is {top['feature']} (it predicts {top['sensitive']} "
+            f"with AUC {strength:.2f})"
         )  # type: ignore[arg-type]
     return text + "."

@@ -10,9 +10,9 @@ import pytest
 import torch
 from torch import nn
 
-from govkit.attribution import AttributionParams, randomized_copy
+from govkit.attribution import randomized_copy
 from govkit.checks.completeness import Completeness, CompletenessParams
-from govkit.checks.sanity import Sanity
+from govkit.checks.sanity import Sanity, SanityParams
 from tests.attribution.helpers import make_ctx, measurement, mlp, numeric_encoder, train, violations
 
 COLS = [f"x{j}" for j in range(12)]
@@ -83,7 +83,7 @@ def test_a_trained_model_passes_the_randomisation_test() -> None:
         train_frame=frame,
         train_y=y,
     )
-    ev = Sanity().measure(ctx, AttributionParams(n_boot=200))
+    ev = Sanity().measure(ctx, SanityParams(n_boot=200))
     rho = measurement(ev, "rank_correlation")
     assert rho.value < 0.8 and rho.n == 400
     assert violations(ev, Sanity.default_thresholds) == []
@@ -101,7 +101,7 @@ def test_an_explanation_dominated_by_input_scale_is_caught() -> None:
     scaled = frame * (10.0 ** (np.arange(12) / 2.0))
     model = mlp(12, seed=3).eval()  # weights of a freshly built model
     ctx = make_ctx(model, scaled, y, numeric_encoder(COLS), feature_names=COLS)
-    ev = Sanity().measure(ctx, AttributionParams(n_boot=200))
+    ev = Sanity().measure(ctx, SanityParams(n_boot=200))
     rho = measurement(ev, "rank_correlation")
     assert rho.value > 0.8
     assert violations(ev, Sanity.default_thresholds) == [f"rank_correlation ={rho.value:.3f}"]
@@ -122,6 +122,6 @@ def test_serialised_models_are_randomised_by_noise(kind: str) -> None:
     else:
         loaded = torch.jit.script(model)
     ctx = make_ctx(loaded, frame.iloc[:300], y[:300], numeric_encoder(COLS), feature_names=COLS)
-    ev = Sanity().measure(ctx, AttributionParams(n_boot=100))
+    ev = Sanity().measure(ctx, SanityParams(n_boot=100))
     assert ev.details["parameters"] == {"reset_by_layer": 0, "replaced_by_noise": 6}
     assert measurement(ev, "rank_correlation").value < 0.8

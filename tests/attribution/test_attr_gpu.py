@@ -11,7 +11,7 @@ from govkit.attribution import AttributionParams
 from govkit.checks.completeness import Completeness, CompletenessParams
 from govkit.checks.counterfactual_flip import CounterfactualFlip, CounterfactualFlipParams
 from govkit.checks.importance import Importance
-from govkit.checks.sanity import Sanity
+from govkit.checks.sanity import Sanity, SanityParams
 from tests.attribution.helpers import make_ctx, mlp, onehot_encoder, train
 
 pytestmark = [
@@ -46,7 +46,7 @@ def test_gpu_figures_match_cpu_figures() -> None:
         evs = [
             Importance().measure(ctx, params),
             Completeness().measure(ctx, CompletenessParams(n_boot=200)),
-            Sanity().measure(ctx, params),
+            Sanity().measure(ctx, SanityParams(n_boot=200)),
             CounterfactualFlip().measure(ctx, CounterfactualFlipParams(n_boot=200)),
         ]
         figures[device] = [(m.name, m.feature, m.value) for ev in evs for m in ev.measurements]

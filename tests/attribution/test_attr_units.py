@@ -8,11 +8,11 @@ import torch
 from torch import nn
 
 from govkit.attribution import (
-    correlation_ratio,
     feature_map,
     mean_with_ci,
     randomized_copy,
     rank_correlation,
+    rank_correlation_mean,
     share_with_ci,
     stratified_sample,
 )
@@ -73,14 +73,13 @@ def test_bootstrap_summaries_match_their_point_formulas() -> None:
     assert mean_with_ci(values, n_boot=0, seed=0).interval() is None
 
 
-def test_correlation_ratio_finds_the_group_signal() -> None:
-    rng = np.random.default_rng(1)
-    codes = rng.integers(0, 3, size=3000)
-    signal = codes * 1.0 + rng.normal(scale=0.5, size=3000)
-    noise = rng.normal(size=3000)
-    est = correlation_ratio(np.stack([signal, noise], axis=1), codes, 3, n_boot=200, seed=0)
-    # eta^2 = between / total variance; the planted value is var(codes) / (var(codes) + 0.25)
-    planted = np.sqrt(np.var(codes) / (np.var(codes) + 0.25))
-    assert est.value[0] == pytest.approx(planted, abs=0.02)
-    assert est.value[1] < 0.08
-    assert est.ci[0, 0] > est.ci[1, 1]
+def test_the_mean_rank_correlation_over_seeds_averages_each_seeds_figure() -> None:
+    rng = np.random.default_rng(2)
+    ref = np.abs(rng.normal(size=(300, 6))) * np.arange(1, 7)
+    same, reversed_ = ref.copy(), ref[:, ::-1].copy()
+    est = rank_correlation_mean(ref, [same, reversed_], n_boot=200, seed=0)
+    assert est.value[0] == pytest.approx(0.0)  # mean of +1 and -1
+    single = rank_correlation(ref, reversed_, n_boot=0, seed=0)
+    assert rank_correlation_mean(ref, [reversed_], n_boot=0, seed=0).value[0] == single.value[0]
+    low, high = est.interval()  # type: ignore[misc]
+    assert low <= 0.0 <= high
