@@ -346,13 +346,13 @@ def load_json_capped(
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as err:
-        line = raw.count(b"\n", 0, err.start) + 1
+        bad_line = raw.count(b"\n", 0, err.start) + 1
         raise ReadRefused(
             shown,
             f"not UTF-8 text (byte 0x{raw[err.start]:02x})",
             code="encoding",
             hint=f"a {what} is UTF-8 JSON",
-            line=line,
+            line=bad_line,
         ) from None
 
     def too_deep() -> ReadRefused:
