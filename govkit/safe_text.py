@@ -6,13 +6,13 @@ control that XML 1.0 forbids (a junit.xml or SVG that no parser accepts), a
 bidirectional override that makes ``A`` read as ``B`` (the "Trojan Source"
 trick), or a lone surrogate that cannot be encoded as UTF-8 at all.
 
-:func:`visible` turns each of these into a visible stand-in instead of
-dropping it, so two groups that differ only by an invisible character still
-read differently: C0 controls become their Unicode "control picture"
-(``\\x1b`` → ``␛``), DEL becomes ``␡``, and the rest (C1 controls, bidi and
-zero-width format characters, surrogates, the two noncharacters XML forbids)
-become a ``\\uXXXX`` escape. Every sink (Markdown, HTML, SVG and Matplotlib
-text, XML, the terminal) applies it on top of its own escaping.
+:func:`visible` turns each of these into a visible ``\\uXXXX`` escape
+instead of dropping it, so two groups that differ only by an invisible
+character still read differently (``\\x1b`` → ``\\u001b``). The escape is
+plain ASCII, so every font can draw it: Unicode's control pictures (``␛``)
+are missing from the fonts the charts and the PDF use. Every sink (Markdown,
+HTML, SVG and Matplotlib text, XML, the terminal) applies it on top of its
+own escaping.
 
 This module is small and has no dependencies, so the pre-commit path can use it.
 """
@@ -27,11 +27,11 @@ def _escape(code: int) -> str:
 
 
 def _table(keep_newlines: bool) -> dict[int, str]:
-    table: dict[int, str] = {c: chr(0x2400 + c) for c in range(0x20)}  # ␀ .. ␟
+    table: dict[int, str] = {c: _escape(c) for c in range(0x20)}  # C0 controls
     if keep_newlines:
         for c in (0x09, 0x0A, 0x0D):  # tab, line feed, carriage return: legal in XML text
             del table[c]
-    table[0x7F] = "\u2421"  # ␡
+    table[0x7F] = _escape(0x7F)  # DEL
     table.update({c: _escape(c) for c in range(0x80, 0xA0)})  # C1 controls
     # zero-width and bidirectional format characters: invisible, or reorder what follows
     for first, last in ((0x200B, 0x200F), (0x202A, 0x202E), (0x2060, 0x2069), (0xFEFF, 0xFEFF)):
@@ -54,13 +54,13 @@ def visible(text: object, *, keep_newlines: bool = False) -> str:
         Any value; it is converted with ``str``.
     keep_newlines
         Keep tab, line feed and carriage return (for multi-line text such as a
-        message); otherwise they become ``␉``, ``␊`` and ``␍`` too.
+        message); otherwise they are escaped too.
 
     Examples
     --------
-    >>> visible("a\\x1b[31mb")
-    'a␛[31mb'
-    >>> visible("x\\u202ey")
-    'x\\\\u202ey'
+    >>> print(visible("a\\x1b[31mb"))
+    a\\u001b[31mb
+    >>> print(visible("x\\u202ey"))
+    x\\u202ey
     """
     return str(text).translate(_MULTI_LINE if keep_newlines else _ONE_LINE)
