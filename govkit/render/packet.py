@@ -99,7 +99,7 @@ def load_inputs(project: Project, report_path: str | Path | None) -> PacketInput
     documents = []
     for rel in project.file.documents:
         path = project.resolve(rel)
-        loaded = load_document(path, display=rel)
+        loaded = load_document(path, display=rel, roots=(project.root,))
         # the bytes hashed into the packet, read again under the same cap as the parse
         data = read_capped(path, rel, cap=MAX_DOCUMENT_BYTES)
         documents.append(

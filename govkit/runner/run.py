@@ -413,7 +413,7 @@ def _load_documents(project: Project, console: Console) -> dict[str, list[Any]]:
     for path in paths:
         shown = _file_display(project, path)
         try:
-            document = load_document(path, display=shown)
+            document = load_document(path, display=shown, roots=(project.root,))
         except GovkitError as err:
             first = err.diagnostics[0].format() if err.diagnostics else err.message
             console.warn(

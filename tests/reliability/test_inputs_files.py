@@ -134,6 +134,9 @@ def test_symlinked_document_must_stay_inside_the_project(
     code, err = _run(["validate", str(config)], capsys)
     assert code == 2
     assert "model_card.yaml" in err and "outside" in err
+    # render reads the same documents under the same rule
+    code, err = _run(["render", "-c", str(config), "--format", "md"], capsys)
+    assert code == 2 and "outside" in err
     # a link inside the project folder is an ordinary way to share a file
     inside = docs / "real_model_card.yaml"
     outside.rename(inside)
