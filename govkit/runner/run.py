@@ -50,6 +50,7 @@ from govkit.runner.provenance import (
 )
 from govkit.runner.pseudonym import pseudonymise
 from govkit.runner.write import write_junit, write_report_json
+from govkit.safe_text import visible
 from govkit.suite import LoadedSuite, load_suite
 from govkit.validation import closest
 
@@ -545,7 +546,7 @@ def execute_run(
     )
     for column in personal:
         console.warn(
-            f"column '{column.column}' holds personal data ({column.kind}); "
+            f"column '{visible(column.column)}' holds personal data ({column.kind}); "
             "its values are shown as pseudonyms in every output"
         )
     config_sha, _ = sha256_file(project.path)
