@@ -35,8 +35,10 @@ import hmac
 import os
 import re
 import secrets
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -58,10 +60,24 @@ _KEY_BYTES = 32
 #: hex digits of the hash kept: 32 bits, so a clash within a column of a few
 #: thousand values is rare; a clash lengthens that column's pseudonyms
 _DIGITS = 8
-#: values shorter than this are replaced only where they are a whole group
-#: value, not inside free text, where they would match unrelated words
+#: values shorter than this are replaced in free text only where a group is
+#: written (``column=value``): anywhere else they would match unrelated words
 _MIN_TEXT_MATCH = 4
 _FAIRNESS_PREFIX = "fairness."
+_RUN = re.compile(r"[^\W_]+")  # a run of letters and digits
+
+
+def _swap_group(pseudonyms: dict[str, str], match: re.Match[str]) -> str:
+    """``column=value`` with the value (group 1) swapped for its pseudonym."""
+    head = match.group(0)[: match.start(1) - match.start(0)]
+    return head + pseudonyms[match.group(1)]
+
+
+def _bounded(text: str, start: int, end: int) -> bool:
+    """Whether ``text[start:end]`` is not part of a longer word on either side."""
+    before = start > 0 and text[start - 1].isalnum() and text[start].isalnum()
+    after = end < len(text) and text[end].isalnum() and text[end - 1].isalnum()
+    return not (before or after)
 
 
 @dataclass(frozen=True)
@@ -209,15 +225,28 @@ class Pseudonymiser:
         for per_column in self.mapping.values():
             flat.update(per_column)
         self._flat = flat
-        # longest first, so an address is replaced before a shorter value inside it
-        long_values = sorted((v for v in flat if len(v) >= _MIN_TEXT_MATCH), key=len, reverse=True)
-        self._pattern = (
-            re.compile(
-                r"(?<![\w.+-])(?:" + "|".join(re.escape(v) for v in long_values) + r")(?![\w-])"
-            )
-            if long_values
-            else None
-        )
+        # free text is searched by word: each value is indexed under its rarest run
+        # of letters and digits (and where that run starts in it). A regular
+        # expression of every value compiles and runs in seconds for a column of
+        # thousands of addresses; this is one dict lookup per word of text, and
+        # the rarest run keeps the candidates per word few even when every
+        # address starts alike (``first.last@company.com``).
+        words = {v: [(m.group(), m.start()) for m in _RUN.finditer(v)] for v in flat}
+        counts = Counter(w for runs in words.values() for w in {w for w, _ in runs})
+        self._index: dict[str, list[tuple[int, str]]] = {}
+        for v in sorted(flat, key=len, reverse=True):
+            if len(v) < _MIN_TEXT_MATCH or not words[v]:
+                continue
+            word, at = min(words[v], key=lambda run: (counts[run[0]], -len(run[0])))
+            self._index.setdefault(word, []).append((at, v))
+        # a short value ("Al") is searched for only as a group is written, ``column=value``
+        self._short: list[tuple[re.Pattern[str], dict[str, str]]] = []
+        for column, per_column in self.mapping.items():
+            short = sorted((v for v in per_column if len(v) < _MIN_TEXT_MATCH), key=len)[::-1]
+            if short:
+                alternatives = "|".join(re.escape(v) for v in short)
+                pattern = re.compile(rf"(?<![^\W_]){re.escape(column)}=({alternatives})(?![^\W_])")
+                self._short.append((pattern, per_column))
 
     @staticmethod
     def _pseudonyms(
@@ -240,12 +269,25 @@ class Pseudonymiser:
         return bool(self.columns)
 
     def text(self, value: str) -> str:
-        """Free text with every personal value in it replaced."""
+        """Free text with every personal value in it replaced (leftmost, longest first)."""
         if value in self._flat:
             return self._flat[value]
-        if self._pattern is None:
+        for pattern, per_column in self._short:
+            value = pattern.sub(partial(_swap_group, per_column), value)
+        if not self._index:
             return value
-        return self._pattern.sub(lambda m: self._flat[m.group(0)], value)
+        out: list[str] = []
+        done = pos = 0
+        while (word := _RUN.search(value, pos)) is not None:
+            pos = word.end()
+            for offset, raw in self._index.get(word.group(), ()):
+                start = word.start() - offset
+                end = start + len(raw)
+                if start >= done and value.startswith(raw, start) and _bounded(value, start, end):
+                    out += [value[done:start], self._flat[raw]]
+                    done = pos = end
+                    break
+        return "".join([*out, value[done:]]) if out else value
 
     def _tree(self, value: Any) -> Any:
         if isinstance(value, str):

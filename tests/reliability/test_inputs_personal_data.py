@@ -187,3 +187,32 @@ def test_key_falls_back_to_one_run_when_it_cannot_be_kept(
     monkeypatch.setenv(KEY_ENV, "short")
     with pytest.raises(InputError, match=KEY_ENV):
         local_key()
+
+
+def test_free_text_is_searched_for_every_value() -> None:
+    from govkit.runner.pseudonym import PersonalColumn, Pseudonymiser
+
+    values = [f"applicant.{i}.x@example.org" for i in range(3000)]
+    values += ["bob@x.org", "alice.bob@x.org", "+44 20 7946 0001", "Ann Lee", "Al"]
+    frame = pd.DataFrame({"contact": values})
+    column = PersonalColumn("contact", "email", ("sensitive",))
+    mapper = Pseudonymiser([column], [frame], key=b"k" * 32, system="s")
+    pseudonym = mapper.mapping["contact"]
+    # every address in a long message, each where it stands
+    message = ", ".join(f"contact={v} (n=1)" for v in values[:3000])
+    replaced = mapper.text(message)
+    assert "example.org" not in replaced
+    assert replaced.split(", ")[7] == f"contact={pseudonym[values[7]]} (n=1)"
+    # the longest value wins where two overlap; words that merely contain a value stay
+    assert mapper.text("alice.bob@x.org, bob@x.org.") == (
+        f"{pseudonym['alice.bob@x.org']}, {pseudonym['bob@x.org']}."
+    )
+    assert mapper.text("call +44 20 7946 0001!") == f"call {pseudonym['+44 20 7946 0001']}!"
+    assert mapper.text("Ann Leeds and Ann Lee") == f"Ann Leeds and {pseudonym['Ann Lee']}"
+    assert mapper.text("xbob@x.org bob@x.orgy") == "xbob@x.org bob@x.orgy"
+    # a value too short to search for in any text is replaced as a group value,
+    # and where a message writes a group: column=value
+    assert mapper.text("Al") == pseudonym["Al"] and mapper.text("Also Al.") == "Also Al."
+    assert mapper.text("for contact=Al (n=1)") == f"for contact={pseudonym['Al']} (n=1)"
+    # pseudonyms are distinct within the column
+    assert len(set(pseudonym.values())) == len(values)
