@@ -265,9 +265,6 @@ class Pseudonymiser:
             digits += 4  # two values would share a pseudonym: lengthen them all
         return {v: f"{col.kind}#{d[:digits]}" for v, d in digests.items()}
 
-    def __bool__(self) -> bool:
-        return bool(self.columns)
-
     def text(self, value: str) -> str:
         """Free text with every personal value in it replaced (leftmost, longest first)."""
         if value in self._flat:
