@@ -149,3 +149,11 @@ def test_terminal_summary_has_no_escape_sequences(hostile_report: Report) -> Non
 def test_visible_maps_each_invisible_character(raw: str, shown: str) -> None:
     assert visible(raw) == shown
     assert visible("a\nb\tc", keep_newlines=True) == "a\nb\tc"
+
+
+def test_non_finite_figures_read_n_a() -> None:
+    from govkit.render.formatting import format_interval, format_value
+
+    for value in (float("nan"), float("inf"), float("-inf")):
+        assert format_value(value) == "n/a"
+    assert format_interval((float("-inf"), 0.5)) == "[n/a, 0.5000]"
