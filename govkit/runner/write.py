@@ -82,7 +82,7 @@ def write_junit(report: Report, folder: Path, *, suite_name: str) -> Path:
     suite_el = ET.Element(
         "testsuite",
         {
-            "name": f"govkit.{suite_name}",
+            "name": _xml_text(f"govkit.{suite_name}"),
             "tests": str(len(results)),
             "failures": str(sum(r.blocking and r.status != "error" for r in results)),
             "errors": str(sum(r.blocking and r.status == "error" for r in results)),
