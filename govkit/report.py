@@ -6,7 +6,6 @@ anyone reading the report in CI. Its JSON Schema ships in ``schemas/``.
 
 from __future__ import annotations
 
-import json
 from datetime import date
 from pathlib import Path
 from typing import Any, Literal
@@ -14,6 +13,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from govkit.errors import InputError
+from govkit.safe_read import ReadRefused, load_json_capped, report_cap
 
 __all__ = [
     "Artifact",
@@ -124,11 +124,11 @@ def load_report(path: str | Path) -> Report:
     """Read a ``report.json``; raises InputError naming the file and the problem."""
     p = Path(path)
     try:
-        raw = json.loads(p.read_text(encoding="utf-8"))
-    except FileNotFoundError as err:
-        raise InputError(f"{p}: no such report; run `govkit check` first") from err
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
-        raise InputError(f"{p}: not a readable report.json ({err})") from err
+        raw = load_json_capped(p, cap=report_cap(), what="report.json")
+    except ReadRefused as err:
+        if err.code == "missing" and not p.exists():
+            raise InputError(f"{p}: no such report; run `govkit check` first") from None
+        raise
     try:
         return Report.model_validate(raw)
     except ValidationError as err:

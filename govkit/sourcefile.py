@@ -13,6 +13,7 @@ refuses what the safe loader allows but a governance file never needs:
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,7 @@ from typing import Any
 import yaml
 
 from govkit.diagnostics import Diagnostic
+from govkit.safe_read import MAX_DOCUMENT_BYTES, ReadRefused, read_capped
 
 __all__ = [
     "MAX_FILE_BYTES",
@@ -31,7 +33,7 @@ __all__ = [
     "parse_text",
 ]
 
-MAX_FILE_BYTES = 5 * 1024 * 1024
+MAX_FILE_BYTES = MAX_DOCUMENT_BYTES
 MAX_NODES = 200_000
 
 Location = tuple[int, int]
@@ -90,43 +92,32 @@ def _error(
     )
 
 
-def read_text(path: Path, display: str, max_bytes: int = MAX_FILE_BYTES) -> str:
-    """Read a text file, refusing what is not one, with a diagnostic per refusal."""
-    if not path.exists():
-        raise SourceError(
-            [_error(display, "no such file", hint="check the path", code="missing")],
-            unreadable=True,
-        )
-    if path.is_dir():
-        raise SourceError(
-            [
-                _error(
-                    display,
-                    "is a directory, expected a file",
-                    hint="name the document file inside it",
-                    code="missing",
-                )
-            ],
-            unreadable=True,
-        )
+def read_text(
+    path: Path,
+    display: str,
+    max_bytes: int = MAX_FILE_BYTES,
+    *,
+    roots: Sequence[Path] | None = None,
+) -> str:
+    """Read a text file, refusing what is not one, with a diagnostic per refusal.
+
+    Only a regular file (or a symlink to one, inside ``roots`` when given) is
+    opened, and never more than ``max_bytes + 1`` bytes are read: a FIFO,
+    ``/dev/zero`` or a symlink loop is refused before anything is read.
+    """
     try:
-        size = path.stat().st_size
-        if size > max_bytes:
-            raise SourceError(
-                [
-                    _error(
-                        display,
-                        f"file is {size:,} bytes, over the {max_bytes:,}-byte limit",
-                        hint="governance documents are small; split the file or remove embedded data",
-                        code="too_large",
-                    )
-                ]
-            )
-        raw = path.read_bytes()
-    except OSError as err:
+        raw = read_capped(
+            path,
+            display,
+            cap=max_bytes,
+            roots=roots,
+            hint="governance documents are small; split the file or remove embedded data",
+        )
+    except ReadRefused as err:
+        code = "too_large" if err.code == "too_large" else "missing"
         raise SourceError(
-            [_error(display, f"cannot read file: {err.strerror}", code="missing")], unreadable=True
-        ) from err
+            [_error(display, err.reason, hint=err.hint, code=code)], unreadable=err.unreadable
+        ) from None
     if b"\x00" in raw[:8192]:
         raise SourceError(
             [
@@ -339,12 +330,19 @@ def _syntax_hint(problem: str) -> str | None:
 
 
 def load_source(
-    path: str | Path, *, display: str | None = None, max_bytes: int = MAX_FILE_BYTES
+    path: str | Path,
+    *,
+    display: str | None = None,
+    max_bytes: int = MAX_FILE_BYTES,
+    roots: Sequence[Path] | None = None,
 ) -> ParsedFile:
-    """Read and parse a ``.yaml``/``.yml``, ``.json`` or ``.md`` file."""
+    """Read and parse a ``.yaml``/``.yml``, ``.json`` or ``.md`` file.
+
+    ``roots``: when given, a symlink must point inside one of these folders.
+    """
     p = Path(path)
     shown = display or str(path)
-    text = read_text(p, shown, max_bytes)
+    text = read_text(p, shown, max_bytes, roots=roots)
     suffix = p.suffix.lower()
     return parse_text(
         text,

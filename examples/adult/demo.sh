@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The govkit workflow end to end on the Adult example:
 # train -> validate the documents -> run the release checks -> render the
-# packet -> verify it. Run from the repository root with `make demo`.
+# packet -> verify it; then the German Credit example in predictions-only
+# mode: predictions -> checks -> packet -> verify. Run from the repository
+# root with `make demo`.
 #
 # The demo shows the gate; it is not the gate. `govkit check` exits 1 when a
 # blocking check fails (Adult has real disparities by sex and race), and the
@@ -45,9 +47,29 @@ step "render the review packet"
 step "verify the packet against its manifest"
 "$govkit" verify build/govkit/packet
 
+german="$here/../german_credit"
+cd "$german"
+
+step "German Credit: write the recorded predictions (build/train.csv, build/eval.csv)"
+"$python" make_predictions.py
+
+step "German Credit: run its checks on the recorded predictions"
+german_status=0
+"$govkit" check -c govkit.yaml || german_status=$?
+case "$german_status" in
+  0|1) echo "German Credit gate verdict: exit $german_status (1 = a blocking check failed)" ;;
+  *) echo "govkit check could not run on German Credit (exit $german_status)" >&2; exit "$german_status" ;;
+esac
+
+step "German Credit: render and verify its packet"
+"$govkit" render -c govkit.yaml
+"$govkit" verify build/govkit/packet
+
+german="$(cd "$german" && pwd)"
 step "done"
-echo "packet:  $here/build/govkit/packet"
-echo "report:  $here/build/govkit/report.json"
-if [[ -f build/govkit/packet/packet.pdf ]]; then
-  echo "PDF:     $here/build/govkit/packet/packet.pdf"
+echo "Adult packet:          $here/build/govkit/packet"
+echo "Adult report:          $here/build/govkit/report.json"
+if [[ -f "$here/build/govkit/packet/packet.pdf" ]]; then
+  echo "Adult PDF:             $here/build/govkit/packet/packet.pdf"
 fi
+echo "German Credit packet:  $german/build/govkit/packet"

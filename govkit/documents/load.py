@@ -7,6 +7,7 @@ the model; :func:`govkit.validation.validate_parsed` reports every problem.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -148,7 +149,9 @@ def document_from_parsed(parsed: ParsedFile, path: str | Path | None = None) -> 
     return LoadedDocument(model=instance, parsed=parsed, path=Path(path or parsed.path))
 
 
-def load_document(path: str | Path, *, display: str | None = None) -> LoadedDocument:
+def load_document(
+    path: str | Path, *, display: str | None = None, roots: Sequence[Path] | None = None
+) -> LoadedDocument:
     """Load and validate one document (``.yaml``, ``.yml``, ``.json`` or ``.md``).
 
     Parameters
@@ -157,6 +160,9 @@ def load_document(path: str | Path, *, display: str | None = None) -> LoadedDocu
         The document file.
     display
         How diagnostics name the file (default: ``path`` as given).
+    roots
+        When given, a symlink must point inside one of these folders (the
+        project folder, for a document that govkit.yaml lists).
 
     Returns
     -------
@@ -177,7 +183,7 @@ def load_document(path: str | Path, *, display: str | None = None) -> LoadedDocu
     ['fairness.demographic_parity', 'fairness.equalized_odds']
     """
     try:
-        parsed = load_source(path, display=display)
+        parsed = load_source(path, display=display, roots=roots)
     except SourceError as err:
         raise DocumentError(
             f"cannot read {display or path}", diagnostics=err.diagnostics, unreadable=err.unreadable

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -101,23 +102,26 @@ def validate_documents(
         Every diagnostic of every file, the loaded documents, and the exit code.
     """
     result = ValidationResult()
-    queue = list(paths)
-    seen: set[Path] = set()
+    # each path with the folders its symlinks may point into: none for a path the
+    # user named, the project's folder for a document a govkit.yaml lists
+    queue: list[tuple[str, tuple[Path, ...] | None]] = [(p, None) for p in paths]
+    seen: set[str] = set()
     while queue:
-        path = queue.pop(0)
-        key = Path(path).resolve()
+        path, roots = queue.pop(0)
+        key = os.path.realpath(path)  # realpath, unlike resolve(), never raises on a symlink loop
         if key in seen:
             continue
         seen.add(key)
         try:
-            parsed = load_source(path)
+            parsed = load_source(path, roots=roots)
         except SourceError as err:
             result.diagnostics += err.diagnostics
             result.unreadable = result.unreadable or err.unreadable
             result.files.append(FileResult(path, None, None, False))
             continue
         if _is_project(parsed):
-            queue += _project_documents(path, result)
+            project_root = (Path(os.path.realpath(path)).parent,)
+            queue += [(doc, project_root) for doc in _project_documents(path, result)]
             continue
         try:
             doc = document_from_parsed(parsed, path)

@@ -10,6 +10,16 @@ and the overall calibration curve (the ``details.reliability`` entry whose
 are thinned and long bar lists cut, so a chart's size does not grow with the
 number of data rows.
 
+Intervals are drawn as they are, from their low to their high end, never as
+offsets from the point: a bootstrap interval of a biased estimator (the
+calibration error, say) need not contain its point estimate, and the chart
+shows that instead of failing on a negative error bar. The caption says how
+many points lie outside their interval.
+
+Text from data (group values, feature names) is drawn literally: math text
+and TeX are off, so ``$x$`` is five characters, not a formula, and control
+characters are shown (``␛``), as in every other part of the packet.
+
 Determinism: SVG ids are salted with a fixed string and the SVG carries no
 date, so the same report gives the same bytes.
 """
@@ -18,12 +28,15 @@ from __future__ import annotations
 
 import base64
 import io
+import math
+import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from govkit.render.context import format_group
 from govkit.report import CheckResult, Measurement
+from govkit.safe_text import visible
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -42,6 +55,9 @@ _RC: dict[str, Any] = {
     "font.size": 8,
     "axes.spines.top": False,
     "axes.spines.right": False,
+    # labels are data: a group named "$x$" must not be parsed as math text or TeX
+    "text.usetex": False,
+    "text.parse_math": False,
 }
 _BLUE = "#1a4d8f"
 _GREY = "#888888"
@@ -80,10 +96,55 @@ def _to_uri(fig: Figure) -> str:
     return "data:image/svg+xml;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
 
 
+def _finite(value: float | None) -> bool:
+    return value is not None and math.isfinite(value)
+
+
+def _interval(m: Measurement) -> tuple[float, float] | None:
+    """The interval as drawn: ends in order, or None when it has a non-finite end."""
+    if m.ci is None or not all(math.isfinite(v) for v in m.ci):
+        return None
+    return min(m.ci), max(m.ci)
+
+
+def _outside(ms: Sequence[Measurement]) -> int:
+    """How many points lie outside their own interval."""
+    count = 0
+    for m in ms:
+        ci = _interval(m)
+        if ci is not None and m.value is not None and not ci[0] <= m.value <= ci[1]:
+            count += 1
+    return count
+
+
+def _draw_intervals(ax: Any, ms: Sequence[Measurement], ys: Sequence[int]) -> None:
+    """Each interval as a line from its low to its high end (no negative error bars)."""
+    spans = [(y, ci) for y, m in zip(ys, ms, strict=True) if (ci := _interval(m)) is not None]
+    if spans:
+        ax.hlines(
+            [y for y, _ in spans],
+            [ci[0] for _, ci in spans],
+            [ci[1] for _, ci in spans],
+            color=_GREY,
+            linewidth=1.0,
+            zorder=3,
+        )
+
+
+def _outside_note(ms: Sequence[Measurement]) -> str:
+    outside = _outside(ms)
+    if not outside:
+        return ""
+    return (
+        f"; {outside} point estimate(s) lie outside their interval, "
+        "as a bootstrap interval of a biased estimator can"
+    )
+
+
 def _group_rates(result: CheckResult) -> list[_Plan]:
     by_name: dict[str, list[Measurement]] = {}
     for m in result.measurements:
-        if m.group and m.value is not None:
+        if m.group and _finite(m.value):
             by_name.setdefault(m.name, []).append(m)
     judged = [r.get("metric") for r in result.threshold.get("rules", []) if isinstance(r, dict)]
     names = sorted(by_name, key=lambda n: (n not in judged, list(by_name).index(n)))
@@ -94,28 +155,20 @@ def _group_rates(result: CheckResult) -> list[_Plan]:
 
         def draw(fig: Figure, shown: list[Measurement] = shown, name: str = name) -> None:
             ax = fig.add_subplot()
-            labels = [format_group(m.group) for m in shown]
+            labels = [visible(format_group(m.group)) for m in shown]
             values = [float(m.value or 0.0) for m in shown]
             ys = list(range(len(shown)))
-            lows = [v - m.ci[0] if m.ci else 0.0 for v, m in zip(values, shown, strict=True)]
-            highs = [m.ci[1] - v if m.ci else 0.0 for v, m in zip(values, shown, strict=True)]
-            ax.errorbar(
-                values,
-                ys,
-                xerr=[lows, highs],
-                fmt="o",
-                color=_BLUE,
-                ecolor=_GREY,
-                capsize=0,  # caps double the SVG nodes the PDF must draw, and add nothing
-                markersize=4,
-            )
+            # no caps: they double the SVG nodes the PDF must draw, and add nothing
+            _draw_intervals(ax, shown, ys)
+            ax.plot(values, ys, "o", color=_BLUE, markersize=4, zorder=4)
             ax.set_yticks(ys, labels)
             ax.invert_yaxis()
             ax.set_xlabel(name)
             ax.grid(axis="x", color="#dddddd", linewidth=0.5)
 
         extra = f" (first {MAX_BARS} of {len(ms)})" if len(ms) > MAX_BARS else ""
-        out.append((f"{name} by group, with 95% intervals{extra}", draw, _bar_height(len(shown))))
+        title = f"{name} by group, with 95% intervals{extra}{_outside_note(shown)}"
+        out.append((title, draw, _bar_height(len(shown))))
     return out
 
 
@@ -123,7 +176,7 @@ def _attribution(result: CheckResult) -> list[_Plan]:
     ms = [
         m
         for m in result.measurements
-        if m.name == "mean_abs_attribution" and m.feature and m.value is not None and not m.group
+        if m.name == "mean_abs_attribution" and m.feature and _finite(m.value) and not m.group
     ]
     if not ms:
         return []
@@ -133,18 +186,14 @@ def _attribution(result: CheckResult) -> list[_Plan]:
         ax = fig.add_subplot()
         ys = list(range(len(ms)))
         values = [float(m.value or 0.0) for m in ms]
-        err = None
-        if all(m.ci for m in ms):
-            err = [
-                [v - m.ci[0] for v, m in zip(values, ms, strict=True) if m.ci],
-                [m.ci[1] - v for v, m in zip(values, ms, strict=True) if m.ci],
-            ]
-        ax.barh(ys, values, xerr=err, color=_BLUE, ecolor=_GREY, capsize=2)
-        ax.set_yticks(ys, [str(m.feature) for m in ms])
+        ax.barh(ys, values, color=_BLUE)
+        _draw_intervals(ax, ms, ys)
+        ax.set_yticks(ys, [visible(m.feature) for m in ms])
         ax.invert_yaxis()
         ax.set_xlabel("mean |attribution|")
 
-    return [("Mean absolute attribution by feature", draw, _bar_height(len(ms)))]
+    title = f"Mean absolute attribution by feature{_outside_note(ms)}"
+    return [(title, draw, _bar_height(len(ms)))]
 
 
 def _pairs(raw: Any, x_key: str, y_key: str) -> tuple[list[float], list[float]] | None:
@@ -175,7 +224,7 @@ def _roc(result: CheckResult) -> list[_Plan]:
         return []
     fpr, tpr = thin(*curve)
     attack = result.details.get("strongest_attack")
-    label = f"{attack} attack" if isinstance(attack, str) and attack else "attack"
+    label = f"{visible(attack)} attack" if isinstance(attack, str) and attack else "attack"
 
     def draw(fig: Figure) -> None:
         ax = fig.add_subplot()
@@ -233,7 +282,10 @@ def charts_for(result: CheckResult) -> list[Chart]:
     from matplotlib.figure import Figure
 
     charts = []
-    with matplotlib.rc_context(_RC):  # type: ignore[arg-type]
+    with matplotlib.rc_context(_RC), warnings.catch_warnings():  # type: ignore[arg-type]
+        # a group name in a script the chart font lacks is drawn as a box; the
+        # packet's tables hold the text, so the warning would only be noise on stderr
+        warnings.filterwarnings("ignore", message="Glyph .* missing from font")
         for title, draw, height in plans:
             fig = Figure(figsize=(6.0, height))
             draw(fig)

@@ -15,10 +15,12 @@ from pathlib import Path
 from typing import Literal
 
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined, TemplateError
+from markupsafe import Markup
 
 from govkit.errors import ConfigError
 from govkit.render.markdown import md_block, md_cell, md_escape, md_finalize, node_to_markdown
 from govkit.resources import data_dir
+from govkit.safe_text import visible
 
 __all__ = ["Flavour", "make_environment", "render_template", "template_dirs"]
 
@@ -38,6 +40,18 @@ def template_dirs(user: str | Path | None) -> list[Path]:
         dirs.append(folder.resolve())
     dirs.append(data_dir("templates").resolve())
     return dirs
+
+
+def _html_finalize(value: object) -> object:
+    """Jinja ``finalize`` for HTML: text from data shows its control characters.
+
+    Autoescaping makes text inert as markup; this also keeps an ESC, a NUL or
+    a bidi override from reaching the page (or the PDF) invisibly. Markup that
+    govkit built itself passes unchanged.
+    """
+    if isinstance(value, str) and not isinstance(value, Markup):
+        return visible(value, keep_newlines=True)
+    return value
 
 
 def make_environment(flavour: Flavour, templates: str | Path | None = None) -> Environment:
@@ -69,6 +83,7 @@ def make_environment(flavour: Flavour, templates: str | Path | None = None) -> E
             loader=loader,
             undefined=StrictUndefined,
             autoescape=True,
+            finalize=_html_finalize,
             trim_blocks=True,
             lstrip_blocks=True,
             keep_trailing_newline=True,

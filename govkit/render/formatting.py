@@ -7,6 +7,8 @@ look for it.
 
 from __future__ import annotations
 
+import math
+
 __all__ = ["format_count", "format_group", "format_interval", "format_value"]
 
 
@@ -14,7 +16,7 @@ def format_value(value: float | None) -> str:
     """A figure as the packet prints it (tests look for exactly this text)."""
     if value is None:
         return "—"
-    if value != value:  # NaN
+    if not math.isfinite(value):  # NaN or an infinity: no figure to show
         return "n/a"
     magnitude = abs(value)
     if magnitude == 0:

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from govkit.errors import InputError
 from govkit.hashing import sha256_file
+from govkit.safe_read import ReadRefused, load_json_capped, report_cap
 
 __all__ = [
     "MANIFEST_NAME",
@@ -84,13 +85,13 @@ def read_manifest(folder: Path) -> list[ManifestEntry]:
     """Read and check ``manifest.json``; InputError (exit 2) when it is missing or malformed."""
     path = folder / MANIFEST_NAME
     try:
-        raw = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError as err:
-        raise InputError(
-            f"{path}: no manifest; is {folder} a packet written by govkit render?"
-        ) from err
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
-        raise InputError(f"{path}: unreadable manifest ({err})") from err
+        raw = load_json_capped(path, cap=report_cap(), what="manifest.json")
+    except ReadRefused as err:
+        if err.code == "missing" and not path.exists():
+            raise InputError(
+                f"{path}: no manifest; is {folder} a packet written by govkit render?"
+            ) from None
+        raise
     if not isinstance(raw, dict) or not isinstance(raw.get("files"), list):
         raise InputError(f"{path}: expected an object with a `files` list")
     if raw.get("algorithm", "sha256") != "sha256":

@@ -28,6 +28,7 @@ from govkit.render.fields import (
     TableNode,
     TextNode,
 )
+from govkit.safe_text import visible
 
 __all__ = [
     "FILLED_BY",
@@ -76,8 +77,12 @@ def _escape_line(line: str) -> str:
 
 
 def md_escape(value: Any) -> Md:
-    """One line of literal text, safe anywhere inline (newlines become spaces)."""
-    text = " ".join(str(value).split())
+    """One line of literal text, safe anywhere inline (newlines become spaces).
+
+    Control and invisible format characters are shown (``␛``, ``\\u202e``),
+    never passed on to the reader's terminal or browser.
+    """
+    text = visible(" ".join(str(value).split()))
     return Md(_escape_line(text))
 
 
@@ -92,7 +97,7 @@ def md_block(value: Any) -> Md:
     paragraphs = re.split(r"\n\s*\n", str(value).strip())
     out = []
     for para in paragraphs:
-        lines = [_escape_line(line) for line in para.splitlines() if line.strip()]
+        lines = [_escape_line(visible(line)) for line in para.splitlines() if line.strip()]
         out.append("\\\n".join(lines))
     return Md("\n\n".join(p for p in out if p))
 

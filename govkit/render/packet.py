@@ -24,6 +24,7 @@ from govkit.render.context import (
 from govkit.render.environment import make_environment, render_template, template_dirs
 from govkit.render.manifest import MANIFEST_NAME, read_manifest, write_manifest
 from govkit.report import Report, load_report
+from govkit.safe_read import MAX_DOCUMENT_BYTES, read_capped, report_cap
 
 if TYPE_CHECKING:
     from pydantic import BaseModel
@@ -98,11 +99,9 @@ def load_inputs(project: Project, report_path: str | Path | None) -> PacketInput
     documents = []
     for rel in project.file.documents:
         path = project.resolve(rel)
-        loaded = load_document(path, display=rel)
-        try:
-            data = path.read_bytes()
-        except OSError as err:
-            raise InputError(f"{rel}: cannot read ({err.strerror})") from err
+        loaded = load_document(path, display=rel, roots=(project.root,))
+        # the bytes hashed into the packet, read again under the same cap as the parse
+        data = read_capped(path, rel, cap=MAX_DOCUMENT_BYTES)
         documents.append(
             SourceDocument(
                 path=path, display_path=_display(path, project.root), model=loaded.model, data=data
@@ -113,8 +112,8 @@ def load_inputs(project: Project, report_path: str | Path | None) -> PacketInput
     report = report_bytes = None
     if report_path is not None or chosen.is_file():
         report = load_report(chosen)
-        report_bytes = chosen.read_bytes()
-    config = (project.path.name, project.path.read_bytes())
+        report_bytes = read_capped(chosen, cap=report_cap())
+    config = (project.path.name, read_capped(project.path, cap=MAX_DOCUMENT_BYTES))
     return PacketInputs(
         system_name=project.file.system.name,
         system_version=project.file.system.version,

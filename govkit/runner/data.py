@@ -21,6 +21,7 @@ from govkit.checks.context import Split
 from govkit.diagnostics import Diagnostic
 from govkit.errors import ConfigError, InputError
 from govkit.project import Project
+from govkit.safe_read import require_regular
 from govkit.validation import closest
 
 if TYPE_CHECKING:
@@ -87,6 +88,8 @@ def read_table(path: Path, display: str, *, features: list[str] | None = None) -
     """
     import pandas as pd
 
+    # a FIFO or a device would block the parser or never end: refuse before opening
+    require_regular(path, display)
     suffix = path.suffix.lower()
     try:
         if suffix == ".csv":

@@ -48,7 +48,9 @@ from govkit.runner.provenance import (
     python_version,
     utc_now,
 )
+from govkit.runner.pseudonym import pseudonymise
 from govkit.runner.write import write_junit, write_report_json
+from govkit.safe_text import visible
 from govkit.suite import LoadedSuite, load_suite
 from govkit.validation import closest
 
@@ -418,7 +420,7 @@ def _load_documents(project: Project, console: Console) -> dict[str, list[Any]]:
     for path in paths:
         shown = _file_display(project, path)
         try:
-            document = load_document(path, display=shown)
+            document = load_document(path, display=shown, roots=(project.root,))
         except GovkitError as err:
             first = err.diagnostics[0].format() if err.diagnostics else err.message
             console.warn(
@@ -539,6 +541,20 @@ def execute_run(
             key_figures[plan.id] = key
     finally:
         restore()
+    # group values of a column of personal data never reach an output
+    results, key_figures, personal = pseudonymise(
+        results,
+        key_figures,
+        frames=[s.frame for s in (data.eval, data.train) if s is not None],
+        sensitive=project.file.data.sensitive,
+        quasi_identifiers=project.file.data.quasi_identifiers,
+        system=project.file.system.name,
+    )
+    for column in personal:
+        console.warn(
+            f"column '{visible(column.column)}' holds personal data ({column.kind}); "
+            "its values are shown as pseudonyms in every output"
+        )
     config_sha, _ = sha256_file(project.path)
     provenance = Provenance(
         govkit_version=__version__,

@@ -7,6 +7,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 from govkit.report import CheckResult, Report
+from govkit.safe_text import visible
 
 __all__ = ["format_summary", "report_json", "write_junit", "write_report_json"]
 
@@ -31,7 +32,18 @@ def write_report_json(report: Report, folder: Path) -> Path:
     return path
 
 
+def _xml_text(text: str) -> str:
+    """Text for an XML attribute or element: ElementTree escapes markup, not controls.
+
+    XML 1.0 forbids most control characters even as references, so a group
+    value holding one would make the whole junit.xml unreadable; they are
+    shown as visible stand-ins instead (tab and newlines stay).
+    """
+    return visible(text, keep_newlines=True)
+
+
 def _case(suite_el: ET.Element, r: CheckResult) -> None:
+    message = _xml_text(r.message)
     case = ET.SubElement(
         suite_el,
         "testcase",
@@ -48,20 +60,20 @@ def _case(suite_el: ET.Element, r: CheckResult) -> None:
         ET.SubElement(
             props,
             "property",
-            {"name": "waiver", "value": f"{r.waiver.owner} until {r.waiver.expires}"},
+            {"name": "waiver", "value": _xml_text(f"{r.waiver.owner} until {r.waiver.expires}")},
         )
     # only what blocks the gate turns the CI test red; warnings stay visible as output
     if r.blocking and r.status == "error":
-        el = ET.SubElement(case, "error", {"message": r.message, "type": r.status})
-        el.text = r.message
+        el = ET.SubElement(case, "error", {"message": message, "type": r.status})
+        el.text = message
     elif r.blocking:
-        el = ET.SubElement(case, "failure", {"message": r.message, "type": r.status})
-        el.text = r.message
+        el = ET.SubElement(case, "failure", {"message": message, "type": r.status})
+        el.text = message
     elif r.status == "skipped":
-        ET.SubElement(case, "skipped", {"message": r.message})
+        ET.SubElement(case, "skipped", {"message": message})
     else:
         out = ET.SubElement(case, "system-out")
-        out.text = f"{r.status}: {r.message}"
+        out.text = f"{r.status}: {message}"
 
 
 def write_junit(report: Report, folder: Path, *, suite_name: str) -> Path:
@@ -70,7 +82,7 @@ def write_junit(report: Report, folder: Path, *, suite_name: str) -> Path:
     suite_el = ET.Element(
         "testsuite",
         {
-            "name": f"govkit.{suite_name}",
+            "name": _xml_text(f"govkit.{suite_name}"),
             "tests": str(len(results)),
             "failures": str(sum(r.blocking and r.status != "error" for r in results)),
             "errors": str(sum(r.blocking and r.status == "error" for r in results)),
@@ -94,13 +106,15 @@ def format_summary(report: Report, key_figures: dict[str, str]) -> str:
     rows = [("CHECK", "STATUS", "KEY FIGURE", "BLOCKING")]
     for r in report.results:
         status = r.status + (" (waived)" if r.waiver is not None else "")
-        rows.append((r.id, status, key_figures.get(r.id, "-"), "yes" if r.blocking else "no"))
+        key = visible(key_figures.get(r.id, "-"))
+        rows.append((r.id, status, key, "yes" if r.blocking else "no"))
     widths = [max(len(row[i]) for row in rows) for i in range(4)]
     lines = [
         "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
         for row in rows
     ]
-    notes = [f"- {r.id}: {r.message}" for r in report.results if r.status != "pass"]
+    # a message can quote group values from the data: no ESC may reach the terminal
+    notes = [f"- {r.id}: {visible(r.message)}" for r in report.results if r.status != "pass"]
     blocking = sum(r.blocking for r in report.results)
     verdict = (
         f"FAIL: {blocking} blocking result(s)"
