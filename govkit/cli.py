@@ -127,22 +127,55 @@ def check_cmd(
     type=click.Path(path_type=str),
     help="A folder whose templates override the built-in ones.",
 )
+@click.option(
+    "--force",
+    "force",
+    is_flag=True,
+    help="Render a report that contradicts itself or names another system (with a warning).",
+)
+@click.option(
+    "--overwrite-edited",
+    "overwrite_edited",
+    is_flag=True,
+    help="Replace an earlier packet even where one of its files was edited.",
+)
 def render_cmd(
-    config: str, report: str | None, out: str | None, formats: str, templates: str | None
+    config: str,
+    report: str | None,
+    out: str | None,
+    formats: str,
+    templates: str | None,
+    force: bool,
+    overwrite_edited: bool,
 ) -> int:
     """Render the review packet: Markdown, HTML and PDF, with a manifest."""
     from govkit.commands.render import run_render
 
-    return run_render(config, report=report, out=out, formats=formats, templates=templates)
+    return run_render(
+        config,
+        report=report,
+        out=out,
+        formats=formats,
+        templates=templates,
+        force=force,
+        overwrite_edited=overwrite_edited,
+    )
 
 
 @app.command("verify")
 @click.argument("directory", type=click.Path(path_type=str))
-def verify_cmd(directory: str) -> int:
+@click.option(
+    "--expect-sha256",
+    "expect_sha256",
+    default=None,
+    metavar="HASH",
+    help="The manifest SHA-256 that `govkit render` printed; fail on any other manifest.",
+)
+def verify_cmd(directory: str, expect_sha256: str | None) -> int:
     """Re-hash a packet against its manifest.json."""
     from govkit.commands.verify import run_verify
 
-    return run_verify(directory)
+    return run_verify(directory, expect_sha256=expect_sha256)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
