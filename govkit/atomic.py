@@ -318,8 +318,14 @@ class FolderLock:
 
     def acquire(self) -> None:
         """Take the lock, waiting up to ``timeout``; InputError (exit 2) when it stays taken."""
-        self.folder.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+        try:
+            self.folder.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+        except OSError as err:
+            raise InputError(
+                f"{self.folder}: cannot create its lock file {self.path} "
+                f"({err.strerror}); choose a folder you can write to"
+            ) from err
         deadline = time.monotonic() + self.timeout
         while True:
             try:
@@ -335,8 +341,11 @@ class FolderLock:
                         f"{self.timeout:g} s for it. Let it finish, or choose another --out"
                     ) from None
                 time.sleep(0.05)
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, f"{os.getpid()}\n".encode("ascii"), 0)
+        with contextlib.suppress(
+            OSError
+        ):  # naming the holder is a courtesy: a full disk may refuse
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, f"{os.getpid()}\n".encode("ascii"), 0)
         self._fd = fd
 
     def release(self) -> None:
