@@ -91,6 +91,7 @@ def test_a_bad_lock_timeout_is_a_usage_error(
     assert LOCK_TIMEOUT_ENV in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_concurrent_checks_never_show_a_partial_report(tmp_path: Path) -> None:
     config = check_project(tmp_path)
     report = tmp_path / "out" / "report.json"
