@@ -510,7 +510,9 @@ def execute_run(
     """
     console = console or Console(quiet=quiet)
     out_dir = _output_folder(project, out)
-    # One writer per output folder; a refusal comes before any work and touches nothing.
+    # A refusal comes before any work and touches nothing (not even the lock file);
+    # it is repeated under the lock, which keeps one writer per output folder.
+    refuse_foreign_outputs(out_dir)
     with FolderLock(out_dir):
         for name in OUTPUT_NAMES:
             clean_leftovers(out_dir / name)
