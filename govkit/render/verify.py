@@ -18,6 +18,7 @@ Three layers, each catching more:
 from __future__ import annotations
 
 import hmac
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -40,6 +41,7 @@ _ID_MARKS = {
     "report.md": "- **Packet:** {id}",
 }
 _READ_CAP = 256 * 1024 * 1024
+_PDF_ID = re.compile(rb"/ID\s*\[\s*(?:\((?P<literal>[^)]*)\)|<(?P<hex>[0-9A-Fa-f]*)>)")
 
 
 @dataclass(frozen=True)
@@ -74,6 +76,20 @@ def _read(path: Path) -> bytes:
         return fh.read(_READ_CAP)
 
 
+def _pdf_identifier(pdf: bytes) -> bytes | None:
+    """The first half of the PDF's trailer /ID, as a literal or a hex string; None if absent."""
+    matches = list(_PDF_ID.finditer(pdf))
+    if not matches:
+        return None
+    last = matches[-1]  # an updated PDF has several trailers; the last one counts
+    if last.group("hex") is None:
+        return last.group("literal")
+    try:
+        return bytes.fromhex(last.group("hex").decode("ascii"))
+    except ValueError:
+        return None
+
+
 def _contains(path: Path, needle: str) -> bool:
     return needle.encode("utf-8") in _read(path)
 
@@ -103,7 +119,7 @@ def _consistency(root: Path, manifest: Manifest) -> list[str]:
     html, pdf = root / "packet.html", root / "packet.pdf"
     both = {"packet.html", "packet.pdf"} <= listed.keys() and html.is_file() and pdf.is_file()
     # the PDF's /ID is derived from the HTML it was printed from
-    if both and b"/ID [(" + pdf_identifier(_read(html)) + b")" not in _read(pdf):
+    if both and _pdf_identifier(_read(pdf)) != pdf_identifier(_read(html)):
         problems.append("packet.pdf: was not printed from this packet.html")
     return problems
 
