@@ -412,6 +412,7 @@ def _write_packet(
             raise RuntimeError(f"the packet built in {staging} does not verify: {check}")
 
     try:
+        folder.parent.mkdir(parents=True, exist_ok=True)
         with FolderLock(folder):
             clean_leftovers(folder)
             # again under the lock: another process may have written the folder meanwhile
