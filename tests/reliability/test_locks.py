@@ -127,6 +127,7 @@ def test_concurrent_checks_never_show_a_partial_report(tmp_path: Path) -> None:
     assert leftovers(tmp_path) == []
 
 
+@pytest.mark.slow
 def test_concurrent_renders_leave_one_whole_packet(tmp_path: Path) -> None:
     config = render_project(tmp_path)
     reports = [other_report(config, seed) for seed in (11, 12)]
