@@ -209,7 +209,12 @@ def _remove_tree(path: Path) -> None:
         shutil.rmtree(path)
 
 
-def replace_folder(target: str | Path, build: Callable[[Path], None]) -> Path:
+def replace_folder(
+    target: str | Path,
+    build: Callable[[Path], None],
+    *,
+    discard: Callable[[Path], None] = _remove_tree,
+) -> Path:
     """Build a folder beside ``target`` with ``build(folder)``, then swap it in.
 
     The old ``target`` (if any) stays as it was until the new folder is
@@ -223,6 +228,9 @@ def replace_folder(target: str | Path, build: Callable[[Path], None]) -> Path:
         The folder to create or replace. Its parent must exist.
     build
         Writes the new content into the folder it is given (an empty folder).
+    discard
+        Removes the old folder once it has been swapped out (by default the
+        whole tree, never following a link).
 
     Returns
     -------
@@ -238,12 +246,12 @@ def replace_folder(target: str | Path, build: Callable[[Path], None]) -> Path:
         if not final.exists():
             os.rename(staging, final)
         elif _exchange(staging, final):
-            _remove_tree(staging)  # it now holds the old packet
+            discard(staging)  # it now holds the old folder
         else:
             old = _fresh_name(final, _OLD_MARK)
             os.rename(final, old)
             os.rename(staging, final)
-            _remove_tree(old)
+            discard(old)
     except BaseException:
         if staging.exists() or staging.is_symlink():
             _remove_tree(staging)

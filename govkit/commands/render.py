@@ -65,6 +65,11 @@ def run_render(
     if result.context is not None:
         for warning in result.context.warnings:
             print(f"warning: {warning}", file=sys.stderr)
+    for path in result.kept:
+        print(
+            f"warning: files appeared in the old packet while it was replaced; kept in {path}",
+            file=sys.stderr,
+        )
     for name in result.files:
         print(folder / name)
     # pinned outside the packet, this is what `govkit verify --expect-sha256` checks

@@ -8,6 +8,7 @@ the ``govkit render`` command reports what :func:`render_packet` returns.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import hashlib
 import os
@@ -31,6 +32,7 @@ from govkit.render.environment import make_environment, render_template, templat
 from govkit.render.manifest import (
     MANIFEST_NAME,
     Manifest,
+    ManifestEntry,
     PacketInput,
     read_manifest,
     write_manifest,
@@ -82,6 +84,8 @@ class PacketResult:
     refused_urls: list[str] = field(default_factory=list)
     context: PacketContext | None = None
     manifest_sha256: str = ""
+    #: Files that appeared in the old packet while it was replaced, moved aside, not deleted.
+    kept: list[Path] = field(default_factory=list)
 
 
 def parse_formats(text: str) -> set[str]:
@@ -373,13 +377,14 @@ def render_packet(
         written["packet.pdf"] = pdf
     if inputs.report_bytes is not None:
         written["report.json"] = inputs.report_bytes
-    manifest = _write_packet(real, written, inputs, ctx, overwrite_edited=overwrite_edited)
+    manifest, kept = _write_packet(real, written, inputs, ctx, overwrite_edited=overwrite_edited)
     return PacketResult(
         folder=folder,
         files=[*sorted(written), MANIFEST_NAME],
         refused_urls=refused,
         context=ctx,
         manifest_sha256=manifest.sha256,
+        kept=kept,
     )
 
 
@@ -390,7 +395,7 @@ def _write_packet(
     ctx: PacketContext,
     *,
     overwrite_edited: bool,
-) -> Manifest:
+) -> tuple[Manifest, list[Path]]:
     """Build the packet beside ``folder``, verify it, and swap it in, holding the folder's lock."""
     report_sha = (
         hashlib.sha256(inputs.report_bytes).hexdigest() if inputs.report_bytes is not None else None
@@ -400,6 +405,7 @@ def _write_packet(
         name, data = inputs.config
         sources.append(PacketInput("config", name, hashlib.sha256(data).hexdigest()))
     made: list[Manifest] = []
+    kept: list[Path] = []
 
     def build(staging: Path) -> None:
         for name, data in written.items():
@@ -417,7 +423,12 @@ def _write_packet(
             clean_leftovers(folder)
             # again under the lock: another process may have written the folder meanwhile
             check_replaceable(folder, overwrite_edited=overwrite_edited)
-            replace_folder(folder, build)
+            old = read_manifest(folder) if (folder / MANIFEST_NAME).is_file() else []
+
+            def discard(swapped_out: Path) -> None:
+                kept.extend(_discard_old_packet(swapped_out, old, folder, overwrite_edited))
+
+            replace_folder(folder, build, discard=discard)
     except OSError as err:
         # A full disk or a folder the user cannot write to is a usage error, not a bug.
         reason = err.strerror or type(err).__name__
@@ -426,7 +437,34 @@ def _write_packet(
             f"--out {folder}: cannot write the packet ({reason}: {where}); the earlier "
             "packet, if any, is unchanged. Free some space or choose a folder you can write to"
         ) from err
-    return made[0]
+    return made[0], kept
+
+
+def _discard_old_packet(
+    old: Path, entries: Sequence[ManifestEntry], folder: Path, overwrite_edited: bool
+) -> list[Path]:
+    """Remove the swapped-out packet: only regular files its manifest lists, with their hash.
+
+    :func:`check_replaceable` made sure that is everything; anything that
+    appeared since is kept, in a visible ``<folder>.kept-…`` sibling, never deleted.
+    """
+    listed = {e.path: e for e in entries}
+    files, _others = _regular_files(old)  # links and the like are kept, never followed
+    for rel in files:
+        entry = listed.get(rel)
+        if rel == MANIFEST_NAME or (
+            entry is not None
+            and (overwrite_edited or sha256_file(old / rel) == (entry.sha256, entry.bytes))
+        ):
+            (old / rel).unlink()
+    for here, _dirs, _files in sorted(os.walk(old), reverse=True):  # deepest first
+        with contextlib.suppress(OSError):  # a folder that still holds something stays
+            os.rmdir(here)
+    if not old.exists():
+        return []
+    keep = folder.with_name(f"{folder.name}.kept-{old.name.rsplit('-', 1)[-1]}")
+    os.rename(old, keep)
+    return [keep]
 
 
 def _pdf(

@@ -293,3 +293,27 @@ def test_manifest_version_1_packets_still_verify(tmp_path: Path) -> None:
     (folder / MANIFEST_NAME).write_text(json.dumps(body))
     assert manifest_module.load_manifest(folder).packet_id is None
     assert main(["verify", str(folder)]) == 0
+
+
+def test_a_file_that_appears_during_the_swap_is_kept_not_deleted(
+    project: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A file written into the old packet after the checks, just before the swap, survives."""
+    from govkit.render import packet as packet_module
+
+    real_replace = packet_module.replace_folder
+    packet = _packet(project)
+
+    def late_writer(target: Path, build: object, **kwargs: object) -> Path:
+        (packet / "late.txt").write_text("written during the render\n")
+        return real_replace(target, build, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(packet_module, "replace_folder", late_writer)
+    capsys.readouterr()
+    assert _render(project) == 0
+    assert "kept in" in capsys.readouterr().err
+    kept = sorted(packet.parent.glob("packet.kept-*"))
+    assert len(kept) == 1
+    assert [p.name for p in kept[0].iterdir()] == ["late.txt"]
+    assert main(["verify", str(packet)]) == 0
+    assert leftovers(project.parent) == []
