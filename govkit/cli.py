@@ -9,8 +9,10 @@ where exceptions become exit codes: expected errors print their message
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Sequence
+from typing import Any, TextIO
 
 import click
 
@@ -127,27 +129,129 @@ def check_cmd(
     type=click.Path(path_type=str),
     help="A folder whose templates override the built-in ones.",
 )
+@click.option(
+    "--force",
+    "force",
+    is_flag=True,
+    help="Render a report that contradicts itself or names another system (with a warning).",
+)
+@click.option(
+    "--overwrite-edited",
+    "overwrite_edited",
+    is_flag=True,
+    help="Replace an earlier packet even where one of its files was edited.",
+)
 def render_cmd(
-    config: str, report: str | None, out: str | None, formats: str, templates: str | None
+    config: str,
+    report: str | None,
+    out: str | None,
+    formats: str,
+    templates: str | None,
+    force: bool,
+    overwrite_edited: bool,
 ) -> int:
     """Render the review packet: Markdown, HTML and PDF, with a manifest."""
     from govkit.commands.render import run_render
 
-    return run_render(config, report=report, out=out, formats=formats, templates=templates)
+    return run_render(
+        config,
+        report=report,
+        out=out,
+        formats=formats,
+        templates=templates,
+        force=force,
+        overwrite_edited=overwrite_edited,
+    )
 
 
 @app.command("verify")
 @click.argument("directory", type=click.Path(path_type=str))
-def verify_cmd(directory: str) -> int:
+@click.option(
+    "--expect-sha256",
+    "expect_sha256",
+    default=None,
+    metavar="HASH",
+    help="The manifest SHA-256 that `govkit render` printed; fail on any other manifest.",
+)
+def verify_cmd(directory: str, expect_sha256: str | None) -> int:
     """Re-hash a packet against its manifest.json."""
     from govkit.commands.verify import run_verify
 
-    return run_verify(directory)
+    return run_verify(directory, expect_sha256=expect_sha256)
+
+
+class StdoutError(GovkitError):
+    """Standard output could not be written (a full disk, a closed pipe): exit 2."""
+
+
+class _GuardedStdout:
+    """Standard output whose write failures are a :class:`StdoutError`, not a crash.
+
+    A full disk under ``> file`` or a reader that went away (``| head``) is
+    the caller's environment, not a bug in govkit: exit 2 with a message.
+    """
+
+    def __init__(self, stream: TextIO) -> None:
+        self._stream = stream
+        self.failed = False
+
+    def _failed(self, err: OSError) -> StdoutError:
+        self.failed = True
+        return StdoutError(
+            f"cannot write to standard output ({err.strerror or type(err).__name__}); "
+            "the output is incomplete. Check the disk or the pipe stdout goes to"
+        )
+
+    def write(self, text: str) -> int:
+        try:
+            return self._stream.write(text)
+        except OSError as err:
+            raise self._failed(err) from err
+
+    def flush(self) -> None:
+        try:
+            self._stream.flush()
+        except OSError as err:
+            raise self._failed(err) from err
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
+
+
+def _silence_stdout() -> None:
+    # Python flushes stdout again at exit; point the real descriptor at /dev/null
+    # so that flush cannot fail a second time (and change the exit code to 120).
+    if sys.stdout is not sys.__stdout__ or sys.__stdout__ is None:
+        return  # a test harness's stream: nothing is flushed at exit
+    try:
+        null = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(null, sys.__stdout__.fileno())
+        os.close(null)
+    except (OSError, ValueError):
+        pass
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI and return its exit code (never raises)."""
     args = list(sys.argv[1:] if argv is None else argv)
+    real_stdout = sys.stdout
+    guard = _GuardedStdout(real_stdout)
+    sys.stdout = guard  # type: ignore[assignment]
+    try:
+        code = _run(args)
+        try:
+            guard.flush()
+        except StdoutError as err:
+            click.echo(err.render(), err=True)
+            code = err.exit_code
+    finally:
+        sys.stdout = real_stdout
+    if guard.failed:
+        _silence_stdout()
+    return code
+
+
+def _run(args: list[str]) -> int:
     try:
         result = app.main(args=args, prog_name="govkit", standalone_mode=False)
     except GovkitError as err:
@@ -164,23 +268,29 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         click.echo("interrupted", err=True)
         return EXIT_INTERRUPTED
-    except BrokenPipeError:
-        return 0
-    except Exception as err:  # a bug: say so plainly and keep the details out of the way
-        import tempfile
-        import traceback
-
-        with tempfile.NamedTemporaryFile(
-            "w", prefix="govkit-crash-", suffix=".log", delete=False
-        ) as log:
-            traceback.print_exc(file=log)
-        click.echo(
-            f"internal error: {type(err).__name__}: {err}\n"
-            f"this is a bug in govkit; the traceback is in {log.name}",
-            err=True,
-        )
-        return EXIT_INTERNAL
+    except BrokenPipeError:  # a closed pipe reached another way than sys.stdout
+        click.echo("error: standard output was closed; the output is incomplete", err=True)
+        return EXIT_USAGE
+    except Exception as err:
+        return _internal(err)
     return int(result or 0)
+
+
+def _internal(err: BaseException) -> int:
+    """A bug: say so plainly and keep the details out of the way (exit 3)."""
+    import tempfile
+    import traceback
+
+    with tempfile.NamedTemporaryFile(
+        "w", prefix="govkit-crash-", suffix=".log", delete=False
+    ) as log:
+        traceback.print_exception(err, file=log)
+    click.echo(
+        f"internal error: {type(err).__name__}: {err}\n"
+        f"this is a bug in govkit; the traceback is in {log.name}",
+        err=True,
+    )
+    return EXIT_INTERNAL
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -18,6 +18,8 @@ from typing import Any
 import click
 from pydantic import BaseModel
 
+from govkit.atomic import write_atomic
+
 __all__ = ["SECTIONS", "cli_reference", "model_reference", "update_readme"]
 
 
@@ -155,7 +157,7 @@ def update_readme(path: Path, *, check: bool) -> list[str]:
             stale.append(name)
             text = text[: match.start(2)] + fresh + text[match.end(2) :]
     if stale and not check:
-        path.write_text(text, encoding="utf-8")
+        write_atomic(path, text)
     return stale
 
 

@@ -43,6 +43,7 @@ __all__ = [
     "REPORT_CAP_ENV",
     "ReadRefused",
     "load_json_capped",
+    "parse_json_bytes",
     "read_capped",
     "report_cap",
     "require_regular",
@@ -343,6 +344,18 @@ def load_json_capped(
     shown = display or str(path)
     fix = f"if the file is legitimate, set {REPORT_CAP_ENV} to a larger number of bytes"
     raw = read_capped(path, shown, cap=cap, hint=fix)
+    return parse_json_bytes(raw, shown, what=what, max_depth=max_depth)
+
+
+def parse_json_bytes(
+    raw: bytes, shown: str, *, what: str = "JSON file", max_depth: int = MAX_JSON_DEPTH
+) -> Any:
+    """Parse JSON bytes already read under a cap, with nesting and finiteness checked.
+
+    For callers that also need the exact bytes (to hash them): read once with
+    :func:`read_capped`, then parse here. Raises :class:`ReadRefused` as
+    :func:`load_json_capped` does.
+    """
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as err:

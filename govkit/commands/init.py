@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from govkit.atomic import create_atomic
 from govkit.errors import InputError
 
 __all__ = ["run_init"]
@@ -55,8 +56,7 @@ def run_init(kind: str, path: str | None) -> int:
         raise InputError(f"folder {target.parent} does not exist; create it first")
     text = render_skeleton(kind, schema_ref=schema_reference(kind, target))
     try:
-        with target.open("x", encoding="utf-8") as fh:  # "x": fail rather than overwrite
-            fh.write(text)
+        create_atomic(target, text)  # complete or absent; fails rather than overwrite
     except FileExistsError as err:
         raise InputError(f"{target} already exists; govkit init never overwrites a file") from err
     except OSError as err:

@@ -11,7 +11,14 @@ __all__ = ["run_render"]
 
 
 def run_render(
-    config: str, *, report: str | None, out: str | None, formats: str, templates: str | None
+    config: str,
+    *,
+    report: str | None,
+    out: str | None,
+    formats: str,
+    templates: str | None,
+    force: bool = False,
+    overwrite_edited: bool = False,
 ) -> int:
     """Render the packet of the project in ``config``; returns the exit code.
 
@@ -27,6 +34,10 @@ def run_render(
         Comma-separated formats among ``md``, ``html``, ``pdf``.
     templates
         A folder whose templates override the built-in ones.
+    force
+        Render a report that contradicts itself or names another system, with a warning.
+    overwrite_edited
+        Replace an earlier packet even where a reviewer edited one of its files.
     """
     from govkit.project import load_project_file
     from govkit.render.packet import load_inputs, parse_formats, render_packet
@@ -41,9 +52,26 @@ def run_render(
             "the packet holds the documents only (run `govkit check` first)",
             file=sys.stderr,
         )
-    result = render_packet(inputs, folder, formats=chosen, templates=templates)
+    result = render_packet(
+        inputs,
+        folder,
+        formats=chosen,
+        templates=templates,
+        force=force,
+        overwrite_edited=overwrite_edited,
+    )
     for url in result.refused_urls:
         print(f"warning: refused to fetch {url[:100]}", file=sys.stderr)
+    if result.context is not None:
+        for warning in result.context.warnings:
+            print(f"warning: {warning}", file=sys.stderr)
+    for path in result.kept:
+        print(
+            f"warning: files appeared in the old packet while it was replaced; kept in {path}",
+            file=sys.stderr,
+        )
     for name in result.files:
         print(folder / name)
+    # pinned outside the packet, this is what `govkit verify --expect-sha256` checks
+    print(f"manifest sha256: {result.manifest_sha256}")
     return EXIT_OK

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from govkit.atomic import write_atomic
 from govkit.errors import EXIT_FINDINGS, EXIT_OK, InputError
 
 __all__ = ["run_schema"]
@@ -55,7 +56,7 @@ def run_schema(out: str | None, *, check: bool) -> int:
         for name, text in files.items():
             target = folder / name
             if not target.is_file() or target.read_text(encoding="utf-8") != text:
-                target.write_text(text, encoding="utf-8")
+                write_atomic(target, text)
     except OSError as err:
         raise InputError(f"cannot write schemas to {folder}: {err.strerror}") from err
     click.echo(f"wrote {len(files)} schema(s) to {folder}")

@@ -289,6 +289,8 @@ class PacketContext:
     artifacts: tuple[ArtifactRow, ...]
     govkit_version: str
     instant: datetime = field(compare=False)
+    #: Why the packet was rendered despite a refusal (``--force``), shown on its first page.
+    warnings: tuple[str, ...] = ()
 
 
 # --- formatting ---------------------------------------------------------------------
@@ -549,12 +551,12 @@ def _artifacts(
 def _packet_id(
     report_bytes: bytes | None, docs: Iterable[SourceDocument], config: tuple[str, bytes] | None
 ) -> str:
-    # Derived from the inputs only, so the same inputs give the same id (and bytes).
-    h = hashlib.sha256()
-    for part in [report_bytes or b"", *(d.data for d in docs), config[1] if config else b""]:
-        h.update(hashlib.sha256(part).digest())
-    digest = h.hexdigest()[:12].upper()
-    return f"GK-{digest[:4]}-{digest[4:8]}-{digest[8:]}"
+    # Derived from the inputs' digests only, so the same inputs give the same id (and
+    # bytes), and `govkit verify` can re-derive it from the digests the manifest lists.
+    from govkit.render.manifest import packet_id_from_digests
+
+    parts = [report_bytes or b"", *(d.data for d in docs), config[1] if config else b""]
+    return packet_id_from_digests([hashlib.sha256(part).hexdigest() for part in parts])
 
 
 def build_context(

@@ -8,12 +8,19 @@ the ``govkit render`` command reports what :func:`render_packet` returns.
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
+import hashlib
+import os
+import stat
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from govkit.atomic import FolderLock, clean_leftovers, replace_folder, write_atomic
 from govkit.errors import ConfigError, InputError
+from govkit.hashing import sha256_file
 from govkit.project import Project
 from govkit.render.context import (
     CoverageView,
@@ -22,7 +29,15 @@ from govkit.render.context import (
     build_context,
 )
 from govkit.render.environment import make_environment, render_template, template_dirs
-from govkit.render.manifest import MANIFEST_NAME, read_manifest, write_manifest
+from govkit.render.manifest import (
+    MANIFEST_NAME,
+    Manifest,
+    ManifestEntry,
+    PacketInput,
+    read_manifest,
+    write_manifest,
+)
+from govkit.render.verify import verify_packet
 from govkit.report import Report, load_report
 from govkit.safe_read import MAX_DOCUMENT_BYTES, read_capped, report_cap
 
@@ -35,10 +50,12 @@ __all__ = [
     "FORMATS",
     "PacketInputs",
     "PacketResult",
+    "check_replaceable",
     "load_inputs",
     "parse_formats",
     "render_markdown",
     "render_packet",
+    "report_problems",
 ]
 
 FORMATS = ("md", "html", "pdf")
@@ -67,6 +84,9 @@ class PacketResult:
     files: list[str]
     refused_urls: list[str] = field(default_factory=list)
     context: PacketContext | None = None
+    manifest_sha256: str = ""
+    #: Files that appeared in the old packet while it was replaced, moved aside, not deleted.
+    kept: list[Path] = field(default_factory=list)
 
 
 def parse_formats(text: str) -> set[str]:
@@ -146,17 +166,87 @@ def render_markdown(ctx: PacketContext, templates: str | Path | None) -> dict[st
     return out
 
 
-def _prepare(folder: Path) -> None:
-    """Make ``folder`` ready for a packet: empty, or holding only an earlier packet."""
-    if folder.exists() and not folder.is_dir():
-        raise ConfigError(f"--out {folder}: exists and is not a folder")
+def report_problems(inputs: PacketInputs) -> list[str]:
+    """Why the report cannot be shown as this project's: it contradicts itself or names another system.
+
+    Empty when the report is consistent (or when there is no report).
+    """
+    report = inputs.report
+    if report is None:
+        return []
+    problems = []
+    system = report.system
+    if (system.name, system.version) != (inputs.system_name, inputs.system_version):
+        problems.append(
+            f"the report was made for {system.name} {system.version}, "
+            f"but govkit.yaml names {inputs.system_name} {inputs.system_version}"
+        )
+    blocking = [r.id for r in report.results if r.blocking]
+    expected = "fail" if blocking else "pass"
+    if report.status != expected:
+        problems.append(
+            f"the report's status is {report.status}, but {len(blocking)} of its "
+            f"{len(report.results)} result(s) block the release"
+        )
+    contradicting = [
+        r.id
+        for r in report.results
+        if r.blocking and r.status not in ("fail", "error", "insufficient_evidence")
+    ]
+    if contradicting:
+        problems.append(
+            f"result(s) {', '.join(contradicting[:5])} are marked blocking with a status "
+            "that cannot block (only fail, error and insufficient_evidence do)"
+        )
+    ids = [r.id for r in report.results]
+    repeated = sorted({i for i in ids if ids.count(i) > 1})
+    if repeated:
+        problems.append(f"check(s) {', '.join(repeated[:5])} appear more than once in the report")
+    return problems
+
+
+def _regular_files(folder: Path) -> tuple[list[str], list[str]]:
+    """Regular files under ``folder``, and everything else in it (folders, links, devices).
+
+    Symbolic links are never followed, so nothing outside the folder is listed.
+    """
+    files: list[str] = []
+    others: list[str] = []
+    for here, dirs, names in os.walk(folder, followlinks=False):
+        base = Path(here)
+        for name in [*dirs, *names]:
+            path = base / name
+            rel = path.relative_to(folder).as_posix()
+            regular = name in names and stat.S_ISREG(path.lstat().st_mode)
+            (files if regular else others).append(rel)
+    return sorted(files), sorted(others)
+
+
+def check_replaceable(folder: Path, *, overwrite_edited: bool = False) -> None:
+    """Refuse (ConfigError, exit 2) unless ``folder`` is absent, empty, or a packet govkit wrote.
+
+    Nothing is touched here: the old packet is only ever replaced as a whole,
+    by the swap in :func:`render_packet`, and only when every file in it is a
+    regular file its manifest lists with the same SHA-256 (or, with
+    ``overwrite_edited``, at least lists). A symbolic link anywhere in the
+    folder is refused: removing the folder must never reach outside it.
+    """
+    if folder.is_symlink() and not folder.exists():
+        raise ConfigError(f"--out {folder}: is a broken symbolic link")
     if not folder.exists():
-        folder.mkdir(parents=True)
         return
-    present = [p for p in folder.rglob("*") if not p.is_dir()]
-    if not present:
+    if not folder.is_dir():
+        raise ConfigError(f"--out {folder}: exists and is not a folder")
+    files, others = _regular_files(folder)
+    if others:
+        raise ConfigError(
+            f"--out {folder}: holds {others[0]}, which is a folder, a symbolic link or another "
+            "non-regular file; a packet govkit writes holds none, and govkit only replaces "
+            "a packet it wrote. Move it away or render elsewhere"
+        )
+    if not files:
         return
-    if not (folder / MANIFEST_NAME).is_file():
+    if MANIFEST_NAME not in files:
         raise ConfigError(
             f"--out {folder}: the folder holds files but no {MANIFEST_NAME}; "
             "render into an empty folder (govkit only replaces a packet it wrote)"
@@ -165,16 +255,28 @@ def _prepare(folder: Path) -> None:
         entries = read_manifest(folder)
     except InputError as err:
         raise ConfigError(f"--out {folder}: {err.message}") from err
-    # Remove only the files the earlier packet listed; anything else is the user's.
-    for entry in entries:
-        (folder / entry.path).unlink(missing_ok=True)
-    (folder / MANIFEST_NAME).unlink()
-    leftover = [p for p in folder.rglob("*") if not p.is_dir()]
-    if leftover:
+    listed = {e.path: e for e in entries}
+    if MANIFEST_NAME in listed:
         raise ConfigError(
-            f"--out {folder}: holds files that are not part of the earlier packet "
-            f"({leftover[0].relative_to(folder)}); move them or render elsewhere"
+            f"--out {folder}: its {MANIFEST_NAME} lists itself, which govkit never writes; "
+            "the folder is not a packet govkit wrote"
         )
+    for rel in files:
+        if rel == MANIFEST_NAME:
+            continue
+        entry = listed.get(rel)
+        if entry is None:
+            raise ConfigError(
+                f"--out {folder}: holds files that are not part of the earlier packet "
+                f"({rel}); move them or render elsewhere"
+            )
+        digest, size = sha256_file(folder / rel)
+        if (digest, size) != (entry.sha256, entry.bytes) and not overwrite_edited:
+            raise ConfigError(
+                f"--out {folder}: {rel} was changed after govkit wrote it (its SHA-256 "
+                "differs from the manifest); keep a copy of the edit, or pass "
+                "--overwrite-edited to replace it"
+            )
 
 
 def _charts(ctx_report: Report | None) -> dict[str, list[Chart]]:
@@ -195,6 +297,8 @@ def render_packet(
     *,
     formats: Collection[str] = FORMATS,
     templates: str | Path | None = None,
+    force: bool = False,
+    overwrite_edited: bool = False,
 ) -> PacketResult:
     """Write a packet folder: Markdown, HTML and/or PDF, report.json and manifest.json.
 
@@ -208,13 +312,34 @@ def render_packet(
         Any of ``md``, ``html``, ``pdf``.
     templates
         A folder whose templates override the built-in ones.
+    force
+        Render a report that contradicts itself or names another system; the
+        packet then shows why it should not have been rendered.
+    overwrite_edited
+        Replace an earlier packet even where a file in it was edited after
+        govkit wrote it (by default that is refused, naming the file).
 
     Returns
     -------
     PacketResult
-        The files written, relative to the folder.
+        The files written, relative to the folder, and the manifest's SHA-256.
+
+    Raises
+    ------
+    ConfigError, InputError
+        A refusal (exit 2); the folder is then exactly as it was.
     """
     folder = Path(out)
+    problems = report_problems(inputs)
+    if problems and not force:
+        raise InputError(
+            "the report does not fit this project: "
+            + "; ".join(problems)
+            + ". Run `govkit check` again, or pass --force to render it with a warning"
+        )
+    # The real folder: a --out that is a link to a folder replaces what it points to.
+    real = folder.resolve() if folder.is_symlink() else folder
+    check_replaceable(real, overwrite_edited=overwrite_edited)  # fail before any work
     dirs = template_dirs(templates)  # fails early on a bad --templates
     ctx = build_context(
         system_name=inputs.system_name,
@@ -225,6 +350,10 @@ def render_packet(
         config=inputs.config,
         coverage=inputs.coverage,
     )
+    if problems:
+        ctx = dataclasses.replace(
+            ctx, warnings=tuple(f"rendered with --force: {p}" for p in problems)
+        )
     markdown = render_markdown(ctx, templates)
     html = None
     if "html" in formats or "pdf" in formats:
@@ -247,22 +376,94 @@ def render_packet(
         written["packet.pdf"] = pdf
     if inputs.report_bytes is not None:
         written["report.json"] = inputs.report_bytes
-    try:
-        _prepare(folder)
+    manifest, kept = _write_packet(real, written, inputs, ctx, overwrite_edited=overwrite_edited)
+    return PacketResult(
+        folder=folder,
+        files=[*sorted(written), MANIFEST_NAME],
+        refused_urls=refused,
+        context=ctx,
+        manifest_sha256=manifest.sha256,
+        kept=kept,
+    )
+
+
+def _write_packet(
+    folder: Path,
+    written: dict[str, bytes],
+    inputs: PacketInputs,
+    ctx: PacketContext,
+    *,
+    overwrite_edited: bool,
+) -> tuple[Manifest, list[Path]]:
+    """Build the packet beside ``folder``, verify it, and swap it in, holding the folder's lock."""
+    report_sha = (
+        hashlib.sha256(inputs.report_bytes).hexdigest() if inputs.report_bytes is not None else None
+    )
+    sources = [PacketInput("document", d.display_path, d.sha256) for d in inputs.documents]
+    if inputs.config is not None:
+        name, data = inputs.config
+        sources.append(PacketInput("config", name, hashlib.sha256(data).hexdigest()))
+    made: list[Manifest] = []
+    kept: list[Path] = []
+
+    def build(staging: Path) -> None:
         for name, data in written.items():
-            (folder / name).write_bytes(data)
-        write_manifest(folder)
+            write_atomic(staging / name, data)
+        made.append(
+            write_manifest(staging, report_sha256=report_sha, inputs=sources, warnings=ctx.warnings)
+        )
+        check = verify_packet(staging)
+        if not check.ok or made[0].packet_id != ctx.packet_id:  # pragma: no cover - a bug
+            raise RuntimeError(f"the packet built in {staging} does not verify: {check}")
+
+    try:
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        with FolderLock(folder):
+            clean_leftovers(folder)
+            # again under the lock: another process may have written the folder meanwhile
+            check_replaceable(folder, overwrite_edited=overwrite_edited)
+            old = read_manifest(folder) if (folder / MANIFEST_NAME).is_file() else []
+
+            def discard(swapped_out: Path) -> None:
+                kept.extend(_discard_old_packet(swapped_out, old, folder, overwrite_edited))
+
+            replace_folder(folder, build, discard=discard)
     except OSError as err:
-        # A folder the user cannot write to is a usage error, not a bug: say which and why.
+        # A full disk or a folder the user cannot write to is a usage error, not a bug.
         reason = err.strerror or type(err).__name__
         where = err.filename or folder
         raise ConfigError(
-            f"--out {folder}: cannot write the packet ({reason}: {where}); "
-            "choose a folder you can write to"
+            f"--out {folder}: cannot write the packet ({reason}: {where}); the earlier "
+            "packet, if any, is unchanged. Free some space or choose a folder you can write to"
         ) from err
-    return PacketResult(
-        folder=folder, files=[*sorted(written), MANIFEST_NAME], refused_urls=refused, context=ctx
-    )
+    return made[0], kept
+
+
+def _discard_old_packet(
+    old: Path, entries: Sequence[ManifestEntry], folder: Path, overwrite_edited: bool
+) -> list[Path]:
+    """Remove the swapped-out packet: only regular files its manifest lists, with their hash.
+
+    :func:`check_replaceable` made sure that is everything; anything that
+    appeared since is kept, in a visible ``<folder>.kept-…`` sibling, never deleted.
+    """
+    listed = {e.path: e for e in entries}
+    files, _others = _regular_files(old)  # links and the like are kept, never followed
+    for rel in files:
+        entry = listed.get(rel)
+        if rel == MANIFEST_NAME or (
+            entry is not None
+            and (overwrite_edited or sha256_file(old / rel) == (entry.sha256, entry.bytes))
+        ):
+            (old / rel).unlink()
+    for here, _dirs, _files in sorted(os.walk(old), reverse=True):  # deepest first
+        with contextlib.suppress(OSError):  # a folder that still holds something stays
+            os.rmdir(here)
+    if not old.exists():
+        return []
+    keep = folder.with_name(f"{folder.name}.kept-{old.name.rsplit('-', 1)[-1]}")
+    os.rename(old, keep)
+    return [keep]
 
 
 def _pdf(

@@ -10,7 +10,6 @@ reads the clock otherwise.
 
 from __future__ import annotations
 
-import hashlib
 import os
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -20,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from govkit.render.fetcher import SafeFetcher
+from govkit.render.manifest import pdf_identifier
 
 __all__ = ["PDF_VARIANT", "PdfAttachment", "source_date_epoch", "write_pdf"]
 
@@ -119,7 +119,7 @@ def write_pdf(
         )
         for a in attachments
     ]
-    identifier = hashlib.sha256(html.encode("utf-8")).hexdigest()[:32].encode("ascii")
+    identifier = pdf_identifier(html.encode("utf-8"))
     with source_date_epoch(instant):
         document = HTML(string=html, base_url=base_url.as_uri() + "/", url_fetcher=fetcher)
         data = document.write_pdf(

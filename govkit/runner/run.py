@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from govkit import __version__
+from govkit.atomic import FolderLock, clean_leftovers
 from govkit.checks.base import Evidence, SkipCheck
 from govkit.checks.context import CheckContext, Predictions, SplitName
 from govkit.checks.registry import available_checks
@@ -49,7 +50,11 @@ from govkit.runner.provenance import (
     utc_now,
 )
 from govkit.runner.pseudonym import pseudonymise
-from govkit.runner.write import write_junit, write_report_json
+from govkit.runner.write import (
+    OUTPUT_NAMES,
+    refuse_foreign_outputs,
+    write_outputs,
+)
 from govkit.safe_text import visible
 from govkit.suite import LoadedSuite, load_suite
 from govkit.validation import closest
@@ -512,11 +517,32 @@ def execute_run(
         Anything wrong with the configuration, the data or the model (exit 2).
     """
     console = console or Console(quiet=quiet)
+    out_dir = _output_folder(project, out)
+    # A refusal comes before any work and touches nothing (not even the lock file);
+    # it is repeated under the lock, which keeps one writer per output folder.
+    refuse_foreign_outputs(out_dir)
+    with FolderLock(out_dir):
+        for name in OUTPUT_NAMES:
+            clean_leftovers(out_dir / name)
+        refuse_foreign_outputs(out_dir)
+        return _run_and_write(
+            project, out_dir, only=only, device=device, console=console, today=today
+        )
+
+
+def _run_and_write(
+    project: Project,
+    out_dir: Path,
+    *,
+    only: list[str] | tuple[str, ...],
+    device: str | None,
+    console: Console,
+    today: date | None,
+) -> RunOutcome:
     started_at = utc_now()
     requested = check_device_text(device, "--device") if device is not None else project.file.device
     suite = _load_project_suite(project)
     plans = plan_checks(suite, only)
-    out_dir = _output_folder(project, out)
     predictions_only = project.file.model.predictions is not None
     console.progress(f"reading data {project.file.data.eval}")
     data = load_data(project, check_features=not predictions_only)
@@ -574,6 +600,12 @@ def execute_run(
         provenance=provenance,
         results=results,
     )
-    report_path = write_report_json(report, out_dir)
-    junit_path = write_junit(report, out_dir, suite_name=suite.suite.name)
+    try:
+        report_path, junit_path = write_outputs(report, out_dir, suite_name=suite.suite.name)
+    except OSError as err:
+        # A full disk or a read-only folder is the user's to fix; the old files are unchanged.
+        raise InputError(
+            f"{err.filename or out_dir}: cannot write the report ({err.strerror or err}); "
+            "the earlier outputs are unchanged. Free some space or choose another --out"
+        ) from err
     return RunOutcome(report, report_path, junit_path, key_figures)

@@ -1,4 +1,11 @@
-"""Writing a report: report.json, junit.xml, and the summary table for a terminal."""
+"""Writing a report: report.json, junit.xml, and the summary table for a terminal.
+
+Both files are written atomically (:func:`govkit.atomic.write_atomic`), and
+only over a file govkit wrote itself (:func:`refuse_foreign_outputs`): a
+report.json is govkit's when it is a JSON object with ``report_version`` and
+``provenance.govkit_version``; a junit.xml is govkit's when its root element
+is ``<testsuites name="govkit check">``.
+"""
 
 from __future__ import annotations
 
@@ -6,10 +13,28 @@ import json
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+from govkit.atomic import write_all_atomic, write_atomic
+from govkit.errors import InputError
 from govkit.report import CheckResult, Report
 from govkit.safe_text import visible
 
-__all__ = ["format_summary", "report_json", "write_junit", "write_report_json"]
+__all__ = [
+    "OUTPUT_NAMES",
+    "format_summary",
+    "junit_xml",
+    "refuse_foreign_outputs",
+    "report_json",
+    "write_junit",
+    "write_outputs",
+    "write_report_json",
+]
+
+#: The files ``govkit check`` writes into its output folder.
+OUTPUT_NAMES = ("report.json", "junit.xml")
+_JUNIT_ROOT = "govkit check"
+# A report larger than this is not one govkit wrote for a suite of checks.
+_MAX_OWN_REPORT = 256 * 1024 * 1024
+_JUNIT_HEAD = 4096
 
 
 def report_json(report: Report) -> str:
@@ -27,9 +52,48 @@ def report_json(report: Report) -> str:
 
 
 def write_report_json(report: Report, folder: Path) -> Path:
-    path = folder / "report.json"
-    path.write_text(report_json(report), encoding="utf-8")
-    return path
+    """Write ``folder/report.json`` atomically; returns its path."""
+    return write_atomic(folder / "report.json", report_json(report))
+
+
+def _is_own_report(path: Path) -> bool:
+    try:
+        if path.stat().st_size > _MAX_OWN_REPORT:
+            return False
+        raw = json.loads(path.read_bytes())
+    except (OSError, ValueError, RecursionError):
+        return False
+    if not isinstance(raw, dict) or not isinstance(raw.get("report_version"), int):
+        return False
+    provenance = raw.get("provenance")
+    return isinstance(provenance, dict) and isinstance(provenance.get("govkit_version"), str)
+
+
+def _is_own_junit(path: Path) -> bool:
+    # The head is enough: govkit writes the XML declaration, then its root element.
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(_JUNIT_HEAD).decode("utf-8", errors="replace")
+    except OSError:
+        return False
+    return f'<testsuites name="{_JUNIT_ROOT}">' in head
+
+
+def refuse_foreign_outputs(folder: Path) -> None:
+    """InputError (exit 2) when ``folder`` holds a report.json or junit.xml govkit did not write.
+
+    Called before the checks run, so a refusal costs nothing and touches nothing.
+    """
+    tests = {"report.json": _is_own_report, "junit.xml": _is_own_junit}
+    for name in OUTPUT_NAMES:
+        path = folder / name
+        if not (path.exists() or path.is_symlink()):
+            continue
+        if path.is_symlink() or not path.is_file() or not tests[name](path):
+            raise InputError(
+                f"{path}: exists and was not written by govkit check; "
+                "govkit only replaces its own outputs. Move the file away or choose another --out"
+            )
 
 
 def _xml_text(text: str) -> str:
@@ -77,6 +141,23 @@ def _case(suite_el: ET.Element, r: CheckResult) -> None:
 
 
 def write_junit(report: Report, folder: Path, *, suite_name: str) -> Path:
+    """Write ``folder/junit.xml`` atomically; returns its path."""
+    return write_atomic(folder / "junit.xml", junit_xml(report, suite_name=suite_name))
+
+
+def write_outputs(report: Report, folder: Path, *, suite_name: str) -> tuple[Path, Path]:
+    """Write report.json and junit.xml together: both new, or (on any error) both unchanged."""
+    report_path, junit_path = folder / "report.json", folder / "junit.xml"
+    write_all_atomic(
+        {
+            report_path: report_json(report),
+            junit_path: junit_xml(report, suite_name=suite_name),
+        }
+    )
+    return report_path, junit_path
+
+
+def junit_xml(report: Report, *, suite_name: str) -> bytes:
     """One ``testsuite``, one ``testcase`` per check; blocking results fail or error."""
     results = report.results
     suite_el = ET.Element(
@@ -93,12 +174,10 @@ def write_junit(report: Report, folder: Path, *, suite_name: str) -> Path:
     )
     for r in results:
         _case(suite_el, r)
-    root = ET.Element("testsuites", {"name": "govkit check"})
+    root = ET.Element("testsuites", {"name": _JUNIT_ROOT})
     root.append(suite_el)
     ET.indent(root)
-    path = folder / "junit.xml"
-    ET.ElementTree(root).write(path, encoding="utf-8", xml_declaration=True)
-    return path
+    return ET.tostring(root, encoding="utf-8", xml_declaration=True)
 
 
 def format_summary(report: Report, key_figures: dict[str, str]) -> str:

@@ -88,7 +88,7 @@ def _measured_results(
     )
     calibration = _measured(Calibration(), ctx, "warn", n_boot=50)
     membership = _measured(MembershipInference(), ctx, "pass", n_boot=50)
-    return calibration, membership.model_copy(update={"blocking": True})
+    return calibration, membership
 
 
 def build_report(n_rows: int = 2000, seed: int = 0) -> Report:
