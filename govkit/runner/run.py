@@ -22,7 +22,7 @@ from typing import Any
 from govkit import __version__
 from govkit.checks.base import Evidence, SkipCheck
 from govkit.checks.context import CheckContext, Predictions, SplitName
-from govkit.checks.registry import available_checks
+from govkit.checks.registry import available_checks, require_check_extras
 from govkit.errors import ConfigError, GovkitError, InputError
 from govkit.hashing import sha256_file
 from govkit.project import Project
@@ -507,9 +507,13 @@ def execute_run(
     started_at = utc_now()
     requested = check_device_text(device, "--device") if device is not None else project.file.device
     suite = _load_project_suite(project)
+    predictions_only = project.file.model.predictions is not None
+    # a missing extra is one line per extra, found before any check module is imported
+    require_check_extras(
+        only or [entry.id for entry in suite.suite.checks], runs_model=not predictions_only
+    )
     plans = plan_checks(suite, only)
     out_dir = _output_folder(project, out)
-    predictions_only = project.file.model.predictions is not None
     console.progress(f"reading data {project.file.data.eval}")
     data = load_data(project, check_features=not predictions_only)
     restore = lambda: None  # noqa: E731 - replaced once torch is loaded
