@@ -97,18 +97,20 @@ def _group_rates(result: CheckResult) -> list[_Plan]:
             labels = [format_group(m.group) for m in shown]
             values = [float(m.value or 0.0) for m in shown]
             ys = list(range(len(shown)))
-            lows = [v - m.ci[0] if m.ci else 0.0 for v, m in zip(values, shown, strict=True)]
-            highs = [m.ci[1] - v if m.ci else 0.0 for v, m in zip(values, shown, strict=True)]
-            ax.errorbar(
-                values,
-                ys,
-                xerr=[lows, highs],
-                fmt="o",
-                color=_BLUE,
-                ecolor=_GREY,
-                capsize=0,  # caps double the SVG nodes the PDF must draw, and add nothing
-                markersize=4,
-            )
+            # An interval need not contain its point: the bootstrap interval of a biased
+            # statistic (ECE) can lie wholly above it. So the interval and the point are
+            # drawn apart (an error bar cannot show that), and without caps, which
+            # double the SVG nodes the PDF must draw and add nothing.
+            with_ci = [(y, m.ci) for y, m in zip(ys, shown, strict=True) if m.ci]
+            if with_ci:
+                ax.hlines(
+                    [y for y, _ in with_ci],
+                    [ci[0] for _, ci in with_ci],
+                    [ci[1] for _, ci in with_ci],
+                    color=_GREY,
+                    linewidth=1,
+                )
+            ax.plot(values, ys, "o", color=_BLUE, markersize=4)
             ax.set_yticks(ys, labels)
             ax.invert_yaxis()
             ax.set_xlabel(name)
@@ -135,9 +137,10 @@ def _attribution(result: CheckResult) -> list[_Plan]:
         values = [float(m.value or 0.0) for m in ms]
         err = None
         if all(m.ci for m in ms):
+            # clipped at 0: an error bar cannot reach past its own bar's end
             err = [
-                [v - m.ci[0] for v, m in zip(values, ms, strict=True) if m.ci],
-                [m.ci[1] - v for v, m in zip(values, ms, strict=True) if m.ci],
+                [max(0.0, v - m.ci[0]) for v, m in zip(values, ms, strict=True) if m.ci],
+                [max(0.0, m.ci[1] - v) for v, m in zip(values, ms, strict=True) if m.ci],
             ]
         ax.barh(ys, values, xerr=err, color=_BLUE, ecolor=_GREY, capsize=2)
         ax.set_yticks(ys, [str(m.feature) for m in ms])
