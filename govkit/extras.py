@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from govkit.errors import ConfigError
 
 __all__ = [
+    "COMMAND_EXTRAS",
     "DISTRIBUTION",
     "EXTRAS",
     "TORCH_PIN",
@@ -96,6 +97,17 @@ EXTRAS: dict[str, Extra] = {
         (_pkg("weasyprint"), _pkg("matplotlib"), _pkg("pypdf")),
         purpose="HTML and PDF packets",
     ),
+}
+
+
+#: what each command needs beyond the core, as the README's reference shows it
+COMMAND_EXTRAS: dict[str, str] = {
+    "check": "tabular; torch when govkit.yaml sets `model.path` (the model runs)",
+    "init": "core",
+    "render": "core for `--format md`; pdf for `html` (its charts) and `pdf`",
+    "schema": "core",
+    "validate": "core",
+    "verify": "core",
 }
 
 

@@ -1,5 +1,8 @@
 """The README's reference sections, generated from the code so they cannot drift.
 
+Each command and each built-in check says which optional extra it needs
+(:mod:`govkit.extras`), so a reader knows what to install before running it.
+
 ``python -m govkit.reference`` rewrites the blocks of README.md that sit
 between ``<!-- reference:NAME -->`` and ``<!-- /reference:NAME -->``;
 ``--check`` exits 1 when one is stale (a test runs it).
@@ -17,6 +20,8 @@ from typing import Any
 
 import click
 from pydantic import BaseModel
+
+from govkit.extras import COMMAND_EXTRAS
 
 __all__ = ["SECTIONS", "cli_reference", "model_reference", "update_readme"]
 
@@ -42,6 +47,7 @@ def cli_reference() -> str:
         sub = click.Context(command, info_name=name, parent=ctx)
         lines.append(f"#### `govkit {name}`\n")
         lines.append(f"{command.help or ''}\n".strip() + "\n")
+        lines.append(f"Extra: {COMMAND_EXTRAS.get(name, 'core')}.\n")
         lines.append(f"```\n{command.get_usage(sub)}\n```\n")
         rows = []
         for param in command.params:
@@ -111,9 +117,12 @@ def _suite_reference() -> str:
 
 
 def _checks_reference() -> str:
-    from govkit.checks.registry import BUILTIN_CHECKS, load_check
+    from govkit.checks.registry import BUILTIN_CHECKS, check_extra, load_check
 
-    rows = ["| id | title | parameters (default) | needs |", "|---|---|---|---|"]
+    rows = [
+        "| id | title | parameters (default) | needs | extra |",
+        "|---|---|---|---|---|",
+    ]
     for check_id in BUILTIN_CHECKS:
         cls = load_check(check_id)
         params = ", ".join(
@@ -127,8 +136,15 @@ def _checks_reference() -> str:
             )
             or "predictions"
         )
-        rows.append(f"| `{check_id}` | {cls.title} | {params} | {needs} |")
-    return "\n".join(rows) + "\n"
+        rows.append(
+            f"| `{check_id}` | {cls.title} | {params} | {needs} | {check_extra(check_id)} |"
+        )
+    note = (
+        "\nThe extra is what a check needs on recorded predictions (`model.predictions`), "
+        "where the checks marked torch are skipped. A project that runs its PyTorch model "
+        "(`model.path`) needs the torch extra for every check.\n"
+    )
+    return "\n".join(rows) + "\n" + note
 
 
 SECTIONS: dict[str, Callable[[], str]] = {
