@@ -7,6 +7,7 @@ would, and reads what the user would read.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -160,3 +161,36 @@ def test_loading_a_builtin_check_names_its_extra(tmp_path: Path) -> None:
         "error: `data.quality` needs the tabular extra, which is only partly installed "
         "(missing: pandas): pip install 'govkit-rai[tabular]'\n"
     ), proc.stderr
+
+
+@pytest.mark.slow
+def test_every_check_on_recorded_predictions_runs_without_torch(german: Path) -> None:
+    # The tabular extra is enough for every built-in check in predictions-only mode:
+    # the checks that run the model are skipped, saying why, and torch is never needed.
+    from govkit.checks.registry import BUILTIN_CHECKS, MODEL_CHECKS
+
+    suite = {
+        "suite": 1,
+        "name": "every-check",
+        "checks": [{"id": i, "params": {"n_boot": 50}} for i in BUILTIN_CHECKS],
+    }
+    (german / "every.yaml").write_text(yaml.safe_dump(suite))
+    config = (german / "govkit.yaml").read_text().replace("suite: suite.yaml", "suite: every.yaml")
+    (german / "govkit.yaml").write_text(config)
+    made = subprocess.run(
+        [sys.executable, "make_predictions.py"], cwd=german, capture_output=True, timeout=120
+    )
+    assert made.returncode == 0, made.stderr
+    proc = _govkit("torch,captum,shap", "check", "-q", "--format", "json", cwd=german)
+    assert proc.returncode in (0, 1), proc.stderr
+    assert _errors(proc) == []
+    assert "torch" not in proc.stderr.rsplit("LOADED", 1)[1]
+    status = {r["id"]: r["status"] for r in json.loads(proc.stdout)["results"]}
+    for check_id in BUILTIN_CHECKS:
+        if check_id in MODEL_CHECKS:
+            assert status[check_id] == "skipped", check_id
+        else:
+            assert status[check_id] in ("pass", "fail", "warn", "insufficient_evidence"), (
+                check_id,
+                status[check_id],
+            )
