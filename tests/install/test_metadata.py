@@ -71,6 +71,12 @@ def test_extras_module_matches_pyproject(extra: str) -> None:
     assert _resolve(extra) == declared | included
 
 
+def test_every_extra_of_pyproject_is_known_to_govkit() -> None:
+    # a new extra goes into govkit/extras.py too, so --version and the errors know it
+    combined = {"checks", "all", "dev"}
+    assert set(PYPROJECT["project"]["optional-dependencies"]) == set(EXTRAS) | combined
+
+
 def test_aliases_and_the_dev_extra() -> None:
     assert _resolve("checks") == _resolve("torch")
     assert _resolve("all") == _resolve("torch") | _resolve("pdf")
