@@ -21,8 +21,6 @@ from typing import Any
 import click
 from pydantic import BaseModel
 
-from govkit.extras import COMMAND_EXTRAS
-
 __all__ = ["SECTIONS", "cli_reference", "model_reference", "update_readme"]
 
 
@@ -37,6 +35,7 @@ def _type_name(annotation: Any) -> str:
 def cli_reference() -> str:
     """Every command with its arguments and options, as Markdown."""
     from govkit.cli import app
+    from govkit.extras import COMMAND_EXTRAS
 
     lines: list[str] = []
     ctx = click.Context(app, info_name="govkit")

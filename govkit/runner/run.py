@@ -22,7 +22,7 @@ from typing import Any
 from govkit import __version__
 from govkit.checks.base import Evidence, SkipCheck
 from govkit.checks.context import CheckContext, Predictions, SplitName
-from govkit.checks.registry import available_checks, require_check_extras
+from govkit.checks.registry import available_checks
 from govkit.errors import ConfigError, GovkitError, InputError
 from govkit.hashing import sha256_file
 from govkit.project import Project
@@ -82,14 +82,23 @@ class RunOutcome:
 
 
 def _load_project_suite(project: Project) -> LoadedSuite:
+    """The project's suite, once the extras its checks need are known to be installed."""
+    from govkit.checks.registry import require_check_extras
+
     try:
-        return load_suite(project.file.suite, project.root)
+        suite = load_suite(project.file.suite, project.root)
     except ConfigError as err:
         if err.diagnostics:
             raise
         raise project.error(
             ("suite",), err.message, hint="name a built-in suite or a suite file"
         ) from err
+    # a missing extra is one line per extra, found before any check module is imported
+    require_check_extras(
+        [entry.id for entry in suite.suite.checks],
+        runs_model=project.file.model.predictions is None,
+    )
+    return suite
 
 
 def _file_display(project: Project, path: Path) -> str:
@@ -507,13 +516,9 @@ def execute_run(
     started_at = utc_now()
     requested = check_device_text(device, "--device") if device is not None else project.file.device
     suite = _load_project_suite(project)
-    predictions_only = project.file.model.predictions is not None
-    # a missing extra is one line per extra, found before any check module is imported
-    require_check_extras(
-        only or [entry.id for entry in suite.suite.checks], runs_model=not predictions_only
-    )
     plans = plan_checks(suite, only)
     out_dir = _output_folder(project, out)
+    predictions_only = project.file.model.predictions is not None
     console.progress(f"reading data {project.file.data.eval}")
     data = load_data(project, check_features=not predictions_only)
     restore = lambda: None  # noqa: E731 - replaced once torch is loaded
