@@ -65,7 +65,6 @@ class Extra:
     name: str
     packages: tuple[Package, ...]
     includes: tuple[str, ...] = ()
-    purpose: str = ""
 
 
 def _pkg(distribution: str, module: str | None = None) -> Package:
@@ -84,18 +83,15 @@ EXTRAS: dict[str, Extra] = {
             _pkg("scipy"),
             _pkg("fairlearn"),
         ),
-        purpose="checks on recorded predictions and data",
     ),
     "torch": Extra(
         "torch",
         (_pkg("torch"), _pkg("captum"), _pkg("shap")),
         includes=("tabular",),
-        purpose="checks that run a PyTorch model",
     ),
     "pdf": Extra(
         "pdf",
         (_pkg("weasyprint"), _pkg("matplotlib"), _pkg("pypdf")),
-        purpose="HTML and PDF packets",
     ),
 }
 
