@@ -12,6 +12,8 @@ $(STAMP): pyproject.toml constraints.txt
 	@$(MAKE) --no-print-directory check-system
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
+	@# the distribution was called govkit before it became govkit-rai; drop the old name
+	$(BIN)/python -m pip uninstall --quiet --yes govkit 2>/dev/null || true
 	$(BIN)/python -m pip install --quiet -c constraints.txt torch==2.13.0
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev]'
 	@touch $(STAMP)

@@ -33,8 +33,25 @@ _config_option = click.option(
 )
 
 
+def _print_version(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    """``--version``: the version, the distribution and the extras installed here."""
+    if not value or ctx.resilient_parsing:
+        return
+    from govkit.extras import version_line
+
+    click.echo(version_line(__version__))
+    ctx.exit()
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, prog_name="govkit")
+@click.option(
+    "--version",
+    is_flag=True,
+    expose_value=False,
+    is_eager=True,
+    callback=_print_version,
+    help="Show the version and the installed extras, and exit.",
+)
 def app() -> None:
     """Governance documents, release checks and verifiable review packets."""
 

@@ -1,5 +1,8 @@
 """The README's reference sections, generated from the code so they cannot drift.
 
+Each command and each built-in check says which optional extra it needs
+(:mod:`govkit.extras`), so a reader knows what to install before running it.
+
 ``python -m govkit.reference`` rewrites the blocks of README.md that sit
 between ``<!-- reference:NAME -->`` and ``<!-- /reference:NAME -->``;
 ``--check`` exits 1 when one is stale (a test runs it).
@@ -34,6 +37,7 @@ def _type_name(annotation: Any) -> str:
 def cli_reference() -> str:
     """Every command with its arguments and options, as Markdown."""
     from govkit.cli import app
+    from govkit.extras import COMMAND_EXTRAS
 
     lines: list[str] = []
     ctx = click.Context(app, info_name="govkit")
@@ -44,6 +48,7 @@ def cli_reference() -> str:
         sub = click.Context(command, info_name=name, parent=ctx)
         lines.append(f"#### `govkit {name}`\n")
         lines.append(f"{command.help or ''}\n".strip() + "\n")
+        lines.append(f"Extra: {COMMAND_EXTRAS.get(name, 'core')}.\n")
         lines.append(f"```\n{command.get_usage(sub)}\n```\n")
         rows = []
         for param in command.params:
@@ -113,9 +118,12 @@ def _suite_reference() -> str:
 
 
 def _checks_reference() -> str:
-    from govkit.checks.registry import BUILTIN_CHECKS, load_check
+    from govkit.checks.registry import BUILTIN_CHECKS, check_extra, load_check
 
-    rows = ["| id | title | parameters (default) | needs |", "|---|---|---|---|"]
+    rows = [
+        "| id | title | parameters (default) | needs | extra |",
+        "|---|---|---|---|---|",
+    ]
     for check_id in BUILTIN_CHECKS:
         cls = load_check(check_id)
         params = ", ".join(
@@ -129,8 +137,15 @@ def _checks_reference() -> str:
             )
             or "predictions"
         )
-        rows.append(f"| `{check_id}` | {cls.title} | {params} | {needs} |")
-    return "\n".join(rows) + "\n"
+        rows.append(
+            f"| `{check_id}` | {cls.title} | {params} | {needs} | {check_extra(check_id)} |"
+        )
+    note = (
+        "\nThe extra is what a check needs on recorded predictions (`model.predictions`), "
+        "where the checks marked torch are skipped. A project that runs its PyTorch model "
+        "(`model.path`) needs the torch extra for every check.\n"
+    )
+    return "\n".join(rows) + "\n" + note
 
 
 SECTIONS: dict[str, Callable[[], str]] = {

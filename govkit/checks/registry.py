@@ -4,18 +4,33 @@ Built-in checks are listed here by name, the smallest possible registry.
 Third-party packages add theirs through the entry-point group
 ``govkit.checks`` (name = check id, value = "module:Class"). Saved suites name
 checks by id, never by module path, so modules can move freely.
+
+Every built-in check needs an optional extra (see :mod:`govkit.extras`): the
+tabular extra to measure recorded predictions and data, the torch extra to run
+a PyTorch model. That is declared here, next to the ids, so a missing extra is
+found from the suite alone, before any check module is imported, and reported
+once per extra instead of once per check.
 """
 
 from __future__ import annotations
 
 import importlib
+from collections.abc import Iterable
 from importlib.metadata import entry_points
 
 from govkit.checks.base import Check
 from govkit.errors import ConfigError
+from govkit.extras import require_extras
 from govkit.validation import closest
 
-__all__ = ["BUILTIN_CHECKS", "available_checks", "load_check"]
+__all__ = [
+    "BUILTIN_CHECKS",
+    "MODEL_CHECKS",
+    "available_checks",
+    "check_extra",
+    "load_check",
+    "require_check_extras",
+]
 
 BUILTIN_CHECKS: dict[str, str] = {
     "performance.classification": "govkit.checks.classification:Classification",
@@ -34,6 +49,54 @@ BUILTIN_CHECKS: dict[str, str] = {
     "data.leakage": "govkit.checks.leakage:Leakage",
     "data.quality": "govkit.checks.quality:Quality",
 }
+
+#: built-in checks that run the model themselves (``requires_model``): the torch extra.
+#: Every other built-in check needs only the tabular extra on recorded predictions.
+MODEL_CHECKS: frozenset[str] = frozenset(
+    {
+        "fairness.counterfactual_flip",
+        "attribution.importance",
+        "attribution.completeness",
+        "attribution.sanity",
+        "attribution.sensitive_reliance",
+    }
+)
+
+
+def check_extra(check_id: str) -> str | None:
+    """The extra a built-in check needs to run; None for a third-party check.
+
+    A project that runs its model (``model.path``) needs the torch extra for
+    every check; this is what the check itself needs.
+    """
+    if check_id not in BUILTIN_CHECKS:
+        return None
+    return "torch" if check_id in MODEL_CHECKS else "tabular"
+
+
+def require_check_extras(check_ids: Iterable[str], *, runs_model: bool) -> None:
+    """Raise one error naming every extra the checks need and this install lacks.
+
+    Parameters
+    ----------
+    check_ids
+        The checks about to run; unknown and third-party ids are left to
+        :func:`load_check`.
+    runs_model
+        The project runs its PyTorch model (``model.path``), so every check
+        needs torch. In predictions-only mode the checks that run the model
+        are skipped and only the tabular extra is needed.
+
+    Raises
+    ------
+    govkit.extras.MissingExtraError
+        One line per missing extra listing the checks that need it (exit 2).
+    """
+    extra = "torch" if runs_model else "tabular"
+    users = [f"`{c}`" for c in dict.fromkeys(check_ids) if c in BUILTIN_CHECKS]
+    why = {"torch": "govkit.yaml sets model.path, so govkit runs the PyTorch model"}
+    # the run reads its data with pandas even when only third-party checks are chosen
+    require_extras({extra: users or ["`govkit check`"]}, why=why if runs_model else None)
 
 
 def _third_party() -> dict[str, tuple[str, str]]:
@@ -65,6 +128,13 @@ def _origin(check_id: str) -> str:
     return f"entry point 'govkit.checks' of the package {dist}"
 
 
+def _unimportable(check_id: str, target: str, err: Exception) -> ConfigError:
+    return ConfigError(
+        f"check '{check_id}' is registered as '{target}' ({_origin(check_id)}), which "
+        f"cannot be imported: {type(err).__name__}: {err}; fix or reinstall that package"
+    )
+
+
 def load_check(check_id: str) -> type[Check]:
     """Import the class registered under ``check_id`` and validate it.
 
@@ -73,7 +143,9 @@ def load_check(check_id: str) -> type[Check]:
     ConfigError
         An unknown id (with the closest known one), or a registration that
         cannot be imported or is not a :class:`Check` subclass declaring that id;
-        the message names the registration and the package it comes from.
+        the message names the registration and the package it comes from. A
+        built-in check whose extra is missing raises
+        :class:`govkit.extras.MissingExtraError`, naming the extra.
     """
     registry = available_checks()
     target = registry.get(check_id)
@@ -91,11 +163,13 @@ def load_check(check_id: str) -> type[Check]:
         )
     try:
         cls = getattr(importlib.import_module(module_name), class_name)
+    except ModuleNotFoundError as err:
+        extra = check_extra(check_id)
+        if extra is not None:  # a built-in check: name the extra, not the module
+            require_extras({extra: [f"`{check_id}`"]})
+        raise _unimportable(check_id, target, err) from err
     except Exception as err:  # a third-party module may fail in any way while importing
-        raise ConfigError(
-            f"check '{check_id}' is registered as '{target}' ({_origin(check_id)}), which "
-            f"cannot be imported: {type(err).__name__}: {err}; fix or reinstall that package"
-        ) from err
+        raise _unimportable(check_id, target, err) from err
     if not (isinstance(cls, type) and issubclass(cls, Check)):
         raise ConfigError(
             f"check '{check_id}' ({target}, {_origin(check_id)}) is not a subclass of "

@@ -10,6 +10,18 @@ from govkit.errors import EXIT_OK
 __all__ = ["run_render"]
 
 
+def _require_pdf_extra(chosen: set[str], formats: str) -> None:
+    """PDF needs the whole pdf extra; HTML only its matplotlib, for the charts."""
+    from govkit.extras import require_extras
+
+    command = f"`govkit render --format {formats}`"
+    why = {"pdf": "`--format md` renders Markdown without it"}
+    if "pdf" in chosen:
+        require_extras({"pdf": [command]}, why=why)
+    elif "html" in chosen:
+        require_extras({"pdf": [command]}, modules={"pdf": ["matplotlib"]}, why=why)
+
+
 def run_render(
     config: str,
     *,
@@ -43,6 +55,7 @@ def run_render(
     from govkit.render.packet import load_inputs, parse_formats, render_packet
 
     chosen = parse_formats(formats)
+    _require_pdf_extra(chosen, formats)
     project = load_project_file(config)
     inputs = load_inputs(project, report)
     folder = Path(out) if out is not None else project.resolve(project.file.output) / "packet"

@@ -285,8 +285,10 @@ def _charts(ctx_report: Report | None) -> dict[str, list[Chart]]:
     try:
         from govkit.render.charts import charts_for
     except ImportError as err:  # pragma: no cover - depends on the install profile
+        from govkit.extras import install_command
+
         raise ConfigError(
-            "HTML and PDF packets need matplotlib: pip install 'govkit[pdf]'"
+            f"HTML and PDF packets need matplotlib: {install_command('pdf')}"
         ) from err
     return {r.id: list(charts_for(r)) for r in ctx_report.results}
 
@@ -473,7 +475,9 @@ def _pdf(
         from govkit.render.fetcher import SafeFetcher
         from govkit.render.pdf import PdfAttachment, write_pdf
     except ImportError as err:  # pragma: no cover - depends on the install profile
-        raise ConfigError("PDF packets need WeasyPrint: pip install 'govkit[pdf]'") from err
+        from govkit.extras import install_command
+
+        raise ConfigError(f"PDF packets need WeasyPrint: {install_command('pdf')}") from err
     attachments = []
     if inputs.report_bytes is not None:
         attachments.append(

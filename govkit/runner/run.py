@@ -89,14 +89,23 @@ class RunOutcome:
 
 
 def _load_project_suite(project: Project) -> LoadedSuite:
+    """The project's suite, once the extras its checks need are known to be installed."""
+    from govkit.checks.registry import require_check_extras
+
     try:
-        return load_suite(project.file.suite, project.root)
+        suite = load_suite(project.file.suite, project.root)
     except ConfigError as err:
         if err.diagnostics:
             raise
         raise project.error(
             ("suite",), err.message, hint="name a built-in suite or a suite file"
         ) from err
+    # a missing extra is one line per extra, found before any check module is imported
+    require_check_extras(
+        [entry.id for entry in suite.suite.checks],
+        runs_model=project.file.model.predictions is None,
+    )
+    return suite
 
 
 def _file_display(project: Project, path: Path) -> str:

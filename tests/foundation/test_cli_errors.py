@@ -8,7 +8,7 @@ import sys
 import click
 import pytest
 
-from govkit import cli
+from govkit import __version__, cli
 from govkit.errors import ConfigError
 
 
@@ -17,7 +17,7 @@ def test_version_and_module_entry() -> None:
         [sys.executable, "-m", "govkit", "--version"], capture_output=True, text=True, check=False
     )
     assert proc.returncode == 0
-    assert proc.stdout.startswith("govkit, version")
+    assert proc.stdout.startswith(f"govkit {__version__} (govkit-rai; extras: ")
 
 
 def test_usage_error_exits_2(capsys: pytest.CaptureFixture[str]) -> None:

@@ -126,3 +126,18 @@ def test_thin_keeps_ends_and_limits_points() -> None:
     tx, _ty = thin(xs, xs)
     assert len(tx) <= MAX_CURVE_POINTS and tx[0] == 0.0 and tx[-1] == 1.0
     assert thin([1.0, 2.0], [3.0, 4.0]) == ([1.0, 2.0], [3.0, 4.0])
+
+
+def test_group_chart_draws_an_interval_that_misses_its_point(report: Report) -> None:
+    # A bootstrap interval of a biased statistic (ECE) can lie wholly above the
+    # point estimate; the German Credit packet has such groups. The chart draws it.
+    result = report.result("performance.calibration")
+    assert result is not None
+    shifted = [
+        m.model_copy(update={"ci": (m.value + 0.01, m.value + 0.1)})
+        if m.group and m.value is not None
+        else m
+        for m in result.measurements
+    ]
+    charts = charts_for(result.model_copy(update={"measurements": shifted}))
+    assert any(c.title.startswith("ece by group, with 95% intervals") for c in charts)
