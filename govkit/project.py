@@ -135,12 +135,77 @@ class DataSection(_Strict):
 
 
 class Waiver(_Strict):
-    """An accepted failing check. An expired waiver no longer counts."""
+    """An accepted failing check. An expired waiver no longer counts.
+
+    Without scope keys it accepts every failure of the check. With them it
+    accepts a failure only when every failing figure lies inside the scope
+    (``metric``, ``feature``, ``group``) and within ``limit``, so a new failure
+    elsewhere still blocks the release.
+    """
 
     check: str = Field(description="Check id, e.g. fairness.demographic_parity.")
     owner: str = Field(min_length=1, description="Who accepted the failure.")
     justification: str = Field(min_length=10, description="Why it is acceptable, for reviewers.")
     expires: date = Field(description="After this date the waiver no longer counts.")
+    metric: str | None = Field(
+        default=None,
+        min_length=1,
+        description="Scope: only failures of this measurement, e.g. demographic_parity_difference.",
+    )
+    feature: str | None = Field(
+        default=None,
+        min_length=1,
+        description="Scope: only figures over this sensitive column, or an intersection "
+        "such as `sex&race`.",
+    )
+    group: dict[str, str] | None = Field(
+        default=None,
+        min_length=1,
+        description="Scope: only figures of this group, a mapping sensitive column -> value "
+        "(a between-group gap belongs to no group; scope it by feature).",
+    )
+    limit: float | None = Field(
+        default=None,
+        description="Scope: the worst value accepted; a figure beyond it is not waived.",
+    )
+
+    @field_validator("group", mode="before")
+    @classmethod
+    def _group_values_as_text(cls, value: object) -> object:
+        # report.json names group values as text ("1", "True"): compare them the same way
+        if isinstance(value, dict):
+            return {
+                k: str(v) if isinstance(v, bool | int | float) and v is not None else v
+                for k, v in value.items()
+            }
+        return value
+
+    @field_validator("feature")
+    @classmethod
+    def _feature_columns(cls, value: str | None) -> str | None:
+        if value is None:
+            return value
+        parts = value.split("&")
+        if any(not p.strip() for p in parts):
+            raise ValueError(f"expected a column or columns joined by '&', got {value!r}")
+        if len(set(parts)) != len(parts):
+            raise ValueError(f"a column is named twice in {value!r}")
+        return value
+
+    @property
+    def scoped(self) -> bool:
+        """Whether any scope key is set (else the waiver covers every failure of the check)."""
+        return any(v is not None for v in (self.metric, self.feature, self.group, self.limit))
+
+    def scope(self) -> dict[str, object]:
+        """The scope keys that are set, in a fixed order, for reports and messages."""
+        keys: dict[str, object] = {
+            "metric": self.metric,
+            "feature": self.feature,
+            "group": self.group,
+            "limit": self.limit,
+        }
+        return {k: v for k, v in keys.items() if v is not None}
 
 
 class ProjectFile(_Strict):

@@ -60,9 +60,15 @@ class Measurement(_Strict):
 
 
 class ResultWaiver(_Strict):
+    """The waiver that accepted a result, and its scope (null keys: not scoped by it)."""
+
     owner: str
     justification: str
     expires: date
+    metric: str | None = None
+    feature: str | None = None
+    group: dict[str, str] | None = None
+    limit: float | None = None
 
 
 class CheckResult(_Strict):
