@@ -29,6 +29,7 @@ __all__ = [
     "SystemInfo",
     "Waiver",
     "load_project_file",
+    "waiver_warnings",
 ]
 
 _IMPORT_REF = re.compile(r"^[A-Za-z_][\w.]*:[A-Za-z_]\w*$")
@@ -287,3 +288,30 @@ def load_project_file(path: str | Path) -> Project:
     if model is None:
         raise ConfigError(f"invalid project file {path}", diagnostics=problems)
     return Project(file=model, path=Path(path).resolve(), parsed=parsed)
+
+
+def waiver_warnings(project: Project) -> list[Diagnostic]:
+    """A lint warning for each waiver without scope keys: it hides every future failure.
+
+    ``govkit check`` repeats the warning with a scope built from the current
+    failure; here, without running anything, it names the keys to add.
+    """
+    found: list[Diagnostic] = []
+    for i, w in enumerate(project.file.waivers):
+        if w.scoped:
+            continue
+        line, col = project.parsed.locate(("waivers", i)) or (None, None)
+        found.append(
+            Diagnostic(
+                path=project.parsed.path,
+                line=line,
+                column=col,
+                severity="warning",
+                message=f"the waiver for '{w.check}' has no scope, so it hides every failure "
+                "of the check, a new one included",
+                field=f"waivers[{i}]",
+                hint="narrow it with metric, feature (a sensitive column or `a&b`), group "
+                "and limit; `govkit check` suggests a scope from the current failure",
+            )
+        )
+    return found

@@ -69,6 +69,10 @@ class ResultWaiver(_Strict):
     feature: str | None = None
     group: dict[str, str] | None = None
     limit: float | None = None
+    also: list[ResultWaiver] = Field(
+        default_factory=list,
+        description="Further waivers that, with this one, cover every failing figure.",
+    )
 
 
 class CheckResult(_Strict):

@@ -62,7 +62,7 @@ def _is_project(parsed: ParsedFile) -> bool:
 def _project_documents(path: str, result: ValidationResult) -> list[str]:
     """Validate a govkit.yaml; return the documents it lists (relative to it)."""
     try:
-        from govkit.project import load_project_file
+        from govkit.project import load_project_file, waiver_warnings
     except ImportError:  # a partial install without project support: nothing more to check
         result.files.append(FileResult(path, "project", None, True))
         return []
@@ -75,6 +75,7 @@ def _project_documents(path: str, result: ValidationResult) -> list[str]:
         result.files.append(FileResult(path, "project", None, False))
         return []
     result.files.append(FileResult(path, "project", None, True))
+    result.diagnostics += waiver_warnings(project)
     base = Path(path).parent
     return [str(base / doc) for doc in project.file.documents]
 

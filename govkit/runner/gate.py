@@ -563,25 +563,33 @@ def decide(
         status, evidence, judgement, plan.thresholds, sensitive, skip_reason=skip_reason
     )
     warnings: list[str] = []
-    for active in waivers:
-        if all(covers(active.waiver, b) for b in blockers):
-            w = active.waiver
-            scope = f" for {_scope_yaml(w.scope())}" if w.scoped else ""
-            message = (
-                f"{message.rstrip('.')}; waived{scope} by {w.owner} until {w.expires.isoformat()}."
-            )
-            if not w.scoped:
-                warnings.append(_unscoped_warning(active, plan.id, blockers))
-            return GateDecision(status, message, False, active.record(), warnings)
-    outside = [
-        (a, next(b for b in blockers if not covers(a.waiver, b)))
-        for a in waivers
-        if a.waiver.scoped
-    ]
-    if outside:
-        active, first = outside[0]
-        message = f"{message.rstrip('.')}; not waived: {first.text} lies outside {active.label()}."
+    # each blocker is covered by the first waiver (in the order written) whose scope holds it
+    chosen: dict[int, ActiveWaiver] = {}
+    uncovered: Blocker | None = None
+    for b in blockers:
+        holder = next((a for a in waivers if covers(a.waiver, b)), None)
+        if holder is None:
+            uncovered = b
+            break
+        chosen.setdefault(holder.index, holder)
+    if uncovered is None:
+        applied = [chosen[i] for i in sorted(chosen)]
+        record = applied[0].record()
+        record.also = [a.record() for a in applied[1:]]
+        who = "; ".join(_waived_by(a.waiver) for a in applied)
+        message = f"{message.rstrip('.')}; waived {who}."
+        warnings += [
+            _unscoped_warning(a, plan.id, blockers) for a in applied if not a.waiver.scoped
+        ]
+        return GateDecision(status, message, False, record, warnings)
+    labels = ", ".join(a.label() for a in waivers)
+    message = f"{message.rstrip('.')}; not waived: {uncovered.text} lies outside {labels}."
     return GateDecision(status, message, blocks, None, warnings)
+
+
+def _waived_by(w: Waiver) -> str:
+    scope = f" for {_scope_yaml(w.scope())}" if w.scoped else ""
+    return f"{scope.strip()} by {w.owner} until {w.expires.isoformat()}".strip()
 
 
 def _unscoped_warning(active: ActiveWaiver, check_id: str, blockers: Sequence[Blocker]) -> str:
