@@ -67,9 +67,11 @@ class _Warn(Protocol):
 def require_criteria(plans: Sequence[PlannedCheck], suite: LoadedSuite) -> list[PlannedCheck]:
     """The plans with their effective thresholds; a blocking check without a criterion is an error.
 
-    A suite entry without thresholds takes the check's ``default_thresholds``
-    (as an ``--only`` check outside the suite does): before, it was judged on
-    nothing and always passed.
+    A blocking suite entry without thresholds, of a check that reports no
+    failures by itself, takes the check's ``default_thresholds`` (as an
+    ``--only`` check outside the suite does): before, it was judged on
+    nothing and always passed. A ``warn`` entry without thresholds, and a
+    check that judges itself, keep reporting as they are.
 
     Raises
     ------
@@ -80,11 +82,15 @@ def require_criteria(plans: Sequence[PlannedCheck], suite: LoadedSuite) -> list[
     resolved: list[PlannedCheck] = []
     problems: list[Diagnostic] = []
     for plan in plans:
-        if not plan.thresholds and plan.cls.default_thresholds:
-            plan = dataclasses.replace(plan, thresholds=tuple(plan.cls.default_thresholds))
-        resolved.append(plan)
         if plan.severity != "block" or plan.thresholds or plan.cls.judges_itself:
+            resolved.append(plan)
             continue
+        if plan.cls.default_thresholds:
+            resolved.append(
+                dataclasses.replace(plan, thresholds=tuple(plan.cls.default_thresholds))
+            )
+            continue
+        resolved.append(plan)
         message = (
             f"check '{plan.id}' blocks the release but has no threshold, and it reports no "
             "failure by itself, so it could only ever pass"
