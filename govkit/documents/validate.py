@@ -38,6 +38,8 @@ class ValidationResult:
     documents: list[LoadedDocument] = field(default_factory=list)
     diagnostics: list[Diagnostic] = field(default_factory=list)
     unreadable: bool = False
+    #: lint of project files (an unscoped waiver), merged with the documents' lint
+    project_warnings: list[Diagnostic] = field(default_factory=list)
 
     @property
     def errors(self) -> list[Diagnostic]:
@@ -75,7 +77,7 @@ def _project_documents(path: str, result: ValidationResult) -> list[str]:
         result.files.append(FileResult(path, "project", None, False))
         return []
     result.files.append(FileResult(path, "project", None, True))
-    result.diagnostics += waiver_warnings(project)
+    result.project_warnings += waiver_warnings(project)
     base = Path(path).parent
     return [str(base / doc) for doc in project.file.documents]
 
@@ -131,7 +133,7 @@ def validate_documents(
             continue
         result.documents.append(doc)
         result.files.append(FileResult(path, doc.kind, doc.doc_id, True))
-    found = check_rules(result.documents)
+    found = check_rules(result.documents) + result.project_warnings
     for doc in result.documents:
         found += lint_document(doc, today=today)
     if strict:

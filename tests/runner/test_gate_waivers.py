@@ -239,6 +239,7 @@ def test_validate_warns_about_an_unscoped_waiver(tmp_path: Path) -> None:
     assert len(warnings) == 1 and warnings[0].field == "waivers[0]"
     assert warnings[0].line is not None and "no scope" in warnings[0].message
     assert "metric" in (warnings[0].hint or "") and result.exit_code == 0
+    assert validate_documents([str(config)], strict=True).exit_code == 1  # lint counts
 
 
 # --- bad input ----------------------------------------------------------------------------------
