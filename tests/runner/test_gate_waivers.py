@@ -324,3 +324,25 @@ def test_waiver_group_values_from_yaml_numbers_match_the_data(tmp_path: Path) ->
     assert report.status == "pass"
     assert report.results[0].waiver is not None
     assert report.results[0].waiver.group == {"band": "2"}
+
+
+def test_a_failure_the_check_reports_itself_needs_an_unscoped_waiver(tmp_path: Path) -> None:
+    echo = {
+        "id": "test.echo",
+        "params": {"value": 0.01, "failures": ["column 'notes' holds personal data"]},
+        "thresholds": [{"metric": "score", "max": 0.1}],
+    }
+    scoped = run(
+        tmp_path / "a",
+        planted_frame(500, sex_gap=0.0),
+        [waiver(check="test.echo", metric="score")],
+        suite=[echo],
+    )
+    assert scoped.status == "fail"
+    assert (
+        "not waived: column 'notes' holds personal data lies outside" in scoped.results[0].message
+    )
+    plain = run(
+        tmp_path / "b", planted_frame(500, sex_gap=0.0), [waiver(check="test.echo")], suite=[echo]
+    )
+    assert plain.status == "pass" and plain.results[0].waiver is not None
