@@ -49,6 +49,7 @@ __all__ = [
     "active_waivers",
     "blockers_of",
     "check_waiver_groups",
+    "covers",
     "decide",
     "missing_input",
     "require_criteria",
