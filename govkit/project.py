@@ -293,14 +293,22 @@ def load_project_file(path: str | Path) -> Project:
 def waiver_warnings(project: Project) -> list[Diagnostic]:
     """A lint warning for each waiver without scope keys: it hides every future failure.
 
-    ``govkit check`` repeats the warning with a scope built from the current
-    failure; here, without running anything, it names the keys to add.
+    When the project's last ``report.json`` holds a failure of the waived
+    check, the hint is a scope built from it (as ``govkit check`` gives);
+    otherwise it names the keys to add.
     """
     found: list[Diagnostic] = []
     for i, w in enumerate(project.file.waivers):
         if w.scoped:
             continue
         line, col = project.parsed.locate(("waivers", i)) or (None, None)
+        suggestion = _scope_from_last_report(project, w.check)
+        hint = (
+            f"narrow it to the failure in the last report: {suggestion}"
+            if suggestion
+            else "narrow it with metric, feature (a sensitive column or `a&b`), group "
+            "and limit; `govkit check` suggests a scope from the current failure"
+        )
         found.append(
             Diagnostic(
                 path=project.parsed.path,
@@ -310,8 +318,27 @@ def waiver_warnings(project: Project) -> list[Diagnostic]:
                 message=f"the waiver for '{w.check}' has no scope, so it hides every failure "
                 "of the check, a new one included",
                 field=f"waivers[{i}]",
-                hint="narrow it with metric, feature (a sensitive column or `a&b`), group "
-                "and limit; `govkit check` suggests a scope from the current failure",
+                hint=hint,
             )
         )
     return found
+
+
+def _scope_from_last_report(project: Project, check_id: str) -> str | None:
+    """A scope covering the check's failure in ``<output>/report.json``, when there is one."""
+    from govkit.errors import InputError
+    from govkit.report import load_report
+
+    path = project.resolve(project.file.output) / "report.json"
+    if not path.is_file():
+        return None
+    try:
+        result = load_report(path).result(check_id)
+    except InputError:
+        return None  # a stale or foreign report: no suggestion rather than a wrong one
+    if result is None:
+        return None
+    from govkit.runner.gate import blockers_of_result, scope_text, suggest_scope
+
+    scope = suggest_scope(blockers_of_result(result))
+    return scope_text(scope) if scope else None

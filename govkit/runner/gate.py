@@ -33,7 +33,7 @@ from govkit.checks.registry import available_checks
 from govkit.diagnostics import Diagnostic
 from govkit.errors import ConfigError
 from govkit.project import Project, Waiver
-from govkit.report import Measurement, ResultStatus, ResultWaiver
+from govkit.report import CheckResult, Measurement, ResultStatus, ResultWaiver
 from govkit.runner.plan import PlannedCheck
 from govkit.suite import LoadedSuite, Threshold
 from govkit.validation import closest
@@ -48,11 +48,13 @@ __all__ = [
     "GateDecision",
     "active_waivers",
     "blockers_of",
+    "blockers_of_result",
     "check_waiver_groups",
     "covers",
     "decide",
     "missing_input",
     "require_criteria",
+    "scope_text",
     "suggest_scope",
     "unscoped_unused_warnings",
 ]
@@ -435,6 +437,44 @@ def blockers_of(
     return found
 
 
+def blockers_of_result(result: CheckResult) -> list[Blocker]:
+    """The failing figures of a result as written in report.json (for ``govkit validate``).
+
+    Only the figures its threshold rules break are known from a report: a
+    failure the check reported by itself shows as an unscopable blocker.
+    """
+    if result.status not in ("fail", "insufficient_evidence", "warn"):
+        return []
+    rules = result.threshold.get("rules", []) if isinstance(result.threshold, dict) else []
+    found: list[Blocker] = []
+    for raw in rules:
+        try:
+            t = Threshold.model_validate(raw)
+        except ValueError:
+            continue
+        for m in result.measurements:
+            if m.name != t.metric or (t.overall_only and m.group is not None):
+                continue
+            high = _judged_value(m, t, upper=True)
+            low = _judged_value(m, t, upper=False)
+            breaks_max = t.max is not None and high is not None and high > t.max
+            breaks_min = t.min is not None and low is not None and low < t.min
+            if breaks_max or breaks_min:
+                found.append(
+                    Blocker(
+                        text=f"{m.name} for {_where_text(m)}",
+                        metric=m.name,
+                        feature=_feature_of(m),
+                        group=dict(m.group) if m.group else None,
+                        value=high if breaks_max else low,
+                        larger_is_worse=breaks_max,
+                    )
+                )
+    if not found:
+        found.append(Blocker(text=result.message, scopable=False))
+    return found
+
+
 def covers(w: Waiver, b: Blocker) -> bool:
     """Whether ``b`` lies inside the scope of ``w`` and within its limit."""
     if not w.scoped:
@@ -503,6 +543,11 @@ class GateDecision:
     waiver: ResultWaiver | None = None
     #: warnings for stderr (an unscoped waiver, a waiver that did not cover)
     warnings: list[str] = field(default_factory=list)
+
+
+def scope_text(scope: dict[str, object]) -> str:
+    """``metric: x, feature: sex, limit: 0.31``: a scope as it is written in govkit.yaml."""
+    return _scope_yaml(scope)
 
 
 def _scope_yaml(scope: dict[str, object]) -> str:

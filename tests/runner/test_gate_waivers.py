@@ -225,6 +225,9 @@ def test_an_unscoped_waiver_keeps_its_meaning_with_a_suggested_scope(
     assert gap.value is not None
     limit = np.ceil(gap.value * 100) / 100
     assert f"metric: {DPD}, feature: sex, limit: {limit}" in err
+    # govkit validate reads the same failure from the last report.json
+    (diag,) = validate_documents([str(tmp_path / "govkit.yaml")]).warnings
+    assert f"last report: metric: {DPD}, feature: sex, limit: {limit}" in (diag.hint or "")
 
 
 def test_validate_warns_about_an_unscoped_waiver(tmp_path: Path) -> None:
