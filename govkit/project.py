@@ -29,6 +29,7 @@ __all__ = [
     "SystemInfo",
     "Waiver",
     "load_project_file",
+    "waiver_warnings",
 ]
 
 _IMPORT_REF = re.compile(r"^[A-Za-z_][\w.]*:[A-Za-z_]\w*$")
@@ -135,12 +136,77 @@ class DataSection(_Strict):
 
 
 class Waiver(_Strict):
-    """An accepted failing check. An expired waiver no longer counts."""
+    """An accepted failing check. An expired waiver no longer counts.
+
+    Without scope keys it accepts every failure of the check. With them it
+    accepts a failure only when every failing figure lies inside the scope
+    (``metric``, ``feature``, ``group``) and within ``limit``, so a new failure
+    elsewhere still blocks the release.
+    """
 
     check: str = Field(description="Check id, e.g. fairness.demographic_parity.")
     owner: str = Field(min_length=1, description="Who accepted the failure.")
     justification: str = Field(min_length=10, description="Why it is acceptable, for reviewers.")
     expires: date = Field(description="After this date the waiver no longer counts.")
+    metric: str | None = Field(
+        default=None,
+        min_length=1,
+        description="Scope: only failures of this measurement, e.g. demographic_parity_difference.",
+    )
+    feature: str | None = Field(
+        default=None,
+        min_length=1,
+        description="Scope: only figures over this sensitive column, or an intersection "
+        "such as `sex&race`.",
+    )
+    group: dict[str, str] | None = Field(
+        default=None,
+        min_length=1,
+        description="Scope: only figures of this group, a mapping sensitive column -> value "
+        "(a between-group gap belongs to no group; scope it by feature).",
+    )
+    limit: float | None = Field(
+        default=None,
+        description="Scope: the worst value accepted; a figure beyond it is not waived.",
+    )
+
+    @field_validator("group", mode="before")
+    @classmethod
+    def _group_values_as_text(cls, value: object) -> object:
+        # report.json names group values as text ("1", "True"): compare them the same way
+        if isinstance(value, dict):
+            return {
+                k: str(v) if isinstance(v, bool | int | float) and v is not None else v
+                for k, v in value.items()
+            }
+        return value
+
+    @field_validator("feature")
+    @classmethod
+    def _feature_columns(cls, value: str | None) -> str | None:
+        if value is None:
+            return value
+        parts = value.split("&")
+        if any(not p.strip() for p in parts):
+            raise ValueError(f"expected a column or columns joined by '&', got {value!r}")
+        if len(set(parts)) != len(parts):
+            raise ValueError(f"a column is named twice in {value!r}")
+        return value
+
+    @property
+    def scoped(self) -> bool:
+        """Whether any scope key is set (else the waiver covers every failure of the check)."""
+        return any(v is not None for v in (self.metric, self.feature, self.group, self.limit))
+
+    def scope(self) -> dict[str, object]:
+        """The scope keys that are set, in a fixed order, for reports and messages."""
+        keys: dict[str, object] = {
+            "metric": self.metric,
+            "feature": self.feature,
+            "group": self.group,
+            "limit": self.limit,
+        }
+        return {k: v for k, v in keys.items() if v is not None}
 
 
 class ProjectFile(_Strict):
@@ -222,3 +288,57 @@ def load_project_file(path: str | Path) -> Project:
     if model is None:
         raise ConfigError(f"invalid project file {path}", diagnostics=problems)
     return Project(file=model, path=Path(path).resolve(), parsed=parsed)
+
+
+def waiver_warnings(project: Project) -> list[Diagnostic]:
+    """A lint warning for each waiver without scope keys: it hides every future failure.
+
+    When the project's last ``report.json`` holds a failure of the waived
+    check, the hint is a scope built from it (as ``govkit check`` gives);
+    otherwise it names the keys to add.
+    """
+    found: list[Diagnostic] = []
+    for i, w in enumerate(project.file.waivers):
+        if w.scoped:
+            continue
+        line, col = project.parsed.locate(("waivers", i)) or (None, None)
+        suggestion = _scope_from_last_report(project, w.check)
+        hint = (
+            f"narrow it to the failure in the last report: {suggestion}"
+            if suggestion
+            else "narrow it with metric, feature (a sensitive column or `a&b`), group "
+            "and limit; `govkit check` suggests a scope from the current failure"
+        )
+        found.append(
+            Diagnostic(
+                path=project.parsed.path,
+                line=line,
+                column=col,
+                severity="warning",
+                message=f"the waiver for '{w.check}' has no scope, so it hides every failure "
+                "of the check, a new one included",
+                field=f"waivers[{i}]",
+                hint=hint,
+            )
+        )
+    return found
+
+
+def _scope_from_last_report(project: Project, check_id: str) -> str | None:
+    """A scope covering the check's failure in ``<output>/report.json``, when there is one."""
+    from govkit.errors import InputError
+    from govkit.report import load_report
+
+    path = project.resolve(project.file.output) / "report.json"
+    if not path.is_file():
+        return None
+    try:
+        result = load_report(path).result(check_id)
+    except InputError:
+        return None  # a stale or foreign report: no suggestion rather than a wrong one
+    if result is None:
+        return None
+    from govkit.runner.gate import blockers_of_result, scope_text, suggest_scope
+
+    scope = suggest_scope(blockers_of_result(result))
+    return scope_text(scope) if scope else None

@@ -60,9 +60,19 @@ class Measurement(_Strict):
 
 
 class ResultWaiver(_Strict):
+    """The waiver that accepted a result, and its scope (null keys: not scoped by it)."""
+
     owner: str
     justification: str
     expires: date
+    metric: str | None = None
+    feature: str | None = None
+    group: dict[str, str] | None = None
+    limit: float | None = None
+    also: list[ResultWaiver] = Field(
+        default_factory=list,
+        description="Further waivers that, with this one, cover every failing figure.",
+    )
 
 
 class CheckResult(_Strict):

@@ -24,7 +24,7 @@ from govkit.suite import Threshold
 if TYPE_CHECKING:
     from govkit.checks.context import CheckContext
 
-__all__ = ["Check", "CheckParams", "Evidence", "SkipCheck"]
+__all__ = ["Check", "CheckParams", "Evidence", "NotApplicable", "SkipCheck"]
 
 
 class CheckParams(BaseModel):
@@ -74,6 +74,15 @@ class SkipCheck(Exception):
         self.reason = reason
 
 
+class NotApplicable(SkipCheck):
+    """A skip by design: the check has nothing to measure on this system, and no input
+    would change that (a counterfactual on sensitive columns the model does not take).
+
+    Unlike a plain :class:`SkipCheck`, which means evidence the suite asks for is
+    missing and fails the gate for a blocking check, this never blocks.
+    """
+
+
 class Check(ABC):
     """Base class of every check. Subclasses set the class attributes and ``measure``."""
 
@@ -86,6 +95,13 @@ class Check(ABC):
     requires_train: ClassVar[bool] = False
     #: the check needs predicted probabilities; skipped when predictions are labels only
     requires_scores: ClassVar[bool] = False
+    #: the check compares groups; skipped when govkit.yaml names no sensitive column
+    requires_sensitive: ClassVar[bool] = False
+    #: the check needs quasi-identifiers; skipped when govkit.yaml declares none
+    requires_quasi_identifiers: ClassVar[bool] = False
+    #: the check reports failures by itself (``Evidence.failures``), so it can block
+    #: without a threshold; a blocking check with neither is a configuration error
+    judges_itself: ClassVar[bool] = False
     #: used when the suite gives no thresholds (``--only`` outside the suite)
     default_thresholds: ClassVar[tuple[Threshold, ...]] = ()
 

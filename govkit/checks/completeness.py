@@ -74,6 +74,7 @@ class Completeness(Check):
 
     id: ClassVar[str] = "attribution.completeness"
     title: ClassVar[str] = "Attribution completeness"
+    judges_itself: ClassVar[bool] = True
     Params: ClassVar[type[CompletenessParams]] = CompletenessParams
     requires_model: ClassVar[bool] = True
 

@@ -36,7 +36,7 @@ import pandas as pd
 from pydantic import Field
 
 from govkit.attribution import stratified_sample
-from govkit.checks.base import Check, CheckParams, Evidence, SkipCheck
+from govkit.checks.base import Check, CheckParams, Evidence, NotApplicable, SkipCheck
 from govkit.checks.context import CheckContext
 from govkit.report import Measurement
 from govkit.stats.groups import make_grouping
@@ -79,6 +79,7 @@ class CounterfactualFlip(Check):
     title: ClassVar[str] = "Counterfactual flips on sensitive inputs"
     Params: ClassVar[type[CounterfactualFlipParams]] = CounterfactualFlipParams
     requires_model: ClassVar[bool] = True
+    requires_sensitive: ClassVar[bool] = True
     default_thresholds: ClassVar[tuple[Threshold, ...]] = (
         Threshold(metric="counterfactual_flip_rate", max=0.02),
     )
@@ -93,7 +94,9 @@ class CounterfactualFlip(Check):
         inputs = set(ctx.feature_groups) | set(ctx.feature_names)
         sensitive_in = [s for s in ctx.sensitive if s in inputs and s in frame.columns]
         if not sensitive_in:
-            raise SkipCheck(
+            # by design: the model cannot use an attribute it is not given (proxies are
+            # attribution.sensitive_reliance's job), so no input would make this measurable
+            raise NotApplicable(
                 "no sensitive attribute is a model input "
                 f"(sensitive: {', '.join(ctx.sensitive) or 'none declared'}), so "
                 "changing one cannot change a prediction directly"

@@ -50,6 +50,7 @@ class KAnonymity(Check):
     title = "k-anonymity of quasi-identifiers"
     Params = KAnonymityParams
     default_thresholds = (Threshold(metric="k", min=5),)
+    requires_quasi_identifiers = True
 
     def measure(self, ctx: CheckContext, params: Any) -> Evidence:
         qi = list(ctx.quasi_identifiers)

@@ -40,6 +40,7 @@ class Pii(Check):
 
     id = "privacy.pii"
     title = "Personal data scan"
+    judges_itself = True
     Params = PiiParams
     # undeclared personal data is a failure by itself; this bounds the rest
     default_thresholds = ()

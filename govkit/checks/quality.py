@@ -61,6 +61,7 @@ class Quality(Check):
 
     id = "data.quality"
     title = "Data quality and representation"
+    judges_itself = True
     Params = QualityParams
     default_thresholds = (
         Threshold(metric="group_share_difference", max=0.1, min=-0.1, on="interval_lenient"),

@@ -57,6 +57,7 @@ class SensitiveReliance(Check):
     title: ClassVar[str] = "Reliance on sensitive attributes"
     Params: ClassVar[type[SensitiveRelianceParams]] = SensitiveRelianceParams
     requires_model: ClassVar[bool] = True
+    requires_sensitive: ClassVar[bool] = True
     default_thresholds: ClassVar[tuple[Threshold, ...]] = (
         Threshold(metric="sensitive_attribution_share", max=0.05, overall_only=True),
         Threshold(metric="proxy_attribution_share", max=0.10, overall_only=True),

@@ -39,6 +39,8 @@ class ValidationResult:
     documents: list[LoadedDocument] = field(default_factory=list)
     diagnostics: list[Diagnostic] = field(default_factory=list)
     unreadable: bool = False
+    #: lint of project files (an unscoped waiver), merged with the documents' lint
+    project_warnings: list[Diagnostic] = field(default_factory=list)
 
     @property
     def errors(self) -> list[Diagnostic]:
@@ -63,7 +65,7 @@ def _is_project(parsed: ParsedFile) -> bool:
 def _project_documents(path: str, result: ValidationResult) -> list[str]:
     """Validate a govkit.yaml; return the documents it lists (relative to it)."""
     try:
-        from govkit.project import load_project_file
+        from govkit.project import load_project_file, waiver_warnings
     except ImportError:  # a partial install without project support: nothing more to check
         result.files.append(FileResult(path, "project", None, True))
         return []
@@ -76,6 +78,7 @@ def _project_documents(path: str, result: ValidationResult) -> list[str]:
         result.files.append(FileResult(path, "project", None, False))
         return []
     result.files.append(FileResult(path, "project", None, True))
+    result.project_warnings += waiver_warnings(project)
     base = Path(path).parent
     return [str(base / doc) for doc in project.file.documents]
 
@@ -134,7 +137,7 @@ def validate_documents(
             continue
         result.documents.append(doc)
         result.files.append(FileResult(path, doc.kind, doc.doc_id, True))
-    found = check_rules(result.documents)
+    found = check_rules(result.documents) + result.project_warnings
     for doc in result.documents:
         found += lint_document(doc, today=today)
     if strict:

@@ -29,7 +29,7 @@ from govkit.render.fields import (
     format_scalar,
 )
 from govkit.render.formatting import format_count, format_group, format_interval, format_value
-from govkit.report import CheckResult, Measurement, Report
+from govkit.report import CheckResult, Measurement, Report, ResultWaiver
 
 __all__ = [
     "FIXED_EPOCH",
@@ -40,11 +40,13 @@ __all__ = [
     "CoverageView",
     "DocumentView",
     "MeasurementView",
+    "MethodView",
     "PacketContext",
     "ResultView",
     "RiskTrace",
     "Section",
     "SourceDocument",
+    "WaiverView",
     "build_context",
     "format_group",
     "format_interval",
@@ -55,6 +57,8 @@ __all__ = [
 #: 1980-01-01T00:00:00Z, the earliest date a ZIP file can hold; used when nothing else dates the packet.
 FIXED_EPOCH = 315532800
 STATUS_ORDER = ("pass", "fail", "warn", "error", "skipped", "insufficient_evidence")
+NO_SCOPE = "every failure of the check (no scope)"
+_UNDOCUMENTED = "Not documented: the check has no entry in govkit's Methods."
 _HEADER_FIELDS = ("kind", "schema_version", "meta")
 
 
@@ -168,9 +172,28 @@ FIGURE_COLUMNS = 4
 
 @dataclass(frozen=True)
 class WaiverView:
+    """A waiver that accepted a result, with its scope in words, and those applied with it."""
+
     owner: str
     justification: str
     expires: str
+    #: ``feature=sex, limit=0.25``, or a sentence saying it has no scope
+    scope: str = NO_SCOPE
+    also: tuple[WaiverView, ...] = ()
+
+
+@dataclass(frozen=True)
+class MethodView:
+    """One check's entry of the Methods appendix."""
+
+    id: str
+    title: str
+    anchor: str
+    documented: bool
+    estimator: str
+    interval: str
+    group_size: str
+    judging: str
 
 
 @dataclass(frozen=True)
@@ -291,6 +314,8 @@ class PacketContext:
     instant: datetime = field(compare=False)
     #: Why the packet was rendered despite a refusal (``--force``), shown on its first page.
     warnings: tuple[str, ...] = ()
+    methods: tuple[MethodView, ...] = ()
+    gate_rules: tuple[str, ...] = ()
 
 
 # --- formatting ---------------------------------------------------------------------
@@ -381,11 +406,57 @@ def figure_tables(measurements: list[Measurement]) -> tuple[FigureTable, ...]:
     return tuple(tables)
 
 
+def _waiver_view(w: ResultWaiver) -> WaiverView:
+    parts = []
+    if w.metric is not None:
+        parts.append(f"metric={w.metric}")
+    if w.feature is not None:
+        parts.append(f"feature={w.feature}")
+    if w.group:
+        parts.append("group=" + format_group(w.group))
+    if w.limit is not None:
+        parts.append(f"limit={format_value(w.limit)}")
+    return WaiverView(
+        owner=w.owner,
+        justification=w.justification,
+        expires=w.expires.isoformat(),
+        scope=", ".join(parts) if parts else NO_SCOPE,
+        also=tuple(_waiver_view(a) for a in w.also),
+    )
+
+
 def _waiver(result: CheckResult | None) -> WaiverView | None:
     if result is None or result.waiver is None:
         return None
-    w = result.waiver
-    return WaiverView(owner=w.owner, justification=w.justification, expires=w.expires.isoformat())
+    return _waiver_view(result.waiver)
+
+
+def _methods(report: Report | None) -> tuple[MethodView, ...]:
+    """One Methods entry per check of the report, in the report's order."""
+    from govkit.checks.methods import method_for
+
+    if report is None:
+        return ()
+    views: list[MethodView] = []
+    seen: set[str] = set()
+    for r in report.results:
+        if r.id in seen:
+            continue
+        seen.add(r.id)
+        m = method_for(r.id)
+        views.append(
+            MethodView(
+                id=r.id,
+                title=r.title,
+                anchor=anchor_for("method", r.id),
+                documented=m is not None,
+                estimator=m.estimator if m else _UNDOCUMENTED,
+                interval=m.interval if m else "—",
+                group_size=m.group_size if m else "—",
+                judging=m.judging if m else "—",
+            )
+        )
+    return tuple(views)
 
 
 def _result(r: CheckResult) -> ResultView:
@@ -617,4 +688,12 @@ def build_context(
         artifacts=_artifacts(report, documents, config),
         govkit_version=__version__,
         instant=instant,
+        methods=_methods(report),
+        gate_rules=_gate_rules(report),
     )
+
+
+def _gate_rules(report: Report | None) -> tuple[str, ...]:
+    from govkit.checks.methods import GATE_RULES
+
+    return GATE_RULES if report is not None else ()

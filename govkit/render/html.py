@@ -54,6 +54,8 @@ def _toc(ctx: PacketContext, docs: list[tuple[DocumentView, list[TocEntry]]]) ->
     toc.append(TocEntry(1, "Standards coverage matrix", "coverage"))
     toc.append(TocEntry(1, "Sign-off", "signoff"))
     toc.append(TocEntry(1, "Provenance", "provenance"))
+    if ctx.methods:
+        toc.append(TocEntry(1, "Methods", "methods"))
     return toc
 
 

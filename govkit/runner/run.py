@@ -21,9 +21,8 @@ from typing import Any
 
 from govkit import __version__
 from govkit.atomic import FolderLock, clean_leftovers
-from govkit.checks.base import Evidence, SkipCheck
+from govkit.checks.base import Evidence, NotApplicable, SkipCheck
 from govkit.checks.context import CheckContext, Predictions, SplitName
-from govkit.checks.registry import available_checks
 from govkit.errors import ConfigError, GovkitError, InputError
 from govkit.hashing import sha256_file
 from govkit.project import Project
@@ -35,8 +34,8 @@ from govkit.report import (
     Report,
     ReportSystem,
     ResultStatus,
-    ResultWaiver,
 )
+from govkit.runner import gate
 from govkit.runner.columns import column_predictions
 from govkit.runner.data import LoadedData, load_data
 from govkit.runner.device import check_device_text
@@ -57,7 +56,6 @@ from govkit.runner.write import (
 )
 from govkit.safe_text import visible
 from govkit.suite import LoadedSuite, load_suite
-from govkit.validation import closest
 
 __all__ = ["Console", "RunOutcome", "execute_run", "run_checks"]
 
@@ -286,20 +284,6 @@ def _jsonable(value: Any) -> Any:
     return str(value)
 
 
-def _skip_reason(plan: PlannedCheck, ctx: CheckContext) -> str | None:
-    if plan.cls.requires_model and not ctx.has_model:
-        return (
-            "it runs the model itself, and this project is in predictions-only mode "
-            "(model.predictions); set model.path to run it"
-        )
-    if plan.cls.requires_train and ctx.train is None:
-        return "it needs the training split; set data.train in govkit.yaml"
-    # checks that need real scores declare it; without a score column only labels are real
-    if plan.cls.requires_scores and not ctx.predictions("eval").has_scores:
-        return "it needs predicted scores; set model.predictions.score in govkit.yaml"
-    return None
-
-
 def _threshold_record(plan: PlannedCheck) -> dict[str, Any]:
     return {
         "severity": plan.severity,
@@ -307,38 +291,9 @@ def _threshold_record(plan: PlannedCheck) -> dict[str, Any]:
     }
 
 
-def _active_waivers(
-    project: Project, ids: set[str], console: Console, today: date
-) -> dict[str, ResultWaiver]:
-    active: dict[str, ResultWaiver] = {}
-    known = sorted(available_checks())
-    for i, w in enumerate(project.file.waivers):
-        line = (project.parsed.locate(("waivers", i)) or (None, None))[0]
-        where = f"{project.parsed.path}:{line}" if line else project.parsed.path
-        if w.check not in known:
-            # a warning, not an error: the check may come from a package not installed here
-            guess = closest(w.check, known)
-            console.warn(
-                f"{where}: warning: waivers[{i}]: no check is named '{w.check}'; "
-                "the waiver applies to nothing"
-                + (f" (hint: did you mean '{guess}'?)" if guess else "")
-            )
-        if w.expires < today:
-            if w.check in ids:
-                console.warn(
-                    f"{where}: warning: waivers[{i}]: the waiver for '{w.check}' "
-                    f"expired on {w.expires}; it no longer counts"
-                )
-            continue
-        active[w.check] = ResultWaiver(
-            owner=w.owner, justification=w.justification, expires=w.expires
-        )
-    return active
-
-
 def _run_one(
-    plan: PlannedCheck, ctx: CheckContext, waiver: ResultWaiver | None
-) -> tuple[CheckResult, str]:
+    plan: PlannedCheck, ctx: CheckContext, waivers: list[gate.ActiveWaiver]
+) -> tuple[CheckResult, str, gate.GateDecision]:
     started = time.perf_counter()
     title = getattr(plan.cls, "title", plan.id)
     base: dict[str, Any] = {
@@ -351,8 +306,11 @@ def _run_one(
     status: ResultStatus
     measurements: list[Measurement] = []
     details: dict[str, Any] = {}
+    evidence: Evidence | None = None
+    verdict = None
+    skip: SkipCheck | None = None
     try:
-        reason = _skip_reason(plan, ctx)
+        reason = gate.missing_input(plan.cls, ctx)
         if reason is not None:
             raise SkipCheck(reason)
         evidence = plan.cls().measure(ctx, plan.params)
@@ -365,34 +323,35 @@ def _run_one(
             evidence, plan.thresholds, min_group_size=getattr(plan.params, "min_group_size", None)
         )
         status, message, key = verdict.status, verdict.message, verdict.key_figure
-    except SkipCheck as skip:
-        status, message = "skipped", f"Skipped: {skip.reason.rstrip('.')}."
+    except SkipCheck as skipped:
+        skip = skipped
+        label = "Not applicable" if isinstance(skipped, NotApplicable) else "Skipped"
+        status, message = "skipped", f"{label}: {skipped.reason.rstrip('.')}."
     except Exception as err:  # one broken check must not hide the others' results
         status, message = "error", f"{type(err).__name__}: {err}"
-        measurements, details = [], {}
-    if status == "fail" and plan.severity == "warn":
-        status = "warn"
-    applied = waiver if status in ("fail", "insufficient_evidence") else None
-    if applied is not None:
-        message = (
-            f"{message.rstrip('.')}; waived by {applied.owner} until {applied.expires.isoformat()}."
-        )
-    blocking = (
-        plan.severity == "block"
-        and status in ("fail", "error", "insufficient_evidence")
-        and applied is None
+        measurements, details, evidence, verdict = [], {}, None, None
+    decision = gate.decide(
+        plan,
+        status,
+        message,
+        evidence=evidence,
+        judgement=verdict,
+        waivers=waivers,
+        sensitive=ctx.sensitive,
+        skip_reason=skip.reason if skip is not None else None,
+        not_applicable=isinstance(skip, NotApplicable),
     )
     result = CheckResult(
         **base,
-        status=status,
-        blocking=blocking,
-        message=message,
-        waiver=applied,
+        status=decision.status,
+        blocking=decision.blocking,
+        message=decision.message,
+        waiver=decision.waiver,
         duration_s=round(time.perf_counter() - started, 6),
         measurements=measurements,
         details=details,
     )
-    return result, key
+    return result, key, decision
 
 
 def _artifacts(
@@ -551,10 +510,13 @@ def _run_and_write(
     started_at = utc_now()
     requested = check_device_text(device, "--device") if device is not None else project.file.device
     suite = _load_project_suite(project)
-    plans = plan_checks(suite, only)
+    plans = gate.require_criteria(plan_checks(suite, only), suite)
+    today = today or datetime.now(UTC).date()
+    waivers = gate.active_waivers(project, plans, console, today)
     predictions_only = project.file.model.predictions is not None
     console.progress(f"reading data {project.file.data.eval}")
     data = load_data(project, check_features=not predictions_only)
+    gate.check_waiver_groups(project, data.eval.frame)
     restore = lambda: None  # noqa: E731 - replaced once torch is loaded
     try:
         if predictions_only:
@@ -565,15 +527,19 @@ def _run_and_write(
             ctx, device_text = _model_context(project, data, requested, console)
             torch_version = str(sys.modules["torch"].__version__)
         ctx.documents = _load_documents(project, console)
-        today = today or datetime.now(UTC).date()
-        waivers = _active_waivers(project, {p.id for p in plans}, console, today)
         results: list[CheckResult] = []
         key_figures: dict[str, str] = {}
+        used: set[int] = set()
         for i, plan in enumerate(plans, start=1):
             console.progress(f"[{i}/{len(plans)}] {plan.id}")
-            result, key = _run_one(plan, ctx, waivers.get(plan.id))
+            result, key, decision = _run_one(plan, ctx, waivers.get(plan.id, []))
             results.append(result)
             key_figures[plan.id] = key
+            for text in decision.warnings:
+                console.warn(text)
+            used |= {a.index for a in waivers.get(plan.id, []) if result.waiver is not None}
+        for text in gate.unscoped_unused_warnings(waivers, used, {p.id for p in plans}):
+            console.warn(text)
     finally:
         restore()
     # group values of a column of personal data never reach an output

@@ -1,4 +1,5 @@
-"""Through the runner: a predictions-only project skips every attribution check, with the reason."""
+"""Through the runner: a predictions-only project skips every attribution check, with the reason;
+the blocking ones fail the gate, since their evidence is missing."""
 
 from __future__ import annotations
 
@@ -54,6 +55,8 @@ def test_predictions_only_project_skips_attribution(tmp_path: Path) -> None:
     assert [r.id for r in report.results] == IDS
     for result in report.results:
         assert result.status == "skipped", (result.id, result.message)
-        assert not result.blocking and result.measurements == []
+        assert result.measurements == []
         assert "predictions-only" in result.message and "model.path" in result.message
-    assert report.status == "pass"
+        # the evidence a blocking check stands for is missing: it blocks; a warning does not
+        assert result.blocking == (result.id != "attribution.importance"), result.id
+    assert report.status == "fail"

@@ -78,6 +78,7 @@ class Echo(Check):
     id = "test.echo"
     title = "Echo (test)"
     Params = EchoParams
+    judges_itself = True  # it reports the failures its parameters name
 
     def measure(self, ctx: CheckContext, params: EchoParams) -> Evidence:  # type: ignore[override]
         ci = (params.lo, params.hi) if params.lo is not None and params.hi is not None else None
@@ -92,6 +93,7 @@ class Echo(Check):
 class Raises(Check):
     id = "test.raises"
     title = "Raises (test)"
+    default_thresholds = (Threshold(metric="never_measured", max=1.0),)
 
     def measure(self, ctx: CheckContext, params: CheckParams) -> Evidence:
         raise RuntimeError("boom")
@@ -100,6 +102,7 @@ class Raises(Check):
 class Skips(Check):
     id = "test.skips"
     title = "Skips (test)"
+    default_thresholds = (Threshold(metric="never_measured", max=1.0),)
 
     def measure(self, ctx: CheckContext, params: CheckParams) -> Evidence:
         raise SkipCheck("nothing to measure here")
@@ -111,6 +114,7 @@ class NeedsModel(Check):
     id = "test.model"
     title = "Needs the model (test)"
     requires_model = True
+    default_thresholds = (Threshold(metric="shifted_positive_rate", max=1.0),)
 
     def measure(self, ctx: CheckContext, params: CheckParams) -> Evidence:
         import torch
@@ -132,6 +136,7 @@ class NeedsScores(Check):
     id = "test.scores"
     title = "Needs scores (test)"
     requires_scores = True
+    default_thresholds = (Threshold(metric="mean_score", max=1.0),)
 
     def measure(self, ctx: CheckContext, params: CheckParams) -> Evidence:
         return Evidence(
@@ -145,6 +150,7 @@ class NeedsTrain(Check):
     id = "test.train"
     title = "Needs train (test)"
     requires_train = True
+    default_thresholds = (Threshold(metric="train_accuracy", min=0.0),)
 
     def measure(self, ctx: CheckContext, params: CheckParams) -> Evidence:
         preds = ctx.predictions("train")

@@ -23,11 +23,14 @@ import numpy as np
 
 from govkit.checks.base import Check, CheckParams, Evidence
 from govkit.report import Measurement
+from govkit.suite import Threshold
 
 
 class PositiveShare(Check):
     id = "acme.positive_share"
     title = "Share of positive decisions"
+    # a blocking check needs a criterion, also when --only runs it outside a suite
+    default_thresholds = (Threshold(metric="positive_share", max=1.0),)
 
     def measure(self, ctx, params: CheckParams) -> Evidence:
         labels = ctx.predictions("eval").labels

@@ -194,7 +194,8 @@ def test_a_check_that_raises_does_not_stop_the_others(tmp_path: Path) -> None:
     assert raised.status == "error" and raised.message == "RuntimeError: boom" and raised.blocking
     assert accuracy.status == "pass"
     assert skipped.status == "skipped" and "nothing to measure" in skipped.message
-    assert not skipped.blocking and report.status == "fail"
+    # a blocking check that could not measure is missing evidence: it blocks
+    assert skipped.blocking and report.status == "fail"
 
 
 # --- waivers -----------------------------------------------------------------------------------
@@ -354,7 +355,10 @@ def test_predictions_only_multiclass(tmp_path: Path) -> None:
 
 def test_predictions_only_never_imports_torch(tmp_path: Path) -> None:
     # every built-in check of the release suite, and one that needs the model (skipped)
-    builtin = [{"id": check_id, "params": {"n_boot": 20}} for check_id in RELEASE_CHECKS]
+    builtin = [
+        {"id": check_id, "severity": "warn", "params": {"n_boot": 20}}
+        for check_id in RELEASE_CHECKS
+    ]
     config = write_project(
         tmp_path, model=PRED_MODEL, suite=[*ACCURACY_SUITE, {"id": "test.model"}, *builtin]
     )
@@ -388,7 +392,7 @@ def test_junit_parses_back(tmp_path: Path) -> None:
     suite = [
         _echo(value=0.5),
         {"id": "test.raises"},
-        {"id": "test.skips"},
+        {"id": "test.skips", "severity": "warn"},
         _echo(value=0.5, severity="warn"),
         *ACCURACY_SUITE,
     ]
@@ -466,7 +470,8 @@ def test_same_inputs_same_report(tmp_path: Path) -> None:
     suite = [
         *ACCURACY_SUITE,
         {"id": "test.model"},
-        *({"id": check_id, "params": {"n_boot": 200}} for check_id in builtin),
+        # warn: no thresholds here, and a blocking check needs a criterion
+        *({"id": c, "severity": "warn", "params": {"n_boot": 200}} for c in builtin),
     ]
     config = write_project(
         tmp_path, model={"path": "model.pt"}, suite=suite, documents=["card.yaml"]
