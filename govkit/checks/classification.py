@@ -21,6 +21,7 @@ from govkit.stats.confusion import (
 )
 from govkit.stats.intervals import interval_bounds, pick_ci, to_value
 from govkit.stats.layers import Layer, layers
+from govkit.stats.rates import wilson_interval
 from govkit.stats.scores import group_indicator, weighted_roc_auc
 from govkit.stats.seeding import derive_seed
 
@@ -52,6 +53,24 @@ _MULTICLASS_COUNT_METRICS: dict[str, tuple[_CountMetric, _Support]] = {
 }
 
 
+def _correct(cm: np.ndarray) -> np.ndarray:
+    return np.trace(cm, axis1=-2, axis2=-1)
+
+
+def _true_positives(cm: np.ndarray) -> np.ndarray:
+    return cm[..., 1, 1]
+
+
+#: the metrics that are a share of events among the rows in their ``n``: their
+#: interval is a Wilson score interval, which never collapses to [1, 1] on a
+#: small group that made no error (a percentile bootstrap does)
+_RATE_EVENTS: dict[str, _CountMetric] = {
+    "accuracy": _correct,
+    "precision": _true_positives,
+    "recall": _true_positives,
+}
+
+
 class Classification(Check):
     """Accuracy, balanced accuracy, precision, recall, F1, ROC AUC, log loss and Brier score.
 
@@ -59,8 +78,9 @@ class Classification(Check):
     sensitive column and of their intersection. Binary tasks get every metric
     (class 1 positive); multiclass tasks get accuracy, balanced accuracy,
     macro F1 (named ``f1``) and log loss. Score metrics are left out when the
-    predictions carry no scores. Intervals: count metrics resample per-group
-    confusion counts, score metrics use the Poisson row bootstrap.
+    predictions carry no scores. Intervals: accuracy, precision and recall are
+    rates, with Wilson score intervals; balanced accuracy and F1 resample
+    per-group confusion counts; score metrics use the Poisson row bootstrap.
 
     Each figure's ``n`` is the rows it rests on, which the runner holds to
     ``min_group_size`` before a figure may pass: positive labels for recall,
@@ -127,8 +147,11 @@ class Classification(Check):
             sizes = _rows(counts)
             for name, (fn, support) in count_metrics.items():
                 value = fn(counts)
-                bounds = interval_bounds(None if reps is None else fn(reps), params.confidence)
                 n = support(counts)
+                if name in _RATE_EVENTS:
+                    bounds = wilson_interval(_RATE_EVENTS[name](counts), n, params.confidence)
+                else:
+                    bounds = interval_bounds(None if reps is None else fn(reps), params.confidence)
                 for g in range(layer.n_groups):
                     evidence.measurements.append(
                         Measurement(

@@ -54,8 +54,8 @@ _POISSON_ROWS = (
     "groups and replicates at once."
 )
 _COUNT_SHARE = (
-    "95% percentile bootstrap of each share over Poisson-resampled counts (n_boot "
-    "replicates, seeded); counts are exact."
+    "Wilson score interval of each share (events among rows); no events in n rows gives "
+    "[0, u] with u > 0, never [0, 0]. Counts are exact."
 )
 _MIN_GROUP = (
     "A group with fewer than min_group_size rows (default 30) is listed as too small; a "
@@ -64,20 +64,25 @@ _MIN_GROUP = (
 _NO_GROUPS = "None: one figure over all rows; min_group_size does not apply."
 
 _FAIRNESS_INTERVAL = (
-    "Wilson score interval for each group's rate; differences and ratios keep a 95% "
-    "percentile bootstrap that resamples each group's confusion counts (Poisson), so every "
-    "rate and aggregate is computed on the same replicates."
+    "Wilson score interval for each group's rate. Differences and ratios: a simultaneous "
+    "max-t bootstrap over every pair of judged groups (and, for equalized odds, both rates "
+    "at once) from n_boot Poisson replicates of each group's confusion counts, so every "
+    "pairwise gap lies within its band at once with 95% confidence (Cherian and Candès); "
+    "the interval of the largest gap holds 0 for a fair model."
 )
 _FAIRNESS_GROUPS = (
     "A group's rate is judged only when the rows it uses (all rows for the selection rate, "
     "positives for the true positive rate, negatives for the false positive rate) reach "
-    "min_group_size and the size needed to tell a gap of the bound from no gap; smaller "
-    "groups are named in the report and left out of the difference."
+    "min_group_size (30) and the rate's Wilson interval at a rate of 1/2 is at most "
+    "±max_half_width (0.07, 193 rows). Other groups keep their figures, are named with the "
+    "reason, take no part in the differences and ratios, and make the result at best "
+    "insufficient_evidence; they never make it fail."
 )
 _FAIRNESS_JUDGING = (
-    "Thresholds bound the difference (or ratio) of each grouping; the built-in suites "
-    "judge the difference on the point estimate, at most 0.10, over every grouping. A "
-    "grouping with fewer than two judged groups is insufficient_evidence."
+    "Thresholds bound the difference (or ratio) of each grouping over its judged groups; "
+    "the built-in suites fail a difference when its whole simultaneous interval lies above "
+    "0.10 (interval_lenient). A grouping with fewer than two judged groups is "
+    "insufficient_evidence."
 )
 _ATTRIBUTION = (
     "Integrated Gradients (default: 50 Gauss-Legendre steps from the mean training "
@@ -91,10 +96,14 @@ METHODS: dict[str, Method] = {
         estimator="Accuracy, balanced accuracy, precision, recall and F1 from confusion counts "
         "(class 1 positive; multiclass: macro averages over the classes present), and ROC AUC, "
         f"log loss and Brier score from the predicted scores; {_WHERE}.",
-        interval="95% percentile bootstrap: count metrics resample each group's confusion "
-        "counts (Poisson), score metrics use Poisson row weights (n_boot replicates, seeded).",
-        group_size=_MIN_GROUP + " A figure's n is the rows it uses (positives for recall, "
-        "predicted positives for precision).",
+        interval="Wilson score interval for the rates (accuracy, precision, recall); 95% "
+        "percentile bootstrap for the others: balanced accuracy and F1 resample each group's "
+        "confusion counts (Poisson), score metrics use Poisson row weights (n_boot "
+        "replicates, seeded).",
+        group_size="A figure's n is the rows it uses (positive labels for recall, predicted "
+        "positives for precision, the smaller class for ROC AUC, all rows otherwise); a "
+        "figure that would pass on fewer than min_group_size (30) such rows, overall or in a "
+        "group, is insufficient_evidence.",
         judging="Thresholds bound the named metrics; the built-in release suite asks for ROC "
         "AUC of at least 0.70 overall. A group's ROC AUC is undefined when the group holds one "
         "class, and a judged figure that is undefined is insufficient_evidence.",
@@ -103,9 +112,10 @@ METHODS: dict[str, Method] = {
         estimator="Debiased expected calibration error (Kumar et al. 2019) over n_bins "
         "equal-width bins (default 10) of the positive-class probability (binary) or the "
         "top-label confidence (multiclass): each bin's squared gap between mean predicted "
-        "and observed rate, less its sampling variance, weighted by the bin's share; "
-        f"{_WHERE}. The plug-in ECE stays in details.",
-        interval=_POISSON_ROWS,
+        "and observed rate, less its sampling variance, weighted by the bin's share; the "
+        f"square root of that sum, floored at 0; {_WHERE}. The plug-in ECE stays in details.",
+        interval="95% Poisson row bootstrap of the squared estimate, its percentiles shifted "
+        "by the bootstrap's own bias.",
         group_size=_MIN_GROUP,
         judging="Thresholds bound ece; the built-in release suite allows at most 0.05 overall.",
     ),
@@ -143,9 +153,10 @@ METHODS: dict[str, Method] = {
         "of the row's actual value.",
         interval="Wilson score interval of each flip rate.",
         group_size=_MIN_GROUP,
-        judging="Thresholds bound counterfactual_flip_rate (built-in: at most 0.02 in every "
-        "group). Not applicable, and never blocking, when no sensitive attribute is a model "
-        "input.",
+        judging="Thresholds bound counterfactual_flip_rate, the largest per-alternative rate "
+        "of each attribute (per group: the largest over the alternatives), built-in at most "
+        "0.02 in every group. Not applicable, and never blocking, when no sensitive attribute "
+        "is a model input.",
     ),
     "attribution.importance": Method(
         estimator="Mean absolute attribution per input feature over the explained rows. "
@@ -170,27 +181,30 @@ METHODS: dict[str, Method] = {
         "re-initialised one at a time from the output layer down, over several seeds, and at "
         "every step the Spearman rank correlation between the trained and the randomised "
         "model's global feature importance is measured; every step's figure is in details.",
-        interval="95% percentile bootstrap over the explained rows (Poisson weights), both "
-        "rankings recomputed in every replicate.",
+        interval="95% percentile bootstrap over the explained rows (Poisson weights) of the "
+        "mean over seeds of the last step's rank correlation; the spread between seeds is in "
+        "details.cascade.",
         group_size=_NO_GROUPS,
-        judging="Thresholds bound rank_correlation overall (built-in: at most 0.80): an "
-        "explanation that survives randomising the weights does not explain the model.",
+        judging="Thresholds bound rank_correlation, the last step (every layer random) "
+        "averaged over the seeds (built-in: at most 0.80): an explanation that survives "
+        "randomising the weights does not explain the model.",
     ),
     "attribution.sensitive_reliance": Method(
         estimator="Share of the total mean absolute attribution on the sensitive inputs "
         "(sensitive_attribution_share), on declared proxies (proxy_attribution_share) and on "
-        "each sensitive input; for every other feature a proxy_strength, the correlation "
-        "ratio between its per-row attribution and each sensitive column's groups (the "
-        "largest). " + _ATTRIBUTION,
+        "each sensitive input; for every other feature a proxy_strength, the cross-fitted "
+        "one-vs-rest AUC (macro over groups) of predicting each sensitive column from that "
+        "feature alone (the largest; 0.5 means no information). " + _ATTRIBUTION,
         interval=_POISSON_ROWS,
         group_size=_NO_GROUPS,
         judging="Thresholds bound the shares overall (built-in: at most 0.05 on sensitive "
         "inputs, 0.10 on declared proxies).",
     ),
     "privacy.membership_inference": Method(
-        estimator="Members and non-members are drawn by the same rule: training rows whose "
-        "content occurs nowhere in the evaluation split, and evaluation rows whose content "
-        "occurs nowhere in the training split, in equal seeded samples. Two attacks (loss "
+        estimator="Members and non-members are drawn by one rule: a row qualifies when its "
+        "content (features and label) occurs in no other training row, so members are "
+        "training rows unique in training and non-members evaluation rows absent from it, in "
+        "equal seeded samples. Two attacks (loss "
         "and confidence) score each row from its float64 logit margin; each figure (ROC AUC, "
         "TPR at FPR 0.01 and 0.001) is the stronger attack's, overall and per group. An "
         "attack gives a lower bound on leakage, not a proof of privacy.",
@@ -204,11 +218,12 @@ METHODS: dict[str, Method] = {
         "the interval) and tpr_at_fpr_0.001 (at most 0.01 on the interval).",
     ),
     "privacy.pii": Method(
-        estimator="Every text or categorical column of each split is scanned for e-mail "
-        "addresses, phone "
-        "numbers, payment card numbers (Luhn-checked), IBANs (mod-97-checked), US social "
-        "security numbers, IP addresses and dates of birth; pii_row_share per column is the "
-        "share of rows with any. Only counts and masked examples are reported.",
+        estimator="Every column of each split is scanned: text for e-mail addresses, phone "
+        "numbers, payment card numbers (Luhn-checked), IBANs (mod-97 and their country's "
+        "length), US social security numbers, IP addresses and dates of birth; numbers for "
+        "card numbers (Luhn) and, in phone-named columns, phone numbers; and for people's "
+        "names (column name, value shape, a shipped list of common names). pii_row_share per "
+        "column is the share of rows with any. Only counts and masked examples are reported.",
         interval=_COUNT_SHARE,
         group_size=_NO_GROUPS,
         judging="Fails by itself when personal data is found in a column the dataset card "
@@ -224,10 +239,12 @@ METHODS: dict[str, Method] = {
         judging="Thresholds bound k (built-in: at least 5) or the shares.",
     ),
     "data.leakage": Method(
-        estimator="Evaluation rows whose fingerprint equals a training row's, compared "
-        "exactly as stored (exact_duplicate) and after normalising whitespace, case and "
-        "number format (duplicate), over the columns both splits share less ignore_columns; "
-        "counts and shares. Only row indices are reported, never values.",
+        estimator="Evaluation rows whose fingerprint equals a training row's, reported "
+        "apart: exactly as stored (exact_duplicate), after normalising whitespace, case and "
+        "number format (duplicate), and on the features alone, label and prediction columns "
+        "left out (feature_duplicate), with how many of those carry a different label "
+        "(label_conflict). Integers above 2^53 keep their exact digits. Only row indices are "
+        "reported, never values.",
         interval=_COUNT_SHARE,
         group_size=_NO_GROUPS,
         judging="Thresholds bound duplicate_share (built-in: 0, no evaluation row may be a "
