@@ -47,7 +47,7 @@ def test_a_suite_entry_without_thresholds_is_judged_on_the_defaults(tmp_path: Pa
         {
             "metric": "demographic_parity_difference",
             "max": 0.1,
-            "on": "point",
+            "on": "interval_lenient",
             "overall_only": False,
         }
     ]
