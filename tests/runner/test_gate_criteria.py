@@ -45,14 +45,12 @@ def test_a_suite_entry_without_thresholds_is_judged_on_the_defaults(tmp_path: Pa
     ).report
     (result,) = report.results
     assert result.status == "fail" and result.blocking and report.status == "fail"
+    # the check's own declared defaults, exactly: the suite entry named none
     assert result.threshold["rules"] == [
-        {
-            "metric": "demographic_parity_difference",
-            "max": 0.1,
-            "on": "point",
-            "overall_only": False,
-        }
+        t.model_dump(mode="json", exclude_none=True)
+        for t in load_check("fairness.demographic_parity").default_thresholds
     ]
+    assert result.threshold["rules"][0]["max"] == 0.1
     assert "above the maximum 0.1" in result.message
 
 
