@@ -36,7 +36,27 @@ def _file_display(project: Project, path: Path) -> str:
 def predictions_only_context(
     project: Project, data: LoadedData, console: Console
 ) -> tuple[CheckContext, str]:
-    """A context whose predictions are the data's columns; torch is never imported."""
+    """A context whose predictions are the data's columns; torch is never imported.
+
+    Parameters
+    ----------
+    project, data
+        The loaded govkit.yaml and its splits.
+    console
+        Where progress goes.
+
+    Returns
+    -------
+    tuple of CheckContext and str
+        The context, with the evaluation split's predictions already read, and
+        the device as the report records it (``cpu``).
+
+    Raises
+    ------
+    ConfigError
+        Prediction columns that are missing or not predictions, located at
+        ``model.predictions`` (exit 2).
+    """
     import numpy as np
 
     np.random.seed(project.file.seed)
@@ -100,7 +120,29 @@ def _prediction_columns(project: Project) -> list[str]:
 def model_context(
     project: Project, data: LoadedData, requested: str, console: Console
 ) -> tuple[CheckContext, str]:
-    """Load the model on the device and predict the evaluation split once."""
+    """Load the model on the device and predict the evaluation split once.
+
+    Parameters
+    ----------
+    project, data
+        The loaded govkit.yaml and its splits.
+    requested
+        ``auto``, ``cpu``, ``cuda`` or ``cuda:N``.
+    console
+        Where progress goes.
+
+    Returns
+    -------
+    tuple of CheckContext and str
+        The context, with the evaluation split's predictions already made, and
+        the device as the report records it (``cpu`` or ``cuda:N (device name)``).
+
+    Raises
+    ------
+    InputError
+        A model that cannot be loaded, moved or run, or features that cannot be
+        encoded, located at their govkit.yaml key where there is one (exit 2).
+    """
     import numpy as np
     import torch
 

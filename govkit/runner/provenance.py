@@ -60,7 +60,18 @@ def run_artifacts(
 ) -> list[Artifact]:
     """The files one run read: model, evaluation and training data, suite, documents.
 
-    A document named in govkit.yaml that does not exist is left out, with a warning.
+    Parameters
+    ----------
+    project, data, suite
+        The run's govkit.yaml, splits and suite.
+    console
+        Where the warning for a missing document goes.
+
+    Returns
+    -------
+    list of Artifact
+        In that order, each with its SHA-256 and size; a document named in
+        govkit.yaml that does not exist is left out, with a warning.
     """
     root = project.root
     found: list[Artifact] = []
