@@ -18,8 +18,9 @@ def run_check(
     errored or lacked evidence. Configuration and input errors raise (exit 2).
     """
     from govkit.project import load_project_file
+    from govkit.runner.console import format_summary
     from govkit.runner.run import execute_run
-    from govkit.runner.write import format_summary, report_json
+    from govkit.runner.write import report_json
 
     project = load_project_file(config)
     outcome = execute_run(project, only=only, device=device, out=out, quiet=quiet)

@@ -7,6 +7,7 @@ and a predictions-only run never loads torch.
 
 from __future__ import annotations
 
-from govkit.runner.run import Console, RunOutcome, execute_run, run_checks
+from govkit.runner.console import Console
+from govkit.runner.run import RunOutcome, execute_run
 
-__all__ = ["Console", "RunOutcome", "execute_run", "run_checks"]
+__all__ = ["Console", "RunOutcome", "execute_run"]

@@ -1,7 +1,9 @@
 """Provenance: what exactly was checked, where, and with which tools.
 
 Every input file is recorded with its SHA-256 and size, so a reviewer can
-tell that the report speaks of the model and data they hold.
+tell that the report speaks of the model and data they hold:
+:func:`run_artifacts` lists them for one run, in a fixed order (model, data,
+suite, documents) so that equal inputs give equal reports.
 """
 
 from __future__ import annotations
@@ -11,12 +13,26 @@ import subprocess
 from datetime import UTC, datetime
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from govkit.hashing import sha256_file
 from govkit.report import Artifact, ArtifactRole
 from govkit.resources import data_dir
 
-__all__ = ["artifact", "git_commit", "package_version", "python_version", "utc_now"]
+if TYPE_CHECKING:
+    from govkit.project import Project
+    from govkit.runner.console import Console
+    from govkit.runner.data import LoadedData
+    from govkit.suite import LoadedSuite
+
+__all__ = [
+    "artifact",
+    "git_commit",
+    "package_version",
+    "python_version",
+    "run_artifacts",
+    "utc_now",
+]
 
 GIT_TIMEOUT_S = 5.0
 
@@ -37,6 +53,44 @@ def display_path(path: Path, root: Path) -> str:
 def artifact(role: ArtifactRole, path: Path, root: Path) -> Artifact:
     digest, size = sha256_file(path)
     return Artifact(role=role, path=display_path(path, root), sha256=digest, bytes=size)
+
+
+def run_artifacts(
+    project: Project, data: LoadedData, suite: LoadedSuite, console: Console
+) -> list[Artifact]:
+    """The files one run read: model, evaluation and training data, suite, documents.
+
+    Parameters
+    ----------
+    project, data, suite
+        The run's govkit.yaml, splits and suite.
+    console
+        Where the warning for a missing document goes.
+
+    Returns
+    -------
+    list of Artifact
+        In that order, each with its SHA-256 and size; a document named in
+        govkit.yaml that does not exist is left out, with a warning.
+    """
+    root = project.root
+    found: list[Artifact] = []
+    if project.file.model.path is not None:
+        found.append(artifact("model", project.resolve(project.file.model.path), root))
+    found.append(artifact("eval_data", data.eval_path, root))
+    if data.train_path is not None:
+        found.append(artifact("train_data", data.train_path, root))
+    found.append(artifact("suite", suite.path, root))
+    for i, doc in enumerate(project.file.documents):
+        path = project.resolve(doc)
+        if path.is_file():
+            found.append(artifact("document", path, root))
+        else:
+            console.warn(
+                f"{project.parsed.path}: warning: documents[{i}]: {doc} does not "
+                "exist; it is left out of the report's provenance"
+            )
+    return found
 
 
 def git_commit(folder: Path) -> str | None:

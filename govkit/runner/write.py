@@ -1,4 +1,8 @@
-"""Writing a report: report.json, junit.xml, and the summary table for a terminal.
+"""Writing a report: results made JSON-safe, then report.json and junit.xml.
+
+A check's evidence may hold numpy values, NaN or infinity, which JSON cannot
+carry; :func:`clean_measurement` and :func:`jsonable` turn them into plain
+numbers, lists and null before a result is built.
 
 Both files are written atomically (:func:`govkit.atomic.write_atomic`), and
 only over a file govkit wrote itself (:func:`refuse_foreign_outputs`): a
@@ -10,17 +14,20 @@ is ``<testsuites name="govkit check">``.
 from __future__ import annotations
 
 import json
+import math
 import xml.etree.ElementTree as ET
 from pathlib import Path
+from typing import Any
 
 from govkit.atomic import write_all_atomic, write_atomic
 from govkit.errors import InputError
-from govkit.report import CheckResult, Report
+from govkit.report import CheckResult, Measurement, Report
 from govkit.safe_text import visible
 
 __all__ = [
     "OUTPUT_NAMES",
-    "format_summary",
+    "clean_measurement",
+    "jsonable",
     "junit_xml",
     "refuse_foreign_outputs",
     "report_json",
@@ -35,6 +42,34 @@ _JUNIT_ROOT = "govkit check"
 # A report larger than this is not one govkit wrote for a suite of checks.
 _MAX_OWN_REPORT = 256 * 1024 * 1024
 _JUNIT_HEAD = 4096
+
+
+def clean_measurement(m: Any) -> Measurement:
+    """A Measurement with NaN/inf turned into null (JSON has no NaN)."""
+    if not isinstance(m, Measurement):
+        m = Measurement.model_validate(m)
+    value = m.value if m.value is not None and math.isfinite(m.value) else None
+    ci = m.ci
+    if ci is not None and not all(math.isfinite(v) for v in ci):
+        ci = None
+    if value is m.value and ci is m.ci:
+        return m
+    return m.model_copy(update={"value": value, "ci": ci})
+
+
+def jsonable(value: Any) -> Any:
+    """Check details made JSON-safe: numpy scalars and arrays to lists, NaN to null."""
+    if isinstance(value, dict):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [jsonable(v) for v in value]
+    if hasattr(value, "tolist") and callable(value.tolist):  # numpy arrays and scalars
+        return jsonable(value.tolist())
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if value is None or isinstance(value, str | int | bool):
+        return value
+    return str(value)
 
 
 def report_json(report: Report) -> str:
@@ -178,26 +213,3 @@ def junit_xml(report: Report, *, suite_name: str) -> bytes:
     root.append(suite_el)
     ET.indent(root)
     return ET.tostring(root, encoding="utf-8", xml_declaration=True)
-
-
-def format_summary(report: Report, key_figures: dict[str, str]) -> str:
-    """A plain table: id, status, key figure, blocking; then one line per non-pass message."""
-    rows = [("CHECK", "STATUS", "KEY FIGURE", "BLOCKING")]
-    for r in report.results:
-        status = r.status + (" (waived)" if r.waiver is not None else "")
-        key = visible(key_figures.get(r.id, "-"))
-        rows.append((r.id, status, key, "yes" if r.blocking else "no"))
-    widths = [max(len(row[i]) for row in rows) for i in range(4)]
-    lines = [
-        "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
-        for row in rows
-    ]
-    # a message can quote group values from the data: no ESC may reach the terminal
-    notes = [f"- {r.id}: {visible(r.message)}" for r in report.results if r.status != "pass"]
-    blocking = sum(r.blocking for r in report.results)
-    verdict = (
-        f"FAIL: {blocking} blocking result(s)"
-        if report.status == "fail"
-        else "PASS: nothing blocks the release"
-    )
-    return "\n".join([*lines, "", *notes, *([""] if notes else []), verdict]) + "\n"

@@ -10,7 +10,7 @@ import pandas as pd
 import yaml
 
 from govkit.project import load_project_file
-from govkit.runner import run_checks
+from govkit.runner import execute_run
 
 IDS = [
     "attribution.importance",
@@ -51,7 +51,7 @@ def test_predictions_only_project_skips_attribution(tmp_path: Path) -> None:
         "output": "out",
     }
     (tmp_path / "govkit.yaml").write_text(yaml.safe_dump(config, sort_keys=False))
-    report = run_checks(load_project_file(tmp_path / "govkit.yaml"), quiet=True)
+    report = execute_run(load_project_file(tmp_path / "govkit.yaml"), quiet=True).report
     assert [r.id for r in report.results] == IDS
     for result in report.results:
         assert result.status == "skipped", (result.id, result.message)

@@ -10,7 +10,7 @@ import pandas as pd
 import yaml
 
 from govkit.project import load_project_file
-from govkit.runner import run_checks
+from govkit.runner import execute_run
 
 EMAILS = ["maria.lopez@example.com", "k.tanaka@mail.example.org"]
 CARDS = ["4111 1111 1111 1111", "5555-5555-5555-4444"]
@@ -66,7 +66,7 @@ def _write_project(root: Path) -> Path:
 
 
 def test_no_raw_personal_value_in_report_or_junit(tmp_path: Path) -> None:
-    report = run_checks(load_project_file(_write_project(tmp_path)), quiet=True)
+    report = execute_run(load_project_file(_write_project(tmp_path)), quiet=True).report
     pii = next(r for r in report.results if r.id == "privacy.pii")
     assert pii.status == "fail" and "'notes'" in pii.message  # no dataset card declares it
     counts = pii.details["pii_counts"]

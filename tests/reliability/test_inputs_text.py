@@ -19,7 +19,8 @@ from govkit.cli import main
 from govkit.render.charts import charts_for
 from govkit.render.verify import verify_packet
 from govkit.report import CheckResult, Measurement, Report
-from govkit.runner.write import format_summary, write_junit
+from govkit.runner.console import format_summary
+from govkit.runner.write import write_junit
 from govkit.safe_text import visible
 from tests.render.conftest import build_report, make_project
 

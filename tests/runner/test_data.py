@@ -13,7 +13,7 @@ import yaml
 from govkit.cli import main
 from govkit.errors import ConfigError, InputError
 from govkit.project import load_project_file
-from govkit.runner import run_checks
+from govkit.runner import execute_run
 from govkit.runner.data import load_data, read_table
 from govkit.runner.encode import derive_feature_groups
 from tests.runner.helpers import ACCURACY_SUITE, FEATURES, make_frame, write_project
@@ -26,7 +26,7 @@ def _planted_accuracy(frame: pd.DataFrame) -> float:
 
 
 def _accuracy(config: Path) -> float:
-    report = run_checks(load_project_file(config), quiet=True)
+    report = execute_run(load_project_file(config), quiet=True).report
     result = report.result("test.accuracy")
     assert result is not None
     value = next(m.value for m in result.measurements if m.name == "accuracy" and m.group is None)
@@ -363,7 +363,7 @@ def test_transform_names_and_groups(
     config = write_project(
         tmp_path, model={"path": "model.pt"}, data=data, suite=[{"id": "test.model"}]
     )
-    report = run_checks(load_project_file(config), quiet=True)
+    report = execute_run(load_project_file(config), quiet=True).report
     result = report.result("test.model")
     assert result is not None
     assert result.status == "pass", result.message

@@ -16,7 +16,7 @@ import pytest
 from govkit.checks.registry import BUILTIN_CHECKS, load_check
 from govkit.cli import main
 from govkit.project import load_project_file
-from govkit.runner import run_checks
+from govkit.runner import execute_run
 from tests.runner.helpers import ACCURACY_SUITE, write_project
 from tests.runner.test_gate_waivers import PRED_MODEL, planted_frame
 
@@ -40,9 +40,12 @@ def _line_of(path: Path, needle: str) -> int:
 def test_a_suite_entry_without_thresholds_is_judged_on_the_defaults(tmp_path: Path) -> None:
     # before, this passed with "The largest demographic_parity_difference is 0.400"
     suite = [{"id": "fairness.demographic_parity", "params": {"n_boot": 50}}]
-    report = run_checks(load_project_file(_config(tmp_path, suite, sex_gap=0.4)), quiet=True)
+    report = execute_run(
+        load_project_file(_config(tmp_path, suite, sex_gap=0.4)), quiet=True
+    ).report
     (result,) = report.results
     assert result.status == "fail" and result.blocking and report.status == "fail"
+    # the check's own declared defaults, exactly: the suite entry named none
     assert result.threshold["rules"] == [
         {
             "metric": "demographic_parity_difference",
@@ -51,6 +54,7 @@ def test_a_suite_entry_without_thresholds_is_judged_on_the_defaults(tmp_path: Pa
             "overall_only": False,
         }
     ]
+    assert result.threshold["rules"][0]["max"] == 0.1
     assert "above the maximum 0.1" in result.message
 
 
@@ -75,12 +79,14 @@ def test_a_blocking_check_without_a_criterion_is_a_located_error(
 
 def test_a_warning_without_thresholds_reports_its_figures(tmp_path: Path) -> None:
     suite = [{"id": "performance.classification", "severity": "warn", "params": {"n_boot": 50}}]
-    report = run_checks(load_project_file(_config(tmp_path, suite)), quiet=True)
+    report = execute_run(load_project_file(_config(tmp_path, suite)), quiet=True).report
     assert report.results[0].status == "pass" and report.results[0].measurements
 
 
 def test_a_check_that_judges_itself_may_block_without_thresholds(tmp_path: Path) -> None:
-    report = run_checks(load_project_file(_config(tmp_path, [{"id": "privacy.pii"}])), quiet=True)
+    report = execute_run(
+        load_project_file(_config(tmp_path, [{"id": "privacy.pii"}])), quiet=True
+    ).report
     assert report.results[0].status in ("pass", "fail") and report.results[0].threshold == {
         "severity": "block",
         "rules": [],

@@ -17,7 +17,7 @@ import pytest
 from govkit.cli import main
 from govkit.project import load_project_file
 from govkit.report import Report
-from govkit.runner import run_checks
+from govkit.runner import execute_run
 from tests.runner.helpers import ACCURACY_SUITE, FEATURES, make_frame, write_project
 from tests.runner.test_gate_waivers import PRED_MODEL
 
@@ -37,7 +37,7 @@ def _run(root: Path, suite: list[dict[str, Any]], **kw: Any) -> Report:
         suite=suite,
         **kw,
     )
-    return run_checks(load_project_file(config), quiet=True)
+    return execute_run(load_project_file(config), quiet=True).report
 
 
 def test_fairness_without_sensitive_columns_fails_the_gate(
@@ -98,7 +98,7 @@ def test_only_leaves_checks_out_without_skipping_them(tmp_path: Path) -> None:
     config = write_project(
         tmp_path, model=PRED_MODEL, data=NO_SENSITIVE, suite=[DP, *ACCURACY_SUITE]
     )
-    report = run_checks(load_project_file(config), quiet=True, only=["test.accuracy"])
+    report = execute_run(load_project_file(config), quiet=True, only=["test.accuracy"]).report
     assert [r.id for r in report.results] == ["test.accuracy"] and report.status == "pass"
 
 

@@ -24,7 +24,7 @@ from govkit.documents.validate import validate_documents
 from govkit.errors import ConfigError
 from govkit.project import load_project_file
 from govkit.report import Report
-from govkit.runner import run_checks
+from govkit.runner import execute_run
 from tests.runner.helpers import ACCURACY_SUITE, write_project
 
 PRED_MODEL = {"predictions": {"label": "pred_label", "score": "pred_score"}}
@@ -92,7 +92,7 @@ def run(
         waivers=waivers,
         seed=seed,
     )
-    return run_checks(load_project_file(config), quiet=True)
+    return execute_run(load_project_file(config), quiet=True).report
 
 
 # --- scope --------------------------------------------------------------------------------------
@@ -300,7 +300,7 @@ def test_a_scope_on_a_three_column_project_names_the_intersection(tmp_path: Path
         waivers=[waiver(feature="race&sex")],
     )
     with pytest.raises(ConfigError) as info:
-        run_checks(load_project_file(config), quiet=True)
+        execute_run(load_project_file(config), quiet=True)
     (diag,) = info.value.diagnostics
     assert diag.field == "waivers[0].feature" and "sex&race&age" in diag.message
 
@@ -323,7 +323,7 @@ def test_waiver_group_values_from_yaml_numbers_match_the_data(tmp_path: Path) ->
         waivers=[waiver(check="test.accuracy", group={"band": 2})],
     )
     assert yaml.safe_load(config.read_text())["waivers"][0]["group"] == {"band": 2}
-    report = run_checks(load_project_file(config), quiet=True)
+    report = execute_run(load_project_file(config), quiet=True).report
     assert report.status == "pass"
     assert report.results[0].waiver is not None
     assert report.results[0].waiver.group == {"band": "2"}

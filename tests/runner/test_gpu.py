@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from govkit.project import load_project_file
-from govkit.runner import run_checks
+from govkit.runner import execute_run
 from tests.runner.helpers import ACCURACY_SUITE, make_frame, train_tiny, write_project
 
 pytestmark = pytest.mark.gpu
@@ -29,8 +29,8 @@ def test_cuda_matches_cpu(tmp_path: Path) -> None:
         frame=frame,
     )
     project = load_project_file(config)
-    cpu = run_checks(project, device="cpu", quiet=True, out=str(tmp_path / "cpu"))
-    gpu = run_checks(project, device="cuda", quiet=True, out=str(tmp_path / "gpu"))
+    cpu = execute_run(project, device="cpu", quiet=True, out=str(tmp_path / "cpu")).report
+    gpu = execute_run(project, device="cuda", quiet=True, out=str(tmp_path / "gpu")).report
     assert gpu.provenance.device.startswith("cuda:0 (")
     for a, b in zip(cpu.results, gpu.results, strict=True):
         assert a.status == b.status

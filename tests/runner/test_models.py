@@ -13,7 +13,7 @@ import torch
 from govkit.cli import main
 from govkit.errors import InputError, UnsafeModelError
 from govkit.project import load_project_file
-from govkit.runner import run_checks
+from govkit.runner import execute_run
 from govkit.runner.model import detect_format, load_model
 from govkit.runner.predict import predict_log_probs
 from tests.runner.helpers import (
@@ -47,7 +47,7 @@ def _reference_p(model: Any, frame: Any) -> np.ndarray:
 
 
 def _scores_of(tmp_path: Path, config: Path) -> np.ndarray:
-    report = run_checks(load_project_file(config), quiet=True)
+    report = execute_run(load_project_file(config), quiet=True).report
     result = report.result("test.accuracy")
     assert result is not None and result.status == "pass", result
     return np.asarray(result.details["scores_head"])
@@ -295,7 +295,7 @@ def test_multiclass(tmp_path: Path, frame: Any, output: str) -> None:
         data=data,
         suite=ACCURACY_SUITE,
     )
-    report = run_checks(load_project_file(config), quiet=True)
+    report = execute_run(load_project_file(config), quiet=True).report
     result = report.result("test.accuracy")
     assert result is not None
     with torch.no_grad():

@@ -12,7 +12,7 @@ import torch
 from govkit.checks.registry import load_check
 from govkit.cli import main
 from govkit.project import load_project_file
-from govkit.runner import run_checks
+from govkit.runner import execute_run
 from govkit.runner.plan import plan_checks
 from govkit.suite import builtin_suites, load_suite
 from tests.runner.helpers import FEATURES, make_frame, train_tiny, write_project
@@ -84,5 +84,5 @@ def test_release_suite_predictions_only(tmp_path: Path) -> None:
         suite="release",
         frame=make_frame(n=600),
     )
-    report = run_checks(load_project_file(config), quiet=True)
+    report = execute_run(load_project_file(config), quiet=True).report
     assert all(r.status != "error" for r in report.results), [r.message for r in report.results]

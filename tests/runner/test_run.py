@@ -17,7 +17,7 @@ from govkit.cli import main
 from govkit.errors import ConfigError
 from govkit.project import load_project_file
 from govkit.report import Report, load_report
-from govkit.runner import run_checks
+from govkit.runner import execute_run
 from tests.runner.helpers import ACCURACY_SUITE, make_frame, write_project
 
 REPO = Path(__file__).resolve().parents[2]
@@ -35,7 +35,7 @@ def _run(tmp_path: Path, suite: list[dict[str, Any]], **kw: Any) -> Report:
     config = write_project(
         tmp_path, model=kw.pop("model", PRED_MODEL), suite=suite, **kw.pop("extra", {})
     )
-    return run_checks(load_project_file(config), quiet=True, **kw)
+    return execute_run(load_project_file(config), quiet=True, **kw).report
 
 
 def _echo(**params: Any) -> dict[str, Any]:
@@ -240,7 +240,7 @@ def _suite_error(tmp_path: Path, suite_text: str) -> ConfigError:
     config = write_project(tmp_path, model=PRED_MODEL, suite="suite.yaml")
     (tmp_path / "suite.yaml").write_text(suite_text)
     with pytest.raises(ConfigError) as info:
-        run_checks(load_project_file(config), quiet=True)
+        execute_run(load_project_file(config), quiet=True)
     return info.value
 
 
@@ -438,9 +438,9 @@ def test_git_commit_is_recorded(tmp_path: Path) -> None:
     head = subprocess.run(
         ["git", "rev-parse", "HEAD"], cwd=tmp_path, capture_output=True, text=True, check=True
     ).stdout.strip()
-    report = run_checks(
+    report = execute_run(
         load_project_file(tmp_path / "govkit.yaml"), quiet=True, out=str(tmp_path / "elsewhere")
-    )
+    ).report
     assert report.provenance.git_commit == head
     assert (tmp_path / "elsewhere" / "report.json").is_file()
 
@@ -479,7 +479,7 @@ def test_same_inputs_same_report(tmp_path: Path) -> None:
     (tmp_path / "card.yaml").write_text("kind: model_card\n")
     texts = []
     for run in range(2):
-        run_checks(load_project_file(config), quiet=True, out=str(tmp_path / f"run{run}"))
+        execute_run(load_project_file(config), quiet=True, out=str(tmp_path / f"run{run}"))
         texts.append(json.loads((tmp_path / f"run{run}" / "report.json").read_text()))
     assert _strip_volatile(texts[0]) == _strip_volatile(texts[1])
     intervals = [m["ci"] for r in texts[0]["results"] for m in r["measurements"] if m["ci"]]
