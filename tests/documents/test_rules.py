@@ -95,8 +95,8 @@ def _registered_plan(write: Write, **changes: object) -> tuple[Path, dict]:
 
 
 def _fingerprint_without_check(path: Path) -> str:
+    from govkit.diagnostics import validate_parsed
     from govkit.sourcefile import load_source
-    from govkit.validation import validate_parsed
 
     plan, problems = validate_parsed(ExperimentPlan, load_source(path))
     assert plan is not None, problems

@@ -6,7 +6,7 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 
-from govkit.documents.schemas import schema_files
+from govkit.schemas import schema_files
 
 from .conftest import KINDS, REPO
 
