@@ -10,8 +10,7 @@ import yaml
 
 from govkit.documents import load_document
 from govkit.documents.experiment_plan import ExperimentPlan, criteria_fingerprint
-
-from .conftest import KINDS, minimal
+from tests.helpers import KINDS, minimal
 
 Run = Callable[..., tuple[int, str, str]]
 Write = Callable[..., Path]

@@ -7,8 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from govkit.schemas import schema_files
-
-from .conftest import KINDS, REPO
+from tests.helpers import KINDS, REPO
 
 Run = Callable[..., tuple[int, str, str]]
 

@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 
 from govkit.cli import main
 from govkit.errors import EXIT_INTERNAL
-from tests.render.conftest import build_report, make_project
+from tests.helpers import build_report, make_project
 
 # every code point, lone surrogates included (JSON can carry them as \ud800 escapes)
 _ANY_CHAR = st.characters(min_codepoint=0, max_codepoint=0x10FFFF, exclude_categories=())
