@@ -71,7 +71,7 @@ __all__ = [
 
 T = TypeVar("T")
 
-#: The pydantic error type a conditional requirement raises; govkit.validation
+#: The pydantic error type a conditional requirement raises; govkit.diagnostics
 #: turns it into one located "required field is missing" diagnostic per field.
 CONDITIONAL_MISSING = "conditional_missing"
 FILL_AUTOMATED = "automated"
