@@ -112,6 +112,7 @@ _SETTINGS = {
 }
 
 
+@pytest.mark.slow
 @settings(max_examples=25, **_SETTINGS)
 @given(results=st.lists(RESULT, min_size=1, max_size=3))
 def test_markdown_and_html_never_exit_3(
