@@ -141,6 +141,7 @@ def test_pdf_never_exits_3(
     assert code in (0, 1, 2)
 
 
+@pytest.mark.slow  # reads what the (slow) property test above recorded
 def test_the_property_rendered_packets() -> None:
     # runs after the property in this module: most drawn reports are valid
     # and give a packet (exit 0), so the property tested rendering, not only refusals
