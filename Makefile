@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: venv test lint typecheck pytest demo bench schemas pictures clean check-system
+.PHONY: venv test test-fast lint typecheck pytest demo bench schemas pictures clean check-system
 
 venv: $(STAMP)
 
@@ -38,6 +38,10 @@ pytest: venv
 	$(BIN)/pytest -q -p no:cacheprovider
 
 test: venv lint typecheck pytest
+
+# The edit loop: every test but the slow and GPU ones. `make test` (and CI) run them all.
+test-fast: venv
+	$(BIN)/pytest -q -p no:cacheprovider -m "not slow and not gpu"
 
 schemas: venv
 	$(BIN)/govkit schema --out schemas

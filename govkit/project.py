@@ -15,10 +15,9 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from govkit.diagnostics import Diagnostic
+from govkit.diagnostics import Diagnostic, field_name, validate_parsed
 from govkit.errors import ConfigError
 from govkit.sourcefile import ParsedFile, SourceError, load_source
-from govkit.validation import field_name, validate_parsed
 
 __all__ = [
     "DataSection",

@@ -20,6 +20,7 @@ from typing import Any
 
 import click
 from pydantic import BaseModel
+from pydantic.fields import FieldInfo
 
 from govkit.atomic import write_atomic
 
@@ -34,6 +35,27 @@ def _type_name(annotation: Any) -> str:
     return text.replace("NoneType", "null")
 
 
+def _cell(text: str) -> str:
+    """Text for one Markdown table cell: one line, and ``|`` escaped so it
+    cannot split the cell (``auto | cpu | cuda``)."""
+    return " ".join(text.split()).replace("|", "\\|")
+
+
+def _default_text(info: FieldInfo) -> str | None:
+    """A field's default as the reference prints it; None when there is none
+    worth printing (required, or empty).
+
+    ``default_factory`` fields are called, so a factory's value shows instead
+    of pydantic's ``PydanticUndefined`` placeholder.
+    """
+    if info.is_required():
+        return None
+    value = info.get_default(call_default_factory=True)
+    if value is None or value == [] or value == {}:
+        return None
+    return _cell(str(value))
+
+
 def cli_reference() -> str:
     """Every command with its arguments and options, as Markdown."""
     from govkit.cli import app
@@ -45,22 +67,20 @@ def cli_reference() -> str:
         command = app.get_command(ctx, name)
         if command is None or command.hidden:
             continue
-        sub = click.Context(command, info_name=name, parent=ctx)
         lines.append(f"#### `govkit {name}`\n")
         lines.append(f"{command.help or ''}\n".strip() + "\n")
         lines.append(f"Extra: {COMMAND_EXTRAS.get(name, 'core')}.\n")
-        lines.append(f"```\n{command.get_usage(sub)}\n```\n")
+        usage = command.get_usage(click.Context(command, info_name=name, parent=ctx))
+        lines.append(f"```\n{usage}\n```\n")
+        # Click's own help record, with defaults shown, so the table says what
+        # `--help` says (and never prints Click's internal "unset" sentinel).
+        sub = click.Context(command, info_name=name, parent=ctx, show_default=True)
         rows = []
         for param in command.params:
-            if isinstance(param, click.Option):
-                flags = ", ".join(f"`{o}`" for o in param.opts)
-                default = (
-                    "" if param.default in (None, False, ()) else f" (default: `{param.default}`)"
-                )
-                choices = ""
-                if isinstance(param.type, click.Choice):
-                    choices = " One of: " + ", ".join(f"`{c}`" for c in param.type.choices) + "."
-                rows.append(f"| {flags} | {(param.help or '').strip()}{choices}{default} |")
+            record = param.get_help_record(sub) if isinstance(param, click.Option) else None
+            if record is not None:
+                flags, meaning = record
+                rows.append(f"| `{_cell(flags)}` | {_cell(meaning)} |")
         if rows:
             lines.append("| option | meaning |\n|---|---|")
             lines.extend(rows)
@@ -76,17 +96,13 @@ def model_reference(model: type[BaseModel], prefix: str = "") -> str:
         for name, info in cls.model_fields.items():
             key = f"{path}{name}"
             required = "yes" if info.is_required() else "no"
-            has_default = not info.is_required() and info.default_factory is None
-            default = (
-                f" Default: `{info.default}`."
-                if has_default and info.default not in (None, [], {})
-                else ""
-            )
+            default = _default_text(info)
+            default = f" Default: `{default}`." if default is not None else ""
             nested = _nested_model(info.annotation)
             kind = "mapping" if nested else _type_name(info.annotation)
             if nested and typing.get_origin(info.annotation) is list:
                 kind = "list of mappings"
-            desc = (info.description or "").replace("|", "\\|")
+            desc = _cell(info.description or "")
             rows.append(f"| `{key}` | {kind.replace('|', 'or')} | {required} | {desc}{default} |")
             if nested:
                 walk(nested, f"{key}{'[]' if kind.startswith('list') else ''}.")
@@ -127,7 +143,8 @@ def _checks_reference() -> str:
     for check_id in BUILTIN_CHECKS:
         cls = load_check(check_id)
         params = ", ".join(
-            f"`{name}` ({info.default})" for name, info in cls.Params.model_fields.items()
+            f"`{name}` ({_cell(str(info.get_default(call_default_factory=True)))})"
+            for name, info in cls.Params.model_fields.items()
         )
         needs = (
             ", ".join(

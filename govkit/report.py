@@ -6,6 +6,7 @@ anyone reading the report in CI. Its JSON Schema ships in ``schemas/``.
 
 from __future__ import annotations
 
+import typing
 from datetime import date
 from pathlib import Path
 from typing import Any, Literal
@@ -16,6 +17,7 @@ from govkit.errors import InputError
 from govkit.safe_read import ReadRefused, load_json_capped, report_cap
 
 __all__ = [
+    "STATUS_ORDER",
     "Artifact",
     "CheckResult",
     "Measurement",
@@ -27,7 +29,11 @@ __all__ = [
     "load_report",
 ]
 
+#: The status vocabulary, defined here once: a check's outcome in report.json,
+#: in a document's ``check_results`` and in the packet's summary.
 ResultStatus = Literal["pass", "fail", "warn", "error", "skipped", "insufficient_evidence"]
+#: Every status, in the order the packet's summary counts them.
+STATUS_ORDER: tuple[ResultStatus, ...] = typing.get_args(ResultStatus)
 ArtifactRole = Literal["model", "eval_data", "train_data", "suite", "document"]
 
 

@@ -14,10 +14,10 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from govkit.diagnostics import validate_parsed
 from govkit.errors import ConfigError
 from govkit.resources import data_dir
 from govkit.sourcefile import ParsedFile, SourceError, load_source
-from govkit.validation import validate_parsed
 
 __all__ = ["LoadedSuite", "Suite", "SuiteEntry", "Threshold", "builtin_suites", "load_suite"]
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from govkit.reference import SECTIONS, update_readme
@@ -35,3 +36,42 @@ def test_reference_says_which_extra_each_command_and_check_needs() -> None:
     for command, extra in COMMAND_EXTRAS.items():
         assert f"#### `govkit {command}`\n\n" in cli
         assert f"Extra: {extra}." in cli.split(f"#### `govkit {command}`", 1)[1].split("####")[0]
+
+
+def _cells(row: str) -> int:
+    """The cells of one Markdown table row; an escaped ``\\|`` stays inside its cell."""
+    return len(re.split(r"(?<!\\)\|", row.strip().strip("|")))
+
+
+def test_reference_prints_no_placeholder_objects() -> None:
+    # Click's "unset" sentinel, pydantic's undefined default and a bare repr
+    # are internals; a default the reader cannot use must not reach the README.
+    for name, build in SECTIONS.items():
+        text = build()
+        for leak in ("Sentinel", "Undefined", "object at 0x"):
+            assert leak not in text, f"{name}: {leak!r} in the reference"
+
+
+def test_every_table_row_has_as_many_cells_as_its_header() -> None:
+    for name, build in SECTIONS.items():
+        header = 0
+        for line in build().splitlines():
+            if not line.startswith("|"):
+                header = 0
+                continue
+            if header == 0:
+                header = _cells(line)
+            assert _cells(line) == header, f"{name}: {line}"
+            assert "|  " not in line, f"{name}: a cell starts with a stray space: {line}"
+
+
+def test_device_choices_stay_in_one_cell() -> None:
+    (row,) = [line for line in SECTIONS["cli"]().splitlines() if "--device" in line]
+    assert _cells(row) == 2, row
+    assert "auto \\| cpu \\| cuda \\| cuda:N" in row
+
+
+def test_default_factory_fields_show_their_value() -> None:
+    checks = SECTIONS["checks"]()
+    (row,) = [line for line in checks.splitlines() if line.startswith("| `data.quality` |")]
+    assert "`missing_markers` (['?'," in row, row

@@ -72,8 +72,8 @@ def _quantile_ci(values: np.ndarray, q: float, confidence: float) -> tuple[float
 class Completeness(Check):
     """Integrated Gradients convergence: attributions sum to the change in score."""
 
-    id: ClassVar[str] = "attribution.completeness"
-    title: ClassVar[str] = "Attribution completeness"
+    id = "attribution.completeness"
+    title = "Attribution completeness"
     judges_itself: ClassVar[bool] = True
     Params: ClassVar[type[CompletenessParams]] = CompletenessParams
     requires_model: ClassVar[bool] = True

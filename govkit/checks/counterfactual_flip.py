@@ -75,8 +75,8 @@ class CounterfactualFlipParams(CheckParams):
 class CounterfactualFlip(Check):
     """Share of predictions that change when only a sensitive input changes."""
 
-    id: ClassVar[str] = "fairness.counterfactual_flip"
-    title: ClassVar[str] = "Counterfactual flips on sensitive inputs"
+    id = "fairness.counterfactual_flip"
+    title = "Counterfactual flips on sensitive inputs"
     Params: ClassVar[type[CounterfactualFlipParams]] = CounterfactualFlipParams
     requires_model: ClassVar[bool] = True
     requires_sensitive: ClassVar[bool] = True

@@ -47,8 +47,8 @@ def describe_method(params: AttributionParams) -> str:
 class Importance(Check):
     """Global feature importance from per-row attributions."""
 
-    id: ClassVar[str] = "attribution.importance"
-    title: ClassVar[str] = "Feature importance"
+    id = "attribution.importance"
+    title = "Feature importance"
     Params: ClassVar[type[AttributionParams]] = AttributionParams
     requires_model: ClassVar[bool] = True
 

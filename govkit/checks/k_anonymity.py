@@ -20,11 +20,11 @@ from pydantic import Field
 
 from govkit.checks.base import Check, CheckParams, Evidence, SkipCheck
 from govkit.checks.context import CheckContext
+from govkit.diagnostics import closest
 from govkit.privacy.equivalence import class_codes, distinct_per_class
 from govkit.report import Measurement
 from govkit.stats.rates import wilson_interval
 from govkit.suite import Threshold
-from govkit.validation import closest
 
 __all__ = ["KAnonymity", "KAnonymityParams"]
 

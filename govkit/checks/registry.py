@@ -19,9 +19,9 @@ from collections.abc import Iterable
 from importlib.metadata import entry_points
 
 from govkit.checks.base import Check
+from govkit.diagnostics import closest
 from govkit.errors import ConfigError
 from govkit.extras import require_extras
-from govkit.validation import closest
 
 __all__ = [
     "BUILTIN_CHECKS",

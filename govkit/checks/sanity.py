@@ -61,8 +61,8 @@ class SanityParams(AttributionParams):
 class Sanity(Check):
     """Cascading model-parameter randomisation test of the explanation."""
 
-    id: ClassVar[str] = "attribution.sanity"
-    title: ClassVar[str] = "Explanation sanity (parameter randomisation)"
+    id = "attribution.sanity"
+    title = "Explanation sanity (parameter randomisation)"
     Params: ClassVar[type[SanityParams]] = SanityParams
     requires_model: ClassVar[bool] = True
     default_thresholds: ClassVar[tuple[Threshold, ...]] = (

@@ -53,8 +53,8 @@ class SensitiveRelianceParams(AttributionParams):
 class SensitiveReliance(Check):
     """Share of attribution on sensitive features and declared proxies."""
 
-    id: ClassVar[str] = "attribution.sensitive_reliance"
-    title: ClassVar[str] = "Reliance on sensitive attributes"
+    id = "attribution.sensitive_reliance"
+    title = "Reliance on sensitive attributes"
     Params: ClassVar[type[SensitiveRelianceParams]] = SensitiveRelianceParams
     requires_model: ClassVar[bool] = True
     requires_sensitive: ClassVar[bool] = True

@@ -34,9 +34,9 @@ def run_init(kind: str, path: str | None) -> int:
     InputError
         Unknown kind, an existing file, or a missing folder (exit 2).
     """
+    from govkit.diagnostics import closest
     from govkit.documents.kinds import KINDS
     from govkit.documents.skeleton import render_skeleton, schema_reference
-    from govkit.validation import closest
 
     if kind not in KINDS:
         guess = closest(kind, list(KINDS))

@@ -27,8 +27,8 @@ def run_schema(out: str | None, *, check: bool) -> int:
     int
         0 when written or up to date, 1 when stale.
     """
-    from govkit.documents.schemas import schema_files
     from govkit.resources import data_dir
+    from govkit.schemas import schema_files
 
     folder = Path(out) if out else data_dir("schemas")
     files = schema_files()

@@ -35,6 +35,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from govkit.documents.spdx import OTHER, SPDX_IDS
+from govkit.report import ResultStatus
 
 __all__ = [
     "CONDITIONAL_MISSING",
@@ -70,7 +71,7 @@ __all__ = [
 
 T = TypeVar("T")
 
-#: The pydantic error type a conditional requirement raises; govkit.validation
+#: The pydantic error type a conditional requirement raises; govkit.diagnostics
 #: turns it into one located "required field is missing" diagnostic per field.
 CONDITIONAL_MISSING = "conditional_missing"
 FILL_AUTOMATED = "automated"
@@ -349,7 +350,6 @@ CheckKind = Literal[
     "leakage",
     "other",
 ]
-CheckStatus = Literal["pass", "fail", "warn", "error", "skipped", "insufficient_evidence"]
 
 
 class CheckResult(GovModel):
@@ -357,7 +357,7 @@ class CheckResult(GovModel):
 
     check_id: CheckId = Field(description="Check id, e.g. fairness.demographic_parity.")
     kind: CheckKind = Field(description="Family of the check.")
-    status: CheckStatus = Field(description="Outcome of the check.")
+    status: ResultStatus = Field(description="Outcome of the check.")
     summary: NonEmptyStr = Field(description="One sentence a reviewer understands.")
     results: list[MetricResult] = Field(default_factory=list, description="Measurements.")
     provenance: Provenance | None = Field(default=None, description="Run that produced it.")

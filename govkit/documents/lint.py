@@ -17,11 +17,10 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from govkit.diagnostics import Diagnostic
+from govkit.diagnostics import Diagnostic, field_name
 from govkit.documents.dataset_card import DatasetCard
 from govkit.documents.load import LoadedDocument
 from govkit.documents.risk_checklist import RiskChecklist
-from govkit.validation import field_name
 
 __all__ = ["PLACEHOLDER", "lint_document"]
 

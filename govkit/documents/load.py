@@ -2,7 +2,7 @@
 
 YAML, JSON and Markdown front matter are read by :mod:`govkit.sourcefile`
 (safe, size- and alias-limited, duplicate keys refused); the ``kind`` key picks
-the model; :func:`govkit.validation.validate_parsed` reports every problem.
+the model; :func:`govkit.diagnostics.validate_parsed` reports every problem.
 """
 
 from __future__ import annotations
@@ -11,22 +11,26 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from govkit.diagnostics import Diagnostic, Severity
+from govkit.diagnostics import (
+    Diagnostic,
+    Severity,
+    closest,
+    describe_value,
+    field_name,
+    validate_parsed,
+)
 from govkit.documents.common import DocumentBase
 from govkit.documents.kinds import KINDS
 from govkit.errors import EXIT_FINDINGS, EXIT_USAGE, GovkitError
 from govkit.sourcefile import ParsedFile, SourceError, load_source
-from govkit.validation import closest, describe_value, field_name, validate_parsed
 
 __all__ = [
-    "DOCUMENT_SUFFIXES",
     "DocumentError",
     "LoadedDocument",
     "document_from_parsed",
     "load_document",
 ]
 
-DOCUMENT_SUFFIXES = (".yaml", ".yml", ".json", ".md", ".markdown")
 _VALID_KINDS = ", ".join(KINDS)
 
 

@@ -236,7 +236,7 @@ def check_cross_references(docs: Sequence[LoadedDocument]) -> list[Diagnostic]:
         for loc, ref, kind in references(doc):
             target = by_id.get(ref)
             if target is None:
-                from govkit.validation import closest
+                from govkit.diagnostics import closest
 
                 candidates = [i for i in known if kind is None or by_id[i].kind == kind]
                 guess = closest(ref, candidates)

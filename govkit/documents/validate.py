@@ -13,6 +13,7 @@ from govkit.documents.lint import lint_document
 from govkit.documents.load import DocumentError, LoadedDocument, document_from_parsed
 from govkit.documents.rules import check_rules
 from govkit.errors import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, GovkitError
+from govkit.project import load_project_file, waiver_warnings
 from govkit.sourcefile import ParsedFile, SourceError, load_source
 
 __all__ = ["FileResult", "ValidationResult", "validate_documents"]
@@ -64,11 +65,6 @@ def _is_project(parsed: ParsedFile) -> bool:
 
 def _project_documents(path: str, result: ValidationResult) -> list[str]:
     """Validate a govkit.yaml; return the documents it lists (relative to it)."""
-    try:
-        from govkit.project import load_project_file, waiver_warnings
-    except ImportError:  # a partial install without project support: nothing more to check
-        result.files.append(FileResult(path, "project", None, True))
-        return []
     try:
         project = load_project_file(path)
     except GovkitError as err:

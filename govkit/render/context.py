@@ -29,7 +29,7 @@ from govkit.render.fields import (
     format_scalar,
 )
 from govkit.render.formatting import format_count, format_group, format_interval, format_value
-from govkit.report import CheckResult, Measurement, Report, ResultWaiver
+from govkit.report import STATUS_ORDER, CheckResult, Measurement, Report, ResultWaiver
 
 __all__ = [
     "FIXED_EPOCH",
@@ -56,7 +56,6 @@ __all__ = [
 
 #: 1980-01-01T00:00:00Z, the earliest date a ZIP file can hold; used when nothing else dates the packet.
 FIXED_EPOCH = 315532800
-STATUS_ORDER = ("pass", "fail", "warn", "error", "skipped", "insufficient_evidence")
 NO_SCOPE = "every failure of the check (no scope)"
 _UNDOCUMENTED = "Not documented: the check has no entry in govkit's Methods."
 _HEADER_FIELDS = ("kind", "schema_version", "meta")

@@ -38,7 +38,6 @@ __all__ = [
     "ListNode",
     "MappingNode",
     "MissingNode",
-    "ModelNode",
     "Node",
     "NotApplicableNode",
     "TableNode",
@@ -123,7 +122,6 @@ class FilledNode:
     human: Node | None = None
 
 
-ModelNode = MappingNode
 Node = MissingNode | NotApplicableNode | TextNode | ListNode | MappingNode | TableNode | FilledNode
 #: A field's place in a document: attribute names and list indices, e.g. ("subpopulations", 0).
 FieldPath = tuple[str | int, ...]

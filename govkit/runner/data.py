@@ -18,11 +18,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from govkit.checks.context import Split
-from govkit.diagnostics import Diagnostic
+from govkit.diagnostics import Diagnostic, closest
 from govkit.errors import ConfigError, InputError
 from govkit.project import Project
 from govkit.safe_read import require_regular
-from govkit.validation import closest
 
 if TYPE_CHECKING:
     import numpy as np

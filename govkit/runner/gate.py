@@ -30,13 +30,12 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from govkit.checks.base import Check, Evidence
 from govkit.checks.registry import available_checks
-from govkit.diagnostics import Diagnostic
+from govkit.diagnostics import Diagnostic, closest
 from govkit.errors import ConfigError
 from govkit.project import Project, Waiver
 from govkit.report import CheckResult, Measurement, ResultStatus, ResultWaiver
 from govkit.runner.plan import PlannedCheck
 from govkit.suite import LoadedSuite, Threshold
-from govkit.validation import closest
 
 if TYPE_CHECKING:
     from govkit.checks.context import CheckContext

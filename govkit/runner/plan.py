@@ -16,11 +16,10 @@ from pydantic import ValidationError
 
 from govkit.checks.base import Check, CheckParams
 from govkit.checks.registry import available_checks, load_check
-from govkit.diagnostics import Diagnostic
+from govkit.diagnostics import Diagnostic, closest, diagnostics_from_error
 from govkit.errors import ConfigError
 from govkit.sourcefile import ParsedFile
 from govkit.suite import LoadedSuite, Threshold
-from govkit.validation import closest, diagnostics_from_error
 
 __all__ = ["PlannedCheck", "plan_checks"]
 

@@ -16,8 +16,8 @@ from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
+from govkit.diagnostics import closest
 from govkit.project import Project
-from govkit.validation import closest
 
 __all__ = ["import_ref", "on_path"]
 

@@ -35,6 +35,7 @@ def _nonlinear_ctx() -> object:
     )
 
 
+@pytest.mark.slow
 def test_too_few_steps_fail_and_say_how_many_would_do() -> None:
     ctx = _nonlinear_ctx()
     ev = Completeness().measure(ctx, CompletenessParams(n_steps=2))  # type: ignore[arg-type]
@@ -107,6 +108,7 @@ def test_an_explanation_dominated_by_input_scale_is_caught() -> None:
     assert violations(ev, Sanity.default_thresholds) == [f"rank_correlation ={rho.value:.3f}"]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("kind", ["export", "torchscript"])
 def test_serialised_models_are_randomised_by_noise(kind: str) -> None:
     frame, y = _linear_truth(800, 2)

@@ -64,6 +64,7 @@ def _ctx(p: float, n: int, seed: int, column: str = "sex"):  # type: ignore[no-u
     )
 
 
+@pytest.mark.slow
 def test_per_alternative_intervals_cover_a_planted_flip_rate() -> None:
     """A 5% flip rate on 100 rows (about 50 per alternative): 95% intervals cover it."""
     p, reps = 0.05, 200

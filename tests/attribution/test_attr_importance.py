@@ -66,6 +66,7 @@ def test_a_model_reading_only_x0_puts_all_importance_on_x0(reads_x0: tuple) -> N
     assert "all 600 eval rows" in (ev.summary or "")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("method", ["gradient_shap", "shap_gradient"])
 def test_other_methods_agree_on_the_planted_feature(reads_x0: tuple, method: str) -> None:
     ctx = _ctx(reads_x0)

@@ -227,6 +227,7 @@ def test_rate_intervals_cover_a_5_percent_rate_on_100_rows() -> None:
     assert np.mean(covered) >= 0.93
 
 
+@pytest.mark.slow
 def test_difference_intervals_cover_zero_for_a_fair_model_with_large_groups() -> None:
     cells = simulate_cells(np.full((2, 3), 1000), base=0.3, tpr=0.7, fpr=0.1, samples=80, seed=10)
     for check in CHECKS:

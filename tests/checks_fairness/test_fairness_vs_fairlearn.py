@@ -132,6 +132,7 @@ def _find(
     )
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("check", CHECKS, ids=lambda c: c.id)
 @pytest.mark.parametrize("world", ["biased_model", "fair_model"])
 def test_every_figure_equals_fairlearn(

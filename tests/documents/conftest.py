@@ -1,8 +1,7 @@
-"""Shared helpers for the document tests: example documents and a CLI runner."""
+"""Fixtures for the document tests: documents written to a temporary folder and a CLI runner."""
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -11,16 +10,7 @@ import pytest
 import yaml
 
 from govkit.cli import main
-
-REPO = Path(__file__).resolve().parents[2]
-MINIMAL = REPO / "examples" / "minimal"
-ADULT_DOCS = REPO / "examples" / "adult" / "docs"
-KINDS = ("dataset_card", "model_card", "experiment_plan", "risk_checklist")
-
-
-def minimal(kind: str) -> dict[str, Any]:
-    """A fresh copy of the minimal example document of ``kind`` as data."""
-    return copy.deepcopy(yaml.safe_load((MINIMAL / f"{kind}.yaml").read_text(encoding="utf-8")))
+from tests.helpers import KINDS, minimal
 
 
 @pytest.fixture

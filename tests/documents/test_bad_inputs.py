@@ -11,8 +11,7 @@ from pathlib import Path
 import pytest
 
 from govkit.sourcefile import MAX_NODES
-
-from .conftest import minimal
+from tests.helpers import minimal
 
 Run = Callable[..., tuple[int, str, str]]
 Write = Callable[..., Path]
@@ -278,7 +277,7 @@ def test_subprocess_has_no_traceback_and_no_heavy_imports(write: Write) -> None:
 
 def test_project_file_and_coverage_import_nothing_heavy() -> None:
     """The hook's usual run, govkit.yaml and its four documents, stays light too."""
-    from .conftest import ADULT_DOCS
+    from tests.helpers import ADULT_DOCS
 
     project = ADULT_DOCS.parent / "govkit.yaml"
     probe = (

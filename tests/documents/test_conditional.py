@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from .conftest import minimal
+from tests.helpers import minimal
 
 Run = Callable[..., tuple[int, str, str]]
 Write = Callable[..., Path]

@@ -9,8 +9,7 @@ import pytest
 
 from govkit.documents import compute_coverage, load_document
 from govkit.documents.coverage import field_exists, load_crosswalk
-
-from .conftest import ADULT_DOCS, KINDS, MINIMAL
+from tests.helpers import ADULT_DOCS, KINDS, MINIMAL
 
 Run = Callable[..., tuple[int, str, str]]
 

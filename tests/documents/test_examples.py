@@ -14,8 +14,7 @@ from govkit.documents import (
     criteria_fingerprint,
     load_document,
 )
-
-from .conftest import ADULT_DOCS, KINDS, MINIMAL
+from tests.helpers import ADULT_DOCS, KINDS, MINIMAL
 
 CHECK_IDS = {
     "fairness.demographic_parity", "fairness.equalized_odds", "fairness.equal_opportunity",

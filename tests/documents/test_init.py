@@ -8,8 +8,7 @@ from pathlib import Path
 import pytest
 
 from govkit.documents import lint_document, load_document
-
-from .conftest import KINDS
+from tests.helpers import KINDS
 
 Run = Callable[..., tuple[int, str, str]]
 

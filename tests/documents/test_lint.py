@@ -7,8 +7,7 @@ from datetime import date
 from pathlib import Path
 
 from govkit.documents import lint_document, load_document
-
-from .conftest import minimal
+from tests.helpers import minimal
 
 Run = Callable[..., tuple[int, str, str]]
 Write = Callable[..., Path]

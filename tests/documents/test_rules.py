@@ -10,8 +10,7 @@ import yaml
 
 from govkit.documents import load_document
 from govkit.documents.experiment_plan import ExperimentPlan, criteria_fingerprint
-
-from .conftest import KINDS, minimal
+from tests.helpers import KINDS, minimal
 
 Run = Callable[..., tuple[int, str, str]]
 Write = Callable[..., Path]
@@ -95,8 +94,8 @@ def _registered_plan(write: Write, **changes: object) -> tuple[Path, dict]:
 
 
 def _fingerprint_without_check(path: Path) -> str:
+    from govkit.diagnostics import validate_parsed
     from govkit.sourcefile import load_source
-    from govkit.validation import validate_parsed
 
     plan, problems = validate_parsed(ExperimentPlan, load_source(path))
     assert plan is not None, problems

@@ -6,9 +6,8 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 
-from govkit.documents.schemas import schema_files
-
-from .conftest import KINDS, REPO
+from govkit.schemas import schema_files
+from tests.helpers import KINDS, REPO
 
 Run = Callable[..., tuple[int, str, str]]
 

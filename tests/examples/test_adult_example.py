@@ -11,6 +11,8 @@ import pandas as pd
 import pytest
 import torch
 
+pytestmark = pytest.mark.slow  # every test here uses the Adult model, trained on the full data
+
 N_ROWS = 32_561  # adult.csv without its header
 
 

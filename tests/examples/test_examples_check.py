@@ -32,6 +32,7 @@ def _assert_consistent(folder: Path, code: int, report: dict) -> None:  # type: 
     assert not errored, f"checks errored on the example: {errored}"
 
 
+@pytest.mark.slow
 def test_check_adult(trained_adult: Path) -> None:
     code, report = _check(trained_adult)
     _assert_consistent(trained_adult, code, report)
@@ -45,6 +46,7 @@ def test_check_adult(trained_adult: Path) -> None:
         assert "not waived:" in waived["message"] and "waivers[0]" in waived["message"]
 
 
+@pytest.mark.slow
 def test_check_german_credit(
     tmp_path: Path, example_copy: Callable[[str, Path], Path], script: Callable[..., str]
 ) -> None:

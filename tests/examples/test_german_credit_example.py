@@ -11,6 +11,8 @@ import pytest
 
 from govkit.project import load_project_file
 
+pytestmark = pytest.mark.slow  # the module fixture runs make_predictions.py in its own process
+
 RAW_COLUMNS = [
     "risk",
     "sex",

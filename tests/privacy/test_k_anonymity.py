@@ -8,8 +8,7 @@ import pytest
 
 from govkit.checks.base import SkipCheck
 from govkit.checks.k_anonymity import KAnonymity
-
-from .conftest import make_context
+from tests.privacy.helpers import make_context
 
 
 def _frame() -> pd.DataFrame:

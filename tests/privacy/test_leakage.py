@@ -9,8 +9,7 @@ import pandas as pd
 
 from govkit.checks.leakage import Leakage
 from govkit.privacy.rowhash import row_hashes
-
-from .conftest import make_context
+from tests.privacy.helpers import make_context
 
 
 def _frame(n: int, seed: int) -> pd.DataFrame:

@@ -14,8 +14,7 @@ from govkit.checks.context import Predictions
 from govkit.checks.membership_inference import MembershipInference
 from govkit.privacy.attacks import logit_margins, sample_membership
 from govkit.runner.judge import judge
-
-from .conftest import make_context, predictions_from_log_probs
+from tests.privacy.helpers import make_context, predictions_from_log_probs
 
 N_FEATURES = 10
 
@@ -70,6 +69,7 @@ def _log_probs(margin: np.ndarray, y: np.ndarray) -> np.ndarray:
     return np.stack([-np.logaddexp(0, logit1), -np.logaddexp(0, -logit1)], axis=1)
 
 
+@pytest.mark.slow
 def test_overfit_mlp_is_caught() -> None:
     rng = np.random.default_rng(1)
     train, evl = _data(200, rng, noise=1.5), _data(400, rng, noise=1.5)
@@ -101,6 +101,7 @@ def test_overfit_mlp_is_caught() -> None:
     assert judge(evidence, check.default_thresholds).status == "fail"
 
 
+@pytest.mark.slow
 def test_regularised_linear_model_passes() -> None:
     rng = np.random.default_rng(2)
     train, evl = _data(2000, rng, noise=1.0), _data(2000, rng, noise=1.0)

@@ -7,8 +7,7 @@ import pandas as pd
 import pytest
 
 from govkit.checks.quality import Quality
-
-from .conftest import make_context
+from tests.privacy.helpers import make_context
 
 
 def _data() -> tuple[pd.DataFrame, np.ndarray]:

@@ -20,7 +20,7 @@ import pandas as pd
 import yaml
 
 from govkit.report import Report
-from tests.render.conftest import build_report, make_project, write_report
+from tests.helpers import build_report, make_project, write_report
 
 REPO = Path(__file__).resolve().parents[2]
 TMP_MARK = ".govkit-tmp-"

@@ -25,7 +25,7 @@ from govkit.safe_read import (
     load_json_capped,
     read_capped,
 )
-from tests.render.conftest import build_report, make_project, write_report
+from tests.helpers import build_report, make_project, write_report
 
 
 class _Hang(Exception):

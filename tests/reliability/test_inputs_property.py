@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 
 from govkit.cli import main
 from govkit.errors import EXIT_INTERNAL
-from tests.render.conftest import build_report, make_project
+from tests.helpers import build_report, make_project
 
 # every code point, lone surrogates included (JSON can carry them as \ud800 escapes)
 _ANY_CHAR = st.characters(min_codepoint=0, max_codepoint=0x10FFFF, exclude_categories=())
@@ -112,6 +112,7 @@ _SETTINGS = {
 }
 
 
+@pytest.mark.slow
 @settings(max_examples=25, **_SETTINGS)
 @given(results=st.lists(RESULT, min_size=1, max_size=3))
 def test_markdown_and_html_never_exit_3(
@@ -140,6 +141,7 @@ def test_pdf_never_exits_3(
     assert code in (0, 1, 2)
 
 
+@pytest.mark.slow  # reads what the (slow) property test above recorded
 def test_the_property_rendered_packets() -> None:
     # runs after the property in this module: most drawn reports are valid
     # and give a packet (exit 0), so the property tested rendering, not only refusals

@@ -22,7 +22,7 @@ from govkit.report import CheckResult, Measurement, Report
 from govkit.runner.console import format_summary
 from govkit.runner.write import write_junit
 from govkit.safe_text import visible
-from tests.render.conftest import build_report, make_project
+from tests.helpers import build_report, make_project
 
 #: math text that Matplotlib cannot parse (an unclosed \frac), markup, controls
 HOSTILE = "$\\frac{a}{$ <b>x</b> *y* | ]]> \x1b[31mred\x00 \u202eevil \x85 end"

@@ -19,8 +19,8 @@ import pytest
 from govkit.cli import main
 from govkit.render import manifest as manifest_module
 from govkit.render.manifest import MANIFEST_NAME, write_manifest
+from tests.helpers import build_report, write_report
 from tests.reliability.outputs_support import leftovers, other_report, render_project, snapshot
-from tests.render.conftest import build_report, write_report
 
 FAST = "md"  # HTML and PDF take seconds more; the tests that need them ask for them
 

@@ -20,7 +20,7 @@ from govkit.render.context import build_context, format_interval, format_value
 from govkit.render.markdown import FILLED_BY, NOT_PROVIDED, to_html
 from govkit.render.packet import load_inputs, render_markdown
 from govkit.report import CheckResult, Measurement, Report
-from tests.render.conftest import (
+from tests.helpers import (
     PLANTED_EMAILS,
     PLANTED_PHONE,
     Edit,
@@ -310,7 +310,7 @@ def test_a_card_about_other_data_is_not_filled() -> None:
 
 def test_data_checks_fill_only_a_card_covering_the_measured_splits(full_report: Report) -> None:
     from govkit.documents.load import load_document
-    from tests.render.conftest import MINIMAL
+    from tests.helpers import MINIMAL
 
     card = load_document(MINIMAL / "dataset_card.yaml").model
     # data.quality measured the eval split; a card about the training split gets nothing from it.
@@ -322,7 +322,7 @@ def test_data_checks_fill_only_a_card_covering_the_measured_splits(full_report: 
 
 def test_a_check_with_an_error_fills_nothing_but_its_message(full_report: Report) -> None:
     from govkit.documents.load import load_document
-    from tests.render.conftest import MINIMAL
+    from tests.helpers import MINIMAL
 
     broken = CheckResult(
         id="data.quality",
@@ -349,7 +349,7 @@ def test_filled_packet_is_labelled_in_html_and_pdf_and_reproducible(
     from pypdf import PdfReader
 
     from govkit.commands.render import run_render
-    from tests.render.conftest import write_report
+    from tests.helpers import write_report
 
     config = make_project(tmp_path)
     report_path = write_report(full_report, tmp_path / "build" / "report.json")

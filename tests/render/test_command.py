@@ -9,7 +9,7 @@ import pytest
 
 from govkit.cli import main
 from govkit.render.verify import verify_packet
-from tests.render.conftest import make_project
+from tests.helpers import make_project
 
 
 def test_markdown_only_without_report(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

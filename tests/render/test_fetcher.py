@@ -9,7 +9,7 @@ import pytest
 
 from govkit.render.fetcher import RefusedURL, SafeFetcher
 from govkit.render.pdf import write_pdf
-from tests.render.conftest import Sink
+from tests.helpers import Sink
 
 
 def test_fetcher_serves_data_and_allowed_files_only(tmp_path: Path) -> None:

@@ -22,7 +22,7 @@ from govkit.render.markdown import (
 )
 from govkit.render.packet import load_inputs, render_markdown
 from govkit.resources import data_dir
-from tests.render.conftest import hostile_text, make_project
+from tests.helpers import hostile_text, make_project
 
 
 def _text_of(html: str) -> str:

@@ -18,7 +18,7 @@ from govkit.checks.methods import GATE_RULES, METHODS, method_for
 from govkit.checks.registry import BUILTIN_CHECKS
 from govkit.commands.render import run_render
 from govkit.report import CheckResult, Report, ResultWaiver
-from tests.render.conftest import build_report, make_project
+from tests.helpers import build_report, make_project
 
 FIELDS = ("estimator", "interval", "group_size", "judging")
 

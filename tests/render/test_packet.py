@@ -12,9 +12,9 @@ import pytest
 import yaml
 from pypdf import PdfReader
 
-from govkit.render.context import STATUS_ORDER, format_interval, format_value
+from govkit.render.context import format_interval, format_value
 from govkit.render.manifest import MANIFEST_NAME
-from govkit.report import Report
+from govkit.report import STATUS_ORDER, Report
 
 pytestmark = pytest.mark.slow
 

@@ -53,6 +53,7 @@ def _scores_of(tmp_path: Path, config: Path) -> np.ndarray:
     return np.asarray(result.details["scores_head"])
 
 
+@pytest.mark.slow
 def test_export_program(tmp_path: Path, frame: Any, binary_model: Any) -> None:
     ep = torch.export.export(
         binary_model, (torch.zeros(4, 3),), dynamic_shapes=({0: torch.export.Dim("batch")},)
@@ -283,6 +284,7 @@ class _Softmax(torch.nn.Module):
         return torch.softmax(self.base(x), dim=1)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("output", ["logits", "probabilities"])
 def test_multiclass(tmp_path: Path, frame: Any, output: str) -> None:
     model = train_tiny(frame, out_dim=3)

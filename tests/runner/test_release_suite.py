@@ -37,6 +37,7 @@ def test_builtin_suites_validate(name: str, tmp_path: Path) -> None:
         load_check(p.id)
 
 
+@pytest.mark.slow
 def test_release_suite_on_a_trained_model(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -453,6 +453,7 @@ def _strip_volatile(data: dict[str, Any]) -> dict[str, Any]:
     return data
 
 
+@pytest.mark.slow
 def test_same_inputs_same_report(tmp_path: Path) -> None:
     import torch
 
@@ -547,6 +548,7 @@ def test_cuda_without_cuda(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -
     assert main(["check", "-c", str(config), "--device", "cpu", "-q"]) in (0, 1)
 
 
+@pytest.mark.slow
 def test_python_m_govkit_check(tmp_path: Path) -> None:
     """The real command, in its own process, with the built-in fairness suite."""
     config = write_project(tmp_path, model=PRED_MODEL, suite="fairness", frame=make_frame(n=600))

@@ -7,7 +7,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import pytest
 
 from govkit.checks.context import CheckContext, Predictions, Split
 
@@ -40,8 +39,3 @@ def predictions_from_log_probs(log_probs: np.ndarray) -> Predictions:
     lp = np.asarray(log_probs, dtype=np.float64)
     probs = np.exp(lp)
     return Predictions(log_probs=lp, scores=probs[:, 1], labels=probs.argmax(axis=1))
-
-
-@pytest.fixture
-def context_factory() -> Callable[..., CheckContext]:
-    return make_context
