@@ -148,6 +148,7 @@ class Classification(Check):
             for name, (fn, support) in count_metrics.items():
                 value = fn(counts)
                 n = support(counts)
+                bounds: np.ndarray | None
                 if name in _RATE_EVENTS:
                     bounds = wilson_interval(_RATE_EVENTS[name](counts), n, params.confidence)
                 else:
