@@ -140,7 +140,7 @@ def _predictions_only_context(
         return column_predictions(project, split, data.coding, displays[name])
 
     ctx = _base_context(project, data, device="cpu")
-    ctx._predict = predict
+    ctx.predictions_of = predict
     console.progress("reading predictions from the data columns")
     ctx.predictions("eval")  # bad prediction columns are configuration errors: find them now
     return ctx, "cpu"
@@ -187,7 +187,7 @@ def _model_context(
     from govkit.runner.encode import make_encoder
     from govkit.runner.model import load_model
     from govkit.runner.outputs import to_log_probs
-    from govkit.runner.predict import predict_log_probs, predictions_from_log_probs
+    from govkit.runner.predict import predict_log_probs_numpy, predictions_from_log_probs
 
     device = resolve_device(requested)
     seed = project.file.seed
@@ -226,7 +226,7 @@ def _model_context(
                 shown[0] = tenth
                 console.progress(f"predicting {name}: {done:,}/{total:,} rows")
 
-        lp = predict_log_probs(
+        lp = predict_log_probs_numpy(
             model,
             x,
             device=device,
@@ -249,9 +249,9 @@ def _model_context(
     ctx.encode = encoder.encode
     ctx.feature_names = encoder.feature_names
     ctx.feature_groups = encoder.feature_groups
-    ctx._inputs = inputs
-    ctx._predict = predict
-    ctx._cache["inputs:eval"] = eval_inputs
+    ctx.inputs_of = inputs
+    ctx.predictions_of = predict
+    ctx.memo("inputs:eval", lambda: eval_inputs)  # encoded already, with the encoder
     ctx.predictions("eval")  # the model runs once here; a broken model is an input error
     return ctx, describe_device(device)
 

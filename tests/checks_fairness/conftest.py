@@ -50,7 +50,7 @@ def make_context(
         device="cpu",
         eval=Split("eval", data.frame, data.y_true),
         sensitive=sensitive,
-        _predict=predict,
+        predictions_of=predict,
     )
 
 
