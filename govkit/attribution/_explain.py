@@ -157,7 +157,7 @@ def attribute(
             target=setup.target,
             device=setup.device,
         )
-    else:
+    elif method == "shap_gradient":
         attr = shap_gradient(
             score,
             setup.inputs,
@@ -166,5 +166,7 @@ def attribute(
             seed=seed,
             device=setup.device,
         )
+    else:
+        raise ValueError(f"unknown attribution method {method!r}")
     raw = attr.double().numpy()
     return Explanation(setup, method, setup.fmap.group(raw), raw, scores)
