@@ -91,7 +91,7 @@ class CheckContext:
     #: Checks call :meth:`predictions`, which predicts on each split once.
     predictions_of: Callable[[SplitName], Predictions] | None = None
     # results shared between checks, by key; read and written through memo()
-    _memo: dict[str, Any] = field(default_factory=dict, repr=False)
+    _memo: dict[str, Any] = field(default_factory=dict, init=False, repr=False)
 
     @property
     def has_model(self) -> bool:
