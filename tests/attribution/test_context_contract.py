@@ -22,7 +22,7 @@ def _ctx() -> tuple[CheckContext, list[str]]:
 
     def inputs_of(split: SplitName) -> torch.Tensor:
         calls.append(f"inputs:{split}")
-        return torch.as_tensor(frame.to_numpy(), dtype=torch.float32)
+        return torch.tensor(frame.to_numpy(), dtype=torch.float32)
 
     def predictions_of(split: SplitName) -> Predictions:
         calls.append(f"predictions:{split}")
