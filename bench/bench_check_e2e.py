@@ -99,7 +99,7 @@ def time_fairlearn(folder: Path) -> float | None:
 def throughput(device: str, rows: int = 500_000, features: int = 64) -> tuple[float, float]:
     import torch
 
-    from govkit.runner.predict import predict_log_probs
+    from govkit.runner.predict import predict_log_probs_numpy
 
     torch.manual_seed(0)
     model = (
@@ -114,11 +114,13 @@ def throughput(device: str, rows: int = 500_000, features: int = 64) -> tuple[fl
         .to(device)
     )
     x = torch.randn(rows, features)
-    predict_log_probs(
+    predict_log_probs_numpy(
         model, x[:10_000], device=device, batch_size=8192, task="binary", output="logits"
     )  # warm-up: kernels, allocator
     start = time.perf_counter()
-    predict_log_probs(model, x, device=device, batch_size=8192, task="binary", output="logits")
+    predict_log_probs_numpy(
+        model, x, device=device, batch_size=8192, task="binary", output="logits"
+    )
     ours = rows / (time.perf_counter() - start)
     with torch.inference_mode():
         xd = x.to(device)

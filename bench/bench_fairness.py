@@ -75,7 +75,7 @@ def main(argv: list[str] | None = None) -> int:
             device="cpu",
             eval=Split("eval", frame, y),
             sensitive=["group"],
-            _predict=lambda _: Predictions(log_probs, scores, pred),
+            predictions_of=lambda _: Predictions(log_probs, scores, pred),
         )
 
     checks = [DemographicParity(), EqualizedOdds(), EqualOpportunity()]

@@ -123,7 +123,7 @@ def bench_membership(n_side: int, n_boot: int, device: str = "cpu") -> None:
         eval=Split("eval", frames["eval"], ys["eval"]),
         train=Split("train", frames["train"], ys["train"]),
         sensitive=["sex", "race"],
-        _predict=predict,
+        predictions_of=predict,
     )
     ctx.predictions("train"), ctx.predictions("eval")
     check = MembershipInference()

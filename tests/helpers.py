@@ -94,7 +94,7 @@ def _measured_results(
         eval=Split("eval", eval_frame, np.asarray(y, dtype=np.int64)),
         train=Split("train", train_frame, np.asarray(train_y, dtype=np.int64)),
         sensitive=["sex", "race"],
-        _predict=predict,  # type: ignore[arg-type]
+        predictions_of=predict,  # type: ignore[arg-type]
     )
     calibration = _measured(Calibration(), ctx, "warn", n_boot=50)
     membership = _measured(MembershipInference(), ctx, "pass", n_boot=50)

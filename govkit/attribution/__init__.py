@@ -4,8 +4,11 @@ Batched Integrated Gradients (agreeing with captum's), the baselines and
 target score it integrates, the proxy AUC of a feature for a sensitive
 attribute, captum GradientShap and shap GradientExplainer as
 alternatives, the sum of encoded columns back to original features, and the
-cascade of randomised model copies of the sanity test. The attribution checks
-(``attribution.*``, ``fairness.counterfactual_flip``) are built on it.
+cascade of randomised model copies of the sanity test. It works on tensors
+and arrays and knows nothing of checks; the attribution checks
+(``attribution.*``, ``fairness.counterfactual_flip``) are built on it, their
+shared parameters and the step from a check context to attributions being in
+``govkit.checks._attribution``.
 
 Names that need torch are imported on first use (PEP 562), so that loading a
 check class — which a predictions-only run does to validate its suite — never
@@ -18,8 +21,6 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 from govkit.attribution._grouping import FeatureMap, feature_map
-from govkit.attribution._guards import require_model
-from govkit.attribution._params import AttributionMethod, AttributionParams, BaselineKind
 from govkit.attribution._proxy import feature_categories, proxy_auc
 from govkit.attribution._quadrature import QUADRATURE_METHODS, QuadratureMethod, quadrature
 from govkit.attribution._sampling import stratified_sample
@@ -33,14 +34,7 @@ from govkit.attribution._statistics import (
 )
 
 if TYPE_CHECKING:
-    from govkit.attribution._explain import (
-        AttributionSetup,
-        Explanation,
-        explain,
-        prepare,
-        run_ig,
-        target_score,
-    )
+    from govkit.attribution._explain import AttributionSetup, Explanation, attribute, run_ig
     from govkit.attribution._explainers import gradient_shap, shap_gradient
     from govkit.attribution._integrated_gradients import IGResult, integrated_gradients
     from govkit.attribution._randomize import (
@@ -49,16 +43,14 @@ if TYPE_CHECKING:
         parameter_layers,
         randomized_copy,
     )
-    from govkit.attribution._target import TargetScore, predict_log_probs
+    from govkit.attribution._target import TargetScore, predict_log_probs_tensor
 
 #: torch-dependent public names -> the private module defining them
 _LAZY: dict[str, str] = {
     "AttributionSetup": "govkit.attribution._explain",
     "Explanation": "govkit.attribution._explain",
-    "explain": "govkit.attribution._explain",
-    "prepare": "govkit.attribution._explain",
+    "attribute": "govkit.attribution._explain",
     "run_ig": "govkit.attribution._explain",
-    "target_score": "govkit.attribution._explain",
     "gradient_shap": "govkit.attribution._explainers",
     "shap_gradient": "govkit.attribution._explainers",
     "IGResult": "govkit.attribution._integrated_gradients",
@@ -68,7 +60,7 @@ _LAZY: dict[str, str] = {
     "parameter_layers": "govkit.attribution._randomize",
     "randomized_copy": "govkit.attribution._randomize",
     "TargetScore": "govkit.attribution._target",
-    "predict_log_probs": "govkit.attribution._target",
+    "predict_log_probs_tensor": "govkit.attribution._target",
 }
 
 
@@ -81,10 +73,7 @@ def __getattr__(name: str) -> Any:
 
 __all__ = [
     "QUADRATURE_METHODS",
-    "AttributionMethod",
-    "AttributionParams",
     "AttributionSetup",
-    "BaselineKind",
     "Estimate",
     "Explanation",
     "FeatureMap",
@@ -92,26 +81,23 @@ __all__ = [
     "Layer",
     "QuadratureMethod",
     "TargetScore",
+    "attribute",
     "cascading_randomization",
-    "explain",
     "feature_categories",
     "feature_map",
     "gradient_shap",
     "integrated_gradients",
     "mean_with_ci",
     "parameter_layers",
-    "predict_log_probs",
-    "prepare",
+    "predict_log_probs_tensor",
     "proxy_auc",
     "quadrature",
     "randomized_copy",
     "rank_correlation",
     "rank_correlation_mean",
-    "require_model",
     "row_rank_correlations",
     "run_ig",
     "shap_gradient",
     "share_with_ci",
     "stratified_sample",
-    "target_score",
 ]

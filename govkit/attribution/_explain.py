@@ -1,40 +1,28 @@
-"""From a check context to per-row, per-feature attributions.
+"""Attributions of chosen rows, summed back to the original features.
 
-One place does the shared work of every attribution check: choose the rows
-(a stratified sample of large eval sets), the baseline and the target class,
-run the chosen method on the context's device, and sum encoded columns back
-to the original features. The result is memoised in the context, so checks
-with the same parameters (importance, sensitive reliance, sanity) pay for
-one computation.
+Every attribution check explains the same things: a set of eval rows, the
+baselines they are integrated from, the target class per row and the map
+from encoded input columns to original features (:class:`AttributionSetup`).
+:func:`attribute` runs the chosen method on them on the setup's device and
+sums encoded columns back to features (:class:`Explanation`). Choosing the
+rows from a check context, and memoising the result there, is the checks'
+side: :mod:`govkit.checks._attribution_explain`.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 import torch
 
 from govkit.attribution._explainers import gradient_shap, shap_gradient
-from govkit.attribution._grouping import FeatureMap, feature_map
-from govkit.attribution._guards import require_model
+from govkit.attribution._grouping import FeatureMap
 from govkit.attribution._integrated_gradients import IGResult, integrated_gradients
-from govkit.attribution._params import AttributionParams
-from govkit.attribution._sampling import stratified_sample
-from govkit.attribution._target import TargetScore, predict_log_probs
-from govkit.checks.base import SkipCheck
-from govkit.stats.groups import make_grouping
+from govkit.attribution._quadrature import QuadratureMethod
+from govkit.attribution._target import TargetScore
 
-__all__ = [
-    "AttributionSetup",
-    "Explanation",
-    "explain",
-    "prepare",
-    "require_model",
-    "run_ig",
-    "target_score",
-]
+__all__ = ["AttributionSetup", "Explanation", "attribute", "run_ig"]
 
 
 @dataclass
@@ -86,80 +74,12 @@ class Explanation:
         return np.abs(self.per_row)
 
 
-def target_score(ctx: Any, model: Any = None) -> TargetScore:
-    """The per-row score of ``model`` (default: the context's model)."""
-    return TargetScore(ctx.model if model is None else model, ctx.log_probs_of, ctx.task)
-
-
-def prepare(ctx: Any, params: AttributionParams) -> AttributionSetup:
-    """Choose rows, baselines and targets (memoised per sampling parameters)."""
-    key = f"attribution:setup:{params.baseline}:{params.n_baselines}:{params.max_rows}"
-    cached = ctx._cache.get(key)
-    if cached is not None:
-        return cached  # type: ignore[no-any-return]
-    require_model(ctx)
-    device = torch.device(ctx.device)
-    x_eval = ctx.inputs("eval")
-    n_eval = int(x_eval.shape[0])
-    if n_eval == 0:
-        raise SkipCheck("the eval split has no rows to explain")
-    strata, stratified_by = _strata(ctx, n_eval)
-    rows = stratified_sample(strata, params.max_rows, seed=ctx.seed)
-    # clone: the runner's tensors may be inference tensors, which autograd refuses
-    inputs = x_eval[torch.as_tensor(rows)].float().clone()
-    baselines, source = _baselines(ctx, params, x_eval)
-    score = target_score(ctx)
-    target = None
-    if ctx.task == "multiclass":
-        lp = predict_log_probs(score, inputs, device=device, batch_size=ctx.batch_size)
-        target = lp.argmax(dim=1)
-    fmap = feature_map(int(inputs.shape[1]), list(ctx.feature_names), dict(ctx.feature_groups))
-    setup = AttributionSetup(
-        rows, n_eval, stratified_by, inputs, baselines, source, target, fmap, device
-    )
-    ctx._cache[key] = setup
-    return setup
-
-
-def _strata(ctx: Any, n: int) -> tuple[np.ndarray, list[str]]:
-    labels = np.asarray(ctx.eval.y_true, dtype=np.int64).reshape(-1)
-    by = ["label"]
-    strata = labels - labels.min() if labels.size == n else np.zeros(n, dtype=np.int64)
-    if labels.size != n:
-        by = []
-    present = [c for c in ctx.sensitive if c in ctx.eval.frame.columns]
-    if present and len(ctx.eval.frame) == n:
-        grouping = make_grouping(ctx.eval.frame, present)
-        strata = strata * grouping.n_groups + grouping.codes
-        by.append("&".join(present))
-    return strata.astype(np.int64), by
-
-
-def _baselines(
-    ctx: Any, params: AttributionParams, x_eval: torch.Tensor
-) -> tuple[torch.Tensor, str]:
-    source = "eval"
-    pool = x_eval
-    if ctx.train is not None:
-        try:
-            pool = ctx.inputs("train")
-            source = "train"
-        except LookupError:
-            pool = x_eval
-    if params.baseline == "train_mean":
-        return pool.double().mean(dim=0, keepdim=True).float(), f"mean of the {source} inputs"
-    k = min(params.n_baselines, int(pool.shape[0]))
-    rng = np.random.default_rng(ctx.seed)
-    idx = np.sort(rng.choice(int(pool.shape[0]), size=k, replace=False))
-    return pool[torch.as_tensor(idx)].float().clone(), f"{k} seeded {source} rows"
-
-
 def run_ig(
     setup: AttributionSetup,
     score: TargetScore,
     *,
     n_steps: int,
-    integration: Any = "gausslegendre",
+    integration: QuadratureMethod = "gausslegendre",
     subset: np.ndarray | None = None,
 ) -> IGResult:
     """Integrated Gradients of ``score`` on the setup's rows, averaged over its baselines."""
@@ -193,57 +113,60 @@ def run_ig(
     )
 
 
-def explain(ctx: Any, params: AttributionParams, *, model: Any = None) -> Explanation:
-    """Attributions of the eval rows chosen by ``prepare``.
+def attribute(
+    setup: AttributionSetup,
+    score: TargetScore,
+    *,
+    method: str,
+    n_steps: int,
+    integration: QuadratureMethod,
+    n_samples: int,
+    seed: int,
+) -> Explanation:
+    """Attributions of the rows of ``setup`` for ``score``, summed per original feature.
 
     Parameters
     ----------
-    ctx
-        The check context (its model, inputs, device, seed).
-    params
-        Method, steps, baseline and sample size.
-    model
-        Explain this model instead of the context's (same rows, baselines and
-        targets); the result is then not memoised.
+    setup
+        Rows, baselines, targets and feature map (see :class:`AttributionSetup`).
+    score
+        The per-row score to explain.
+    method
+        ``integrated_gradients``, ``gradient_shap`` or ``shap_gradient``.
+    n_steps, integration
+        Integration points per row and their quadrature rule (Integrated Gradients).
+    n_samples, seed
+        Random samples per row and their seed (GradientShap, shap GradientExplainer).
 
     Returns
     -------
     Explanation
     """
-    key = (
-        f"attribution:explain:{params.method}:{params.n_steps}:{params.integration}:"
-        f"{params.baseline}:{params.n_baselines}:{params.n_samples}:{params.max_rows}"
-    )
-    if model is None and key in ctx._cache:
-        return ctx._cache[key]  # type: ignore[no-any-return]
-    setup = prepare(ctx, params)
-    score = target_score(ctx, model)
     scores = None
-    if params.method == "integrated_gradients":
-        res = run_ig(setup, score, n_steps=params.n_steps, integration=params.integration)
+    if method == "integrated_gradients":
+        res = run_ig(setup, score, n_steps=n_steps, integration=integration)
         attr = res.attributions
         scores = (res.score_inputs.numpy(), res.score_baselines.numpy())
-    elif params.method == "gradient_shap":
+    elif method == "gradient_shap":
         attr = gradient_shap(
             score,
             setup.inputs,
             setup.baselines,
-            n_samples=params.n_samples,
-            seed=ctx.seed,
+            n_samples=n_samples,
+            seed=seed,
             target=setup.target,
             device=setup.device,
         )
-    else:
+    elif method == "shap_gradient":
         attr = shap_gradient(
             score,
             setup.inputs,
             setup.baselines,
-            n_samples=params.n_samples,
-            seed=ctx.seed,
+            n_samples=n_samples,
+            seed=seed,
             device=setup.device,
         )
+    else:
+        raise ValueError(f"unknown attribution method {method!r}")
     raw = attr.double().numpy()
-    result = Explanation(setup, params.method, setup.fmap.group(raw), raw, scores)
-    if model is None:
-        ctx._cache[key] = result
-    return result
+    return Explanation(setup, method, setup.fmap.group(raw), raw, scores)

@@ -17,7 +17,7 @@ from typing import Literal
 import torch
 from torch import nn
 
-__all__ = ["TargetScore", "predict_log_probs"]
+__all__ = ["TargetScore", "predict_log_probs_tensor"]
 
 
 class TargetScore(nn.Module):
@@ -65,7 +65,7 @@ class TargetScore(nn.Module):
         return lp.gather(1, target.view(-1, 1))[:, 0]
 
 
-def predict_log_probs(
+def predict_log_probs_tensor(
     score: TargetScore, inputs: torch.Tensor, *, device: str | torch.device, batch_size: int = 8192
 ) -> torch.Tensor:
     """(N, C) float32 log-probabilities on the CPU, batched under inference mode."""

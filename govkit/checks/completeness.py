@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, ClassVar, Literal
 import numpy as np
 from pydantic import Field
 
-from govkit.attribution import AttributionParams
+from govkit.checks._attribution import AttributionParams
 from govkit.checks.base import Check, Evidence
 from govkit.checks.context import CheckContext
 from govkit.report import Measurement
@@ -79,7 +79,7 @@ class Completeness(Check):
     requires_model: ClassVar[bool] = True
 
     def measure(self, ctx: CheckContext, params: CompletenessParams) -> Evidence:
-        from govkit.attribution import explain
+        from govkit.checks._attribution_explain import explain
 
         exp = explain(ctx, params)
         if exp.scores is None:  # pragma: no cover - the params pin the method
@@ -151,7 +151,7 @@ def _steps_needed(
 ) -> tuple[int | None, float | None]:
     """Smallest doubled step count whose p95 gap is within tolerance on a subsample."""
     from govkit.attribution import run_ig
-    from govkit.attribution import target_score as make_target_score
+    from govkit.checks._attribution_explain import target_score as make_target_score
 
     n = rel.size
     rng = np.random.default_rng(ctx.seed)

@@ -2,14 +2,18 @@
 
 The runner builds one :class:`CheckContext` per run. Predictions are computed
 lazily, once per split, and shared by every check that asks for them, so the
-model runs once per split whatever the number of checks.
+model runs once per split whatever the number of checks. The runner supplies
+how to encode a split (``inputs_of``) and how to predict on it
+(``predictions_of``); checks read the memoised :meth:`CheckContext.inputs`
+and :meth:`CheckContext.predictions`, and share any other costly result
+(attributions) through :meth:`CheckContext.memo`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 if TYPE_CHECKING:
     import numpy as np
@@ -19,6 +23,8 @@ if TYPE_CHECKING:
 __all__ = ["CheckContext", "Predictions", "Split"]
 
 SplitName = Literal["eval", "train"]
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -49,7 +55,7 @@ class Predictions:
 
 @dataclass
 class CheckContext:
-    """Everything a check may read. Built by the runner; checks never write to it."""
+    """Everything a check may read. Built by the runner; checks write to it only through memo."""
 
     task: Literal["binary", "multiclass"]
     seed: int
@@ -78,9 +84,14 @@ class CheckContext:
     #: DataFrame -> float32 (N, F) model inputs (features or transform); None without a model.
     #: Lets a check change a column (a counterfactual) and re-encode.
     encode: Callable[[pd.DataFrame], torch.Tensor] | None = None
-    _inputs: Callable[[SplitName], torch.Tensor] | None = None
-    _predict: Callable[[SplitName], Predictions] | None = None
-    _cache: dict[str, Any] = field(default_factory=dict)
+    #: split -> its float32 (N, F) model inputs on the CPU; None without a model.
+    #: Checks call :meth:`inputs`, which encodes each split once.
+    inputs_of: Callable[[SplitName], torch.Tensor] | None = None
+    #: split -> the model's predictions on it; None when there are none.
+    #: Checks call :meth:`predictions`, which predicts on each split once.
+    predictions_of: Callable[[SplitName], Predictions] | None = None
+    # results shared between checks, by key; read and written through memo()
+    _memo: dict[str, Any] = field(default_factory=dict, init=False, repr=False)
 
     @property
     def has_model(self) -> bool:
@@ -93,20 +104,37 @@ class CheckContext:
             raise LookupError("the project has no training split (data.train)")
         return self.train
 
+    def memo(self, key: str, compute: Callable[[], T]) -> T:
+        """The value stored under ``key``, computing and storing it on first use.
+
+        Parameters
+        ----------
+        key
+            Names the value and everything it depends on (e.g. a check's
+            parameters), so that equal keys mean equal values.
+        compute
+            Called once, on the first request for ``key``; an exception
+            propagates and stores nothing.
+
+        Returns
+        -------
+        T
+            The same object for every request of ``key`` during the run.
+        """
+        if key not in self._memo:
+            self._memo[key] = compute()
+        return self._memo[key]  # type: ignore[no-any-return]
+
     def inputs(self, split: SplitName = "eval") -> torch.Tensor:
         """The model inputs of ``split`` as a float32 (N, F) tensor on the CPU."""
-        if self._inputs is None:
+        inputs_of = self.inputs_of
+        if inputs_of is None:
             raise LookupError("no model inputs in predictions-only mode")
-        key = f"inputs:{split}"
-        if key not in self._cache:
-            self._cache[key] = self._inputs(split)
-        return self._cache[key]  # type: ignore[no-any-return]
+        return self.memo(f"inputs:{split}", lambda: inputs_of(split))
 
     def predictions(self, split: SplitName = "eval") -> Predictions:
         """Predictions on ``split``, computed on first use and then shared."""
-        if self._predict is None:
+        predictions_of = self.predictions_of
+        if predictions_of is None:
             raise LookupError("no predictions available")
-        key = f"predictions:{split}"
-        if key not in self._cache:
-            self._cache[key] = self._predict(split)
-        return self._cache[key]  # type: ignore[no-any-return]
+        return self.memo(f"predictions:{split}", lambda: predictions_of(split))

@@ -155,9 +155,9 @@ def _labels(
     if ctx.encode is None:  # pragma: no cover - checked by the caller
         raise SkipCheck("no input encoder")
     x = ctx.encode(frame)
-    from govkit.attribution import predict_log_probs
+    from govkit.attribution import predict_log_probs_tensor
 
-    lp = predict_log_probs(score, x, device=ctx.device, batch_size=ctx.batch_size)
+    lp = predict_log_probs_tensor(score, x, device=ctx.device, batch_size=ctx.batch_size)
     if ctx.task == "binary":
         return (lp[:, 1].exp() >= _threshold(ctx, params)).numpy().astype(np.int64)
     return lp.argmax(dim=1).numpy().astype(np.int64)

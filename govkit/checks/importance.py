@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING, ClassVar
 
 import numpy as np
 
-from govkit.attribution import AttributionParams, mean_with_ci
+from govkit.attribution import mean_with_ci
+from govkit.checks._attribution import AttributionParams
 from govkit.checks.base import Check, Evidence
 from govkit.checks.context import CheckContext
 from govkit.report import Measurement
@@ -53,7 +54,7 @@ class Importance(Check):
     requires_model: ClassVar[bool] = True
 
     def measure(self, ctx: CheckContext, params: AttributionParams) -> Evidence:
-        from govkit.attribution import explain
+        from govkit.checks._attribution_explain import explain
 
         exp = explain(ctx, params)
         magnitudes = exp.magnitudes

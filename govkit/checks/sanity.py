@@ -28,13 +28,12 @@ import numpy as np
 from pydantic import Field
 
 from govkit.attribution import (
-    AttributionParams,
     mean_with_ci,
     rank_correlation,
     rank_correlation_mean,
-    require_model,
     row_rank_correlations,
 )
+from govkit.checks._attribution import AttributionParams, require_model
 from govkit.checks.base import Check, Evidence, SkipCheck
 from govkit.checks.context import CheckContext
 from govkit.report import Measurement
@@ -70,7 +69,7 @@ class Sanity(Check):
     )
 
     def measure(self, ctx: CheckContext, params: SanityParams) -> Evidence:
-        from govkit.attribution import explain
+        from govkit.checks._attribution_explain import explain
 
         require_model(ctx)
         trained = explain(ctx, params)

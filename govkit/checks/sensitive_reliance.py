@@ -22,14 +22,8 @@ from typing import TYPE_CHECKING, ClassVar
 import numpy as np
 from pydantic import Field
 
-from govkit.attribution import (
-    AttributionParams,
-    Estimate,
-    feature_categories,
-    proxy_auc,
-    require_model,
-    share_with_ci,
-)
+from govkit.attribution import Estimate, feature_categories, proxy_auc, share_with_ci
+from govkit.checks._attribution import AttributionParams, require_model
 from govkit.checks.base import Check, Evidence, SkipCheck
 from govkit.checks.context import CheckContext
 from govkit.report import Measurement
@@ -64,7 +58,7 @@ class SensitiveReliance(Check):
     )
 
     def measure(self, ctx: CheckContext, params: SensitiveRelianceParams) -> Evidence:
-        from govkit.attribution import explain
+        from govkit.checks._attribution_explain import explain
 
         require_model(ctx)
         if not ctx.sensitive:

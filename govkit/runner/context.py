@@ -80,7 +80,7 @@ def predictions_only_context(
         return column_predictions(project, split, data.coding, displays[name])
 
     ctx = base_context(project, data, device="cpu")
-    ctx._predict = predict
+    ctx.predictions_of = predict
     console.progress("reading predictions from the data columns")
     ctx.predictions("eval")  # bad prediction columns are configuration errors: find them now
     return ctx, "cpu"
@@ -150,7 +150,7 @@ def model_context(
     from govkit.runner.encode import make_encoder
     from govkit.runner.model import load_model
     from govkit.runner.outputs import to_log_probs
-    from govkit.runner.predict import predict_log_probs, predictions_from_log_probs
+    from govkit.runner.predict import predict_log_probs_numpy, predictions_from_log_probs
 
     device = resolve_device(requested)
     seed = project.file.seed
@@ -189,7 +189,7 @@ def model_context(
                 shown[0] = tenth
                 console.progress(f"predicting {name}: {done:,}/{total:,} rows")
 
-        lp = predict_log_probs(
+        lp = predict_log_probs_numpy(
             model,
             x,
             device=device,
@@ -212,9 +212,9 @@ def model_context(
     ctx.encode = encoder.encode
     ctx.feature_names = encoder.feature_names
     ctx.feature_groups = encoder.feature_groups
-    ctx._inputs = inputs
-    ctx._predict = predict
-    ctx._cache["inputs:eval"] = eval_inputs
+    ctx.inputs_of = inputs
+    ctx.predictions_of = predict
+    ctx.memo("inputs:eval", lambda: eval_inputs)  # encoded already, with the encoder
     ctx.predictions("eval")  # the model runs once here; a broken model is an input error
     return ctx, describe_device(device)
 

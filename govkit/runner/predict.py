@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     import numpy as np
     import torch
 
-__all__ = ["predict_log_probs", "predictions_from_log_probs"]
+__all__ = ["predict_log_probs_numpy", "predictions_from_log_probs"]
 
 Task = Literal["binary", "multiclass"]
 Output = Literal["logits", "probabilities"]
@@ -37,7 +37,7 @@ def _is_oom(err: BaseException) -> bool:
     )
 
 
-def predict_log_probs(
+def predict_log_probs_numpy(
     model: Any,
     inputs: torch.Tensor,
     *,

@@ -148,8 +148,8 @@ def make_ctx(
         model=model,
         log_probs_of=log_probs_of,
         encode=encode,
-        _inputs=inputs,  # type: ignore[arg-type]
-        _predict=predict,  # type: ignore[arg-type]
+        inputs_of=inputs,
+        predictions_of=predict,
     )
 
 

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 import torch
 
-from govkit.attribution import AttributionParams
+from govkit.checks._attribution import AttributionParams
 from govkit.checks.completeness import Completeness, CompletenessParams
 from govkit.checks.counterfactual_flip import CounterfactualFlip, CounterfactualFlipParams
 from govkit.checks.importance import Importance

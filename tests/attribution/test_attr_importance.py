@@ -9,7 +9,9 @@ import torch
 from captum.attr import IntegratedGradients
 from torch import nn
 
-from govkit.attribution import AttributionParams, TargetScore
+from govkit.attribution import TargetScore
+from govkit.checks._attribution import AttributionParams
+from govkit.checks._attribution_explain import prepare
 from govkit.checks.base import SkipCheck
 from govkit.checks.importance import Importance
 from tests.attribution.helpers import Masked, make_ctx, mlp, numeric_encoder, onehot_encoder, train
@@ -82,14 +84,15 @@ def test_other_methods_agree_on_the_planted_feature(reads_x0: tuple, method: str
 
 def test_large_eval_sets_are_sampled_by_label_and_group(reads_x0: tuple) -> None:
     ctx = _ctx(reads_x0, sensitive=["color"])
-    ev = Importance().measure(ctx, AttributionParams(max_rows=150, n_boot=50))
+    params = AttributionParams(max_rows=150, n_boot=50)
+    ev = Importance().measure(ctx, params)
     sample = ev.details["sample"]
     assert sample["n_rows"] == 150 and sample["n_eval"] == 600
     assert sample["stratified_by"] == ["label", "color"]
     assert "150 of 600" in (ev.summary or "")
     assert all(m.n == 150 for m in ev.measurements)
     # proportional allocation: the label share of the sample matches the eval set's
-    rows = ctx._cache["attribution:setup:train_mean:10:150"].rows
+    rows = prepare(ctx, params).rows  # the check's own sample: prepare is memoised
     assert abs(ctx.eval.y_true[rows].mean() - ctx.eval.y_true.mean()) < 0.01
 
 

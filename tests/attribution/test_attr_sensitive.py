@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from statistics import NormalDist
+from typing import Any
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from govkit.attribution import AttributionParams
+from govkit.checks._attribution import AttributionParams
 from govkit.checks.base import SkipCheck
 from govkit.checks.counterfactual_flip import CounterfactualFlip, CounterfactualFlipParams
 from govkit.checks.sensitive_reliance import SensitiveReliance, SensitiveRelianceParams
@@ -178,11 +179,24 @@ def test_counterfactuals_keep_categorical_dtype(data: tuple) -> None:
     assert measurement(ev, "counterfactual_flip_rate", feature="sex", group=None).value > 0.1
 
 
-def test_sensitive_reliance_shares_attributions_with_importance(data: tuple) -> None:
+def test_sensitive_reliance_shares_attributions_with_importance(
+    data: tuple, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from govkit.checks import _attribution_explain
     from govkit.checks.importance import Importance
 
+    calls: list[str] = []
+    engine = _attribution_explain.attribute
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        calls.append(kwargs["method"])
+        return engine(*args, **kwargs)
+
+    monkeypatch.setattr(_attribution_explain, "attribute", counted)
     ctx = _with_sex(data)
     Importance().measure(ctx, AttributionParams(n_boot=0))
-    cached = [k for k in ctx._cache if k.startswith("attribution:explain")]
     SensitiveReliance().measure(ctx, SensitiveRelianceParams(n_boot=0))
-    assert [k for k in ctx._cache if k.startswith("attribution:explain")] == cached
+    assert calls == ["integrated_gradients"]  # one computation for both checks
+    # a different method is a different computation
+    Importance().measure(ctx, AttributionParams(method="gradient_shap", n_samples=2, n_boot=0))
+    assert calls == ["integrated_gradients", "gradient_shap"]

@@ -48,5 +48,5 @@ def make_context(
         device="cpu",
         eval=Split("eval", data.frame, data.y_true),
         sensitive=sensitive,
-        _predict=predict,
+        predictions_of=predict,
     )

@@ -30,7 +30,7 @@ def make_context(
         device="cpu",
         eval=Split("eval", eval_frame, np.asarray(eval_y, dtype=np.int64)),
         train=train,
-        _predict=predict,
+        predictions_of=predict,
         **kwargs,
     )
 

@@ -331,13 +331,13 @@ def test_train_split_without_prediction_columns_skips_with_the_reason() -> None:
     from govkit.checks.base import SkipCheck
 
     ctx = _planted_context()
-    answers = ctx._predict
+    answers = ctx.predictions_of
 
     def predict(split: str) -> Predictions:
         if split == "train":
             raise LookupError("the training split has no prediction columns")
         return answers(split)
 
-    ctx._predict = predict
+    ctx.predictions_of = predict
     with pytest.raises(SkipCheck, match=r"no prediction columns.*data\.train"):
         MembershipInference().measure(ctx, MembershipInference.Params())

@@ -15,7 +15,7 @@ from govkit.errors import InputError, UnsafeModelError
 from govkit.project import load_project_file
 from govkit.runner import execute_run
 from govkit.runner.model import detect_format, load_model
-from govkit.runner.predict import predict_log_probs
+from govkit.runner.predict import predict_log_probs_numpy
 from tests.runner.helpers import (
     ACCURACY_SUITE,
     FACTORY_SOURCE,
@@ -329,7 +329,7 @@ class _FlakyMemory(torch.nn.Module):
 
 def test_out_of_memory_halves_the_batch(frame: Any, binary_model: Any) -> None:
     flaky = _FlakyMemory(binary_model)
-    lp = predict_log_probs(
+    lp = predict_log_probs_numpy(
         flaky, _inputs(frame), device="cpu", batch_size=256, task="binary", output="logits"
     )
     np.testing.assert_allclose(np.exp(lp[:, 1]), _reference_p(binary_model, frame), rtol=1e-6)
@@ -338,7 +338,7 @@ def test_out_of_memory_halves_the_batch(frame: Any, binary_model: Any) -> None:
 
 def test_model_returning_a_tuple_is_an_input_error(frame: Any) -> None:
     with pytest.raises(InputError, match="returned tuple"):
-        predict_log_probs(
+        predict_log_probs_numpy(
             lambda x: (x, x),
             _inputs(frame),
             device="cpu",
@@ -349,10 +349,10 @@ def test_model_returning_a_tuple_is_an_input_error(frame: Any) -> None:
 
 
 def test_batches_give_the_same_numbers(frame: Any, binary_model: Any) -> None:
-    one = predict_log_probs(
+    one = predict_log_probs_numpy(
         binary_model, _inputs(frame), device="cpu", batch_size=7, task="binary", output="logits"
     )
-    two = predict_log_probs(
+    two = predict_log_probs_numpy(
         binary_model, _inputs(frame), device="cpu", batch_size=1000, task="binary", output="logits"
     )
     np.testing.assert_allclose(one, two, rtol=1e-6)

@@ -1,18 +1,31 @@
-"""Parameters shared by the attribution checks."""
+"""What the attribution checks share: their parameters and when they cannot run.
+
+The attribution engine (:mod:`govkit.attribution`) works on tensors and knows
+nothing of checks; this module is the check-facing side of it, beside
+:mod:`govkit.checks._fairness` for the fairness checks. It imports neither
+torch nor the engine's torch modules, so that loading a check class — which a
+predictions-only run does to validate its suite — stays light. The step from
+a check context to attributions is in :mod:`govkit.checks._attribution_explain`.
+"""
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import Field
 
 from govkit.attribution._quadrature import QuadratureMethod
-from govkit.checks.base import CheckParams
+from govkit.checks.base import CheckParams, SkipCheck
 
-__all__ = ["AttributionMethod", "AttributionParams", "BaselineKind"]
+if TYPE_CHECKING:
+    from govkit.checks.context import CheckContext
+
+__all__ = ["NO_MODEL", "AttributionMethod", "AttributionParams", "BaselineKind", "require_model"]
 
 AttributionMethod = Literal["integrated_gradients", "gradient_shap", "shap_gradient"]
 BaselineKind = Literal["train_mean", "train_sample"]
+
+NO_MODEL = "needs the model and its inputs; there are none in predictions-only mode"
 
 
 class AttributionParams(CheckParams):
@@ -50,3 +63,9 @@ class AttributionParams(CheckParams):
         description="Larger eval sets are explained on a seeded sample stratified by label "
         "and sensitive group.",
     )
+
+
+def require_model(ctx: CheckContext) -> None:
+    """Raise SkipCheck unless the context can run the model on its inputs."""
+    if ctx.model is None or ctx.log_probs_of is None or ctx.inputs_of is None:
+        raise SkipCheck(NO_MODEL)
