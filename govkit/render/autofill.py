@@ -900,13 +900,19 @@ def fills_for(
     return out
 
 
-def filled_refs(documents: Sequence[BaseModel], report: Report | None) -> list[str]:
-    """The fields the report fills, as ``kind:dotted.path`` crosswalk refs (list items dropped)."""
+def filled_refs(
+    documents: Sequence[BaseModel], fills: Sequence[dict[FieldPath, FilledNode]]
+) -> list[str]:
+    """The fields filled, as ``kind:dotted.path`` crosswalk refs (list items dropped).
+
+    ``fills`` are :func:`document_fills` of the same documents, computed once
+    for the packet.
+    """
     return sorted(
         {
             f"{getattr(doc, 'kind', '')}:{'.'.join(p for p in path if isinstance(p, str))}"
-            for doc, fills in zip(documents, document_fills(documents, report), strict=True)
-            for path in fills
+            for doc, doc_fills in zip(documents, fills, strict=True)
+            for path in doc_fills
         }
     )
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import html as htmllib
 import re
 import typing
@@ -51,12 +52,7 @@ def _markdown(
     """Each document's Markdown, rendered from the minimal project and ``report``."""
     config = make_project(root, edits=edits)
     inputs = load_inputs(load_project_file(config), None)
-    ctx = build_context(
-        system_name="adult-income",
-        system_version="1.0.0",
-        documents=inputs.documents,
-        report=report,
-    )
+    ctx = build_context(dataclasses.replace(inputs, report=report))
     return render_markdown(ctx, None)
 
 
