@@ -172,7 +172,7 @@ def test_no_raw_personal_value_reaches_the_packet(tmp_path: Path, full_report: R
 )
 def test_examples_are_masked_once_more(kind: str, raw: str) -> None:
     from govkit.privacy.masking import MASKERS
-    from govkit.render.autofill import _masked
+    from govkit.render.autofill.dataset_card import _masked
 
     masked = MASKERS[kind](raw)
     assert _masked(kind, masked) == masked  # the scan's masking is shown as written
