@@ -287,3 +287,15 @@ def test_provenance_hashes_versions_seed_device(
         assert artifact.sha256 in flat, artifact.role
     for path in [*(project.parent / "docs").glob("*.yaml"), project]:
         assert hashlib.sha256(path.read_bytes()).hexdigest() in flat, path.name
+
+
+def test_every_status_badge_has_a_style(rendered: Path) -> None:
+    import re
+
+    html = (rendered / "packet.html").read_text(encoding="utf-8")
+    badges = set(re.findall(r'<span class="status (status-[^"]+)">', html))
+    # the cover counts every status, so each one is drawn at least once
+    assert {f"status-{s.replace('_', '-')}" for s in STATUS_ORDER} <= badges
+    style = html[html.index("<style>") : html.index("</style>")]
+    for badge in badges:
+        assert "_" not in badge and f".{badge}" in style, badge
