@@ -34,5 +34,5 @@ def _leakage(inp: FillInput) -> FilledNode | None:
 
 #: The experiment plan's automated fields.
 RULES: tuple[FillRule, ...] = (
-    FillRule("experiment_plan", ("splits", "leakage_checks"), _leakage, "data.leakage"),
+    FillRule("experiment_plan", ("splits", "leakage_checks"), _leakage, check="data.leakage"),
 )

@@ -313,6 +313,8 @@ RULES: tuple[FillRule, ...] = (
     FillRule("model_card", ("uncertainty",), _uncertainty),
     FillRule("model_card", ("results",), _results),
     FillRule("model_card", ("fairness", "result"), _fairness),
-    FillRule("model_card", ("explainability", "result"), _explainability, "attribution.importance"),
-    FillRule("model_card", ("privacy", "result"), _privacy, "privacy.membership_inference"),
+    FillRule(
+        "model_card", ("explainability", "result"), _explainability, check="attribution.importance"
+    ),
+    FillRule("model_card", ("privacy", "result"), _privacy, check="privacy.membership_inference"),
 )
