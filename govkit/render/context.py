@@ -19,7 +19,8 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from govkit.render.autofill import document_fills
+from govkit.render.autofill import document_fills, filled_refs
+from govkit.render.coverage import CoverageView, coverage_view
 from govkit.render.fields import (
     FieldPath,
     FieldView,
@@ -42,6 +43,7 @@ __all__ = [
     "MeasurementView",
     "MethodView",
     "PacketContext",
+    "PacketInputs",
     "ResultView",
     "RiskTrace",
     "Section",
@@ -73,6 +75,33 @@ class SourceDocument:
     @property
     def sha256(self) -> str:
         return hashlib.sha256(self.data).hexdigest()
+
+
+@dataclass(frozen=True)
+class PacketInputs:
+    """Everything a packet is made from, read once (see :func:`govkit.render.load_inputs`).
+
+    Attributes
+    ----------
+    system_name, system_version
+        The system under review, as the project names it (the report's win
+        when there is a report).
+    documents
+        The loaded governance documents, in the order the project lists them.
+    report
+        The check report, or None for a documents-only packet.
+    report_bytes
+        The report file as read, hashed into the packet id.
+    config
+        ``(display path, bytes)`` of govkit.yaml, for the provenance appendix.
+    """
+
+    system_name: str
+    system_version: str
+    documents: Sequence[SourceDocument]
+    report: Report | None = None
+    report_bytes: bytes | None = None
+    config: tuple[str, bytes] | None = None
 
 
 @dataclass(frozen=True)
@@ -233,43 +262,6 @@ class RiskTrace:
     residual: str
     measures: tuple[str, ...]
     checks: tuple[CheckLink, ...]
-
-
-@dataclass(frozen=True)
-class CoverageItemView:
-    """One standard item: its id, what it asks for, and the fields that cover it."""
-
-    item_id: str
-    label: str
-    covered_by: str
-
-
-@dataclass(frozen=True)
-class CoverageGroup:
-    """The items of one standard with one status (covered, missing, out of scope)."""
-
-    status: str
-    items: tuple[CoverageItemView, ...]
-
-
-@dataclass(frozen=True)
-class CoverageStandard:
-    name: str
-    groups: tuple[CoverageGroup, ...]
-
-
-@dataclass(frozen=True)
-class CoverageView:
-    """The standards coverage matrix: totals per standard, then every item by status.
-
-    Items are grouped per standard and status rather than one table row each:
-    a reviewer sees every missing item of a standard at once, and the PDF lays
-    out a few paragraphs instead of ~300 table rows (about a second faster).
-    """
-
-    totals_columns: tuple[str, ...]
-    totals: tuple[tuple[str, ...], ...]
-    standards: tuple[CoverageStandard, ...]
 
 
 @dataclass(frozen=True)
@@ -629,35 +621,26 @@ def _packet_id(
     return packet_id_from_digests([hashlib.sha256(part).hexdigest() for part in parts])
 
 
-def build_context(
-    *,
-    system_name: str,
-    system_version: str,
-    documents: Sequence[SourceDocument],
-    report: Report | None,
-    report_bytes: bytes | None = None,
-    config: tuple[str, bytes] | None = None,
-    coverage: CoverageView | None = None,
-) -> PacketContext:
+def build_context(inputs: PacketInputs) -> PacketContext:
     """Build the template context of a packet.
+
+    The report's automated fills are computed once here: the documents show
+    them, and the coverage matrix counts the fields they fill.
 
     Parameters
     ----------
-    system_name, system_version
-        The system under review (the report's, when there is a report).
-    documents
-        The loaded governance documents, in the order the project lists them.
-    report
-        The check report, or None for a documents-only packet.
-    report_bytes
-        The report file as read, hashed into the packet id.
-    config
-        ``(display path, bytes)`` of govkit.yaml, for the provenance appendix.
-    coverage
-        The standards coverage matrix, when it could be computed.
+    inputs
+        The documents, the report (when there is one) and govkit.yaml.
+
+    Returns
+    -------
+    PacketContext
+        Everything the templates may use.
     """
     from govkit import __version__
 
+    report, documents, config = inputs.report, inputs.documents, inputs.config
+    system_name, system_version = inputs.system_name, inputs.system_version
     instant = packet_instant(report)
     if report is not None:
         system_name, system_version = report.system.name, report.system.version
@@ -669,9 +652,10 @@ def build_context(
         counts, report_date, results = (), "no report", ()
         overall = "not checked"
     names = _filenames(documents)
-    fills = document_fills([d.model for d in documents], report)
+    models = [d.model for d in documents]
+    fills = document_fills(models, report)
     return PacketContext(
-        packet_id=_packet_id(report_bytes, documents, config),
+        packet_id=_packet_id(inputs.report_bytes, documents, config),
         system_name=system_name,
         system_version=system_version,
         report_date=report_date,
@@ -681,7 +665,7 @@ def build_context(
         documents=tuple(_document(d, names, i, fills[i]) for i, d in enumerate(documents)),
         results=results,
         risks=_traces(documents, report),
-        coverage=coverage,
+        coverage=coverage_view(models, filled_refs(models, fills)),
         approvals=_approvals(documents),
         provenance=_provenance(report),
         artifacts=_artifacts(report, documents, config),

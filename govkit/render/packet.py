@@ -22,12 +22,7 @@ from govkit.atomic import FolderLock, clean_leftovers, replace_folder, write_ato
 from govkit.errors import ConfigError, InputError
 from govkit.hashing import sha256_file
 from govkit.project import Project
-from govkit.render.context import (
-    CoverageView,
-    PacketContext,
-    SourceDocument,
-    build_context,
-)
+from govkit.render.context import PacketContext, PacketInputs, SourceDocument, build_context
 from govkit.render.environment import make_environment, render_template, template_dirs
 from govkit.render.manifest import (
     MANIFEST_NAME,
@@ -42,8 +37,6 @@ from govkit.report import Report, load_report
 from govkit.safe_read import MAX_DOCUMENT_BYTES, read_capped, report_cap
 
 if TYPE_CHECKING:
-    from pydantic import BaseModel
-
     from govkit.render.charts import Chart
 
 __all__ = [
@@ -61,19 +54,6 @@ __all__ = [
 FORMATS = ("md", "html", "pdf")
 REPORT_TEMPLATE = "report.md.j2"
 LAYOUT_TEMPLATE = "_document.md.j2"
-
-
-@dataclass(frozen=True)
-class PacketInputs:
-    """Everything a packet is made from, read once."""
-
-    system_name: str
-    system_version: str
-    documents: Sequence[SourceDocument]
-    report: Report | None = None
-    report_bytes: bytes | None = None
-    config: tuple[str, bytes] | None = None
-    coverage: CoverageView | None = None
 
 
 @dataclass(frozen=True)
@@ -141,15 +121,7 @@ def load_inputs(project: Project, report_path: str | Path | None) -> PacketInput
         report=report,
         report_bytes=report_bytes,
         config=config,
-        coverage=_coverage([d.model for d in documents], report),
     )
-
-
-def _coverage(models: Sequence[BaseModel], report: Report | None) -> CoverageView | None:
-    from govkit.render.autofill import filled_refs
-    from govkit.render.coverage import coverage_view
-
-    return coverage_view(models, filled_refs(models, report))
 
 
 def render_markdown(ctx: PacketContext, templates: str | Path | None) -> dict[str, str]:
@@ -343,15 +315,7 @@ def render_packet(
     real = folder.resolve() if folder.is_symlink() else folder
     check_replaceable(real, overwrite_edited=overwrite_edited)  # fail before any work
     dirs = template_dirs(templates)  # fails early on a bad --templates
-    ctx = build_context(
-        system_name=inputs.system_name,
-        system_version=inputs.system_version,
-        documents=inputs.documents,
-        report=inputs.report,
-        report_bytes=inputs.report_bytes,
-        config=inputs.config,
-        coverage=inputs.coverage,
-    )
+    ctx = build_context(inputs)
     if problems:
         ctx = dataclasses.replace(
             ctx, warnings=tuple(f"rendered with --force: {p}" for p in problems)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import html as htmllib
 import re
 import typing
@@ -51,12 +52,7 @@ def _markdown(
     """Each document's Markdown, rendered from the minimal project and ``report``."""
     config = make_project(root, edits=edits)
     inputs = load_inputs(load_project_file(config), None)
-    ctx = build_context(
-        system_name="adult-income",
-        system_version="1.0.0",
-        documents=inputs.documents,
-        report=report,
-    )
+    ctx = build_context(dataclasses.replace(inputs, report=report))
     return render_markdown(ctx, None)
 
 
@@ -176,7 +172,7 @@ def test_no_raw_personal_value_reaches_the_packet(tmp_path: Path, full_report: R
 )
 def test_examples_are_masked_once_more(kind: str, raw: str) -> None:
     from govkit.privacy.masking import MASKERS
-    from govkit.render.autofill import _masked
+    from govkit.render.autofill.dataset_card import _masked
 
     masked = MASKERS[kind](raw)
     assert _masked(kind, masked) == masked  # the scan's masking is shown as written
@@ -337,6 +333,70 @@ def test_a_check_with_an_error_fills_nothing_but_its_message(full_report: Report
     fill = fills_for(card, report, frozenset({"eval"}))[("statistics",)]
     assert fill.sources[0].status == "error"
     assert "crashed" in getattr(fill.body, "text", "")
+
+
+def _filled_by(rule: Any, fills: dict[Any, Any]) -> list[Any]:
+    """The concrete paths of ``fills`` that ``rule`` fills (list indices dropped to compare)."""
+    pattern = tuple(s for s in rule.path if s != "*")
+    return [p for p in fills if tuple(s for s in p if isinstance(s, str)) == pattern]
+
+
+@pytest.mark.parametrize(
+    "rule", [r for r in RULES if r.check], ids=lambda r: f"{r.kind}:{'.'.join(r.path)}"
+)
+def test_a_rule_with_a_check_fills_from_that_check_alone(rule: Any, full_report: Report) -> None:
+    from govkit.checks.registry import BUILTIN_CHECKS
+    from govkit.documents.dataset_card import SubgroupStat
+    from govkit.documents.load import load_document
+    from tests.render.conftest import MINIMAL
+
+    assert rule.check in BUILTIN_CHECKS
+    document = load_document(MINIMAL / f"{rule.kind}.yaml").model
+    if rule.kind == "dataset_card":  # a subpopulation the data check measured
+        group = SubgroupStat(attribute="sex", identification="self-reported")
+        document = document.model_copy(update={"subpopulations": [group]})
+    every_split = frozenset({"train", "eval"})
+    paths = _filled_by(rule, fills_for(document, full_report, every_split))
+    assert paths, "the full report fills the field"
+    # Without its check, the field is left alone, whatever else the report holds.
+    others = [r for r in full_report.results if r.id != rule.check]
+    without = full_report.model_copy(update={"results": others})
+    assert _filled_by(rule, fills_for(document, without, every_split)) == []
+    # A skipped check fills the field with its message and nothing else.
+    skipped = CheckResult(
+        id=rule.check, title="planted", status="skipped", blocking=False, message="planted skip"
+    )
+    results = [skipped if r.id == rule.check else r for r in full_report.results]
+    fills = fills_for(document, full_report.model_copy(update={"results": results}), every_split)
+    for path in paths:
+        assert [s.check_id for s in fills[path].sources] == [rule.check]
+        assert getattr(fills[path].body, "text", None) == "planted skip"
+    # A data check fills only a document about the data it measured.
+    if rule.scope == "data":
+        assert _filled_by(rule, fills_for(document, full_report, frozenset())) == []
+
+
+def test_a_packet_computes_the_fills_once(
+    tmp_path: Path, full_report: Report, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import govkit.render.context as context
+
+    calls: list[int] = []
+    real = context.document_fills
+
+    def counted(documents: Any, report: Report | None) -> Any:
+        calls.append(len(documents))
+        return real(documents, report)
+
+    monkeypatch.setattr(context, "document_fills", counted)
+    inputs = load_inputs(load_project_file(make_project(tmp_path)), None)
+    ctx = build_context(dataclasses.replace(inputs, report=full_report))
+    assert calls == [len(inputs.documents)]
+    # the coverage matrix still counts the fields the report fills
+    bare = build_context(inputs)
+    assert ctx.coverage is not None and bare.coverage is not None
+    covered = [int(row[1]) for row in ctx.coverage.totals]
+    assert sum(covered) > sum(int(row[1]) for row in bare.coverage.totals)
 
 
 # --- the whole packet -----------------------------------------------------------------------

@@ -97,9 +97,7 @@ def test_headings_get_unique_anchors() -> None:
 def _markdown(config: Path, templates: str | None = None) -> dict[str, str]:
     project = load_project_file(config)
     inputs = load_inputs(project, None)
-    ctx = build_context(
-        system_name="s", system_version="1", documents=inputs.documents, report=inputs.report
-    )
+    ctx = build_context(inputs)
     return render_markdown(ctx, templates)
 
 

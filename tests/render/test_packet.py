@@ -249,7 +249,7 @@ def test_curves_come_from_the_checks_figures(pdf_text: str, report: Report) -> N
 def test_coverage_matrix_totals(pdf_text: str, project: Path, report: Report) -> None:
     from govkit.documents.coverage import compute_coverage
     from govkit.documents.load import load_document
-    from govkit.render.autofill import filled_refs
+    from govkit.render.autofill import document_fills, filled_refs
 
     docs = [
         load_document(project.parent / "docs" / f"{k}.yaml").model
@@ -257,7 +257,7 @@ def test_coverage_matrix_totals(pdf_text: str, project: Path, report: Report) ->
     ]
     flat = _flat(pdf_text[pdf_text.rindex("Standards coverage matrix") :])
     # fields the report fills are shown filled in the packet, so they count as covered
-    filled = filled_refs(docs, report)
+    filled = filled_refs(docs, document_fills(docs, report))
     assert filled
     totals = compute_coverage(docs, filled=filled).totals
     assert totals
@@ -287,3 +287,15 @@ def test_provenance_hashes_versions_seed_device(
         assert artifact.sha256 in flat, artifact.role
     for path in [*(project.parent / "docs").glob("*.yaml"), project]:
         assert hashlib.sha256(path.read_bytes()).hexdigest() in flat, path.name
+
+
+def test_every_status_badge_has_a_style(rendered: Path) -> None:
+    import re
+
+    html = (rendered / "packet.html").read_text(encoding="utf-8")
+    badges = set(re.findall(r'<span class="status (status-[^"]+)">', html))
+    # the cover counts every status, so each one is drawn at least once
+    assert {f"status-{s.replace('_', '-')}" for s in STATUS_ORDER} <= badges
+    style = html[html.index("<style>") : html.index("</style>")]
+    for badge in badges:
+        assert "_" not in badge and f".{badge}" in style, badge
