@@ -348,7 +348,7 @@ def test_a_rule_with_a_check_fills_from_that_check_alone(rule: Any, full_report:
     from govkit.checks.registry import BUILTIN_CHECKS
     from govkit.documents.dataset_card import SubgroupStat
     from govkit.documents.load import load_document
-    from tests.render.conftest import MINIMAL
+    from tests.helpers import MINIMAL
 
     assert rule.check in BUILTIN_CHECKS
     document = load_document(MINIMAL / f"{rule.kind}.yaml").model
