@@ -26,9 +26,8 @@ from govkit.documents.fields import (
 
 __all__ = ["HIGH_RISK_REASON", "ComplianceProfile", "DocMeta", "DocStatus", "DocumentBase"]
 
+#: How strictly a document is held: ``eu_high_risk`` makes every conditional field required.
 ComplianceProfile = Literal["research", "internal_review", "eu_high_risk"]
-
-
 DocStatus = Literal["draft", "in_review", "approved", "deprecated"]
 
 
