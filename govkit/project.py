@@ -13,11 +13,12 @@ from datetime import date
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from govkit.diagnostics import Diagnostic, field_name, validate_parsed
 from govkit.errors import ConfigError
 from govkit.sourcefile import ParsedFile, SourceError, load_source
+from govkit.strict import FrozenModel
 
 __all__ = [
     "DataSection",
@@ -35,24 +36,20 @@ _IMPORT_REF = re.compile(r"^[A-Za-z_][\w.]*:[A-Za-z_]\w*$")
 _DEVICE = re.compile(r"^(auto|cpu|cuda(:\d+)?)$")
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
 def _check_import_ref(value: str | None) -> str | None:
     if value is not None and not _IMPORT_REF.match(value):
         raise ValueError(f"expected 'package.module:function', got {value!r}")
     return value
 
 
-class SystemInfo(_Strict):
+class SystemInfo(FrozenModel):
     """The system under review, as the packet names it."""
 
     name: str = Field(min_length=1, description="Name of the AI system.")
     version: str = Field(min_length=1, description="Version being released.")
 
 
-class PredictionColumns(_Strict):
+class PredictionColumns(FrozenModel):
     """Predictions-only mode: the model's outputs are columns of the evaluation data."""
 
     label: str = Field(description="Column with the predicted label.")
@@ -61,7 +58,7 @@ class PredictionColumns(_Strict):
     )
 
 
-class ModelSection(_Strict):
+class ModelSection(FrozenModel):
     """How to load the model and read its outputs."""
 
     path: str | None = Field(
@@ -99,7 +96,7 @@ class ModelSection(_Strict):
         return self
 
 
-class DataSection(_Strict):
+class DataSection(FrozenModel):
     """The data the checks run on."""
 
     eval: str = Field(description="Evaluation split: .csv, .parquet or .npz.")
@@ -134,7 +131,7 @@ class DataSection(_Strict):
         return _check_import_ref(value)
 
 
-class Waiver(_Strict):
+class Waiver(FrozenModel):
     """An accepted failing check. An expired waiver no longer counts.
 
     Without scope keys it accepts every failure of the check. With them it
@@ -208,7 +205,7 @@ class Waiver(_Strict):
         return {k: v for k, v in keys.items() if v is not None}
 
 
-class ProjectFile(_Strict):
+class ProjectFile(FrozenModel):
     """``govkit.yaml``."""
 
     govkit: Literal[1] = Field(description="Project file format version.")

@@ -11,10 +11,11 @@ from datetime import date
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import ConfigDict, Field, ValidationError
 
 from govkit.errors import InputError
 from govkit.safe_read import ReadRefused, load_json_capped, report_cap
+from govkit.strict import StrictModel
 
 __all__ = [
     "STATUS_ORDER",
@@ -43,11 +44,13 @@ def _every_key_required(schema: dict[str, Any]) -> None:
     schema["required"] = list(schema.get("properties", {}))
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", json_schema_extra=_every_key_required)
+class _ReportModel(StrictModel):
+    """A report model: unknown keys are errors and its schema requires every key."""
+
+    model_config = ConfigDict(json_schema_extra=_every_key_required)
 
 
-class Measurement(_Strict):
+class Measurement(_ReportModel):
     """One number, with where it applies, its sample size and its 95% interval.
 
     ``group`` is null for an overall figure, else it maps each sensitive column
@@ -65,7 +68,7 @@ class Measurement(_Strict):
     n: int | None = None
 
 
-class ResultWaiver(_Strict):
+class ResultWaiver(_ReportModel):
     """The waiver that accepted a result, and its scope (null keys: not scoped by it)."""
 
     owner: str
@@ -81,7 +84,7 @@ class ResultWaiver(_Strict):
     )
 
 
-class CheckResult(_Strict):
+class CheckResult(_ReportModel):
     id: str
     title: str
     status: ResultStatus
@@ -98,14 +101,14 @@ class CheckResult(_Strict):
     )
 
 
-class Artifact(_Strict):
+class Artifact(_ReportModel):
     role: ArtifactRole
     path: str
     sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
     bytes: int = Field(ge=0)
 
 
-class Provenance(_Strict):
+class Provenance(_ReportModel):
     govkit_version: str
     python: str
     torch: str | None
@@ -118,12 +121,12 @@ class Provenance(_Strict):
     artifacts: list[Artifact] = Field(default_factory=list)
 
 
-class ReportSystem(_Strict):
+class ReportSystem(_ReportModel):
     name: str
     version: str
 
 
-class Report(_Strict):
+class Report(_ReportModel):
     """The whole report. ``status`` is ``fail`` when any blocking result blocks."""
 
     report_version: Literal[1] = 1

@@ -18,15 +18,12 @@ from govkit.diagnostics import validate_parsed
 from govkit.errors import ConfigError
 from govkit.resources import data_dir
 from govkit.sourcefile import ParsedFile, SourceError, load_source
+from govkit.strict import FrozenModel
 
 __all__ = ["LoadedSuite", "Suite", "SuiteEntry", "Threshold", "builtin_suites", "load_suite"]
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class Threshold(_Strict):
+class Threshold(FrozenModel):
     """A bound on every measurement named ``metric``.
 
     ``on`` says what is compared with the bound:
@@ -55,7 +52,7 @@ class Threshold(_Strict):
         return self
 
 
-class SuiteEntry(_Strict):
+class SuiteEntry(FrozenModel):
     id: str = Field(description="Check id, e.g. fairness.demographic_parity.")
     severity: Literal["block", "warn"] = Field(
         default="block", description="`block` fails the gate; `warn` only reports."
@@ -68,7 +65,7 @@ class SuiteEntry(_Strict):
     )
 
 
-class Suite(_Strict):
+class Suite(FrozenModel):
     suite: Literal[1] = Field(description="Suite format version.")
     name: str = Field(description="Name shown in reports.")
     description: str | None = Field(default=None, description="What the suite is for.")

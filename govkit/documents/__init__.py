@@ -7,13 +7,15 @@ their shape and their JSON Schema): :class:`DatasetCard`, :class:`ModelCard`,
 
 from __future__ import annotations
 
-from govkit.documents.common import (
+from govkit.documents.base import DocMeta, DocumentBase
+from govkit.documents.coverage import CoverageItem, CoverageReport, compute_coverage
+from govkit.documents.dataset_card import DatasetCard
+from govkit.documents.experiment_plan import ExperimentPlan, criteria_fingerprint
+from govkit.documents.fields import (
     Answer,
     Approval,
     CheckResult,
     DatasetRef,
-    DocMeta,
-    DocumentBase,
     License,
     Link,
     MetricResult,
@@ -22,9 +24,6 @@ from govkit.documents.common import (
     Person,
     Provenance,
 )
-from govkit.documents.coverage import CoverageItem, CoverageReport, compute_coverage
-from govkit.documents.dataset_card import DatasetCard
-from govkit.documents.experiment_plan import ExperimentPlan, criteria_fingerprint
 from govkit.documents.kinds import KINDS, Document, model_for
 from govkit.documents.lint import lint_document
 from govkit.documents.load import DocumentError, LoadedDocument, load_document

@@ -17,10 +17,12 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
-from govkit.documents.common import DocumentBase, NotApplicable, is_filled
+from govkit.documents.base import DocumentBase
+from govkit.documents.fields import NotApplicable, is_filled
 from govkit.documents.kinds import KINDS
+from govkit.strict import FrozenModel
 
 __all__ = [
     "CROSSWALK_PATH",
@@ -38,11 +40,7 @@ CROSSWALK_PATH = Path(__file__).with_name("crosswalk.yaml")
 Status = Literal["covered", "missing", "out_of_scope"]
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class CrosswalkItem(_Strict):
+class CrosswalkItem(FrozenModel):
     """One standard item and the fields that cover it."""
 
     id: str
@@ -52,7 +50,7 @@ class CrosswalkItem(_Strict):
     out_of_scope: str | None = None
 
 
-class CrosswalkStandard(_Strict):
+class CrosswalkStandard(FrozenModel):
     """A standard and its items."""
 
     id: str
@@ -60,7 +58,7 @@ class CrosswalkStandard(_Strict):
     items: list[CrosswalkItem]
 
 
-class Crosswalk(_Strict):
+class Crosswalk(FrozenModel):
     """The whole crosswalk file."""
 
     crosswalk_version: Literal[1]

@@ -10,12 +10,12 @@ from typing import Any, Literal
 
 from pydantic import Field, model_validator
 
-from govkit.documents.common import (
+from govkit.documents.base import DocumentBase
+from govkit.documents.fields import (
     SPECIAL_CATEGORIES,
     Answer,
     CheckResult,
     Date,
-    DocumentBase,
     GovModel,
     License,
     Link,

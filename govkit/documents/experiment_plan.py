@@ -14,13 +14,12 @@ from typing import Any, Literal
 
 from pydantic import Field
 
-from govkit.documents.common import (
+from govkit.documents.base import DocMeta, DocumentBase
+from govkit.documents.fields import (
     Answer,
     CheckResult,
     DatasetRef,
     Date,
-    DocMeta,
-    DocumentBase,
     GovModel,
     License,
     MetricSpec,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from govkit.documents.common import DocumentBase
+from govkit.documents.base import DocumentBase
 from govkit.documents.dataset_card import DatasetCard
 from govkit.documents.experiment_plan import ExperimentPlan
 from govkit.documents.model_card import ModelCard

@@ -19,7 +19,7 @@ from govkit.diagnostics import (
     field_name,
     validate_parsed,
 )
-from govkit.documents.common import DocumentBase
+from govkit.documents.base import DocumentBase
 from govkit.documents.kinds import KINDS
 from govkit.errors import EXIT_FINDINGS, EXIT_USAGE, GovkitError
 from govkit.sourcefile import ParsedFile, SourceError, load_source

@@ -10,13 +10,13 @@ from typing import Any, Literal
 
 from pydantic import Field
 
-from govkit.documents.common import (
+from govkit.documents.base import DocumentBase
+from govkit.documents.fields import (
     Answer,
     CheckResult,
     DatasetRef,
     Date,
     DocId,
-    DocumentBase,
     GovModel,
     License,
     Link,

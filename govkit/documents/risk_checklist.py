@@ -12,13 +12,13 @@ from typing import Any, Literal
 
 from pydantic import Field
 
-from govkit.documents.common import (
+from govkit.documents.base import DocumentBase
+from govkit.documents.fields import (
     Answer,
     CheckId,
     CheckResult,
     Date,
     DocId,
-    DocumentBase,
     GovModel,
     License,
     Link,

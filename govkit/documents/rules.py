@@ -22,8 +22,8 @@ from typing import Any
 from pydantic import BaseModel
 
 from govkit.diagnostics import Diagnostic
-from govkit.documents.common import DatasetRef, Link
 from govkit.documents.experiment_plan import ExperimentPlan, criteria_fingerprint
+from govkit.documents.fields import DatasetRef, Link
 from govkit.documents.load import LoadedDocument
 from govkit.documents.model_card import ModelCard
 from govkit.documents.risk_checklist import RiskChecklist

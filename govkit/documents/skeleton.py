@@ -21,7 +21,7 @@ from typing import Any, Literal
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
-from govkit.documents.common import FILL_AUTOMATED, License, NotApplicable
+from govkit.documents.fields import FILL_AUTOMATED, License, NotApplicable
 from govkit.documents.kinds import KINDS
 from govkit.documents.lint import PLACEHOLDER
 

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from pydantic import BaseModel
 
-from govkit.documents.common import FILL_AUTOMATED
+from govkit.documents.fields import FILL_AUTOMATED
 from govkit.documents.kinds import KINDS as DOCUMENT_MODELS
 from govkit.project import load_project_file
 from govkit.render.autofill import RULES, data_splits, fills_for

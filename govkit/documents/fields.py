@@ -1,6 +1,6 @@
-"""Shared building blocks of the four documents.
+"""Field types and sub-models the four documents share.
 
-Conventions every document follows:
+Conventions every document field follows:
 
 - unknown keys are errors everywhere (``extra="forbid"``), types are strict
   (a number is not a string, ``"yes"`` is not ``true``); dates are ISO dates;
@@ -9,8 +9,11 @@ Conventions every document follows:
 - fields filled later by ``govkit check`` (automated, "A" in the standards)
   are optional, so a document written by hand validates without them;
 - conditional fields ("C") are optional until their condition holds, or the
-  document's ``compliance_profile`` is ``eu_high_risk``: then a model
-  validator reports each one that is missing, with the reason.
+  document's ``compliance_profile`` is ``eu_high_risk``; :func:`raise_missing`
+  reports each one that is missing, with the reason.
+
+The document header and the base every document kind extends live in
+:mod:`govkit.documents.base`.
 """
 
 from __future__ import annotations
@@ -21,7 +24,6 @@ from typing import Annotated, Any, Literal, NamedTuple, TypeVar
 
 from pydantic import (
     AfterValidator,
-    BaseModel,
     BeforeValidator,
     ConfigDict,
     Discriminator,
@@ -36,6 +38,7 @@ from pydantic_core import PydanticCustomError
 
 from govkit.documents.spdx import OTHER, SPDX_IDS
 from govkit.report import ResultStatus
+from govkit.strict import FrozenModel
 
 __all__ = [
     "CONDITIONAL_MISSING",
@@ -46,12 +49,9 @@ __all__ = [
     "ChangelogEntry",
     "CheckId",
     "CheckResult",
-    "ComplianceProfile",
     "DatasetRef",
     "Date",
     "DocId",
-    "DocMeta",
-    "DocumentBase",
     "GovModel",
     "License",
     "Link",
@@ -67,6 +67,7 @@ __all__ = [
     "automated",
     "conditional",
     "is_filled",
+    "raise_missing",
 ]
 
 T = TypeVar("T")
@@ -76,7 +77,6 @@ T = TypeVar("T")
 CONDITIONAL_MISSING = "conditional_missing"
 FILL_AUTOMATED = "automated"
 
-ComplianceProfile = Literal["research", "internal_review", "eu_high_risk"]
 
 #: GDPR Art. 9 special categories; processing them for bias work needs A10(5) safeguards.
 SPECIAL_CATEGORIES = frozenset(
@@ -93,10 +93,10 @@ SPECIAL_CATEGORIES = frozenset(
 )
 
 
-class GovModel(BaseModel):
+class GovModel(FrozenModel):
     """Base of every document model: unknown keys and loose types are errors."""
 
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+    model_config = ConfigDict(strict=True)
 
 
 # --- scalar types -------------------------------------------------------------
@@ -387,36 +387,6 @@ class ChangelogEntry(GovModel):
     author: str | None = Field(default=None, description="Who made the change.")
 
 
-DocStatus = Literal["draft", "in_review", "approved", "deprecated"]
-
-
-class DocMeta(GovModel):
-    """The header every document carries: identity, ownership, approvals, history."""
-
-    doc_id: DocId = Field(description="Unique id other documents use to reference this one.")
-    title: NonEmptyStr = Field(description="Human-readable title.")
-    doc_version: NonEmptyStr = Field(description="Version of this document, e.g. 1.0.0.")
-    status: DocStatus = Field(description="Life-cycle status of the document.")
-    compliance_profile: ComplianceProfile = Field(
-        description="research, internal_review or eu_high_risk; eu_high_risk makes every "
-        "conditional field required."
-    )
-    owners: list[Person] = Field(min_length=1, description="Who is accountable for the document.")
-    authors: list[Person] = Field(default_factory=list, description="Who wrote it.")
-    created: Date = Field(description="Date the document was first written.")
-    updated: Date | None = Field(default=None, description="Date of the last change.")
-    next_review: Date | None = Field(
-        default=None, description="When the document must be reviewed again; flagged when overdue."
-    )
-    approvals: list[Approval] = Field(
-        default_factory=list, description="Dated, signed decisions on the document."
-    )
-    changelog: list[ChangelogEntry] = Field(default_factory=list, description="History of changes.")
-    related_docs: list[DocId] = Field(
-        default_factory=list, description="doc_ids of other govkit documents this one relates to."
-    )
-
-
 # --- conditional requirements -------------------------------------------------------
 
 
@@ -439,44 +409,3 @@ def raise_missing(missing: list[Missing]) -> None:
         "{summary}",
         {"summary": summary, "missing": [(list(m.loc), m.reason) for m in missing]},
     )
-
-
-HIGH_RISK_REASON = "compliance_profile is eu_high_risk"
-
-
-class DocumentBase(GovModel):
-    """Fields every document kind starts with."""
-
-    kind: str = Field(description="Document kind.")
-    schema_version: Literal[1] = Field(description="Version of the document format (1).")
-    meta: DocMeta = Field(description="Header: id, owners, approvals, changelog.")
-
-    @property
-    def doc_id(self) -> str:
-        """The document's id (``meta.doc_id``)."""
-        return self.meta.doc_id
-
-    @property
-    def high_risk(self) -> bool:
-        """Whether the document is held to the ``eu_high_risk`` profile."""
-        return self.meta.compliance_profile == "eu_high_risk"
-
-    def _conditions(self) -> list[tuple[tuple[str | int, ...], Any, str | None]]:
-        """(field location, current value, reason it is required or None) triples."""
-        return []
-
-    @model_validator(mode="after")
-    def _conditional_fields(self) -> DocumentBase:
-        missing = [
-            Missing(loc, reason)
-            for loc, value, reason in self._conditions()
-            if reason is not None and value is None
-        ]
-        raise_missing(missing)
-        return self
-
-    def _when(self, condition: bool, reason: str) -> str | None:
-        """The reason a conditional field is required, or None when it is not."""
-        if condition:
-            return reason
-        return HIGH_RISK_REASON if self.high_risk else None
