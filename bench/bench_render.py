@@ -189,7 +189,7 @@ def _timed(inputs: PacketInputs, formats: set[str], out: Path) -> tuple[float, f
 
 def main() -> None:
     project = load_project_file(ADULT)
-    real = project.resolve(project.file.output) / "report.json"
+    real = project.resolve(project.model.output) / "report.json"
     print(f"cores: {os.cpu_count()}  project: {ADULT.relative_to(REPO)}")
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)

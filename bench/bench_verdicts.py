@@ -81,7 +81,7 @@ def _suite(name: str) -> dict[str, tuple[FairnessParams, list[Threshold]]]:
     loaded = load_suite(name, Path.cwd())
     return {
         entry.id: (FairnessParams(**entry.params), list(entry.thresholds))
-        for entry in loaded.suite.checks
+        for entry in loaded.model.checks
         if entry.id.startswith("fairness.")
     }
 

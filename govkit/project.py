@@ -15,9 +15,8 @@ from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from govkit.diagnostics import Diagnostic, field_name, validate_parsed
-from govkit.errors import ConfigError
-from govkit.sourcefile import ParsedFile, SourceError, load_source
+from govkit.diagnostics import Diagnostic
+from govkit.sourcefile import Loaded, load_validated
 from govkit.strict import FrozenModel
 
 __all__ = [
@@ -234,12 +233,8 @@ class ProjectFile(FrozenModel):
 
 
 @dataclass(frozen=True)
-class Project:
+class Project(Loaded[ProjectFile]):
     """A loaded project file: its model, its folder, and where each key sits."""
-
-    file: ProjectFile
-    path: Path
-    parsed: ParsedFile
 
     @property
     def root(self) -> Path:
@@ -250,23 +245,6 @@ class Project:
         p = Path(relative)
         return p if p.is_absolute() else (self.root / p)
 
-    def error(
-        self, loc: tuple[str | int, ...], message: str, hint: str | None = None
-    ) -> ConfigError:
-        """A configuration error pointing at ``loc`` in govkit.yaml."""
-        where = self.parsed.locate(loc) or (None, None)
-        field = field_name(loc) or None
-        diag = Diagnostic(
-            path=self.parsed.path,
-            line=where[0],
-            column=where[1],
-            severity="error",
-            message=message,
-            field=field,
-            hint=hint,
-        )
-        return ConfigError(message, diagnostics=[diag])
-
 
 def load_project_file(path: str | Path) -> Project:
     """Load and validate ``govkit.yaml``.
@@ -276,14 +254,9 @@ def load_project_file(path: str | Path) -> Project:
     ConfigError
         With one located diagnostic per problem.
     """
-    try:
-        parsed = load_source(path)
-    except SourceError as err:
-        raise ConfigError(f"cannot read project file {path}", diagnostics=err.diagnostics) from err
-    model, problems = validate_parsed(ProjectFile, parsed)
-    if model is None:
-        raise ConfigError(f"invalid project file {path}", diagnostics=problems)
-    return Project(file=model, path=Path(path).resolve(), parsed=parsed)
+    loaded = load_validated(path, ProjectFile, "project file")
+    # paths in the file are relative to its folder, wherever govkit runs from
+    return Project(model=loaded.model, path=loaded.path.resolve(), parsed=loaded.parsed)
 
 
 def waiver_warnings(project: Project) -> list[Diagnostic]:
@@ -294,7 +267,7 @@ def waiver_warnings(project: Project) -> list[Diagnostic]:
     otherwise it names the keys to add.
     """
     found: list[Diagnostic] = []
-    for i, w in enumerate(project.file.waivers):
+    for i, w in enumerate(project.model.waivers):
         if w.scoped:
             continue
         line, col = project.parsed.locate(("waivers", i)) or (None, None)
@@ -325,7 +298,7 @@ def _scope_from_last_report(project: Project, check_id: str) -> str | None:
     from govkit.errors import InputError
     from govkit.report import load_report
 
-    path = project.resolve(project.file.output) / "report.json"
+    path = project.resolve(project.model.output) / "report.json"
     if not path.is_file():
         return None
     try:

@@ -9,6 +9,12 @@ refuses what the safe loader allows but a governance file never needs:
 - files over a size cap, binary files, text that is not UTF-8,
 - alias expansion beyond a node budget (a "billion laughs" bomb is a few
   lines that expand to gigabytes; we count nodes as we expand and stop).
+
+A validated file is a :class:`Loaded`: the model, the path and the parsed tree
+together, so any later finding about a field (a missing column, a bad waiver)
+can still point at the line that set it. :func:`load_validated` reads, parses
+and validates one file into it; the project file, suites and documents all
+come through it.
 """
 
 from __future__ import annotations
@@ -16,20 +22,24 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import yaml
+from pydantic import BaseModel
 
-from govkit.diagnostics import Diagnostic
+from govkit.diagnostics import Diagnostic, Severity, field_name, validate_parsed
+from govkit.errors import ConfigError
 from govkit.safe_read import MAX_DOCUMENT_BYTES, ReadRefused, read_capped
 
 __all__ = [
     "MAX_FILE_BYTES",
     "MAX_NODES",
+    "Loaded",
     "Location",
     "ParsedFile",
     "SourceError",
     "load_source",
+    "load_validated",
     "parse_text",
 ]
 
@@ -38,6 +48,7 @@ MAX_NODES = 200_000
 
 Location = tuple[int, int]
 FieldPath = tuple[str | int, ...]
+M = TypeVar("M", bound=BaseModel)
 
 try:  # the C composer is several times faster; fall back where libyaml is absent
     _Loader: Any = yaml.CSafeLoader
@@ -350,3 +361,106 @@ def load_source(
         front_matter=suffix in (".md", ".markdown"),
         syntax="JSON" if suffix == ".json" else "YAML",
     )
+
+
+@dataclass(frozen=True)
+class Loaded(Generic[M]):
+    """A validated file: its model, the path it was read from, and its parsed tree.
+
+    The parsed tree stays with the model so that a problem found after
+    validation (a column missing from the data, a waiver for an unknown
+    check) is reported at the line and column that set the field.
+    """
+
+    model: M
+    path: Path
+    parsed: ParsedFile
+
+    @property
+    def display(self) -> str:
+        """The path as diagnostics show it."""
+        return self.parsed.path
+
+    def locate(self, loc: FieldPath) -> tuple[int | None, int | None]:
+        """Line and column of ``loc`` in the file (or of its closest parent)."""
+        where = self.parsed.locate(loc)
+        return where if where is not None else (None, None)
+
+    def diagnostic(
+        self,
+        loc: FieldPath,
+        message: str,
+        *,
+        code: str = "invalid",
+        hint: str | None = None,
+        severity: Severity = "error",
+    ) -> Diagnostic:
+        """A finding about the field at ``loc``, located in this file.
+
+        Parameters
+        ----------
+        loc
+            The field's path in the file, e.g. ``("data", "features", 2)``.
+        message
+            What is wrong.
+        code
+            The diagnostic's machine-readable code.
+        hint
+            How to fix it, when there is something to say.
+        severity
+            ``error`` or ``warning``.
+
+        Returns
+        -------
+        Diagnostic
+            Located at the field, or at its closest parent that has a place.
+        """
+        line, col = self.locate(loc)
+        return Diagnostic(
+            path=self.display,
+            line=line,
+            column=col,
+            severity=severity,
+            message=message,
+            field=field_name(loc) or None,
+            hint=hint,
+            code=code,
+        )
+
+    def error(self, loc: FieldPath, message: str, hint: str | None = None) -> ConfigError:
+        """A configuration error (exit 2) pointing at ``loc`` in this file."""
+        return ConfigError(message, diagnostics=[self.diagnostic(loc, message, hint=hint)])
+
+
+def load_validated(path: str | Path, model: type[M], noun: str) -> Loaded[M]:
+    """Read, parse and validate one file into ``model``.
+
+    Parameters
+    ----------
+    path
+        The file (``.yaml``, ``.yml``, ``.json`` or ``.md`` front matter);
+        diagnostics name it as given.
+    model
+        The Pydantic model the data must validate against.
+    noun
+        What the file is, for the error's message ("project file", "suite").
+
+    Returns
+    -------
+    Loaded
+        The model instance, ``Path(path)`` and the parsed tree.
+
+    Raises
+    ------
+    ConfigError
+        When the file cannot be read or parsed, or does not validate; with
+        one located diagnostic per problem.
+    """
+    try:
+        parsed = load_source(path)
+    except SourceError as err:
+        raise ConfigError(f"cannot read {noun} {path}", diagnostics=err.diagnostics) from err
+    instance, problems = validate_parsed(model, parsed)
+    if instance is None:
+        raise ConfigError(f"invalid {noun} {path}", diagnostics=problems)
+    return Loaded(model=instance, path=Path(path), parsed=parsed)

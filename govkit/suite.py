@@ -9,15 +9,15 @@ with its line, never silently ignored.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
 
-from govkit.diagnostics import validate_parsed
 from govkit.errors import ConfigError
 from govkit.resources import data_dir
-from govkit.sourcefile import ParsedFile, SourceError, load_source
+from govkit.sourcefile import Loaded, load_validated
 from govkit.strict import FrozenModel
 
 __all__ = ["LoadedSuite", "Suite", "SuiteEntry", "Threshold", "builtin_suites", "load_suite"]
@@ -72,17 +72,12 @@ class Suite(FrozenModel):
     checks: list[SuiteEntry] = Field(description="The checks to run, in order.")
 
 
-class LoadedSuite(BaseModel):
+@dataclass(frozen=True)
+class LoadedSuite(Loaded[Suite]):
     """A suite and the file it came from (for located errors and provenance)."""
 
-    model_config = ConfigDict(arbitrary_types_allowed=True)
-
-    suite: Suite
-    path: Path
-    parsed: ParsedFile
-
     def entry(self, check_id: str) -> tuple[int, SuiteEntry] | None:
-        for i, entry in enumerate(self.suite.checks):
+        for i, entry in enumerate(self.model.checks):
             if entry.id == check_id:
                 return i, entry
         return None
@@ -109,11 +104,5 @@ def load_suite(name_or_path: str, base: Path) -> LoadedSuite:
             f"suite '{name_or_path}' is neither a built-in suite "
             f"({', '.join(builtins) or 'none'}) nor a file next to govkit.yaml"
         )
-    try:
-        parsed = load_source(path)
-    except SourceError as err:
-        raise ConfigError(f"cannot read suite {path}", diagnostics=err.diagnostics) from err
-    model, problems = validate_parsed(Suite, parsed)
-    if model is None:
-        raise ConfigError(f"invalid suite {path}", diagnostics=problems)
-    return LoadedSuite(suite=model, path=path, parsed=parsed)
+    loaded = load_validated(path, Suite, "suite")
+    return LoadedSuite(model=loaded.model, path=loaded.path, parsed=loaded.parsed)

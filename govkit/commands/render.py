@@ -58,10 +58,10 @@ def run_render(
     _require_pdf_extra(chosen, formats)
     project = load_project_file(config)
     inputs = load_inputs(project, report)
-    folder = Path(out) if out is not None else project.resolve(project.file.output) / "packet"
+    folder = Path(out) if out is not None else project.resolve(project.model.output) / "packet"
     if inputs.report is None:
         print(
-            f"note: no report at {project.file.output}/report.json; "
+            f"note: no report at {project.model.output}/report.json; "
             "the packet holds the documents only (run `govkit check` first)",
             file=sys.stderr,
         )

@@ -13,16 +13,14 @@ from pathlib import Path
 
 from govkit.diagnostics import (
     Diagnostic,
-    Severity,
     closest,
     describe_value,
-    field_name,
     validate_parsed,
 )
 from govkit.documents.base import DocumentBase
 from govkit.documents.kinds import KINDS
 from govkit.errors import EXIT_FINDINGS, EXIT_USAGE, GovkitError
-from govkit.sourcefile import ParsedFile, SourceError, load_source
+from govkit.sourcefile import Loaded, ParsedFile, SourceError, load_source
 
 __all__ = [
     "DocumentError",
@@ -48,12 +46,8 @@ class DocumentError(GovkitError):
 
 
 @dataclass(frozen=True)
-class LoadedDocument:
+class LoadedDocument(Loaded[DocumentBase]):
     """A validated document: its model instance and the file it came from."""
-
-    model: DocumentBase
-    parsed: ParsedFile
-    path: Path
 
     @property
     def kind(self) -> str:
@@ -64,38 +58,6 @@ class LoadedDocument:
     def doc_id(self) -> str:
         """The document id (``meta.doc_id``)."""
         return self.model.meta.doc_id
-
-    @property
-    def display(self) -> str:
-        """The path as diagnostics show it."""
-        return self.parsed.path
-
-    def locate(self, loc: tuple[str | int, ...]) -> tuple[int | None, int | None]:
-        """Line and column of ``loc`` in the file (or of its closest parent)."""
-        where = self.parsed.locate(loc)
-        return where if where is not None else (None, None)
-
-    def diagnostic(
-        self,
-        loc: tuple[str | int, ...],
-        message: str,
-        *,
-        code: str,
-        hint: str | None = None,
-        severity: Severity = "error",
-    ) -> Diagnostic:
-        """A finding about the field at ``loc``, located in this document's file."""
-        line, col = self.locate(loc)
-        return Diagnostic(
-            path=self.display,
-            line=line,
-            column=col,
-            severity=severity,
-            message=message,
-            field=field_name(loc) or None,
-            hint=hint,
-            code=code,
-        )
 
 
 def _kind_problem(parsed: ParsedFile) -> Diagnostic | None:

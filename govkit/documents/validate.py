@@ -76,7 +76,7 @@ def _project_documents(path: str, result: ValidationResult) -> list[str]:
     result.files.append(FileResult(path, "project", None, True))
     result.project_warnings += waiver_warnings(project)
     base = Path(path).parent
-    return [str(base / doc) for doc in project.file.documents]
+    return [str(base / doc) for doc in project.model.documents]
 
 
 def validate_documents(

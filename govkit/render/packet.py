@@ -97,7 +97,7 @@ def load_inputs(project: Project, report_path: str | Path | None) -> PacketInput
     from govkit.documents.load import load_document
 
     documents = []
-    for rel in project.file.documents:
+    for rel in project.model.documents:
         path = project.resolve(rel)
         loaded = load_document(path, display=rel, roots=(project.root,))
         # the bytes hashed into the packet, read again under the same cap as the parse
@@ -107,7 +107,7 @@ def load_inputs(project: Project, report_path: str | Path | None) -> PacketInput
                 path=path, display_path=_display(path, project.root), model=loaded.model, data=data
             )
         )
-    default = project.resolve(project.file.output) / "report.json"
+    default = project.resolve(project.model.output) / "report.json"
     chosen = Path(report_path) if report_path is not None else default
     report = report_bytes = None
     if report_path is not None or chosen.is_file():
@@ -115,8 +115,8 @@ def load_inputs(project: Project, report_path: str | Path | None) -> PacketInput
         report_bytes = read_capped(chosen, cap=report_cap())
     config = (project.path.name, read_capped(project.path, cap=MAX_DOCUMENT_BYTES))
     return PacketInputs(
-        system_name=project.file.system.name,
-        system_version=project.file.system.version,
+        system_name=project.model.system.name,
+        system_version=project.model.system.version,
         documents=documents,
         report=report,
         report_bytes=report_bytes,

@@ -45,7 +45,7 @@ def column_predictions(
     import numpy as np
     import pandas as pd
 
-    spec = project.file.model.predictions
+    spec = project.model.model.predictions
     if spec is None:
         raise project.error(("model", "predictions"), "no prediction columns are set")
     frame = split.frame

@@ -59,8 +59,8 @@ def predictions_only_context(
     """
     import numpy as np
 
-    np.random.seed(project.file.seed)
-    spec = project.file.model.predictions
+    np.random.seed(project.model.seed)
+    spec = project.model.model.predictions
     displays = {
         "eval": _file_display(project, data.eval_path),
         "train": _file_display(project, data.train_path) if data.train_path else "",
@@ -95,10 +95,10 @@ def _located(project: Project, err: InputError, loc: tuple[str | int, ...]) -> I
 
 def base_context(project: Project, data: LoadedData, *, device: str) -> CheckContext:
     """The context both kinds of run start from: the splits, the columns' roles, the settings."""
-    d = project.file.data
+    d = project.model.data
     return CheckContext(
-        task=project.file.model.task,
-        seed=project.file.seed,
+        task=project.model.model.task,
+        seed=project.model.seed,
         device=device,
         eval=data.eval,
         train=data.train,
@@ -107,13 +107,13 @@ def base_context(project: Project, data: LoadedData, *, device: str) -> CheckCon
         quasi_identifiers=list(d.quasi_identifiers),
         label_column=d.label,
         prediction_columns=_prediction_columns(project),
-        batch_size=project.file.model.batch_size,
-        decision_threshold=project.file.model.threshold,
+        batch_size=project.model.model.batch_size,
+        decision_threshold=project.model.model.threshold,
     )
 
 
 def _prediction_columns(project: Project) -> list[str]:
-    spec = project.file.model.predictions
+    spec = project.model.model.predictions
     return [] if spec is None else [c for c in (spec.label, spec.score) if c is not None]
 
 
@@ -153,10 +153,10 @@ def model_context(
     from govkit.runner.predict import predict_log_probs_numpy, predictions_from_log_probs
 
     device = resolve_device(requested)
-    seed = project.file.seed
+    seed = project.model.seed
     np.random.seed(seed)
     torch.manual_seed(seed)
-    m = project.file.model
+    m = project.model.model
     console.progress(f"loading model {m.path} on {device}")
     try:
         model = load_model(project)
@@ -169,7 +169,7 @@ def model_context(
     try:
         encoder, eval_inputs = make_encoder(project, data.eval.frame)
     except InputError as err:
-        key = "transform" if project.file.data.transform is not None else "features"
+        key = "transform" if project.model.data.transform is not None else "features"
         raise _located(project, err, ("data", key)) from err
 
     def log_probs_of(raw: torch.Tensor) -> torch.Tensor:
@@ -225,7 +225,7 @@ def load_documents(project: Project, console: Console) -> dict[str, list[Any]]:
     An invalid document does not stop the gate (``govkit validate`` is where it is
     reported in full); it is left out, with a warning.
     """
-    paths = [project.resolve(doc) for doc in project.file.documents]
+    paths = [project.resolve(doc) for doc in project.model.documents]
     paths = [p for p in paths if p.is_file()]
     if not paths:
         return {}

@@ -227,11 +227,11 @@ def _missing_column(
 
 
 def _column_keys(project: Project) -> list[tuple[Loc, str]]:
-    d = project.file.data
+    d = project.model.data
     keys: list[tuple[Loc, str]] = [(("data", "label"), d.label)]
     for key in ("features", "sensitive", "proxies", "quasi_identifiers"):
         keys += [(("data", key, i), c) for i, c in enumerate(getattr(d, key))]
-    preds = project.file.model.predictions
+    preds = project.model.model.predictions
     if preds is not None:
         keys.append((("model", "predictions", "label"), preds.label))
         if preds.score is not None:
@@ -256,7 +256,7 @@ def _check_features(project: Project, frame: pd.DataFrame, display: str) -> list
     import pandas as pd
 
     problems: list[Diagnostic] = []
-    for i, column in enumerate(project.file.data.features):
+    for i, column in enumerate(project.model.data.features):
         series = frame[column]
         if not (pd.api.types.is_numeric_dtype(series) or pd.api.types.is_bool_dtype(series)):
             problems.append(
@@ -286,7 +286,7 @@ def _display(project: Project, path: Path) -> str:
 
 
 def _read_split(project: Project, key: Literal["eval", "train"]) -> tuple[pd.DataFrame, Path]:
-    relative = getattr(project.file.data, key)
+    relative = getattr(project.model.data, key)
     path = project.resolve(relative)
     display = _display(project, path)
     if not path.is_file():
@@ -302,11 +302,11 @@ def _read_split(project: Project, key: Literal["eval", "train"]) -> tuple[pd.Dat
             f"{display}: unsupported data file type '{path.suffix or path.name}'",
             hint=f"use {', '.join(SUFFIXES)}",
         )
-    return read_table(path, display, features=project.file.data.features), path
+    return read_table(path, display, features=project.model.data.features), path
 
 
 def _coding(project: Project, frames: list[pd.DataFrame]) -> LabelCoding:
-    d, task = project.file.data, project.file.model.task
+    d, task = project.model.data, project.model.model.task
     label = d.label
     if task == "binary":
         if d.positive_label is not None:
@@ -357,7 +357,7 @@ def load_data(project: Project, *, check_features: bool) -> LoadedData:
     """
     eval_frame, eval_path = _read_split(project, "eval")
     train_frame, train_path = (None, None)
-    if project.file.data.train is not None:
+    if project.model.data.train is not None:
         train_frame, train_path = _read_split(project, "train")
     problems = _check_columns(project, eval_frame, _display(project, eval_path), train=False)
     if train_frame is not None and train_path is not None:
@@ -373,7 +373,7 @@ def load_data(project: Project, *, check_features: bool) -> LoadedData:
         )
     frames = [eval_frame] + ([train_frame] if train_frame is not None else [])
     coding = _coding(project, frames)
-    label = project.file.data.label
+    label = project.model.data.label
     loc: Loc = ("data", "label")
     eval_split = Split(
         "eval",

@@ -106,7 +106,7 @@ def _transform_encoder(
     x = _as_tensor(tensor_part, len(frame), source)
     n_feat = int(x.shape[1])
     if names is None:
-        features = project.file.data.features
+        features = project.model.data.features
         names = list(features) if len(features) == n_feat else [f"x{i}" for i in range(n_feat)]
     names = [str(n) for n in names]
     if len(names) != n_feat:
@@ -145,8 +145,8 @@ def make_encoder(project: Project, frame: pd.DataFrame) -> tuple[Encoder, torch.
     ConfigError
         The transform cannot be imported.
     """
-    ref = project.file.data.transform
+    ref = project.model.data.transform
     if ref is not None:
         return _transform_encoder(project, ref, frame)
-    encoder = _features_encoder(list(project.file.data.features))
+    encoder = _features_encoder(list(project.model.data.features))
     return encoder, encoder.encode(frame)

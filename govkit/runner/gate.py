@@ -195,7 +195,7 @@ def _scope_problems(
     project: Project, i: int, w: Waiver, plans: dict[str, PlannedCheck]
 ) -> list[Diagnostic]:
     """Scope keys that name nothing: checked before any data is read."""
-    sensitive = list(project.file.data.sensitive)
+    sensitive = list(project.model.data.sensitive)
     problems: list[Diagnostic] = []
 
     def bad(key: str, message: str, hint: str) -> None:
@@ -261,7 +261,7 @@ def active_waivers(
     known = sorted(available_checks())
     active: dict[str, list[ActiveWaiver]] = {}
     problems: list[Diagnostic] = []
-    for i, w in enumerate(project.file.waivers):
+    for i, w in enumerate(project.model.waivers):
         where = _where(project, ("waivers", i))
         if w.check not in known:
             # a warning, not an error: the check may come from a package not installed here
@@ -297,7 +297,7 @@ def check_waiver_groups(project: Project, frame: Any) -> None:
 
     problems: list[Diagnostic] = []
     seen: dict[str, list[str]] = {}
-    for i, w in enumerate(project.file.waivers):
+    for i, w in enumerate(project.model.waivers):
         for column, value in (w.group or {}).items():
             if column not in frame.columns:
                 continue  # not a sensitive column: reported by active_waivers

@@ -147,7 +147,7 @@ def _from_state_dict(
 ) -> torch.nn.Module:
     import torch
 
-    ref = project.file.model.factory
+    ref = project.model.model.factory
     state = _load_state_dict_file(path, display, fmt)
     if ref is None:
         raise project.error(
@@ -192,7 +192,7 @@ def load_model(project: Project) -> torch.nn.Module:
     """
     import torch
 
-    relative = project.file.model.path
+    relative = project.model.model.path
     if relative is None:
         raise project.error(("model",), "no model file: set model.path")
     path = project.resolve(relative)

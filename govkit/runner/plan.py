@@ -56,7 +56,7 @@ def _params_view(suite: LoadedSuite, index: int) -> ParsedFile:
     """The entry's ``params`` as a file of its own, keeping the suite's positions."""
     prefix = ("checks", index, "params")
     cut = len(prefix)
-    entry = suite.suite.checks[index]
+    entry = suite.model.checks[index]
     return ParsedFile(
         path=suite.parsed.path,
         data=dict(entry.params),
@@ -70,7 +70,7 @@ def _params_view(suite: LoadedSuite, index: int) -> ParsedFile:
 def _validate_params(
     suite: LoadedSuite, index: int, cls: type[Check]
 ) -> tuple[CheckParams | None, list[Diagnostic]]:
-    entry = suite.suite.checks[index]
+    entry = suite.model.checks[index]
     try:
         return cls.Params.model_validate(entry.params), []
     except ValidationError as err:
@@ -89,7 +89,7 @@ def _from_suite(suite: LoadedSuite) -> tuple[list[PlannedCheck], list[Diagnostic
     planned: list[PlannedCheck] = []
     problems: list[Diagnostic] = []
     seen: dict[str, int] = {}
-    for i, entry in enumerate(suite.suite.checks):
+    for i, entry in enumerate(suite.model.checks):
         if entry.id in seen:
             problems.append(
                 _located(

@@ -75,13 +75,13 @@ def run_artifacts(
     """
     root = project.root
     found: list[Artifact] = []
-    if project.file.model.path is not None:
-        found.append(artifact("model", project.resolve(project.file.model.path), root))
+    if project.model.model.path is not None:
+        found.append(artifact("model", project.resolve(project.model.model.path), root))
     found.append(artifact("eval_data", data.eval_path, root))
     if data.train_path is not None:
         found.append(artifact("train_data", data.train_path, root))
     found.append(artifact("suite", suite.path, root))
-    for i, doc in enumerate(project.file.documents):
+    for i, doc in enumerate(project.model.documents):
         path = project.resolve(doc)
         if path.is_file():
             found.append(artifact("document", path, root))

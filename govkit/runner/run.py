@@ -81,7 +81,7 @@ def _load_project_suite(project: Project) -> LoadedSuite:
     from govkit.checks.registry import require_check_extras
 
     try:
-        suite = load_suite(project.file.suite, project.root)
+        suite = load_suite(project.model.suite, project.root)
     except ConfigError as err:
         if err.diagnostics:
             raise
@@ -90,8 +90,8 @@ def _load_project_suite(project: Project) -> LoadedSuite:
         ) from err
     # a missing extra is one line per extra, found before any check module is imported
     require_check_extras(
-        [entry.id for entry in suite.suite.checks],
-        runs_model=project.file.model.predictions is None,
+        [entry.id for entry in suite.model.checks],
+        runs_model=project.model.model.predictions is None,
     )
     return suite
 
@@ -179,7 +179,7 @@ def _deterministic(enabled: bool) -> Callable[[], None]:
 
 
 def _output_folder(project: Project, out: str | None) -> Path:
-    folder = Path(out) if out is not None else project.resolve(project.file.output)
+    folder = Path(out) if out is not None else project.resolve(project.model.output)
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as err:
@@ -253,13 +253,15 @@ def _run_and_write(
     today: date | None,
 ) -> RunOutcome:
     started_at = utc_now()
-    requested = check_device_text(device, "--device") if device is not None else project.file.device
+    requested = (
+        check_device_text(device, "--device") if device is not None else project.model.device
+    )
     suite = _load_project_suite(project)
     plans = gate.require_criteria(plan_checks(suite, only), suite)
     today = today or datetime.now(UTC).date()
     waivers = gate.active_waivers(project, plans, console, today)
-    predictions_only = project.file.model.predictions is not None
-    console.progress(f"reading data {project.file.data.eval}")
+    predictions_only = project.model.model.predictions is not None
+    console.progress(f"reading data {project.model.data.eval}")
     data = load_data(project, check_features=not predictions_only)
     gate.check_waiver_groups(project, data.eval.frame)
     restore = lambda: None  # noqa: E731 - replaced once torch is loaded
@@ -292,9 +294,9 @@ def _run_and_write(
         results,
         key_figures,
         frames=[s.frame for s in (data.eval, data.train) if s is not None],
-        sensitive=project.file.data.sensitive,
-        quasi_identifiers=project.file.data.quasi_identifiers,
-        system=project.file.system.name,
+        sensitive=project.model.data.sensitive,
+        quasi_identifiers=project.model.data.quasi_identifiers,
+        system=project.model.system.name,
     )
     for column in personal:
         console.warn(
@@ -307,7 +309,7 @@ def _run_and_write(
         python=python_version(),
         torch=torch_version,
         device=device_text,
-        seed=project.file.seed,
+        seed=project.model.seed,
         started_at=started_at,
         finished_at=utc_now(),
         git_commit=git_commit(project.root),
@@ -316,12 +318,12 @@ def _run_and_write(
     )
     report = Report(
         status="fail" if any(r.blocking for r in results) else "pass",
-        system=ReportSystem(name=project.file.system.name, version=project.file.system.version),
+        system=ReportSystem(name=project.model.system.name, version=project.model.system.version),
         provenance=provenance,
         results=results,
     )
     try:
-        report_path, junit_path = write_outputs(report, out_dir, suite_name=suite.suite.name)
+        report_path, junit_path = write_outputs(report, out_dir, suite_name=suite.model.name)
     except OSError as err:
         # A full disk or a read-only folder is the user's to fix; the old files are unchanged.
         raise InputError(

@@ -20,8 +20,8 @@ IDS = [
 
 def test_the_suite_names_the_five_checks_with_valid_params() -> None:
     loaded = load_suite("attribution", Path.cwd())
-    assert [e.id for e in loaded.suite.checks] == IDS
-    for entry in loaded.suite.checks:
+    assert [e.id for e in loaded.model.checks] == IDS
+    for entry in loaded.model.checks:
         cls = load_check(entry.id)
         cls.Params(**entry.params)
         assert cls.requires_model

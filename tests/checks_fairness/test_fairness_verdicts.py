@@ -40,7 +40,7 @@ def _suite(name: str) -> dict[str, tuple[FairnessParams, list[Threshold]]]:
     loaded = load_suite(name, Path.cwd())
     return {
         e.id: (FairnessParams(**e.params), list(e.thresholds))
-        for e in loaded.suite.checks
+        for e in loaded.model.checks
         if e.id.startswith("fairness.")
     }
 

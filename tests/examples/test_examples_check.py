@@ -25,7 +25,7 @@ def _assert_consistent(folder: Path, code: int, report: dict) -> None:  # type: 
     # 0 or 1: the suite ran and judged; 2 or 3 would mean the example itself is broken
     assert code in (0, 1)
     assert report["status"] == ("pass" if code == 0 else "fail")
-    suite = load_suite("suite.yaml", folder).suite
+    suite = load_suite("suite.yaml", folder).model
     by_id = {r["id"]: r for r in report["results"]}
     assert set(by_id) == {entry.id for entry in suite.checks}
     errored = {i: r["message"] for i, r in by_id.items() if r["status"] == "error"}

@@ -39,7 +39,7 @@ def german_credit(
 
 
 def test_predictions_file_has_the_declared_columns(german_credit: Path) -> None:
-    project = load_project_file(german_credit / "govkit.yaml").file
+    project = load_project_file(german_credit / "govkit.yaml").model
     predictions = project.model.predictions
     assert predictions is not None and predictions.score is not None
     frame = pd.read_csv(german_credit / project.data.eval)

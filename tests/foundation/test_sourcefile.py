@@ -6,7 +6,15 @@ from pathlib import Path
 
 import pytest
 
-from govkit.sourcefile import MAX_FILE_BYTES, SourceError, load_source, parse_text
+from govkit.errors import ConfigError
+from govkit.sourcefile import (
+    MAX_FILE_BYTES,
+    SourceError,
+    load_source,
+    load_validated,
+    parse_text,
+)
+from govkit.suite import Suite
 
 
 def _fail(text: str, **kw: bool) -> SourceError:
@@ -94,3 +102,31 @@ def test_json_syntax_errors_say_json(tmp_path: Path) -> None:
         load_source(path)
     (diag,) = info.value.diagnostics
     assert diag.message.startswith("invalid JSON") and diag.line == 2
+
+
+def test_load_validated_keeps_model_path_and_positions(tmp_path: Path) -> None:
+    path = tmp_path / "suite.yaml"
+    path.write_text("suite: 1\nname: s\nchecks:\n  - id: a.b\n  - id: c.d\n")
+    loaded = load_validated(path, Suite, "suite")
+    assert [e.id for e in loaded.model.checks] == ["a.b", "c.d"]
+    assert loaded.path == path
+    # a finding made after validation still points at the key that set the field
+    err = loaded.error(("checks", 1, "id"), "unknown check 'c.d'", hint="see govkit list")
+    assert isinstance(err, ConfigError)
+    (diag,) = err.diagnostics
+    assert (diag.path, diag.line, diag.column, diag.field) == (str(path), 5, 5, "checks[1].id")
+    assert (diag.severity, diag.code, diag.hint) == ("error", "invalid", "see govkit list")
+    warning = loaded.diagnostic(("nowhere",), "note", code="x", severity="warning")
+    assert (warning.line, warning.column, warning.severity) == (1, 1, "warning")
+
+
+def test_load_validated_names_the_file_kind_in_its_errors(tmp_path: Path) -> None:
+    bad = tmp_path / "suite.yaml"
+    bad.write_text("suite: 1\nname: s\nchecks:\n  - id: a.b\n    severity: loud\n")
+    with pytest.raises(ConfigError) as info:
+        load_validated(bad, Suite, "suite")
+    assert info.value.message == f"invalid suite {bad}"
+    assert info.value.diagnostics[0].line == 5
+    with pytest.raises(ConfigError) as missing:
+        load_validated(tmp_path / "absent.yaml", Suite, "suite")
+    assert missing.value.message == f"cannot read suite {tmp_path / 'absent.yaml'}"

@@ -45,8 +45,8 @@ IDS = set(EMITS)
 def test_privacy_suite_loads_and_params_validate() -> None:
     assert "privacy" in builtin_suites()
     loaded = load_suite("privacy", Path.cwd())
-    assert {entry.id for entry in loaded.suite.checks} == IDS
-    for entry in loaded.suite.checks:
+    assert {entry.id for entry in loaded.model.checks} == IDS
+    for entry in loaded.model.checks:
         cls = load_check(entry.id)
         cls.Params(**entry.params)
         assert {t.metric for t in entry.thresholds} <= EMITS[entry.id]
