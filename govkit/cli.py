@@ -5,6 +5,8 @@ heavy libraries are imported there, lazily, so ``govkit validate`` (the
 pre-commit hook) starts in a fraction of a second. ``main`` is the one place
 where exceptions become exit codes: expected errors print their message
 (no traceback), bugs print a short notice and exit 3, Ctrl-C exits 130.
+Every command writes through :mod:`govkit.output` (results to stdout,
+diagnostics to stderr), and ``main`` guards stdout so a failed write exits 2.
 """
 
 from __future__ import annotations
