@@ -5,6 +5,8 @@ heavy libraries are imported there, lazily, so ``govkit validate`` (the
 pre-commit hook) starts in a fraction of a second. ``main`` is the one place
 where exceptions become exit codes: expected errors print their message
 (no traceback), bugs print a short notice and exit 3, Ctrl-C exits 130.
+Every command writes through :mod:`govkit.output` (results to stdout,
+diagnostics to stderr), and ``main`` guards stdout so a failed write exits 2.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import click
 
 from govkit import __version__
 from govkit.errors import EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_USAGE, GovkitError
+from govkit.output import diagnostic, result
 
 __all__ = ["app", "main"]
 
@@ -39,7 +42,7 @@ def _print_version(ctx: click.Context, _param: click.Parameter, value: bool) -> 
         return
     from govkit.extras import version_line
 
-    click.echo(version_line(__version__))
+    result(version_line(__version__))
     ctx.exit()
 
 
@@ -259,7 +262,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         try:
             guard.flush()
         except StdoutError as err:
-            click.echo(err.render(), err=True)
+            diagnostic(err.render())
             code = err.exit_code
     finally:
         sys.stdout = real_stdout
@@ -270,12 +273,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _run(args: list[str]) -> int:
     try:
-        result = app.main(args=args, prog_name="govkit", standalone_mode=False)
+        code = app.main(args=args, prog_name="govkit", standalone_mode=False)
     except GovkitError as err:
-        click.echo(err.render(), err=True)
+        diagnostic(err.render())
         return err.exit_code
     except click.exceptions.Abort:
-        click.echo("interrupted", err=True)
+        diagnostic("interrupted")
         return EXIT_INTERRUPTED
     except click.ClickException as err:
         err.show()
@@ -283,14 +286,14 @@ def _run(args: list[str]) -> int:
     except click.exceptions.Exit as err:
         return int(err.exit_code)
     except KeyboardInterrupt:
-        click.echo("interrupted", err=True)
+        diagnostic("interrupted")
         return EXIT_INTERRUPTED
     except BrokenPipeError:  # a closed pipe reached another way than sys.stdout
-        click.echo("error: standard output was closed; the output is incomplete", err=True)
+        diagnostic("error: standard output was closed; the output is incomplete")
         return EXIT_USAGE
     except Exception as err:
         return _internal(err)
-    return int(result or 0)
+    return int(code or 0)
 
 
 def _internal(err: BaseException) -> int:
@@ -302,10 +305,9 @@ def _internal(err: BaseException) -> int:
         "w", prefix="govkit-crash-", suffix=".log", delete=False
     ) as log:
         traceback.print_exception(err, file=log)
-    click.echo(
+    diagnostic(
         f"internal error: {type(err).__name__}: {err}\n"
-        f"this is a bug in govkit; the traceback is in {log.name}",
-        err=True,
+        f"this is a bug in govkit; the traceback is in {log.name}"
     )
     return EXIT_INTERNAL
 

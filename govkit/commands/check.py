@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import sys
-
 from govkit.errors import EXIT_FINDINGS, EXIT_OK
+from govkit.output import result
 
 __all__ = ["run_check"]
 
@@ -25,9 +24,8 @@ def run_check(
     project = load_project_file(config)
     outcome = execute_run(project, only=only, device=device, out=out, quiet=quiet)
     if fmt == "json":
-        sys.stdout.write(report_json(outcome.report))
+        result(report_json(outcome.report), end="")
     else:
-        sys.stdout.write(format_summary(outcome.report, outcome.key_figures))
-        sys.stdout.write(f"report: {outcome.report_path}\njunit:  {outcome.junit_path}\n")
-    sys.stdout.flush()
+        result(format_summary(outcome.report, outcome.key_figures), end="")
+        result(f"report: {outcome.report_path}\njunit:  {outcome.junit_path}")
     return EXIT_FINDINGS if outcome.report.status == "fail" else EXIT_OK

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import click
-
 from govkit.atomic import create_atomic
 from govkit.errors import InputError
+from govkit.output import result
 
 __all__ = ["run_init"]
 
@@ -61,7 +60,7 @@ def run_init(kind: str, path: str | None) -> int:
         raise InputError(f"{target} already exists; govkit init never overwrites a file") from err
     except OSError as err:
         raise InputError(f"cannot write {target}: {err.strerror}") from err
-    click.echo(
+    result(
         f'wrote {target}: fill in every "[More Information Needed]", '
         f"then run `govkit validate {target}`"
     )

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 from govkit.errors import EXIT_OK
+from govkit.output import diagnostic, result
 
 __all__ = ["run_render"]
 
@@ -60,12 +60,11 @@ def run_render(
     inputs = load_inputs(project, report)
     folder = Path(out) if out is not None else project.resolve(project.model.output) / "packet"
     if inputs.report is None:
-        print(
+        diagnostic(
             f"note: no report at {project.model.output}/report.json; "
-            "the packet holds the documents only (run `govkit check` first)",
-            file=sys.stderr,
+            "the packet holds the documents only (run `govkit check` first)"
         )
-    result = render_packet(
+    outcome = render_packet(
         inputs,
         folder,
         formats=chosen,
@@ -73,18 +72,17 @@ def run_render(
         force=force,
         overwrite_edited=overwrite_edited,
     )
-    for url in result.refused_urls:
-        print(f"warning: refused to fetch {url[:100]}", file=sys.stderr)
-    if result.context is not None:
-        for warning in result.context.warnings:
-            print(f"warning: {warning}", file=sys.stderr)
-    for path in result.kept:
-        print(
-            f"warning: files appeared in the old packet while it was replaced; kept in {path}",
-            file=sys.stderr,
+    for url in outcome.refused_urls:
+        diagnostic(f"warning: refused to fetch {url[:100]}")
+    if outcome.context is not None:
+        for warning in outcome.context.warnings:
+            diagnostic(f"warning: {warning}")
+    for path in outcome.kept:
+        diagnostic(
+            f"warning: files appeared in the old packet while it was replaced; kept in {path}"
         )
-    for name in result.files:
-        print(folder / name)
+    for name in outcome.files:
+        result(str(folder / name))
     # pinned outside the packet, this is what `govkit verify --expect-sha256` checks
-    print(f"manifest sha256: {result.manifest_sha256}")
+    result(f"manifest sha256: {outcome.manifest_sha256}")
     return EXIT_OK

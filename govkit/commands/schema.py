@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import click
-
 from govkit.atomic import write_atomic
 from govkit.errors import EXIT_FINDINGS, EXIT_OK, InputError
+from govkit.output import diagnostic, result
 
 __all__ = ["run_schema"]
 
@@ -43,11 +42,11 @@ def run_schema(out: str | None, *, check: bool) -> int:
             if current != text:
                 stale.append(target)
         for target in stale:
-            click.echo(f"{target}: stale (missing or out of date)", err=True)
+            diagnostic(f"{target}: stale (missing or out of date)")
         if stale:
-            click.echo("run `govkit schema` (or `make schemas`) to regenerate them", err=True)
+            diagnostic("run `govkit schema` (or `make schemas`) to regenerate them")
             return EXIT_FINDINGS
-        click.echo(f"{len(files)} schema(s) in {folder} are up to date")
+        result(f"{len(files)} schema(s) in {folder} are up to date")
         return EXIT_OK
     if folder.exists() and not folder.is_dir():
         raise InputError(f"{folder} is not a folder")
@@ -59,5 +58,5 @@ def run_schema(out: str | None, *, check: bool) -> int:
                 write_atomic(target, text)
     except OSError as err:
         raise InputError(f"cannot write schemas to {folder}: {err.strerror}") from err
-    click.echo(f"wrote {len(files)} schema(s) to {folder}")
+    result(f"wrote {len(files)} schema(s) to {folder}")
     return EXIT_OK

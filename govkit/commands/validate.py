@@ -5,9 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import click
-
 from govkit.errors import InputError
+from govkit.output import diagnostic, result
 
 __all__ = ["run_validate"]
 
@@ -43,39 +42,39 @@ def run_validate(paths: list[str], *, strict: bool, coverage: bool, fmt: str) ->
         if not Path("govkit.yaml").is_file():
             raise InputError(_NO_PATHS + "; run `govkit validate PATH ...`")
         paths = ["govkit.yaml"]
-    result = validate_documents(paths, strict=strict)
+    outcome = validate_documents(paths, strict=strict)
     report = None
     if coverage:
         from govkit.documents.coverage import compute_coverage
 
-        report = compute_coverage(result.documents)
+        report = compute_coverage(outcome.documents)
 
     if fmt == "json":
         payload = {
-            "ok": result.exit_code == 0,
-            "exit_code": result.exit_code,
-            "files": [f.as_dict() for f in result.files],
-            "diagnostics": [d.as_dict() for d in result.diagnostics],
+            "ok": outcome.exit_code == 0,
+            "exit_code": outcome.exit_code,
+            "files": [f.as_dict() for f in outcome.files],
+            "diagnostics": [d.as_dict() for d in outcome.diagnostics],
             "summary": {
-                "files": len(result.files),
-                "errors": len(result.errors),
-                "warnings": len(result.warnings),
+                "files": len(outcome.files),
+                "errors": len(outcome.errors),
+                "warnings": len(outcome.warnings),
             },
         }
         if report is not None:
             payload["coverage"] = report.as_dict()
-        click.echo(json.dumps(payload, indent=2, ensure_ascii=False, default=str))
-        return result.exit_code
+        result(json.dumps(payload, indent=2, ensure_ascii=False, default=str))
+        return outcome.exit_code
 
-    for diag in result.diagnostics:
-        click.echo(diag.format(), err=True)
+    for diag in outcome.diagnostics:
+        diagnostic(diag.format())
     if report is not None:
-        click.echo(report.format_text())
-    n_err, n_warn = len(result.errors), len(result.warnings)
+        result(report.format_text())
+    n_err, n_warn = len(outcome.errors), len(outcome.warnings)
     summary = (
-        f"{len(result.files)} file(s) checked: {n_err} error(s), {n_warn} warning(s)"
+        f"{len(outcome.files)} file(s) checked: {n_err} error(s), {n_warn} warning(s)"
         if n_err or n_warn
-        else f"{len(result.files)} file(s) checked: all valid"
+        else f"{len(outcome.files)} file(s) checked: all valid"
     )
-    click.echo(summary, err=True)
-    return result.exit_code
+    diagnostic(summary)
+    return outcome.exit_code

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import sys
-
 from govkit.errors import EXIT_FINDINGS, EXIT_OK
+from govkit.output import diagnostic, result
 
 __all__ = ["run_verify"]
 
@@ -19,37 +18,35 @@ def run_verify(directory: str, *, expect_sha256: str | None = None) -> int:
     """
     from govkit.render.verify import verify_packet
 
-    result = verify_packet(directory, expected_sha256=expect_sha256)
-    for path in result.missing:
-        print(f"{directory}: missing: {path}", file=sys.stderr)
-    for path in result.altered:
-        print(f"{directory}: altered: {path}", file=sys.stderr)
-    for path in result.extra:
-        print(f"{directory}: extra: {path} (not in manifest.json)", file=sys.stderr)
-    for problem in result.inconsistent:
-        print(f"{directory}: inconsistent: {problem}", file=sys.stderr)
-    if result.pinned_ok is False:
-        print(
-            f"{directory}: manifest.json has SHA-256 {result.manifest_sha256}, "
-            f"not the expected {result.expected_sha256}: the packet was changed or re-rendered",
-            file=sys.stderr,
+    outcome = verify_packet(directory, expected_sha256=expect_sha256)
+    for path in outcome.missing:
+        diagnostic(f"{directory}: missing: {path}")
+    for path in outcome.altered:
+        diagnostic(f"{directory}: altered: {path}")
+    for path in outcome.extra:
+        diagnostic(f"{directory}: extra: {path} (not in manifest.json)")
+    for problem in outcome.inconsistent:
+        diagnostic(f"{directory}: inconsistent: {problem}")
+    if outcome.pinned_ok is False:
+        diagnostic(
+            f"{directory}: manifest.json has SHA-256 {outcome.manifest_sha256}, "
+            f"not the expected {outcome.expected_sha256}: the packet was changed or re-rendered"
         )
-    print(f"manifest sha256: {result.manifest_sha256}")
-    if not result.ok:
+    result(f"manifest sha256: {outcome.manifest_sha256}")
+    if not outcome.ok:
         problems = (
-            len(result.missing)
-            + len(result.altered)
-            + len(result.extra)
-            + len(result.inconsistent)
-            + (result.pinned_ok is False)
+            len(outcome.missing)
+            + len(outcome.altered)
+            + len(outcome.extra)
+            + len(outcome.inconsistent)
+            + (outcome.pinned_ok is False)
         )
-        print(f"packet does not verify: {problems} problem(s) in {result.checked} listed file(s)")
+        result(f"packet does not verify: {problems} problem(s) in {outcome.checked} listed file(s)")
         return EXIT_FINDINGS
-    print(f"packet verified: {result.checked} file(s) match manifest.json")
-    if result.pinned_ok is None:
-        print(
+    result(f"packet verified: {outcome.checked} file(s) match manifest.json")
+    if outcome.pinned_ok is None:
+        diagnostic(
             "note: only the manifest vouches for these files; pass --expect-sha256 with the "
-            "hash `govkit render` printed to detect a rewritten manifest",
-            file=sys.stderr,
+            "hash `govkit render` printed to detect a rewritten manifest"
         )
     return EXIT_OK

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import sys
 
+from govkit.output import diagnostic
 from govkit.report import Report
 from govkit.safe_text import visible
 
@@ -25,12 +26,10 @@ class Console:
 
     def progress(self, text: str) -> None:
         if self.show_progress:
-            sys.stderr.write(text + "\n")
-            sys.stderr.flush()
+            diagnostic(text)
 
     def warn(self, text: str) -> None:
-        sys.stderr.write(text + "\n")
-        sys.stderr.flush()
+        diagnostic(text)
 
 
 def format_summary(report: Report, key_figures: dict[str, str]) -> str:

@@ -14,7 +14,7 @@ from govkit.checks.context import Predictions
 from govkit.checks.membership_inference import MembershipInference
 from govkit.privacy.attacks import logit_margins, sample_membership
 from govkit.runner.judge import judge
-from tests.privacy.helpers import make_context, predictions_from_log_probs
+from tests.checks.privacy_helpers import make_context, predictions_from_log_probs
 
 N_FEATURES = 10
 

@@ -20,7 +20,7 @@ from govkit.checks.membership_inference import MembershipInference
 from govkit.privacy.attacks import attack_scores, logit_margins
 from govkit.runner.judge import judge
 from govkit.suite import Threshold
-from tests.privacy.helpers import make_context, predictions_from_log_probs
+from tests.checks.privacy_helpers import make_context, predictions_from_log_probs
 
 CARDINALITY, COLUMNS = 5, 4
 

@@ -9,7 +9,7 @@ import pandas as pd
 
 from govkit.checks.leakage import Leakage
 from govkit.privacy.rowhash import row_hashes
-from tests.privacy.helpers import make_context
+from tests.checks.privacy_helpers import make_context
 
 
 def _frame(n: int, seed: int) -> pd.DataFrame:

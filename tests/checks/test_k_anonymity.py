@@ -8,7 +8,7 @@ import pytest
 
 from govkit.checks.base import SkipCheck
 from govkit.checks.k_anonymity import KAnonymity
-from tests.privacy.helpers import make_context
+from tests.checks.privacy_helpers import make_context
 
 
 def _frame() -> pd.DataFrame:

@@ -15,7 +15,7 @@ from govkit.checks.leakage import Leakage
 from govkit.privacy.rowhash import normalise_column, row_hashes
 from govkit.runner.judge import judge
 from govkit.suite import Threshold
-from tests.privacy.helpers import make_context
+from tests.checks.privacy_helpers import make_context
 
 
 def _split(rng: np.random.Generator, n: int) -> pd.DataFrame:

@@ -10,7 +10,7 @@ import pytest
 from sklearn.linear_model import LogisticRegression
 
 from govkit.checks.context import CheckContext
-from tests.checks_fairness.helpers import Trained, make_context
+from tests.checks.helpers import Trained, make_context
 
 
 def _population(rng: np.random.Generator, n: int) -> pd.DataFrame:

@@ -18,7 +18,7 @@ from govkit.privacy.checksums import iban_valid
 from govkit.privacy.names import known_names, name_values
 from govkit.privacy.pii_scan import scan_column, scan_frame
 from govkit.runner.judge import judge
-from tests.privacy.helpers import make_context
+from tests.checks.privacy_helpers import make_context
 
 RARE_GIVEN = ["Ottoline", "Casimir", "Eulalia", "Thaddeus", "Wilhelmina", "Peregrine"]
 RARE_FAMILY = ["Quiggly", "Vantongeren", "Oyelaran", "Brzezinski", "Featherstonehaugh", "Abernethy"]

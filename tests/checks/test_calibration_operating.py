@@ -14,7 +14,7 @@ import pandas as pd
 from govkit.checks.calibration import Calibration, CalibrationParams
 from govkit.runner.judge import judge
 from govkit.suite import Threshold
-from tests.checks_fairness.helpers import Trained, make_context
+from tests.checks.helpers import Trained, make_context
 
 BOUND = (Threshold(metric="ece", max=0.05, overall_only=True),)
 

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from govkit.checks.quality import Quality
-from tests.privacy.helpers import make_context
+from tests.checks.privacy_helpers import make_context
 
 
 def _data() -> tuple[pd.DataFrame, np.ndarray]:

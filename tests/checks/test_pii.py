@@ -12,7 +12,7 @@ from govkit.checks.pii import Pii
 from govkit.privacy.checksums import iban_valid, luhn_valid
 from govkit.privacy.masking import mask_card, mask_email
 from govkit.privacy.pii_scan import scan_column
-from tests.privacy.helpers import make_context
+from tests.checks.privacy_helpers import make_context
 
 EMAILS = ["john.doe@example.com", "ann_lee+x@mail.example.org", "z@corp.io"]
 CARDS = ["4111 1111 1111 1111", "5555-5555-5555-4444", "378282246310005"]

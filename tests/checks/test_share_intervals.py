@@ -14,7 +14,7 @@ from govkit.checks.k_anonymity import KAnonymity
 from govkit.checks.leakage import Leakage
 from govkit.checks.pii import Pii
 from govkit.checks.quality import Quality
-from tests.privacy.helpers import make_context
+from tests.checks.privacy_helpers import make_context
 
 
 def _share(evidence, name: str, feature: str | None = None):
