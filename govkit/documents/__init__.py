@@ -14,7 +14,7 @@ from govkit.documents.experiment_plan import ExperimentPlan, criteria_fingerprin
 from govkit.documents.fields import (
     Answer,
     Approval,
-    CheckResult,
+    CheckRecord,
     DatasetRef,
     License,
     Link,
@@ -22,7 +22,7 @@ from govkit.documents.fields import (
     MetricSpec,
     NotApplicable,
     Person,
-    Provenance,
+    ValueProvenance,
 )
 from govkit.documents.kinds import KINDS, Document, model_for
 from govkit.documents.lint import lint_document
@@ -36,7 +36,7 @@ __all__ = [
     "KINDS",
     "Answer",
     "Approval",
-    "CheckResult",
+    "CheckRecord",
     "CoverageItem",
     "CoverageReport",
     "DatasetCard",
@@ -54,10 +54,10 @@ __all__ = [
     "ModelCard",
     "NotApplicable",
     "Person",
-    "Provenance",
     "Risk",
     "RiskChecklist",
     "ValidationResult",
+    "ValueProvenance",
     "check_rules",
     "compute_coverage",
     "criteria_fingerprint",

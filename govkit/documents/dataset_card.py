@@ -14,7 +14,7 @@ from govkit.documents.base import DocumentBase
 from govkit.documents.fields import (
     SPECIAL_CATEGORIES,
     Answer,
-    CheckResult,
+    CheckRecord,
     Date,
     GovModel,
     License,
@@ -147,7 +147,7 @@ class QualityReport(GovModel):
     description: Answer = Field(
         description="Known errors, noise and outliers and how they were handled."
     )
-    result: CheckResult | None = automated("Output of the data quality check.")
+    result: CheckRecord | None = automated("Output of the data quality check.")
 
 
 class SubgroupStat(GovModel):
@@ -257,7 +257,7 @@ class Annotation(GovModel):
 class BiasReport(GovModel):
     """Representation gaps (automated) and known biases (human)."""
 
-    representation: CheckResult | None = automated("Group representation measured by a check.")
+    representation: CheckRecord | None = automated("Group representation measured by a check.")
     known_biases: list[NonEmptyStr] = Field(
         description="Biases known in the data; any entry makes `bias_mitigation` required."
     )
@@ -323,7 +323,7 @@ class DatasetCard(DocumentBase):
     )
     splits: list[SplitSpec] = Field(min_length=1, description="Splits, sizes and rationale.")
     quality_issues: QualityReport = Field(description="Errors, noise, duplicates, outliers.")
-    statistics: CheckResult | None = automated("Descriptive statistics per field.")
+    statistics: CheckRecord | None = automated("Descriptive statistics per field.")
     relates_to_people: bool = Field(
         description="true when the data is about people; makes the people-related fields required."
     )
@@ -333,7 +333,7 @@ class DatasetCard(DocumentBase):
     sensitive_data: list[SensitiveField] = Field(
         description="Fields with personal or sensitive information (an empty list if none)."
     )
-    pii_scan: CheckResult | None = automated("Output of the PII scan.")
+    pii_scan: CheckRecord | None = automated("Output of the PII scan.")
     offensive_content: Answer = Field(description="Content that may offend or distress.")
     collection: Collection = Field(description="How, from where and when the data was collected.")
     ethics_review: Answer | None = conditional(

@@ -17,7 +17,7 @@ from pydantic import Field
 from govkit.documents.base import DocMeta, DocumentBase
 from govkit.documents.fields import (
     Answer,
-    CheckResult,
+    CheckRecord,
     DatasetRef,
     Date,
     GovModel,
@@ -136,7 +136,7 @@ class SplitPlan(GovModel):
     definition: NonEmptyStr = Field(description="How the splits are made.")
     seed: int = Field(description="Seed of the split.")
     group_keys: list[str] = Field(default_factory=list, description="Columns kept within a split.")
-    leakage_checks: CheckResult | None = automated("Output of the leakage check.")
+    leakage_checks: CheckRecord | None = automated("Output of the leakage check.")
 
 
 class SampleSize(GovModel):

@@ -48,7 +48,7 @@ __all__ = [
     "Approval",
     "ChangelogEntry",
     "CheckId",
-    "CheckResult",
+    "CheckRecord",
     "DatasetRef",
     "Date",
     "DocId",
@@ -62,8 +62,8 @@ __all__ = [
     "NotApplicable",
     "OrNA",
     "Person",
-    "Provenance",
     "Sha256",
+    "ValueProvenance",
     "automated",
     "conditional",
     "is_filled",
@@ -306,7 +306,7 @@ class MetricSpec(GovModel):
     rationale: NonEmptyStr = Field(description="Why this metric suits the task and its harms.")
 
 
-class Provenance(GovModel):
+class ValueProvenance(GovModel):
     """Where an automated value came from."""
 
     tool: NonEmptyStr = Field(description="Tool that produced the value, e.g. govkit.")
@@ -336,7 +336,9 @@ class MetricResult(GovModel):
     ci_method: str | None = Field(default=None, description="How the interval was computed.")
     seeds: list[int] = Field(default_factory=list, description="Seeds of the runs.")
     threshold: float | None = Field(default=None, description="Threshold the value is judged on.")
-    provenance: Provenance | None = Field(default=None, description="Where the value came from.")
+    provenance: ValueProvenance | None = Field(
+        default=None, description="Where the value came from."
+    )
 
 
 CheckKind = Literal[
@@ -352,7 +354,7 @@ CheckKind = Literal[
 ]
 
 
-class CheckResult(GovModel):
+class CheckRecord(GovModel):
     """The outcome of one govkit check, as stored in a document."""
 
     check_id: CheckId = Field(description="Check id, e.g. fairness.demographic_parity.")
@@ -360,7 +362,7 @@ class CheckResult(GovModel):
     status: ResultStatus = Field(description="Outcome of the check.")
     summary: NonEmptyStr = Field(description="One sentence a reviewer understands.")
     results: list[MetricResult] = Field(default_factory=list, description="Measurements.")
-    provenance: Provenance | None = Field(default=None, description="Run that produced it.")
+    provenance: ValueProvenance | None = Field(default=None, description="Run that produced it.")
 
 
 class Approval(GovModel):

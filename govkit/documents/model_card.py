@@ -13,7 +13,7 @@ from pydantic import Field
 from govkit.documents.base import DocumentBase
 from govkit.documents.fields import (
     Answer,
-    CheckResult,
+    CheckRecord,
     DatasetRef,
     Date,
     DocId,
@@ -190,14 +190,14 @@ class Fairness(GovModel):
     """Fairness criteria and the measured gaps."""
 
     criteria: NonEmptyStr = Field(description="Which fairness criteria apply, and why.")
-    result: CheckResult | None = automated("Measured gaps (fairness checks).")
+    result: CheckRecord | None = automated("Measured gaps (fairness checks).")
 
 
 class Explainability(GovModel):
     """Attributions and how to read the model's outputs."""
 
     interpretation_guidance: NonEmptyStr = Field(description="How to read and explain outputs.")
-    result: CheckResult | None = automated("Attribution check output.")
+    result: CheckRecord | None = automated("Attribution check output.")
 
 
 class Privacy(GovModel):
@@ -209,14 +209,14 @@ class Privacy(GovModel):
     dp_epsilon: float | None = Field(
         default=None, gt=0, description="Epsilon, when trained with DP."
     )
-    result: CheckResult | None = automated("Membership-inference check output.")
+    result: CheckRecord | None = automated("Membership-inference check output.")
 
 
 class Robustness(GovModel):
     """Perturbation and shift tests."""
 
     description: Answer = Field(description="Robustness tests and their conclusions.")
-    result: CheckResult | None = automated("Robustness check output.")
+    result: CheckRecord | None = automated("Robustness check output.")
 
 
 class Security(GovModel):

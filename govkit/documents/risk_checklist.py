@@ -16,7 +16,7 @@ from govkit.documents.base import DocumentBase
 from govkit.documents.fields import (
     Answer,
     CheckId,
-    CheckResult,
+    CheckRecord,
     Date,
     DocId,
     GovModel,
@@ -162,7 +162,7 @@ class Risk(GovModel):
         default_factory=list,
         description="Check ids whose results evidence the controls, e.g. fairness.demographic_parity.",
     )
-    evidence: list[CheckResult | Link] = Field(
+    evidence: list[CheckRecord | Link] = Field(
         default_factory=list, description="Check outputs or links (filled by checks)."
     )
     treatment: Treatment = Field(description="Treatment option and measures.")
