@@ -79,11 +79,11 @@ def _fsync_dir(folder: Path) -> None:
         os.close(fd)
 
 
-def _write_temp(target: Path, data: bytes | str) -> Path:
+def _write_temp(target: Path, data: bytes | str, mode: int = 0o644) -> Path:
     """Write ``data`` to a fresh temporary sibling of ``target``, fsynced; return its path."""
     raw = data.encode("utf-8") if isinstance(data, str) else data
     tmp = _fresh_name(target)
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o644)
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, mode)
     try:
         try:
             _write_all(fd, raw)
@@ -149,14 +149,16 @@ def write_all_atomic(files: dict[Path, bytes | str]) -> list[Path]:
     return [Path(t) for t in files]
 
 
-def create_atomic(path: str | Path, data: bytes | str) -> Path:
+def create_atomic(path: str | Path, data: bytes | str, *, mode: int = 0o644) -> Path:
     """Write a new file at ``path`` all at once; FileExistsError when it exists.
 
     The complete temporary file is hard-linked to its name, which fails rather
-    than overwrite, so even a file that appears meanwhile is never replaced.
+    than overwrite, so even a file that appears meanwhile is never replaced,
+    and a reader never sees it half written. ``mode`` is the new file's
+    permissions (before the umask): 0o600 for a secret.
     """
     target = Path(path)
-    tmp = _write_temp(target, data)
+    tmp = _write_temp(target, data, mode)
     try:
         os.link(tmp, target)
     finally:

@@ -42,6 +42,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+from govkit.atomic import create_atomic
 from govkit.errors import InputError
 from govkit.report import CheckResult, Measurement
 from govkit.safe_read import ReadRefused, read_capped
@@ -125,20 +126,17 @@ def local_key() -> tuple[bytes, bool]:
     path = key_path()
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        # O_EXCL: two first runs at once both read the key one of them created
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        # created whole or not at all: two first runs at once both read the one key
+        create_atomic(path, secrets.token_bytes(_KEY_BYTES), mode=0o600)
     except FileExistsError:
         pass
     except OSError:
         return secrets.token_bytes(_KEY_BYTES), False
-    else:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(secrets.token_bytes(_KEY_BYTES))
     try:
         key = read_capped(path, cap=4096)
     except ReadRefused:
         return secrets.token_bytes(_KEY_BYTES), False
-    if len(key) < _KEY_BYTES:  # a file being written by a concurrent first run
+    if len(key) < _KEY_BYTES:  # a damaged key file: not a secret worth keeping stable
         return secrets.token_bytes(_KEY_BYTES), False
     return key, True
 

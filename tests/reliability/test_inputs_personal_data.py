@@ -138,8 +138,10 @@ def test_pseudonyms_are_stable_and_the_key_stays_local(
     project: Path, outputs: Path, cache: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     first = _pseudonyms(outputs / "report.json")
-    key = (cache / "govkit" / "pseudonym.key").read_bytes()
+    key_file = cache / "govkit" / "pseudonym.key"
+    key = key_file.read_bytes()
     assert len(key) == 32
+    assert key_file.stat().st_mode & 0o777 == 0o600  # a secret: readable by its owner alone
     monkeypatch.setenv("XDG_CACHE_HOME", str(cache))
     monkeypatch.delenv(KEY_ENV, raising=False)
     config = str(project / "govkit.yaml")
