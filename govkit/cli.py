@@ -184,6 +184,30 @@ def render_cmd(
     )
 
 
+@app.command("export")
+@click.argument("fmt", metavar="FORMAT")
+@_config_option
+@click.option(
+    "--report",
+    "report",
+    default=None,
+    type=click.Path(path_type=str),
+    help="The report.json to export from (default: report.json in `output`).",
+)
+@click.option(
+    "--out",
+    "out",
+    default=None,
+    type=click.Path(path_type=str),
+    help="The file to write (default: `output`/export/ and the format's file name).",
+)
+def export_cmd(fmt: str, config: str, report: str | None, out: str | None) -> int:
+    """Write one file for another ecosystem: hf, hf-dataset, cyclonedx or croissant."""
+    from govkit.commands.export import run_export
+
+    return run_export(fmt, config, report=report, out=out)
+
+
 @app.command("verify")
 @click.argument("directory", type=click.Path(path_type=str))
 @click.option(

@@ -9,7 +9,8 @@ and rendering need more, grouped in extras of the distribution
   pyarrow, scikit-learn, SciPy, fairlearn), without torch;
 - ``torch``: ``tabular`` plus torch, captum and shap, to run a PyTorch model
   (model checks, attribution, membership inference on a model);
-- ``pdf``: WeasyPrint, matplotlib and pypdf, for HTML and PDF packets.
+- ``pdf``: WeasyPrint, matplotlib and pypdf, for HTML and PDF packets;
+- ``mlflow``: MLflow, for ``govkit check --mlflow``; imported only when asked.
 
 Whether a package is installed is asked with :func:`importlib.util.find_spec`,
 which finds a module without importing it: ``govkit --version`` and the checks
@@ -93,6 +94,7 @@ EXTRAS: dict[str, Extra] = {
         "pdf",
         (_pkg("weasyprint"), _pkg("matplotlib"), _pkg("pypdf")),
     ),
+    "mlflow": Extra("mlflow", (_pkg("mlflow"),)),
 }
 
 
@@ -104,6 +106,7 @@ COMMAND_EXTRAS: dict[str, str] = {
     "schema": "core",
     "validate": "core",
     "verify": "core",
+    "export": "core",
 }
 
 
