@@ -58,6 +58,11 @@ class Measurement(_ReportModel):
     column (a difference or ratio), ``feature`` names that column, or the
     columns joined with ``&`` for their intersection. For attribution,
     ``feature`` names the model input.
+
+    ``model`` and ``vs`` say whose figure it is: both null for the candidate's
+    own figure; ``model`` a baseline's name for that baseline's own figure;
+    ``vs`` a baseline's name when the figure is the candidate's minus that
+    baseline's, paired on the same rows.
     """
 
     name: str
@@ -66,6 +71,13 @@ class Measurement(_ReportModel):
     value: float | None
     ci: tuple[float, float] | None = None
     n: int | None = None
+    model: str | None = Field(
+        default=None, description="Null for the candidate; else the baseline this figure is of."
+    )
+    vs: str | None = Field(
+        default=None,
+        description="The baseline subtracted, when the figure is candidate minus baseline.",
+    )
 
 
 class ResultWaiver(_ReportModel):

@@ -630,7 +630,7 @@ CONTRACT_KEYS = {
         "measurements",
         "details",
     },
-    "measurement": {"name", "group", "feature", "value", "ci", "n"},
+    "measurement": {"name", "group", "feature", "value", "ci", "n", "model", "vs"},
 }
 
 
