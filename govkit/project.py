@@ -20,6 +20,7 @@ from govkit.sourcefile import Loaded, load_validated
 from govkit.strict import FrozenModel
 
 __all__ = [
+    "BaselineSection",
     "DataSection",
     "ModelSection",
     "PredictionColumns",
@@ -92,6 +93,58 @@ class ModelSection(FrozenModel):
             raise ValueError("set `path` (a model file) or `predictions` (prediction columns)")
         if self.path is not None and self.predictions is not None:
             raise ValueError("set either `path` or `predictions`, not both")
+        return self
+
+
+_BASELINE_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]*$")
+
+
+class BaselineSection(FrozenModel):
+    """A model the candidate is compared with, evaluated on exactly the same rows.
+
+    One of: a model file (``path``, optional ``factory``), prediction columns of
+    the evaluation data (``predictions``), or the ``predictions.parquet`` an
+    earlier ``govkit check`` wrote (``predictions_file``), joined by row key.
+    """
+
+    name: str = Field(
+        description="How thresholds and plan criteria name it (`vs: NAME`), e.g. previous."
+    )
+    path: str | None = Field(
+        default=None, description="Model file, in any format the candidate may use."
+    )
+    factory: str | None = Field(
+        default=None, description="'package.module:function' returning the nn.Module."
+    )
+    predictions: PredictionColumns | None = Field(
+        default=None, description="Prediction columns of the evaluation data."
+    )
+    predictions_file: str | None = Field(
+        default=None, description="predictions.parquet written by an earlier `govkit check`."
+    )
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, value: str) -> str:
+        if not _BASELINE_NAME.match(value):
+            raise ValueError(f"expected a name of letters, digits, '_', '.' or '-', got {value!r}")
+        return value
+
+    @field_validator("factory")
+    @classmethod
+    def _factory_ref(cls, value: str | None) -> str | None:
+        return _check_import_ref(value)
+
+    @model_validator(mode="after")
+    def _one_source(self) -> BaselineSection:
+        sources = [k for k in ("path", "predictions", "predictions_file") if getattr(self, k)]
+        if len(sources) != 1:
+            raise ValueError(
+                "set exactly one of `path` (a model file), `predictions` (prediction "
+                "columns) or `predictions_file` (an earlier predictions.parquet)"
+            )
+        if self.factory is not None and self.path is None:
+            raise ValueError("`factory` goes with `path`")
         return self
 
 
@@ -217,6 +270,10 @@ class ProjectFile(FrozenModel):
     seed: int = Field(default=0, ge=0, description="Seed of every sample and bootstrap.")
     output: str = Field(default="build/govkit", description="Folder for report.json and junit.xml.")
     waivers: list[Waiver] = Field(default_factory=list, description="Accepted failing checks.")
+    baselines: list[BaselineSection] = Field(
+        default_factory=list,
+        description="Models the candidate is compared with, on the same rows.",
+    )
 
     @field_validator("device")
     @classmethod
@@ -229,6 +286,10 @@ class ProjectFile(FrozenModel):
     def _inputs_declared(self) -> ProjectFile:
         if self.model.path is not None and not self.data.features and self.data.transform is None:
             raise ValueError("a model needs its inputs: set data.features or data.transform")
+        names = [b.name for b in self.baselines]
+        twice = sorted({n for n in names if names.count(n) > 1})
+        if twice:
+            raise ValueError(f"baseline names must differ; named twice: {', '.join(twice)}")
         return self
 
 

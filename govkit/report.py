@@ -20,8 +20,12 @@ from govkit.strict import StrictModel
 __all__ = [
     "STATUS_ORDER",
     "Artifact",
+    "BaselineRows",
     "CheckResult",
+    "CriterionStatus",
     "Measurement",
+    "PlanCriterion",
+    "PlanResult",
     "Provenance",
     "Report",
     "ReportSystem",
@@ -133,6 +137,49 @@ class Provenance(_ReportModel):
     artifacts: list[Artifact] = Field(default_factory=list)
 
 
+class BaselineRows(_ReportModel):
+    """A baseline of the run and how many evaluation rows its predictions covered."""
+
+    name: str
+    source: Literal["model", "columns", "predictions_file"]
+    rows_matched: int = Field(ge=0, description="Evaluation rows with this baseline's prediction.")
+    rows: int = Field(ge=0, description="Evaluation rows of the run.")
+
+
+CriterionStatus = Literal["met", "not_met", "insufficient_evidence"]
+
+
+class PlanCriterion(_ReportModel):
+    """One acceptance criterion or guardrail of the experiment plan, judged."""
+
+    kind: Literal["acceptance", "guardrail"]
+    metric: str
+    op: str
+    threshold: float
+    vs: str | None = None
+    slice: str | None = None
+    check_id: str | None = None
+    value: float | None = None
+    ci: tuple[float, float] | None = None
+    n: int | None = None
+    status: CriterionStatus
+    reason: str = Field(description="Why this status, in one sentence.")
+    deviation: str | None = Field(
+        default=None, description="The plan's recorded deviation that touches this criterion."
+    )
+
+
+class PlanResult(_ReportModel):
+    """The experiment plan's criteria judged against this run's measurements."""
+
+    document: str = Field(description="The plan's path, as the project lists it.")
+    registered: bool = Field(description="True when the plan is registered (frozen).")
+    criteria: list[PlanCriterion] = Field(default_factory=list)
+    criteria_met: bool | None = Field(
+        description="True when every criterion is met; null when any lacks evidence."
+    )
+
+
 class ReportSystem(_ReportModel):
     name: str
     version: str
@@ -146,6 +193,8 @@ class Report(_ReportModel):
     system: ReportSystem
     provenance: Provenance
     results: list[CheckResult]
+    baselines: list[BaselineRows] = Field(default_factory=list)
+    plan: PlanResult | None = None
 
     def result(self, check_id: str) -> CheckResult | None:
         return next((r for r in self.results if r.id == check_id), None)

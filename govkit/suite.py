@@ -44,6 +44,11 @@ class Threshold(FrozenModel):
     overall_only: bool = Field(
         default=False, description="Judge only overall figures (group null), not each group."
     )
+    vs: str | None = Field(
+        default=None,
+        description="A baseline's name: judge the candidate minus that baseline, paired "
+        "on the same rows (e.g. `min: -0.005` allows at most 0.005 worse).",
+    )
 
     @model_validator(mode="after")
     def _a_bound(self) -> Threshold:

@@ -602,7 +602,7 @@ def test_progress_only_on_a_terminal_without_quiet(
 # --- the report.json contract ------------------------------------------------------------------
 
 CONTRACT_KEYS = {
-    "report": {"report_version", "status", "system", "provenance", "results"},
+    "report": {"report_version", "status", "system", "provenance", "results", "baselines", "plan"},
     "provenance": {
         "govkit_version",
         "python",
