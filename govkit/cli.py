@@ -63,7 +63,14 @@ def app() -> None:
 @click.argument("paths", nargs=-1, type=click.Path(path_type=str))
 @click.option("--strict", is_flag=True, help="Treat lint warnings as errors.")
 @click.option("--coverage", is_flag=True, help="Print the standards coverage matrix.")
-@click.option("--format", "fmt", type=_FORMATS, default="text", show_default=True)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "sarif"]),
+    default="text",
+    show_default=True,
+    help="sarif: a SARIF 2.1.0 log on stdout, for GitHub code scanning.",
+)
 def validate_cmd(paths: tuple[str, ...], strict: bool, coverage: bool, fmt: str) -> int:
     """Validate documents and govkit.yaml; reports every problem, not the first."""
     from govkit.commands.validate import run_validate

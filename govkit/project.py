@@ -349,6 +349,7 @@ def waiver_warnings(project: Project) -> list[Diagnostic]:
                 "of the check, a new one included",
                 field=f"waivers[{i}]",
                 hint=hint,
+                code="unscoped_waiver",
             )
         )
     return found

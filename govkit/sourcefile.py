@@ -125,7 +125,7 @@ def read_text(
             hint="governance documents are small; split the file or remove embedded data",
         )
     except ReadRefused as err:
-        code = "too_large" if err.code == "too_large" else "missing"
+        code = "too_large" if err.code == "too_large" else "unreadable"
         raise SourceError(
             [_error(display, err.reason, hint=err.hint, code=code)], unreadable=err.unreadable
         ) from None

@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from govkit.errors import InputError
+from govkit.diagnostics import Diagnostic
+from govkit.errors import EXIT_USAGE, InputError
 from govkit.output import diagnostic, result
 
 __all__ = ["run_validate"]
@@ -25,8 +26,9 @@ def run_validate(paths: list[str], *, strict: bool, coverage: bool, fmt: str) ->
     coverage
         Also print the standards coverage matrix of the valid documents.
     fmt
-        ``text`` (diagnostics on stderr, results on stdout) or ``json`` (one
-        object on stdout).
+        ``text`` (diagnostics on stderr, results on stdout), ``json`` (one
+        object on stdout) or ``sarif`` (a SARIF 2.1.0 log on stdout, the
+        diagnostics also on stderr).
 
     Returns
     -------
@@ -38,11 +40,20 @@ def run_validate(paths: list[str], *, strict: bool, coverage: bool, fmt: str) ->
     # so the pre-commit hook starts fast.
     from govkit.documents.validate import validate_documents
 
+    if fmt == "sarif" and coverage:
+        raise InputError("--coverage has no SARIF form; use --format text or --format json")
     if not paths:
         if not Path("govkit.yaml").is_file():
-            raise InputError(_NO_PATHS + "; run `govkit validate PATH ...`")
+            message = _NO_PATHS + "; run `govkit validate PATH ...`"
+            if fmt == "sarif":  # a CI step uploads whatever stdout holds: keep it a SARIF log
+                _print_sarif([], {}, exit_code=EXIT_USAGE, notifications=[message])
+            raise InputError(message)
         paths = ["govkit.yaml"]
     outcome = validate_documents(paths, strict=strict)
+    if fmt == "sarif":
+        doc_ids = {f.path: f.doc_id for f in outcome.files}
+        _print_sarif(outcome.diagnostics, doc_ids, exit_code=outcome.exit_code)
+        # and, as with text, the diagnostics and the summary for the person reading the log
     report = None
     if coverage:
         from govkit.documents.coverage import compute_coverage
@@ -78,3 +89,18 @@ def run_validate(paths: list[str], *, strict: bool, coverage: bool, fmt: str) ->
     )
     diagnostic(summary)
     return outcome.exit_code
+
+
+def _print_sarif(
+    diagnostics: list[Diagnostic],
+    doc_ids: dict[str, str | None],
+    *,
+    exit_code: int,
+    notifications: list[str] | None = None,
+) -> None:
+    from govkit.sarif import sarif_log
+
+    log = sarif_log(
+        diagnostics, doc_ids=doc_ids, exit_code=exit_code, notifications=notifications or ()
+    )
+    result(json.dumps(log, indent=2, ensure_ascii=False))

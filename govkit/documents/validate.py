@@ -63,6 +63,16 @@ def _is_project(parsed: ParsedFile) -> bool:
     return isinstance(parsed.data, dict) and "govkit" in parsed.data and "kind" not in parsed.data
 
 
+def _raw_doc_id(data: Any) -> str | None:
+    """``meta.doc_id`` of a document that failed validation, when it is a string.
+
+    An invalid document still names itself; SARIF fingerprints its findings by it.
+    """
+    meta = data.get("meta") if isinstance(data, dict) else None
+    doc_id = meta.get("doc_id") if isinstance(meta, dict) else None
+    return doc_id if isinstance(doc_id, str) and doc_id else None
+
+
 def _project_documents(path: str, result: ValidationResult) -> list[str]:
     """Validate a govkit.yaml; return the documents it lists (relative to it)."""
     try:
@@ -128,7 +138,9 @@ def validate_documents(
             result.diagnostics += err.diagnostics
             kind = parsed.data.get("kind") if isinstance(parsed.data, dict) else None
             result.files.append(
-                FileResult(path, kind if isinstance(kind, str) else None, None, False)
+                FileResult(
+                    path, kind if isinstance(kind, str) else None, _raw_doc_id(parsed.data), False
+                )
             )
             continue
         result.documents.append(doc)
