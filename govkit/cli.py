@@ -36,6 +36,19 @@ _config_option = click.option(
 )
 
 
+def _mlflow_option(what: str) -> Any:
+    """``--mlflow [TRACKING_URI]``: the value is optional (MLflow's own default without one)."""
+    return click.option(
+        "--mlflow",
+        "mlflow",
+        is_flag=False,
+        flag_value="",
+        default=None,
+        metavar="[TRACKING_URI]",
+        help=f"{what} (default URI: MLflow's own, e.g. MLFLOW_TRACKING_URI).",
+    )
+
+
 def _print_version(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
     """``--version``: the version, the distribution and the extras installed here."""
     if not value or ctx.resilient_parsing:
@@ -117,13 +130,22 @@ def schema_cmd(out: str | None, check: bool) -> int:
 @click.option("--only", "only", multiple=True, help="Run only this check id (repeatable).")
 @click.option("--format", "fmt", type=_FORMATS, default="text", show_default=True)
 @click.option("--quiet", "-q", is_flag=True, help="No progress on stderr.")
+@_mlflow_option("Log the figures, verdict and report files to MLflow")
 def check_cmd(
-    config: str, out: str | None, device: str | None, only: tuple[str, ...], fmt: str, quiet: bool
+    config: str,
+    out: str | None,
+    device: str | None,
+    only: tuple[str, ...],
+    fmt: str,
+    quiet: bool,
+    mlflow: str | None,
 ) -> int:
     """Run the suite on the model and data; exit 1 when a blocking check fails."""
     from govkit.commands.check import run_check
 
-    return run_check(config, out=out, device=device, only=list(only), fmt=fmt, quiet=quiet)
+    return run_check(
+        config, out=out, device=device, only=list(only), fmt=fmt, quiet=quiet, mlflow=mlflow
+    )
 
 
 @app.command("render")
@@ -168,6 +190,7 @@ def check_cmd(
     is_flag=True,
     help="Replace an earlier packet even where one of its files was edited.",
 )
+@_mlflow_option("Add the packet to the MLflow run that logged its report")
 def render_cmd(
     config: str,
     report: str | None,
@@ -176,6 +199,7 @@ def render_cmd(
     templates: str | None,
     force: bool,
     overwrite_edited: bool,
+    mlflow: str | None,
 ) -> int:
     """Render the review packet: Markdown, HTML and PDF, with a manifest."""
     from govkit.commands.render import run_render
@@ -188,6 +212,7 @@ def render_cmd(
         templates=templates,
         force=force,
         overwrite_edited=overwrite_edited,
+        mlflow=mlflow,
     )
 
 

@@ -100,9 +100,11 @@ EXTRAS: dict[str, Extra] = {
 
 #: what each command needs beyond the core, as the README's reference shows it
 COMMAND_EXTRAS: dict[str, str] = {
-    "check": "tabular; torch when govkit.yaml sets `model.path` (the model runs)",
+    "check": "tabular; torch when govkit.yaml sets `model.path` (the model runs); "
+    "mlflow with `--mlflow`",
     "init": "core",
-    "render": "core for `--format md`; pdf for `html` (its charts) and `pdf`",
+    "render": "core for `--format md`; pdf for `html` (its charts) and `pdf`; "
+    "mlflow with `--mlflow`",
     "schema": "core",
     "validate": "core",
     "verify": "core",

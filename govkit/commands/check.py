@@ -3,15 +3,28 @@
 from __future__ import annotations
 
 from govkit.errors import EXIT_FINDINGS, EXIT_OK
-from govkit.output import result
+from govkit.output import diagnostic, result
+from govkit.report import Report
 
 __all__ = ["run_check"]
 
 
 def run_check(
-    config: str, *, out: str | None, device: str | None, only: list[str], fmt: str, quiet: bool
+    config: str,
+    *,
+    out: str | None,
+    device: str | None,
+    only: list[str],
+    fmt: str,
+    quiet: bool,
+    mlflow: str | None = None,
 ) -> int:
     """Run the suite of ``config`` and print the result.
+
+    ``mlflow`` (``--mlflow``) is None for no logging, ``""`` for MLflow's own
+    choice of tracking URI, or the URI; the store is probed before any check
+    runs. When ``GITHUB_STEP_SUMMARY`` is set, a Markdown summary is appended
+    to that file.
 
     Returns 0 when nothing blocks the release, 1 when a blocking check failed,
     errored or lacked evidence. Configuration and input errors raise (exit 2).
@@ -21,11 +34,31 @@ def run_check(
     from govkit.runner.run import execute_run
     from govkit.runner.write import report_json
 
+    if mlflow is not None:
+        from govkit.extras import require_extras
+        from govkit.runner.mlflow_log import probe_tracking_uri, resolve_tracking_uri
+
+        require_extras({"mlflow": ["`govkit check --mlflow`"]})
+        probe_tracking_uri(resolve_tracking_uri(mlflow))
     project = load_project_file(config)
     outcome = execute_run(project, only=only, device=device, out=out, quiet=quiet)
+    _step_summary(outcome.report, outcome.key_figures)
+    if mlflow is not None:
+        from govkit.runner.mlflow_log import log_check_run
+
+        run_id = log_check_run(mlflow or None, outcome.report, outcome.report_path.parent)
+        diagnostic(f"mlflow run: {run_id}")
     if fmt == "json":
         result(report_json(outcome.report), end="")
     else:
         result(format_summary(outcome.report, outcome.key_figures), end="")
         result(f"report: {outcome.report_path}\njunit:  {outcome.junit_path}")
     return EXIT_FINDINGS if outcome.report.status == "fail" else EXIT_OK
+
+
+def _step_summary(report: Report, key_figures: dict[str, str]) -> None:
+    from govkit.runner.step_summary import append_step_summary
+
+    warning = append_step_summary(report, key_figures)
+    if warning is not None:
+        diagnostic(warning)

@@ -31,6 +31,7 @@ def run_render(
     templates: str | None,
     force: bool = False,
     overwrite_edited: bool = False,
+    mlflow: str | None = None,
 ) -> int:
     """Render the packet of the project in ``config``; returns the exit code.
 
@@ -50,12 +51,22 @@ def run_render(
         Render a report that contradicts itself or names another system, with a warning.
     overwrite_edited
         Replace an earlier packet even where a reviewer edited one of its files.
+    mlflow
+        ``--mlflow``: None for no logging, ``""`` for MLflow's own tracking
+        URI, or the URI. The packet is added to the run tagged with the
+        report's hash (or the active run); the store is probed first.
     """
     from govkit.project import load_project_file
     from govkit.render.packet import load_inputs, parse_formats, render_packet
 
     chosen = parse_formats(formats)
     _require_pdf_extra(chosen, formats)
+    if mlflow is not None:
+        from govkit.extras import require_extras
+        from govkit.runner.mlflow_log import probe_tracking_uri, resolve_tracking_uri
+
+        require_extras({"mlflow": ["`govkit render --mlflow`"]})
+        probe_tracking_uri(resolve_tracking_uri(mlflow))
     project = load_project_file(config)
     inputs = load_inputs(project, report)
     folder = Path(out) if out is not None else project.resolve(project.model.output) / "packet"
@@ -85,4 +96,16 @@ def run_render(
         result(str(folder / name))
     # pinned outside the packet, this is what `govkit verify --expect-sha256` checks
     result(f"manifest sha256: {outcome.manifest_sha256}")
+    if mlflow is not None:
+        import hashlib
+
+        from govkit.runner.mlflow_log import log_packet
+
+        report_hash = (
+            hashlib.sha256(inputs.report_bytes).hexdigest()
+            if inputs.report_bytes is not None
+            else None
+        )
+        run_id = log_packet(mlflow or None, report_hash, folder)
+        diagnostic(f"mlflow run: {run_id}")
     return EXIT_OK
