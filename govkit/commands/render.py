@@ -22,6 +22,16 @@ def _require_pdf_extra(chosen: set[str], formats: str) -> None:
         require_extras({"pdf": [command]}, modules={"pdf": ["matplotlib"]}, why=why)
 
 
+def _mlflow_run(mlflow: str, report_bytes: bytes | None) -> str:
+    """The MLflow run the packet goes to, found before anything is rendered."""
+    import hashlib
+
+    from govkit.runner.mlflow_log import find_packet_run
+
+    report_hash = hashlib.sha256(report_bytes).hexdigest() if report_bytes is not None else None
+    return find_packet_run(mlflow or None, report_hash)
+
+
 def run_render(
     config: str,
     *,
@@ -69,6 +79,7 @@ def run_render(
         probe_tracking_uri(resolve_tracking_uri(mlflow))
     project = load_project_file(config)
     inputs = load_inputs(project, report)
+    run_id = _mlflow_run(mlflow, inputs.report_bytes) if mlflow is not None else None
     folder = Path(out) if out is not None else project.resolve(project.model.output) / "packet"
     if inputs.report is None:
         diagnostic(
@@ -96,16 +107,9 @@ def run_render(
         result(str(folder / name))
     # pinned outside the packet, this is what `govkit verify --expect-sha256` checks
     result(f"manifest sha256: {outcome.manifest_sha256}")
-    if mlflow is not None:
-        import hashlib
-
+    if run_id is not None:
         from govkit.runner.mlflow_log import log_packet
 
-        report_hash = (
-            hashlib.sha256(inputs.report_bytes).hexdigest()
-            if inputs.report_bytes is not None
-            else None
-        )
-        run_id = log_packet(mlflow or None, report_hash, folder)
+        log_packet(mlflow or None, run_id, folder)
         diagnostic(f"mlflow run: {run_id}")
     return EXIT_OK

@@ -66,6 +66,7 @@ __all__ = [
     "REPORT_TAG",
     "Figure",
     "figures",
+    "find_packet_run",
     "log_check_run",
     "log_packet",
     "metric_name",
@@ -298,7 +299,9 @@ def _mlflow_errors(uri: str, what: str) -> Iterator[None]:
         yield
     except (MlflowException, OSError) as err:
         first = str(err).strip().splitlines()[0][:300] if str(err).strip() else type(err).__name__
-        raise ConfigError(f"--mlflow {uri}: {what} failed: {first}") from None
+        raise ConfigError(
+            f"--mlflow {uri}: {what} failed: {first}; govkit's own outputs are written"
+        ) from None
 
 
 def _client(uri: str) -> MlflowClient:
@@ -407,8 +410,10 @@ def _run_of_report(client: MlflowClient, report_hash: str) -> str | None:
     return str(runs[0].info.run_id) if runs else None
 
 
-def log_packet(uri: str | None, report_hash: str | None, folder: Path) -> str:
-    """Add the packet folder to the run that logged its report (or the active run).
+def find_packet_run(uri: str | None, report_hash: str | None) -> str:
+    """The run a packet belongs to: the active run, else the one that logged its report.
+
+    Called before the packet is rendered, so a missing run costs nothing.
 
     Raises
     ------
@@ -416,15 +421,20 @@ def log_packet(uri: str | None, report_hash: str | None, folder: Path) -> str:
         No run is active and none carries the report's hash.
     """
     resolved = resolve_tracking_uri(uri)
-    with _quiet_mlflow(), _mlflow_errors(resolved, "logging the packet"):
-        client = _client(resolved)
+    with _quiet_mlflow(), _mlflow_errors(resolved, "finding the run"):
         run_id = _active_run_id(resolved, explicit=bool(uri))
         if run_id is None and report_hash is not None:
-            run_id = _run_of_report(client, report_hash)
-        if run_id is None:
-            raise ConfigError(
-                f"--mlflow {resolved}: no active run and no run tagged with this report "
-                f"({REPORT_TAG}); run `govkit check --mlflow` first, or set MLFLOW_RUN_ID"
-            )
-        client.log_artifacts(run_id, str(folder), f"{ARTIFACT_DIR}/packet")
+            run_id = _run_of_report(_client(resolved), report_hash)
+    if run_id is None:
+        raise ConfigError(
+            f"--mlflow {resolved}: no active run and no run tagged with this report "
+            f"({REPORT_TAG}); run `govkit check --mlflow` first, or set MLFLOW_RUN_ID"
+        )
     return run_id
+
+
+def log_packet(uri: str | None, run_id: str, folder: Path) -> None:
+    """Add the packet folder to the run, as ``govkit/packet/``."""
+    resolved = resolve_tracking_uri(uri)
+    with _quiet_mlflow(), _mlflow_errors(resolved, "logging the packet"):
+        _client(resolved).log_artifacts(run_id, str(folder), f"{ARTIFACT_DIR}/packet")

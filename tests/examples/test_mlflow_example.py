@@ -97,6 +97,17 @@ def test_check_logs_figures_tags_and_files(
     text = summary.read_text(encoding="utf-8")
     assert text.startswith("earlier step\n") and f"**{report.status.upper()}" in text
 
+    # a report no run logged: exit 2 before anything is rendered
+    other = german.parent / "other-report.json"
+    other.write_text(
+        (german / "build/govkit/report.json").read_text(encoding="utf-8") + "\n", encoding="utf-8"
+    )
+    code = main(
+        ["render", "-c", "govkit.yaml", "--format", "md", "--report", str(other), "--mlflow", uri]
+    )
+    assert code == 2 and "no run tagged with this report" in capsys.readouterr().err
+    assert not (german / "build/govkit/packet").exists()
+
     # render --mlflow finds the run by the report's hash and adds the packet
     code = main(["render", "-c", "govkit.yaml", "--format", "md", "--mlflow", uri])
     assert code == 0, capsys.readouterr().err

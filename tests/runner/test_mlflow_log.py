@@ -101,3 +101,17 @@ def test_unreachable_store_is_exit_2_before_any_check(
     assert "does not exist" in err and "Traceback" not in err
     # nothing ran: not even the data was looked for (build/eval.csv was never made)
     assert not (folder / "build").exists()
+
+
+def test_missing_extra_names_the_install_command(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from govkit import extras
+
+    real = extras._is_installed
+    monkeypatch.setattr(extras, "_is_installed", lambda module: module != "mlflow" and real(module))
+    code = main(["check", "-c", str(tmp_path / "govkit.yaml"), "--mlflow"])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "`govkit check --mlflow` needs the mlflow extra" in err
+    assert "pip install 'govkit-rai[mlflow]'" in err

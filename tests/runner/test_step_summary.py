@@ -6,9 +6,11 @@ from pathlib import Path
 
 import pytest
 
+from govkit.cli import main
 from govkit.report import Report
 from govkit.runner.step_summary import append_step_summary, step_summary_markdown
 from tests.helpers import build_report
+from tests.runner.helpers import ACCURACY_SUITE, write_project
 
 
 @pytest.fixture(scope="module")
@@ -75,3 +77,27 @@ def test_unwritable_target_is_a_warning(report: Report, tmp_path: Path, kind: st
     warning = append_step_summary(report, {}, environ={"GITHUB_STEP_SUMMARY": str(target)})
     assert warning is not None and warning.startswith("warning:")
     assert str(target) in warning
+
+
+def test_check_appends_its_summary_and_keeps_its_exit_code(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = write_project(
+        tmp_path / "project",
+        model={"predictions": {"label": "pred_label", "score": "pred_score"}},
+        suite=ACCURACY_SUITE,
+    )
+    summary = tmp_path / "summary.md"
+    summary.write_text("earlier\n", encoding="utf-8")
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
+    assert main(["check", "-c", str(config), "-q"]) == 0
+    text = summary.read_text(encoding="utf-8")
+    assert text.startswith("earlier\n## govkit check: tiny 1.0\n")
+    assert "| `test.accuracy` | pass |" in text
+
+    # a summary that cannot be written changes nothing but a warning
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(tmp_path))
+    capsys.readouterr()
+    assert main(["check", "-c", str(config), "-q"]) == 0
+    err = capsys.readouterr().err
+    assert "warning:" in err and "GITHUB_STEP_SUMMARY" in err and "Traceback" not in err
