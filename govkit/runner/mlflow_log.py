@@ -34,8 +34,9 @@ FAILED. ``govkit render --mlflow`` finds the run whose tag
 run) and adds the packet folder to its artifacts.
 
 The tracking URI is probed before any check runs (:func:`probe_tracking_uri`):
-a local store's folder must exist and be writable, a server must accept a
-TCP connection within two seconds. Nothing else touches the network.
+a local store's folder must exist and be writable and the store must open, a
+server must accept a TCP connection within two seconds. Nothing else touches
+the network.
 """
 
 from __future__ import annotations
@@ -254,6 +255,10 @@ def probe_tracking_uri(uri: str) -> None:
                 raise ConfigError(
                     f"--mlflow {uri}: {db} is not a database file govkit can write ({hint})"
                 )
+        # a local store is opened for real (MLflow 3 refuses a new file store, for one):
+        # the tables it creates would be created by the logging anyway
+        with _quiet_mlflow(), _mlflow_errors(uri, "opening the tracking store", written=False):
+            _client(uri).search_experiments(max_results=1)
         return
     host = parts.hostname
     if not host:
@@ -292,16 +297,16 @@ def _quiet_mlflow() -> Iterator[None]:
 
 
 @contextmanager
-def _mlflow_errors(uri: str, what: str) -> Iterator[None]:
+def _mlflow_errors(uri: str, what: str, *, written: bool = True) -> Iterator[None]:
+    """MLflow's errors as a ConfigError (exit 2) with MLflow's own first line."""
     from mlflow.exceptions import MlflowException
 
     try:
         yield
     except (MlflowException, OSError) as err:
-        first = str(err).strip().splitlines()[0][:300] if str(err).strip() else type(err).__name__
-        raise ConfigError(
-            f"--mlflow {uri}: {what} failed: {first}; govkit's own outputs are written"
-        ) from None
+        first = str(err).strip().splitlines()[0][:800] if str(err).strip() else type(err).__name__
+        tail = "; govkit's own outputs are written" if written else "; nothing was run"
+        raise ConfigError(f"--mlflow {uri}: {what} failed: {first}{tail}") from None
 
 
 def _client(uri: str) -> MlflowClient:

@@ -41,6 +41,7 @@ def test_metric_names_follow_the_scheme() -> None:
     )
 
 
+@pytest.mark.slow  # imports MLflow for its own name validator (seconds)
 def test_names_stay_apart_and_valid_for_mlflow() -> None:
     from mlflow.utils.validation import _validate_metric_name
 
@@ -68,7 +69,13 @@ def test_figures_skip_nulls_and_never_merge() -> None:
 def test_probe_refuses_a_missing_folder(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="does not exist"):
         probe_tracking_uri(f"sqlite:///{tmp_path}/absent/mlflow.db")
-    probe_tracking_uri(f"sqlite:///{tmp_path}/mlflow.db")  # the folder exists: fine
+
+
+@pytest.mark.slow  # imports MLflow, which opens the store
+def test_probe_refuses_a_new_file_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("MLFLOW_ALLOW_FILE_STORE", raising=False)
+    with pytest.raises(ConfigError, match=r"opening the tracking store failed.*nothing was run"):
+        probe_tracking_uri(str(tmp_path / "mlruns"))
 
 
 def test_probe_refuses_a_database_path_that_is_a_folder(tmp_path: Path) -> None:
