@@ -43,16 +43,16 @@ def run_check(
     project = load_project_file(config)
     outcome = execute_run(project, only=only, device=device, out=out, quiet=quiet)
     _step_summary(outcome.report, outcome.key_figures)
-    if mlflow is not None:
-        from govkit.runner.mlflow_log import log_check_run
-
-        run_id = log_check_run(mlflow or None, outcome.report, outcome.report_path.parent)
-        diagnostic(f"mlflow run: {run_id}")
     if fmt == "json":
         result(report_json(outcome.report), end="")
     else:
         result(format_summary(outcome.report, outcome.key_figures), end="")
         result(f"report: {outcome.report_path}\njunit:  {outcome.junit_path}")
+    if mlflow is not None:  # after the result: a store that fails now hides nothing
+        from govkit.runner.mlflow_log import log_check_run
+
+        run_id = log_check_run(mlflow or None, outcome.report, outcome.report_path.parent)
+        diagnostic(f"mlflow run: {run_id}")
     return EXIT_FINDINGS if outcome.report.status == "fail" else EXIT_OK
 
 
