@@ -86,6 +86,7 @@ _MAX_TAG_VALUE = 5000
 _BATCH = 900  # under MLflow's 1000 metrics per log_batch
 _OPERATORS = (("<=", "le"), (">=", "ge"), ("<", "lt"), (">", "gt"))
 _UNSAFE = re.compile(r"[^\w.\- ]")
+_SUFFIXES = ("ci_low", "ci_high", "n")
 _DEFAULT_PORTS = {"http": 80, "https": 443, "postgresql": 5432, "mysql": 3306, "mssql": 1433}
 
 
@@ -105,11 +106,19 @@ def _segment(text: str) -> str:
     return replaced
 
 
+def _bare(text: str) -> str:
+    """A segment that may end a name: never one of the suffixes an interval or n adds."""
+    safe = _segment(text)
+    if safe in _SUFFIXES:  # a column called "n" must not be read as a figure's sample size
+        safe += "-" + hashlib.sha256(text.encode("utf-8")).hexdigest()[:6]
+    return safe
+
+
 def metric_name(check_id: str, m: Measurement) -> str:
     """The metric name of one measurement (the module docstring gives the scheme)."""
-    parts = [_segment(check_id), _segment(m.name)]
+    parts = [_bare(check_id), _bare(m.name)]
     if m.feature is not None:
-        parts.append(_segment(m.feature))
+        parts.append(_bare(m.feature))
     # columns sorted: report.json stores a group's keys sorted, the run in memory need not
     for column, value in sorted((m.group or {}).items()):
         parts.append(f"{_segment(column)}.{_segment(value)}")

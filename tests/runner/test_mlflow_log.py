@@ -57,6 +57,11 @@ def test_names_stay_apart_and_valid_for_mlflow() -> None:
         assert len(n + "/ci_high") <= 250
 
 
+def test_a_column_named_like_a_suffix_keeps_its_own_name() -> None:
+    gap = metric_name("fairness.x", Measurement(name="gap", feature="n", value=0.1))
+    assert gap.startswith("fairness.x/gap/n-")  # not "fairness.x/gap/n", the n of "gap"
+
+
 def test_figures_skip_nulls_and_never_merge() -> None:
     report = build_report()
     found, null = figures(report)
