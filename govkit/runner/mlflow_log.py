@@ -10,7 +10,7 @@ has the same name in every run::
 
     <check id>/<measurement>[/<feature>][/<column>.<value>]...[/model.<name>][/vs.<name>]
 
-(an intersectional group's columns in alphabetical order)
+with an intersectional group's columns in alphabetical order:
 ``fairness.demographic_parity/selection_rate/sex.female`` is a group's rate,
 ``fairness.demographic_parity/demographic_parity_difference/sex`` the gap
 over a sensitive column, ``performance.classification/roc_auc`` an overall
@@ -18,7 +18,8 @@ figure. MLflow allows only letters, digits, ``_ - . /`` and spaces in a name,
 so ``<=`` and ``>=`` become ``le`` and ``ge``, ``<`` and ``>`` become ``lt``
 and ``gt`` (``age_group.le25``), any other character becomes ``_``, and a
 segment that lost characters that way gains ``-`` and six hex digits of its
-original text, so ``a/b`` and ``a_b`` stay apart. Two figures that still
+original text, so ``a/b`` and ``a_b`` stay apart (as does a column named
+``n``, ``ci_low`` or ``ci_high``, which would read as a suffix). Two figures that still
 share a name (a check reporting one figure twice) are never merged: the
 second gains ``/2``. Each figure's interval and sample size are the metrics
 ``<name>/ci_low``, ``<name>/ci_high`` and ``<name>/n``; ``govkit/metrics.json``
