@@ -227,3 +227,15 @@ def test_readme_lists_every_rule() -> None:
     readme = (REPO / "README.md").read_text(encoding="utf-8")
     for rule in RULES:
         assert f"`{rule.id}`" in readme, rule.id
+
+
+def test_uri_of_a_file_name_with_a_space_is_percent_encoded(cli: Run, repo: Path) -> None:
+    card = repo / "docs" / "model_card.yaml"
+    _break_model_card(card)
+    card.rename(repo / "docs" / "my model_card.yaml")
+    _, log, _ = _sarif(cli, "docs/my model_card.yaml")
+    uris = {
+        r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+        for r in log["runs"][0]["results"]
+    }
+    assert uris == {"docs/my%20model_card.yaml"}
