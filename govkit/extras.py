@@ -104,6 +104,7 @@ COMMAND_EXTRAS: dict[str, str] = {
     "init": "core",
     "render": "core for `--format md`; pdf for `html` (its charts) and `pdf`",
     "schema": "core",
+    "sign": "core",
     "validate": "core",
     "verify": "core",
     "export": "core",
