@@ -1,0 +1,119 @@
+"""Each bad input to sign and verify: a clear error (exit 2) that changes nothing."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from govkit.cli import main
+from tests.reliability.outputs_support import snapshot
+from tests.signing.helpers import Key, allowed_signers, needs_ssh_keygen, sign
+
+pytestmark = needs_ssh_keygen
+
+
+def _refused(packet: Path, argv: list[str], capsys: pytest.CaptureFixture[str], *words: str) -> str:
+    """Run ``argv``; expect exit 2, no traceback, the packet folder and its siblings unchanged."""
+    before = snapshot(packet.parent)
+    capsys.readouterr()
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and "internal error" not in err
+    for word in words:
+        assert word in err, err
+    assert snapshot(packet.parent) == before
+    return err
+
+
+def test_a_missing_key(packet: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    missing = packet.parent / "no-such-key"
+    _refused(
+        packet,
+        ["sign", str(packet), "--key", str(missing)],
+        capsys,
+        str(missing),
+        "no such file",
+        "ssh-keygen -t ed25519",
+    )
+
+
+def test_an_encrypted_key_without_an_agent(
+    packet: Path, keys: dict[str, Key], capsys: pytest.CaptureFixture[str]
+) -> None:
+    # no terminal, no SSH_ASKPASS, no agent (see conftest): it fails at once, it never prompts
+    _refused(
+        packet,
+        ["sign", str(packet), "--key", str(keys["locked"].path)],
+        capsys,
+        "encrypted",
+        "ssh-add",
+    )
+
+
+@pytest.mark.parametrize(("key", "words"), [("short", "1024-bit RSA"), ("dsa", "DSA keys")])
+def test_an_unsupported_key_type(
+    packet: Path, keys: dict[str, Key], capsys: pytest.CaptureFixture[str], key: str, words: str
+) -> None:
+    if key not in keys:
+        pytest.skip("this ssh-keygen cannot make DSA keys")
+    _refused(packet, ["sign", str(packet), "--key", str(keys[key].path)], capsys, words)
+
+
+def test_a_file_that_is_not_a_key(packet: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    _refused(
+        packet,
+        ["sign", str(packet), "--key", str(packet / "report.md")],
+        capsys,
+        "not an SSH key",
+    )
+
+
+def test_a_packet_that_does_not_verify(
+    packet: Path, keys: dict[str, Key], capsys: pytest.CaptureFixture[str]
+) -> None:
+    report = packet / "report.md"
+    report.write_text(report.read_text() + "\nApproved.\n")
+    err = _refused(
+        packet,
+        ["sign", str(packet), "--key", str(keys["alice"].path)],
+        capsys,
+        "does not verify",
+        "altered: report.md",
+    )
+    assert "govkit render" in err
+
+
+def test_a_name_allowed_signers_cannot_hold(
+    packet: Path, keys: dict[str, Key], capsys: pytest.CaptureFixture[str]
+) -> None:
+    _refused(
+        packet,
+        ["sign", str(packet), "--key", str(keys["alice"].path), "--name", "Alice Example"],
+        capsys,
+        "--name 'Alice Example'",
+        "without spaces",
+    )
+
+
+def test_an_allowed_signers_file_with_a_syntax_error(
+    packet: Path, keys: dict[str, Key], capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    assert sign(packet, keys["alice"]) == 0
+    allowed = allowed_signers(tmp_path / "allowed_signers", keys["alice"])
+    text = allowed.read_text()
+    allowed.write_text(f"# reviewers\n{text}bob@example.org ssh-ed2551 AAAA\n")
+    _refused(
+        packet,
+        ["verify", str(packet), "--allowed-signers", str(allowed)],
+        capsys,
+        f"{allowed}:3:17: error: unknown key type 'ssh-ed2551'",
+        "principals [options] keytype base64-key",
+    )
+
+
+def test_a_malformed_signatures_json(packet: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (packet / "signatures.json").write_text(
+        '{"signatures_version": 1, "signatures": [{"file": "../x"}]}'
+    )
+    _refused(packet, ["verify", str(packet)], capsys, "signatures.json", "signatures[0]")
