@@ -144,6 +144,8 @@ def _line(text: str, number: int, path: str) -> tuple[AllowedSigner | None, Diag
     at = 1
     if fields[1][0] not in KEY_TYPES:
         options, column = fields[1]
+        if len(fields) < 4 and fields[2][0] in KEY_TYPES:
+            return error(fields[2][1], f"the {fields[2][0]} key itself is missing after its type")
         if len(fields) < 4:
             return error(
                 column,
