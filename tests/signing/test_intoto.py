@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from pathlib import Path
+from typing import Any
 
 import jsonschema
 import pytest
@@ -45,7 +46,7 @@ STATEMENT_V1 = {
 }
 
 
-def _json(path: Path) -> dict[str, object]:
+def _json(path: Path) -> dict[str, Any]:
     body = json.loads(path.read_text(encoding="utf-8"))
     assert isinstance(body, dict)
     return body
