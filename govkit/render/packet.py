@@ -71,6 +71,8 @@ class PacketResult:
     manifest_sha256: str = ""
     #: Files that appeared in the old packet while it was replaced, moved aside, not deleted.
     kept: list[Path] = field(default_factory=list)
+    #: Signers (with their role) whose signature of the old packet this render made stale.
+    stale_signatures: list[str] = field(default_factory=list)
 
 
 def parse_formats(text: str) -> set[str]:
@@ -335,6 +337,9 @@ def render_packet(
         # this render makes the old packet's signatures stale: the sign-off section says so
         ctx = dataclasses.replace(ctx, signatures=carried.all_stale())
         written, refused = _render_files(inputs, ctx, formats, templates, dirs)
+        made_stale = carried.current_signers()
+    else:
+        made_stale = []
     manifest, kept = _write_packet(
         real, written, inputs, ctx, carried, overwrite_edited=overwrite_edited
     )
@@ -345,6 +350,7 @@ def render_packet(
         context=ctx,
         manifest_sha256=manifest.sha256,
         kept=kept,
+        stale_signatures=made_stale,
     )
 
 

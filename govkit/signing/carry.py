@@ -57,6 +57,14 @@ class Carried:
         """Every row, each stale: the render changes the manifest they signed."""
         return signature_rows(self.records, None)
 
+    def current_signers(self) -> list[str]:
+        """``name (role)`` of each signature that covers the old packet."""
+        return [
+            f"{r.name} ({r.role})" if r.role else r.name
+            for r in self.records
+            if r.manifest_sha256 == self.manifest_sha256
+        ]
+
     @property
     def any_current(self) -> bool:
         """Whether some signature covers the old packet (and so may cover an identical new one)."""

@@ -157,6 +157,7 @@ def test_rerender_identical_keeps_signatures_and_a_change_makes_them_stale(
     card.write_text(card.read_text().replace("doc_version: 0.1.0", "doc_version: 0.2.0"))
     capsys.readouterr()
     assert render(config, packet) == 0
+    assert "2 signature(s) of the old packet no longer cover it" in capsys.readouterr().err
     assert not list(tmp_path.glob("packet.kept-*"))  # the signatures moved, nothing was left
     assert (packet / "manifest.json.sig").read_bytes() == signed["manifest.json.sig"]
     assert main(["verify", str(packet), "--allowed-signers", str(allowed)]) == 1
@@ -191,3 +192,22 @@ def test_signing_the_same_manifest_again_replaces_the_signature(
     records = _records(packet)
     assert len(records) == 1 and records[0]["role"] == "head of model risk"
     assert sorted(p.name for p in packet.glob("*.sig")) == ["manifest.json.sig"]
+
+
+@pytest.mark.slow
+def test_the_html_sign_off_lists_signatures_of_earlier_renders(
+    config: Path, tmp_path: Path, keys: dict[str, Key]
+) -> None:
+    out = tmp_path / "html-packet"
+    argv = ["render", "-c", str(config), "--format", "md,html", "--out", str(out)]
+    assert main(argv) == 0
+    html = (out / "packet.html").read_text()
+    assert 'id="signatures"' in html and "Signed earlier renders" not in html
+    assert sign(out, keys["alice"], "head of model risk <board>") == 0
+    card = config.parent / "docs" / "model_card.yaml"
+    card.write_text(card.read_text().replace("doc_version: 0.1.0", "doc_version: 0.3.0"))
+    assert main(argv) == 0
+    html = (out / "packet.html").read_text()
+    section = html[html.index('id="signatures"') :]
+    assert "alice@example.org" in section and "head of model risk &lt;board&gt;" in section
+    assert ">stale</span>" in section
