@@ -242,18 +242,18 @@ def verify_cmd(directory: str, expect_sha256: str | None, allowed_signers: str |
     type=click.Path(path_type=str),
     help="The SSH private key to sign with (ed25519, ecdsa, or rsa of 2048 bits or more).",
 )
-@click.option("--role", "role", default="", help="Your role, as the sign-off section shows it.")
+@click.option("--role", "role", default=None, help="Your role, as the sign-off section shows it.")
 @click.option(
     "--name",
     "name",
     default=None,
     help="Your identity as allowed_signers names it (default: the key's comment).",
 )
-def sign_cmd(directory: str, key: str, role: str, name: str | None) -> int:
+def sign_cmd(directory: str, key: str, role: str | None, name: str | None) -> int:
     """Sign a packet's manifest.json with an SSH key (ssh-keygen -Y sign)."""
     from govkit.commands.sign import run_sign
 
-    return run_sign(directory, key=key, role=role, name=name)
+    return run_sign(directory, key=key, role=role or "", name=name)
 
 
 class StdoutError(GovkitError):
