@@ -1,7 +1,11 @@
-"""Each bad input to sign and verify: a clear error (exit 2) that changes nothing."""
+"""Each bad input to sign and verify: a clear error (exit 2) that changes nothing; and the agent an encrypted key needs."""
 
 from __future__ import annotations
 
+import os
+import shutil
+import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -117,3 +121,60 @@ def test_a_malformed_signatures_json(packet: Path, capsys: pytest.CaptureFixture
         '{"signatures_version": 1, "signatures": [{"file": "../x"}]}'
     )
     _refused(packet, ["verify", str(packet)], capsys, "signatures.json", "signatures[0]")
+
+
+def test_without_ssh_keygen_the_error_says_how_to_install_it(
+    packet: Path,
+    keys: dict[str, Key],
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("PATH", str(packet.parent / "empty-bin"))
+    _refused(
+        packet,
+        ["sign", str(packet), "--key", str(keys["alice"].path)],
+        capsys,
+        "ssh-keygen was not found",
+        "openssh-client",
+    )
+
+
+@pytest.mark.skipif(
+    shutil.which("ssh-agent") is None or shutil.which("ssh-add") is None, reason="no ssh-agent"
+)
+def test_an_encrypted_key_held_by_an_agent_signs(
+    packet: Path, keys: dict[str, Key], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    socket = tmp_path / "agent.sock"
+    agent = subprocess.Popen(["ssh-agent", "-D", "-a", str(socket)], stdout=subprocess.DEVNULL)
+    try:
+        for _ in range(100):
+            if socket.exists():
+                break
+            time.sleep(0.05)
+        askpass = tmp_path / "askpass"
+        askpass.write_text("#!/bin/sh\necho 'correct horse'\n")
+        askpass.chmod(0o700)
+        env = {
+            **os.environ,
+            "SSH_AUTH_SOCK": str(socket),
+            "SSH_ASKPASS": str(askpass),
+            "SSH_ASKPASS_REQUIRE": "force",
+            "DISPLAY": ":0",
+        }
+        subprocess.run(
+            ["ssh-add", str(keys["locked"].path)],
+            env=env,
+            check=True,
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            timeout=30,
+            start_new_session=True,
+        )
+        monkeypatch.setenv("SSH_AUTH_SOCK", str(socket))
+        assert sign(packet, keys["locked"], "reviewer") == 0
+        allowed = allowed_signers(tmp_path / "allowed_signers", keys["locked"])
+        assert main(["verify", str(packet), "--allowed-signers", str(allowed)]) == 0
+    finally:
+        agent.terminate()
+        agent.wait(timeout=10)
