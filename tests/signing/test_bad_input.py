@@ -1,4 +1,7 @@
-"""Each bad input to sign and verify: a clear error (exit 2) that changes nothing; and the agent an encrypted key needs."""
+"""Bad input to sign and verify: a clear error (exit 2) that changes nothing.
+
+Also here: an encrypted key works through the ssh-agent that holds it.
+"""
 
 from __future__ import annotations
 
