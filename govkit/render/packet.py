@@ -284,7 +284,11 @@ def render_packet(
     force: bool = False,
     overwrite_edited: bool = False,
 ) -> PacketResult:
-    """Write a packet folder: Markdown, HTML and/or PDF, report.json and manifest.json.
+    """Write a packet folder: Markdown, HTML and/or PDF, report.json, packet.intoto.json, manifest.json.
+
+    The signatures of an earlier packet in ``out`` are carried into the new
+    one unchanged; they stay valid only if the manifest does (see
+    :mod:`govkit.signing.carry`).
 
     Parameters
     ----------
