@@ -181,3 +181,26 @@ def test_an_encrypted_key_held_by_an_agent_signs(
     finally:
         agent.terminate()
         agent.wait(timeout=10)
+
+
+def test_render_refuses_a_packet_whose_signatures_it_cannot_read(
+    config: Path, packet: Path, keys: dict[str, Key], capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert sign(packet, keys["alice"]) == 0
+    (packet / "signatures.json").write_text('{"signatures_version": 1, "signatures": "all"}')
+    argv = ["render", "-c", str(config), "--format", "md", "--out", str(packet)]
+    _refused(packet, argv, capsys, "signatures.json", "`signatures` list")
+
+
+def test_a_signature_file_signatures_json_does_not_name_is_extra(
+    config: Path, packet: Path, keys: dict[str, Key], capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert sign(packet, keys["alice"]) == 0
+    (packet / "manifest.json.9-mallory.sig").write_bytes(
+        (packet / "manifest.json.sig").read_bytes()
+    )
+    capsys.readouterr()
+    assert main(["verify", str(packet)]) == 1
+    assert "extra: manifest.json.9-mallory.sig" in capsys.readouterr().err
+    argv = ["render", "-c", str(config), "--format", "md", "--out", str(packet)]
+    _refused(packet, argv, capsys, "manifest.json.9-mallory.sig")
