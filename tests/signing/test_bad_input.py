@@ -204,3 +204,27 @@ def test_a_signature_file_signatures_json_does_not_name_is_extra(
     assert "extra: manifest.json.9-mallory.sig" in capsys.readouterr().err
     argv = ["render", "-c", str(config), "--format", "md", "--out", str(packet)]
     _refused(packet, argv, capsys, "manifest.json.9-mallory.sig")
+
+
+def test_a_signature_made_while_rendering_is_never_dropped(
+    config: Path,
+    packet: Path,
+    keys: dict[str, Key],
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from govkit.render import packet as packet_module
+    from govkit.signing.carry import Carried, read_carried
+
+    calls: list[Path] = []
+
+    def signed_meanwhile(folder: Path) -> Carried:
+        # the first look (before rendering) sees no signature; the one under the lock sees it
+        calls.append(folder)
+        return Carried() if len(calls) == 1 else read_carried(folder)
+
+    assert sign(packet, keys["alice"]) == 0
+    monkeypatch.setattr(packet_module, "read_carried", signed_meanwhile)
+    argv = ["render", "-c", str(config), "--format", "md", "--out", str(packet)]
+    _refused(packet, argv, capsys, "signed while it was being rendered")
+    assert len(calls) == 2
