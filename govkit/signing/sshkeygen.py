@@ -140,6 +140,11 @@ def sign_bytes(key: Path, data: bytes) -> bytes:
         proc = _run(["-Y", "sign", "-n", NAMESPACE, "-f", str(key), str(target)])
         signature = target.with_name("manifest.json.sig")
         if proc.returncode != 0 or not signature.is_file():
+            if b"accessible by others" in proc.stderr:
+                raise InputError(
+                    f"--key {key}: other users can read this private key, so ssh-keygen "
+                    f"refuses it; make it yours alone with `chmod 600 {key}`"
+                )
             if key_is_encrypted(key):
                 raise InputError(
                     f"--key {key}: the key is encrypted and no ssh-agent holds it; govkit "

@@ -228,3 +228,13 @@ def test_a_signature_made_while_rendering_is_never_dropped(
     argv = ["render", "-c", str(config), "--format", "md", "--out", str(packet)]
     _refused(packet, argv, capsys, "signed while it was being rendered")
     assert len(calls) == 2
+
+
+def test_a_key_others_can_read(
+    packet: Path, keys: dict[str, Key], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    shared = tmp_path / "shared.key"
+    shared.write_bytes(keys["alice"].path.read_bytes())
+    shared.chmod(0o644)
+    argv = ["sign", str(packet), "--key", str(shared), "--name", "alice@example.org"]
+    _refused(packet, argv, capsys, f"chmod 600 {shared}")
