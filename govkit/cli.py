@@ -249,11 +249,43 @@ def export_cmd(fmt: str, config: str, report: str | None, out: str | None) -> in
     metavar="HASH",
     help="The manifest SHA-256 that `govkit render` printed; fail on any other manifest.",
 )
-def verify_cmd(directory: str, expect_sha256: str | None) -> int:
-    """Re-hash a packet against its manifest.json."""
+@click.option(
+    "--allowed-signers",
+    "allowed_signers",
+    default=None,
+    metavar="FILE",
+    type=click.Path(path_type=str),
+    help="An ssh-keygen allowed_signers file; check every signature against it.",
+)
+def verify_cmd(directory: str, expect_sha256: str | None, allowed_signers: str | None) -> int:
+    """Re-hash a packet against its manifest.json, and check its signatures."""
     from govkit.commands.verify import run_verify
 
-    return run_verify(directory, expect_sha256=expect_sha256)
+    return run_verify(directory, expect_sha256=expect_sha256, allowed_signers=allowed_signers)
+
+
+@app.command("sign")
+@click.argument("directory", type=click.Path(path_type=str))
+@click.option(
+    "--key",
+    "key",
+    required=True,
+    metavar="PRIVATE_KEY",
+    type=click.Path(path_type=str),
+    help="The SSH private key to sign with (ed25519, ecdsa, or rsa of 2048 bits or more).",
+)
+@click.option("--role", "role", default=None, help="Your role, as the sign-off section shows it.")
+@click.option(
+    "--name",
+    "name",
+    default=None,
+    help="Your identity as allowed_signers names it (default: the key's comment).",
+)
+def sign_cmd(directory: str, key: str, role: str | None, name: str | None) -> int:
+    """Sign a packet's manifest.json with an SSH key (ssh-keygen -Y sign)."""
+    from govkit.commands.sign import run_sign
+
+    return run_sign(directory, key=key, role=role or "", name=name)
 
 
 class StdoutError(GovkitError):

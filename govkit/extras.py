@@ -106,6 +106,7 @@ COMMAND_EXTRAS: dict[str, str] = {
     "render": "core for `--format md`; pdf for `html` (its charts) and `pdf`; "
     "mlflow with `--mlflow`",
     "schema": "core",
+    "sign": "core",
     "validate": "core",
     "verify": "core",
     "export": "core",

@@ -99,6 +99,12 @@ def run_render(
     if outcome.context is not None:
         for warning in outcome.context.warnings:
             diagnostic(f"warning: {warning}")
+    if outcome.stale_signatures:
+        diagnostic(
+            f"warning: the packet changed, so {len(outcome.stale_signatures)} signature(s) of "
+            f"the old packet no longer cover it: {', '.join(outcome.stale_signatures)}; "
+            "`govkit verify` reports them as stale until they sign again"
+        )
     for path in outcome.kept:
         diagnostic(
             f"warning: files appeared in the old packet while it was replaced; kept in {path}"

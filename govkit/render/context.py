@@ -31,6 +31,7 @@ from govkit.render.fields import (
 )
 from govkit.render.formatting import format_count, format_group, format_interval, format_value
 from govkit.report import STATUS_ORDER, CheckResult, Measurement, Report, ResultWaiver
+from govkit.signing.records import SignatureRow
 
 __all__ = [
     "FIXED_EPOCH",
@@ -307,6 +308,8 @@ class PacketContext:
     warnings: tuple[str, ...] = ()
     methods: tuple[MethodView, ...] = ()
     gate_rules: tuple[str, ...] = ()
+    #: Signatures of earlier renders, which do not cover this packet (see govkit.signing.carry).
+    signatures: tuple[SignatureRow, ...] = ()
 
 
 # --- formatting ---------------------------------------------------------------------

@@ -31,6 +31,7 @@ __all__ = [
     "PacketInput",
     "list_packet_files",
     "load_manifest",
+    "manifest_bytes",
     "packet_digests",
     "packet_id_from_digests",
     "pdf_identifier",
@@ -73,6 +74,8 @@ class Manifest:
     report_sha256: str | None = None
     inputs: list[PacketInput] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    #: The manifest's bytes as read (what a signature of the packet signs).
+    data: bytes = field(default=b"", repr=False, compare=False)
 
 
 def packet_id_from_digests(digests: Sequence[str]) -> str:
@@ -150,6 +153,31 @@ def write_manifest(
     for rel in list_packet_files(folder):
         digest, size = sha256_file(folder / rel)
         entries.append(ManifestEntry(path=rel, sha256=digest, bytes=size))
+    data = manifest_bytes(entries, report_sha256=report_sha256, inputs=inputs, warnings=warnings)
+    write_atomic(folder / MANIFEST_NAME, data)
+    return Manifest(
+        entries=entries,
+        sha256=hashlib.sha256(data).hexdigest(),
+        version=MANIFEST_VERSION,
+        packet_id=packet_id_from_digests(packet_digests(report_sha256, inputs)),
+        report_sha256=report_sha256,
+        inputs=list(inputs),
+        warnings=list(warnings),
+    )
+
+
+def manifest_bytes(
+    entries: Sequence[ManifestEntry],
+    *,
+    report_sha256: str | None,
+    inputs: Sequence[PacketInput],
+    warnings: Sequence[str],
+) -> bytes:
+    """The bytes of the manifest listing ``entries`` (see :func:`write_manifest`).
+
+    Rendering calls it before writing anything, to know whether a re-render
+    keeps the manifest, and so the packet's signatures, as they were.
+    """
     packet_id = packet_id_from_digests(packet_digests(report_sha256, inputs))
     body = {
         "manifest_version": MANIFEST_VERSION,
@@ -162,17 +190,7 @@ def write_manifest(
             "warnings": list(warnings),
         },
     }
-    data = (json.dumps(body, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode()
-    write_atomic(folder / MANIFEST_NAME, data)
-    return Manifest(
-        entries=entries,
-        sha256=hashlib.sha256(data).hexdigest(),
-        version=MANIFEST_VERSION,
-        packet_id=packet_id,
-        report_sha256=report_sha256,
-        inputs=list(inputs),
-        warnings=list(warnings),
-    )
+    return (json.dumps(body, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode()
 
 
 def _digest(value: object, where: str) -> str:
@@ -248,7 +266,7 @@ def load_manifest(folder: Path) -> Manifest:
         raise InputError(f"{path}: manifest_version must be an integer")
     digest = hashlib.sha256(data).hexdigest()
     if "packet" not in raw:
-        return Manifest(entries=entries, sha256=digest, version=version)
+        return Manifest(entries=entries, sha256=digest, version=version, data=data)
     packet_id, report_sha, inputs, warnings = _packet(raw["packet"], f"{path}: packet")
     return Manifest(
         entries=entries,
@@ -258,4 +276,5 @@ def load_manifest(folder: Path) -> Manifest:
         report_sha256=report_sha,
         inputs=inputs,
         warnings=warnings,
+        data=data,
     )

@@ -13,7 +13,7 @@ import dataclasses
 import hashlib
 import os
 import stat
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -29,12 +29,16 @@ from govkit.render.manifest import (
     Manifest,
     ManifestEntry,
     PacketInput,
+    manifest_bytes,
     read_manifest,
     write_manifest,
 )
 from govkit.render.verify import verify_packet
 from govkit.report import Report, load_report
 from govkit.safe_read import MAX_DOCUMENT_BYTES, read_capped, report_cap
+from govkit.signing.carry import Carried, read_carried
+from govkit.signing.intoto import INTOTO_NAME, statement_bytes
+from govkit.signing.records import signature_paths
 
 if TYPE_CHECKING:
     from govkit.render.charts import Chart
@@ -67,6 +71,8 @@ class PacketResult:
     manifest_sha256: str = ""
     #: Files that appeared in the old packet while it was replaced, moved aside, not deleted.
     kept: list[Path] = field(default_factory=list)
+    #: Signers (with their role) whose signature of the old packet this render made stale.
+    stale_signatures: list[str] = field(default_factory=list)
 
 
 def parse_formats(text: str) -> set[str]:
@@ -233,8 +239,12 @@ def check_replaceable(folder: Path, *, overwrite_edited: bool = False) -> None:
             f"--out {folder}: its {MANIFEST_NAME} lists itself, which govkit never writes; "
             "the folder is not a packet govkit wrote"
         )
+    try:
+        detached = signature_paths(folder) - listed.keys()  # carried into the new packet
+    except InputError as err:
+        raise ConfigError(f"--out {folder}: {err.message}") from err
     for rel in files:
-        if rel == MANIFEST_NAME:
+        if rel == MANIFEST_NAME or rel in detached:
             continue
         entry = listed.get(rel)
         if entry is None:
@@ -274,7 +284,11 @@ def render_packet(
     force: bool = False,
     overwrite_edited: bool = False,
 ) -> PacketResult:
-    """Write a packet folder: Markdown, HTML and/or PDF, report.json and manifest.json.
+    """Write a packet folder: Markdown, HTML and/or PDF, report.json, packet.intoto.json, manifest.json.
+
+    The signatures of an earlier packet in ``out`` are carried into the new
+    one unchanged; they stay valid only if the manifest does (see
+    :mod:`govkit.signing.carry`).
 
     Parameters
     ----------
@@ -314,12 +328,44 @@ def render_packet(
     # The real folder: a --out that is a link to a folder replaces what it points to.
     real = folder.resolve() if folder.is_symlink() else folder
     check_replaceable(real, overwrite_edited=overwrite_edited)  # fail before any work
+    carried = read_carried(real)  # its signatures go into the new packet, byte for byte
     dirs = template_dirs(templates)  # fails early on a bad --templates
     ctx = build_context(inputs)
     if problems:
         ctx = dataclasses.replace(
             ctx, warnings=tuple(f"rendered with --force: {p}" for p in problems)
         )
+    ctx = dataclasses.replace(ctx, signatures=carried.stale_before())
+    written, refused = _render_files(inputs, ctx, formats, templates, dirs)
+    if carried.any_current and _manifest_sha256(written, inputs, ctx) != carried.manifest_sha256:
+        # this render makes the old packet's signatures stale: the sign-off section says so
+        ctx = dataclasses.replace(ctx, signatures=carried.all_stale())
+        written, refused = _render_files(inputs, ctx, formats, templates, dirs)
+        made_stale = carried.current_signers()
+    else:
+        made_stale = []
+    manifest, kept = _write_packet(
+        real, written, inputs, ctx, carried, overwrite_edited=overwrite_edited
+    )
+    return PacketResult(
+        folder=folder,
+        files=[*sorted(written), MANIFEST_NAME],
+        refused_urls=refused,
+        context=ctx,
+        manifest_sha256=manifest.sha256,
+        kept=kept,
+        stale_signatures=made_stale,
+    )
+
+
+def _render_files(
+    inputs: PacketInputs,
+    ctx: PacketContext,
+    formats: Collection[str],
+    templates: str | Path | None,
+    dirs: list[Path],
+) -> tuple[dict[str, bytes], list[str]]:
+    """Every file of the packet but its manifest, by name, and the URLs the PDF refused."""
     markdown = render_markdown(ctx, templates)
     html = None
     if "html" in formats or "pdf" in formats:
@@ -342,15 +388,51 @@ def render_packet(
         written["packet.pdf"] = pdf
     if inputs.report_bytes is not None:
         written["report.json"] = inputs.report_bytes
-    manifest, kept = _write_packet(real, written, inputs, ctx, overwrite_edited=overwrite_edited)
-    return PacketResult(
-        folder=folder,
-        files=[*sorted(written), MANIFEST_NAME],
-        refused_urls=refused,
-        context=ctx,
-        manifest_sha256=manifest.sha256,
-        kept=kept,
+    written[INTOTO_NAME] = _statement(written, inputs, ctx)
+    return written, refused
+
+
+def _report_sha256(inputs: PacketInputs) -> str | None:
+    data = inputs.report_bytes
+    return hashlib.sha256(data).hexdigest() if data is not None else None
+
+
+def _sources(inputs: PacketInputs) -> list[PacketInput]:
+    """The documents and govkit.yaml the packet is made from, as the manifest records them."""
+    sources = [PacketInput("document", d.display_path, d.sha256) for d in inputs.documents]
+    if inputs.config is not None:
+        name, data = inputs.config
+        sources.append(PacketInput("config", name, hashlib.sha256(data).hexdigest()))
+    return sources
+
+
+def _statement(written: dict[str, bytes], inputs: PacketInputs, ctx: PacketContext) -> bytes:
+    """packet.intoto.json: every other file of the packet as a subject, the verdict as predicate."""
+    return statement_bytes(
+        {name: hashlib.sha256(data).hexdigest() for name, data in written.items()},
+        packet_id=ctx.packet_id,
+        system_name=ctx.system_name,
+        system_version=ctx.system_version,
+        verdict=ctx.overall_status,
+        report_sha256=_report_sha256(inputs),
+        counts=ctx.counts,
+        govkit_version=ctx.govkit_version,
     )
+
+
+def _manifest_sha256(written: dict[str, bytes], inputs: PacketInputs, ctx: PacketContext) -> str:
+    """The SHA-256 the manifest of these files will have, computed before writing anything."""
+    entries = [
+        ManifestEntry(name, hashlib.sha256(written[name]).hexdigest(), len(written[name]))
+        for name in sorted(written)
+    ]
+    data = manifest_bytes(
+        entries,
+        report_sha256=_report_sha256(inputs),
+        inputs=_sources(inputs),
+        warnings=ctx.warnings,
+    )
+    return hashlib.sha256(data).hexdigest()
 
 
 def _write_packet(
@@ -358,17 +440,13 @@ def _write_packet(
     written: dict[str, bytes],
     inputs: PacketInputs,
     ctx: PacketContext,
+    carried: Carried,
     *,
     overwrite_edited: bool,
 ) -> tuple[Manifest, list[Path]]:
     """Build the packet beside ``folder``, verify it, and swap it in, holding the folder's lock."""
-    report_sha = (
-        hashlib.sha256(inputs.report_bytes).hexdigest() if inputs.report_bytes is not None else None
-    )
-    sources = [PacketInput("document", d.display_path, d.sha256) for d in inputs.documents]
-    if inputs.config is not None:
-        name, data = inputs.config
-        sources.append(PacketInput("config", name, hashlib.sha256(data).hexdigest()))
+    report_sha = _report_sha256(inputs)
+    sources = _sources(inputs)
     made: list[Manifest] = []
     kept: list[Path] = []
 
@@ -378,6 +456,8 @@ def _write_packet(
         made.append(
             write_manifest(staging, report_sha256=report_sha, inputs=sources, warnings=ctx.warnings)
         )
+        for name, data in carried.files.items():  # beside the manifest, never in it
+            write_atomic(staging / name, data)
         check = verify_packet(staging)
         if not check.ok or made[0].packet_id != ctx.packet_id:  # pragma: no cover - a bug
             raise RuntimeError(f"the packet built in {staging} does not verify: {check}")
@@ -388,10 +468,17 @@ def _write_packet(
             clean_leftovers(folder)
             # again under the lock: another process may have written the folder meanwhile
             check_replaceable(folder, overwrite_edited=overwrite_edited)
+            if read_carried(folder) != carried:
+                raise ConfigError(
+                    f"--out {folder}: the packet was signed while it was being rendered; "
+                    "render again to carry the new signature"
+                )
             old = read_manifest(folder) if (folder / MANIFEST_NAME).is_file() else []
 
             def discard(swapped_out: Path) -> None:
-                kept.extend(_discard_old_packet(swapped_out, old, folder, overwrite_edited))
+                kept.extend(
+                    _discard_old_packet(swapped_out, old, folder, overwrite_edited, carried.files)
+                )
 
             replace_folder(folder, build, discard=discard)
     except OSError as err:
@@ -406,20 +493,30 @@ def _write_packet(
 
 
 def _discard_old_packet(
-    old: Path, entries: Sequence[ManifestEntry], folder: Path, overwrite_edited: bool
+    old: Path,
+    entries: Sequence[ManifestEntry],
+    folder: Path,
+    overwrite_edited: bool,
+    carried: Mapping[str, bytes],
 ) -> list[Path]:
     """Remove the swapped-out packet: only regular files its manifest lists, with their hash.
 
-    :func:`check_replaceable` made sure that is everything; anything that
-    appeared since is kept, in a visible ``<folder>.kept-…`` sibling, never deleted.
+    :func:`check_replaceable` made sure that is everything (and signature
+    files, removed only when the new packet holds the same bytes); anything
+    that appeared since is kept, in a visible ``<folder>.kept-…`` sibling,
+    never deleted.
     """
     listed = {e.path: e for e in entries}
     files, _others = _regular_files(old)  # links and the like are kept, never followed
     for rel in files:
         entry = listed.get(rel)
-        if rel == MANIFEST_NAME or (
-            entry is not None
-            and (overwrite_edited or sha256_file(old / rel) == (entry.sha256, entry.bytes))
+        if (
+            rel == MANIFEST_NAME
+            or (
+                entry is not None
+                and (overwrite_edited or sha256_file(old / rel) == (entry.sha256, entry.bytes))
+            )
+            or (entry is None and rel in carried and (old / rel).read_bytes() == carried[rel])
         ):
             (old / rel).unlink()
     for here, _dirs, _files in sorted(os.walk(old), reverse=True):  # deepest first

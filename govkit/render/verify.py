@@ -13,6 +13,11 @@ Three layers, each catching more:
 3. the manifest's own SHA-256 equals the one printed by ``govkit render``
    (``expected_sha256``). Only this catches someone who edits a file and
    rewrites the manifest to match, because it is kept outside the packet.
+
+Signatures (``signatures.json`` and the signature files it names) sit beside
+the manifest without being listed in it; they are not "extra" files. Their
+records come back in :attr:`VerifyResult.signatures`, for
+:func:`govkit.signing.check.check_signatures` to judge.
 """
 
 from __future__ import annotations
@@ -32,6 +37,8 @@ from govkit.render.manifest import (
     packet_id_from_digests,
     pdf_identifier,
 )
+from govkit.signing.intoto import INTOTO_NAME, statement_problems
+from govkit.signing.records import SIGNATURES_NAME, SignatureRecord, load_signatures
 
 __all__ = ["VerifyResult", "verify_packet"]
 
@@ -56,6 +63,10 @@ class VerifyResult:
     manifest_sha256: str = ""
     expected_sha256: str | None = None
     packet_id: str | None = None
+    #: The manifest's bytes, as hashed (for checking signatures against them).
+    manifest_data: bytes = field(default=b"", repr=False)
+    #: The records of signatures.json (not judged here: see govkit.signing.check).
+    signatures: list[SignatureRecord] = field(default_factory=list)
 
     @property
     def pinned_ok(self) -> bool | None:
@@ -121,7 +132,19 @@ def _consistency(root: Path, manifest: Manifest) -> list[str]:
     # the PDF's /ID is derived from the HTML it was printed from
     if both and _pdf_identifier(_read(pdf)) != pdf_identifier(_read(html)):
         problems.append("packet.pdf: was not printed from this packet.html")
-    return problems
+    return problems + _statement(root, manifest)
+
+
+def _statement(root: Path, manifest: Manifest) -> list[str]:
+    """What in packet.intoto.json disagrees with the manifest (nothing when it is absent)."""
+    listed = {e.path: e.sha256 for e in manifest.entries}
+    path = root / INTOTO_NAME
+    if INTOTO_NAME not in listed or path.is_symlink() or not path.is_file():
+        return []
+    others = {name: digest for name, digest in listed.items() if name != INTOTO_NAME}
+    return statement_problems(
+        _read(path), others, packet_id=manifest.packet_id, report_sha256=manifest.report_sha256
+    )
 
 
 def verify_packet(folder: str | Path, *, expected_sha256: str | None = None) -> VerifyResult:
@@ -164,7 +187,9 @@ def verify_packet(folder: str | Path, *, expected_sha256: str | None = None) -> 
         digest, size = sha256_file(path)
         if digest != e.sha256 or size != e.bytes:
             altered.append(e.path)
-    extra = [p for p in list_packet_files(root) if p not in listed]
+    signatures = load_signatures(root)
+    detached = {SIGNATURES_NAME, *(r.file for r in signatures)} - listed
+    extra = [p for p in list_packet_files(root) if p not in listed and p not in detached]
     return VerifyResult(
         checked=len(entries),
         missing=sorted(missing),
@@ -174,4 +199,6 @@ def verify_packet(folder: str | Path, *, expected_sha256: str | None = None) -> 
         manifest_sha256=manifest.sha256,
         expected_sha256=expected_sha256,
         packet_id=manifest.packet_id,
+        manifest_data=manifest.data,
+        signatures=signatures,
     )

@@ -42,7 +42,14 @@ def _render(config: Path, *extra: str, formats: str = FAST) -> int:
 
 
 def _rewrite_manifest(packet: Path, edit: object = None) -> None:
-    """Recompute manifest.json the way someone covering an edit would."""
+    """Recompute manifest.json (and the in-toto statement) the way someone covering an edit would."""
+    statement = packet / "packet.intoto.json"
+    if statement.is_file():
+        claim = json.loads(statement.read_text())
+        for subject in claim["subject"]:
+            data = (packet / subject["name"]).read_bytes()
+            subject["digest"]["sha256"] = hashlib.sha256(data).hexdigest()
+        statement.write_text(json.dumps(claim, indent=2))
     body = json.loads((packet / MANIFEST_NAME).read_text())
     for entry in body["files"]:
         path = packet / entry["path"]

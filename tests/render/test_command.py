@@ -22,6 +22,7 @@ def test_markdown_only_without_report(tmp_path: Path, capsys: pytest.CaptureFixt
         "minimal-experiment-plan.md",
         "minimal-model-card.md",
         "minimal-risk-checklist.md",
+        "packet.intoto.json",
     ]
     assert "documents only" in capsys.readouterr().err
     assert verify_packet(out).ok

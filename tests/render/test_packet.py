@@ -40,6 +40,7 @@ def test_packet_files(rendered: Path) -> None:
             "minimal-model-card.md",
             "minimal-risk-checklist.md",
             "packet.html",
+            "packet.intoto.json",
             "packet.pdf",
             "report.json",
             "report.md",
