@@ -31,13 +31,15 @@ def run_export(fmt: str, config: str, *, report: str | None, out: str | None) ->
 
     export = exporter_for(fmt)
     project = load_project_file(config)
-    source = ExportSource(project=project, inputs=load_inputs(project, report))
-    text = export(source)
     target = (
         Path(out)
         if out is not None
         else project.resolve(project.model.output) / "export" / EXPORT_FORMATS[fmt].default_name
     )
+    source = ExportSource(
+        project=project, inputs=load_inputs(project, report), destination=target.absolute()
+    )
+    text = export(source)
     target.parent.mkdir(parents=True, exist_ok=True)
     write_atomic(target, text)
     result(f"wrote {target}")
