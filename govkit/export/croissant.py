@@ -221,7 +221,7 @@ def _rai(card: DatasetCard) -> dict[str, Any]:
     }
     other_steps = [s for s in card.preprocessing if s.kind not in steps]
     rai: dict[str, Any] = {
-        "rai:dataCollection": f"{c.methods} Sources: {sources}.",
+        "rai:dataCollection": f"{_sentence(c.methods)} Sources: {_sentence(sources)}",
         "rai:dataCollectionType": sorted({_COLLECTION_TYPES[t] for t in c.types}),
         "rai:dataCollectionMissingData": missing,
         "rai:dataCollectionRawData": answer_text(card.raw_data_retained),
@@ -253,11 +253,23 @@ def _rai(card: DatasetCard) -> dict[str, Any]:
         for s in card.sensitive_data
     ] or ["The dataset card lists no personal or sensitive fields."]
     m = card.maintenance
-    rai["rai:dataReleaseMaintenancePlan"] = (
-        f"Maintained by {m.maintainer.name} ({m.contact}); status {m.status}; updated {m.cadence}. "
-        f"Versioning: {m.versioning} Contributions: {answer_text(m.contributions)}"
+    rai["rai:dataReleaseMaintenancePlan"] = " ".join(
+        _sentence(text)
+        for text in (
+            f"Maintainer: {m.maintainer.name} ({m.contact})",
+            f"Status: {m.status}",
+            f"Update cadence: {m.cadence}",
+            f"Versioning: {m.versioning}",
+            f"Contributions: {answer_text(m.contributions)}",
+        )
     )
     return rai
+
+
+def _sentence(text: str) -> str:
+    """``text`` ending in a full stop (authors write answers with or without one)."""
+    text = text.strip()
+    return text if text.endswith((".", "!", "?")) else f"{text}."
 
 
 def _step_text(step: Any) -> str:
