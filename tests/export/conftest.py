@@ -1,4 +1,4 @@
-"""Fixtures of the export tests: the German Credit project, checked once per session."""
+"""Fixtures of the export tests: the two projects, each built once per session."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from govkit.cli import main
-from tests.export.helpers import german_credit_project
+from tests.export.helpers import german_credit_project, tiny_model_project
 
 
 @pytest.fixture(scope="session")
@@ -20,3 +20,12 @@ def german(tmp_path_factory: pytest.TempPathFactory) -> Path:
         code = main(["check", "-c", str(config), "--quiet"])
     assert code in (0, 1)  # a verdict, not an error
     return config
+
+
+@pytest.fixture(scope="session")
+def tiny(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The tiny project with its trained model and Parquet data (no report): its govkit.yaml.
+
+    Tests that change it work on a copy.
+    """
+    return tiny_model_project(tmp_path_factory.mktemp("tiny") / "tiny")

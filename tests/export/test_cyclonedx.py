@@ -17,15 +17,9 @@ import pytest
 import yaml
 
 from govkit.cli import main
-from tests.export.helpers import addresses, cyclonedx_validator, sha256, tiny_model_project
+from tests.export.helpers import addresses, cyclonedx_validator, sha256
 
 pytestmark = pytest.mark.slow  # the session's German Credit check and a torch.export: about 8 s
-
-
-@pytest.fixture(scope="module")
-def tiny(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The tiny project with its trained model (no report): its govkit.yaml."""
-    return tiny_model_project(tmp_path_factory.mktemp("tiny") / "tiny")
 
 
 def _copy(config: Path, dest: Path) -> Path:
