@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -123,6 +124,7 @@ _COLLECTION_TYPES = {
     "other": "Others",
 }
 
+_SEMVER = re.compile(r"^\d+(\.\d+){0,2}$")
 _ENCODINGS = {".csv": "text/csv", ".parquet": "application/x-parquet", ".npz": "application/x-npz"}
 _SPLITS = {"eval_data": "eval", "train_data": "train"}
 
@@ -158,10 +160,13 @@ def _data_files(source: ExportSource) -> list[ProjectFile]:
 
 
 def _description(card: DatasetCard) -> dict[str, Any]:
-    out: dict[str, Any] = {
-        "name": card.name,
-        "description": card.summary,
-        "version": card.dataset_version,
+    out: dict[str, Any] = {"name": card.name, "description": card.summary}
+    # Croissant's version is MAJOR.MINOR.PATCH; a card's free-text version stays in the description
+    if _SEMVER.match(card.dataset_version):
+        out["version"] = card.dataset_version
+    else:
+        out["description"] += f" Version: {card.dataset_version}"
+    out |= {
         "license": _license(card),
         "creator": [_person(p) for p in card.creators],
         "keywords": [card.modality, *card.tags],
