@@ -79,9 +79,13 @@ def project_files(source: ExportSource, *, prefer_report: bool) -> list[ProjectF
     if prefer_report and source.report is not None:
         for a in source.report.provenance.artifacts:
             recorded[(a.role, a.path)] = (a.sha256, a.bytes)
+    from govkit.runner.provenance import display_path
+
     files = []
     for role, relative in _declared(source):
-        known = recorded.get((role, Path(relative).as_posix()))
+        # the report names a file as `govkit check` did: relative to the project's folder
+        shown = display_path(source.project.resolve(relative), source.project.root)
+        known = recorded.get((role, shown))
         if known is not None:
             files.append(
                 ProjectFile(

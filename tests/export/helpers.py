@@ -160,10 +160,20 @@ def tiny_model_project(root: Path) -> Path:
     program = torch.export.export(model.eval(), (x[:4],))
     torch.export.save(program, str(root / "model.pt2"))
 
+    documents = write_documents(root)
+    card_path = root / "docs" / "model_card.yaml"
+    card = yaml.safe_load(card_path.read_text(encoding="utf-8"))
+    card["license"] = {
+        "spdx_id": "other",
+        "name": "Tiny Model Licence",
+        "url": "https://example.org/tiny-licence",
+    }
+    card["compute_and_environment"] = {"hardware": "1 CPU core", "hours": 0.001, "co2e_kg": 0.0}
+    card_path.write_text(yaml.safe_dump(card, sort_keys=False), "utf-8")
     config = {
         "govkit": 1,
         "system": {"name": "tiny", "version": "0.0.1"},
-        "documents": write_documents(root),
+        "documents": documents,
         "model": {"path": "model.pt2", "output": "logits"},
         "data": {
             "eval": "eval.parquet",

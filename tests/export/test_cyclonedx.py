@@ -104,6 +104,14 @@ def test_model_card_risks_and_files(german: Path, tmp_path: Path) -> None:
     assert card["modelParameters"]["datasets"] == [{"ref": "data:eval"}, {"ref": "data:train"}]
     considerations = card["considerations"]
     assert considerations["users"] == ["govkit developers."]
+    assert _model(bom)["licenses"] == [{"expression": "Apache-2.0"}]
+    assert "environmentalConsiderations" not in considerations  # the card has no compute
+    assert _model(bom)["properties"] == [
+        {
+            "name": "govkit:model:predictions",
+            "value": "recorded prediction columns: predicted_risk, score",
+        }
+    ]
     (fair,) = considerations["fairnessAssessments"]  # only the risk filed under harmful bias
     assert fair["groupAtRisk"] == "female applicants, applicants aged 25 or less"
     assert fair["mitigationStrategy"] == "mitigate: Gate on demographic parity."
@@ -175,6 +183,16 @@ def test_tiny_model_without_a_report(tiny: Path, tmp_path: Path) -> None:
     digest = sha256(config.parent / "model.pt2")
     assert model_file["type"] == "file" and model_file["hashes"][0]["content"] == digest
     assert _model(bom)["hashes"] == [{"alg": "SHA-256", "content": digest}]
+    # a licence that is not an SPDX id, and the compute fields as properties
+    assert _model(bom)["licenses"] == [
+        {"license": {"name": "Tiny Model Licence", "url": "https://example.org/tiny-licence"}}
+    ]
+    environment = _model(bom)["modelCard"]["considerations"]["environmentalConsiderations"]
+    assert environment["properties"] == [
+        {"name": "govkit:compute:hardware", "value": "1 CPU core"},
+        {"name": "govkit:compute:hours", "value": "0.001"},
+        {"name": "govkit:compute:co2e_kg", "value": "0.0"},
+    ]
     # no report: no figures and no timestamp (there is no clock in the BOM)
     assert "quantitativeAnalysis" not in _model(bom)["modelCard"]
     assert "timestamp" not in bom["metadata"]
