@@ -157,7 +157,9 @@ def tiny_model_project(root: Path) -> Path:
         loss.backward()
         optimiser.step()
     assert float(loss.detach()) < 0.45  # it learned: chance is 0.69
-    program = torch.export.export(model.eval(), (x[:4],))
+    program = torch.export.export(
+        model.eval(), (x[:4],), dynamic_shapes=({0: torch.export.Dim.DYNAMIC},)
+    )
     torch.export.save(program, str(root / "model.pt2"))
 
     documents = write_documents(root)

@@ -240,3 +240,31 @@ def test_example_copy_is_not_touched(german: Path) -> None:
     after = {p: p.stat().st_mtime_ns for p in german.parent.rglob("*") if p.is_file()}
     assert before == after
     scratch.unlink()
+
+
+def test_tiny_model_checked_then_exported(
+    tiny: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = _copy(tiny, tmp_path / "tiny")
+    suite = {
+        "suite": 1,
+        "name": "tiny",
+        "checks": [{"id": "performance.classification", "severity": "warn"}],
+    }
+    (config.parent / "suite.yaml").write_text(yaml.safe_dump(suite), "utf-8")
+    data = yaml.safe_load(config.read_text("utf-8"))
+    data["suite"] = "suite.yaml"
+    config.write_text(yaml.safe_dump(data, sort_keys=False), "utf-8")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    assert main(["check", "-c", str(config), "--quiet", "--device", "cpu"]) == 0  # the model ran
+
+    bom = _export(config, tmp_path / "bom.json")
+    assert _schema_errors(bom) == []
+    report = json.loads((config.parent / "build" / "report.json").read_text("utf-8"))
+    recorded = {a["role"]: a["sha256"] for a in report["provenance"]["artifacts"]}
+    digest = sha256(config.parent / "model.pt2")
+    assert recorded["model"] == digest == _model(bom)["hashes"][0]["content"]
+    metrics = _model(bom)["modelCard"]["quantitativeAnalysis"]["performanceMetrics"]
+    accuracy = next(m for m in metrics if m["type"] == "accuracy" and "overall" in m["slice"])
+    assert accuracy["slice"] == "overall; n=100; check=performance.classification"
+    assert float(accuracy["value"]) > 0.7  # the trained model, not chance
