@@ -268,3 +268,17 @@ def test_tiny_model_checked_then_exported(
     accuracy = next(m for m in metrics if m["type"] == "accuracy" and "overall" in m["slice"])
     assert accuracy["slice"] == "overall; n=100; check=performance.classification"
     assert float(accuracy["value"]) > 0.7  # the trained model, not chance
+
+
+def test_a_report_of_another_system_is_refused(
+    german: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    report = _report(german)
+    report["system"]["name"] = "another-system"
+    foreign = tmp_path / "report.json"
+    foreign.write_text(json.dumps(report), encoding="utf-8")
+    out = tmp_path / "bom.json"
+    argv = ["export", "cyclonedx", "-c", str(german), "--report", str(foreign), "--out", str(out)]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert "another-system" in err and "govkit check" in err and not out.exists()
