@@ -8,8 +8,9 @@ same inputs. Its shape:
   ``metadata.tools`` names govkit; ``metadata.timestamp`` is the report's
   ``finished_at`` (no clock), left out without a report;
 - ``components`` holds the ``machine-learning-model`` with its ``modelCard``,
-  the model file (type ``file``) and each data file (type ``data``), all with
-  SHA-256 hashes; ``dependencies`` link system -> model -> files;
+  the model file (type ``file``), each data file (type ``data``) and each
+  source data file the model card pins by digest, all with SHA-256 hashes;
+  ``dependencies`` link system -> model -> files;
 - ``serialNumber`` is a UUID5 of the rest of the document, so it changes
   exactly when the content does.
 
@@ -60,19 +61,23 @@ def export_cyclonedx(source: ExportSource) -> str:
     card = source.document("model_card", format_name="cyclonedx").model
     assert isinstance(card, ModelCard)  # documents_of() selected it by kind
     files = project_files(source, prefer_report=True)
+    pinned = _pinned_datasets(source, card)
+    data_refs = [_FILE_REFS[f.role] for f in files if f.role != "model"] + list(pinned)
+    file_refs = [_FILE_REFS[f.role] for f in files] + list(pinned)
     body: dict[str, Any] = {
         "bomFormat": "CycloneDX",
         "specVersion": SPEC_VERSION,
         "version": 1,
         "metadata": _metadata(source),
         "components": [
-            _model_component(source, card, files),
+            _model_component(source, card, files, data_refs),
             *(_file_component(source, card, f) for f in files),
+            *pinned.values(),
         ],
         "dependencies": [
             {"ref": _SYSTEM_REF, "dependsOn": [_MODEL_REF]},
-            {"ref": _MODEL_REF, "dependsOn": [_FILE_REFS[f.role] for f in files]},
-            *({"ref": _FILE_REFS[f.role], "dependsOn": []} for f in files),
+            {"ref": _MODEL_REF, "dependsOn": file_refs},
+            *({"ref": ref, "dependsOn": []} for ref in file_refs),
         ],
     }
     digest = hashlib.sha256(_dumps(body).encode()).hexdigest()
@@ -129,7 +134,7 @@ def _prop(name: str, value: str) -> dict[str, str]:
 
 
 def _model_component(
-    source: ExportSource, card: ModelCard, files: list[ProjectFile]
+    source: ExportSource, card: ModelCard, files: list[ProjectFile], data_refs: list[str]
 ) -> dict[str, Any]:
     component: dict[str, Any] = {
         "type": "machine-learning-model",
@@ -142,7 +147,7 @@ def _model_component(
     if model_file is not None:
         component["hashes"] = [{"alg": "SHA-256", "content": model_file.sha256}]
     component["licenses"] = _licenses(card.license)
-    component["modelCard"] = _model_card(source, card, files)
+    component["modelCard"] = _model_card(source, card, data_refs)
     predictions = source.project.model.model.predictions
     if predictions is not None:
         columns = ", ".join(c for c in (predictions.label, predictions.score) if c)
@@ -162,12 +167,12 @@ def _licenses(license: License) -> list[dict[str, Any]]:
     return [{"license": named}]
 
 
-def _model_card(source: ExportSource, card: ModelCard, files: list[ProjectFile]) -> dict[str, Any]:
+def _model_card(source: ExportSource, card: ModelCard, data_refs: list[str]) -> dict[str, Any]:
     parameters: dict[str, Any] = {
         "task": card.model_type.task,
         "architectureFamily": card.model_type.family,
         "modelArchitecture": card.architecture.description,
-        "datasets": [{"ref": _FILE_REFS[f.role]} for f in files if f.role != "model"],
+        "datasets": [{"ref": ref} for ref in data_refs],
     }
     if card.architecture.input_spec:
         parameters["inputs"] = [{"format": card.architecture.input_spec}]
@@ -327,6 +332,46 @@ def _file_component(source: ExportSource, card: ModelCard, f: ProjectFile) -> di
         component["data"] = [data]
     component["properties"] = [_prop("govkit:bytes", str(f.bytes)), _prop("govkit:role", f.role)]
     return component
+
+
+def _pinned_datasets(source: ExportSource, card: ModelCard) -> dict[str, dict[str, Any]]:
+    """The source data sets the model card pins by SHA-256, as ``data`` components by bom-ref.
+
+    The splits govkit.yaml names are often cut from one source file; the model
+    card's ``training_data``/``evaluation_data`` references name that file and
+    its digest. Each distinct (card, path, digest) is listed once.
+    """
+    from govkit.documents.dataset_card import DatasetCard
+
+    names = {
+        d.model.doc_id: d.model.name
+        for d in source.documents_of("dataset_card")
+        if isinstance(d.model, DatasetCard)
+    }
+    found: dict[str, dict[str, Any]] = {}
+    seen: set[tuple[str, str | None, str]] = set()
+    for ref in [*card.training_data.datasets, *card.evaluation_data.datasets]:
+        if ref.sha256 is None or (ref.card_id, ref.path, ref.sha256) in seen:
+            continue
+        seen.add((ref.card_id, ref.path, ref.sha256))
+        bom_ref = f"dataset:{ref.card_id}"
+        if bom_ref in found:
+            bom_ref += f":{len(seen)}"
+        component: dict[str, Any] = {
+            "type": "data",
+            "bom-ref": bom_ref,
+            "name": ref.path or ref.card_id,
+        }
+        if ref.version:
+            component["version"] = ref.version
+        component["hashes"] = [{"alg": "SHA-256", "content": ref.sha256}]
+        component["data"] = [{"type": "dataset", "name": names.get(ref.card_id, ref.card_id)}]
+        component["properties"] = [
+            _prop("govkit:dataset_card", ref.card_id),
+            _prop("govkit:role", "source_data"),
+        ]
+        found[bom_ref] = component
+    return found
 
 
 def _dataset_card_for(source: ExportSource, card: ModelCard, split: str) -> DatasetCard | None:

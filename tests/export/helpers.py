@@ -171,6 +171,13 @@ def tiny_model_project(root: Path) -> Path:
         "url": "https://example.org/tiny-licence",
     }
     card["compute_and_environment"] = {"hardware": "1 CPU core", "hours": 0.001, "co2e_kg": 0.0}
+    # the data sets pinned by file and digest, as a card does for its source data
+    for section, name in (("training_data", "train"), ("evaluation_data", "eval")):
+        card[section]["datasets"][0] |= {
+            "version": "1.0.0",
+            "path": f"../{name}.parquet",
+            "sha256": sha256(root / f"{name}.parquet"),
+        }
     card_path.write_text(yaml.safe_dump(card, sort_keys=False), "utf-8")
     config = {
         "govkit": 1,

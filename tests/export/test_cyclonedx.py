@@ -196,11 +196,24 @@ def test_tiny_model_without_a_report(tiny: Path, tmp_path: Path) -> None:
     # no report: no figures and no timestamp (there is no clock in the BOM)
     assert "quantitativeAnalysis" not in _model(bom)["modelCard"]
     assert "timestamp" not in bom["metadata"]
-    data = {c["name"]: c["hashes"][0]["content"] for c in bom["components"] if c["type"] == "data"}
-    assert data == {
-        "eval.parquet": sha256(config.parent / "eval.parquet"),
-        "train.parquet": sha256(config.parent / "train.parquet"),
+    data = {c["bom-ref"]: c for c in bom["components"] if c["type"] == "data"}
+    train, test = sha256(config.parent / "train.parquet"), sha256(config.parent / "eval.parquet")
+    digests = {ref: (c["name"], c["hashes"][0]["content"]) for ref, c in data.items()}
+    assert digests == {
+        "data:eval": ("eval.parquet", test),
+        "data:train": ("train.parquet", train),
+        # the model card pins its data sets by path and digest: listed as they are written
+        "dataset:minimal-dataset-card": ("../train.parquet", train),
+        "dataset:minimal-dataset-card:2": ("../eval.parquet", test),
     }
+    assert [d["ref"] for d in _model(bom)["modelCard"]["modelParameters"]["datasets"]] == [
+        "data:eval",
+        "data:train",
+        "dataset:minimal-dataset-card",
+        "dataset:minimal-dataset-card:2",
+    ]
+    model_deps = next(d for d in bom["dependencies"] if d["ref"] == "model")["dependsOn"]
+    assert set(model_deps) == {"file:model", *data}
 
 
 def test_missing_model_card_is_a_located_error(
