@@ -27,7 +27,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import uuid
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from govkit import __version__
@@ -58,10 +60,11 @@ def export_cyclonedx(source: ExportSource) -> str:
     """The ML-BOM of the project's model card, report and files, as JSON text."""
     from govkit.documents.model_card import ModelCard
 
-    card = source.document("model_card", format_name="cyclonedx").model
+    document = source.document("model_card", format_name="cyclonedx")
+    card = document.model
     assert isinstance(card, ModelCard)  # documents_of() selected it by kind
     files = project_files(source, prefer_report=True)
-    pinned = _pinned_datasets(source, card)
+    pinned = _pinned_datasets(source, card, document.path.parent)
     data_refs = [_FILE_REFS[f.role] for f in files if f.role != "model"] + list(pinned)
     file_refs = [_FILE_REFS[f.role] for f in files] + list(pinned)
     body: dict[str, Any] = {
@@ -334,12 +337,16 @@ def _file_component(source: ExportSource, card: ModelCard, f: ProjectFile) -> di
     return component
 
 
-def _pinned_datasets(source: ExportSource, card: ModelCard) -> dict[str, dict[str, Any]]:
+def _pinned_datasets(
+    source: ExportSource, card: ModelCard, card_folder: Path
+) -> dict[str, dict[str, Any]]:
     """The source data sets the model card pins by SHA-256, as ``data`` components by bom-ref.
 
     The splits govkit.yaml names are often cut from one source file; the model
     card's ``training_data``/``evaluation_data`` references name that file and
-    its digest. Each distinct (card, path, digest) is listed once.
+    its digest. Each distinct (card, path, digest) is listed once, its path
+    made relative to the project's folder like the other files' (the card
+    writes it relative to itself).
     """
     from govkit.documents.dataset_card import DatasetCard
 
@@ -360,7 +367,7 @@ def _pinned_datasets(source: ExportSource, card: ModelCard) -> dict[str, dict[st
         component: dict[str, Any] = {
             "type": "data",
             "bom-ref": bom_ref,
-            "name": ref.path or ref.card_id,
+            "name": _project_relative(source, card_folder, ref.path) if ref.path else ref.card_id,
         }
         if ref.version:
             component["version"] = ref.version
@@ -372,6 +379,11 @@ def _pinned_datasets(source: ExportSource, card: ModelCard) -> dict[str, dict[st
         ]
         found[bom_ref] = component
     return found
+
+
+def _project_relative(source: ExportSource, folder: Path, path: str) -> str:
+    target = (folder / path).resolve()
+    return Path(os.path.relpath(target, source.project.root.resolve())).as_posix()
 
 
 def _dataset_card_for(source: ExportSource, card: ModelCard, split: str) -> DatasetCard | None:

@@ -202,9 +202,9 @@ def test_tiny_model_without_a_report(tiny: Path, tmp_path: Path) -> None:
     assert digests == {
         "data:eval": ("eval.parquet", test),
         "data:train": ("train.parquet", train),
-        # the model card pins its data sets by path and digest: listed as they are written
-        "dataset:minimal-dataset-card": ("../train.parquet", train),
-        "dataset:minimal-dataset-card:2": ("../eval.parquet", test),
+        # the model card pins its data sets by path (relative to the card) and digest
+        "dataset:minimal-dataset-card": ("train.parquet", train),
+        "dataset:minimal-dataset-card:2": ("eval.parquet", test),
     }
     assert [d["ref"] for d in _model(bom)["modelCard"]["modelParameters"]["datasets"]] == [
         "data:eval",
