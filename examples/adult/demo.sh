@@ -47,10 +47,10 @@ step "render the review packet"
 step "verify the packet against its manifest"
 "$govkit" verify build/govkit/packet
 
-step "export the cards: Hugging Face model card, CycloneDX ML-BOM, Croissant (build/govkit/export/)"
-"$govkit" export hf -c govkit.yaml
+step "export: CycloneDX ML-BOM, Croissant, Hugging Face model card (build/govkit/export/)"
 "$govkit" export cyclonedx -c govkit.yaml
 "$govkit" export croissant -c govkit.yaml
+"$govkit" export hf -c govkit.yaml
 
 german="$here/../german_credit"
 cd "$german"
