@@ -171,9 +171,11 @@ def _description(card: DatasetCard) -> dict[str, Any]:
         "creator": [_person(p) for p in card.creators],
         "keywords": [card.modality, *card.tags],
     }
-    url = next((s.url for s in card.collection.sources if s.url), None)
-    if url is not None:
-        out["url"] = url
+    # the sources the data was drawn from: schema.org's "a resource this work is derived from"
+    out["isBasedOn"] = [
+        {"@type": "sc:CreativeWork", "name": s.name, **({"url": s.url} if s.url else {})}
+        for s in card.collection.sources
+    ]
     # citeAs and datePublished are recommended: without a citation, how to name the data
     creators = ", ".join(p.name for p in card.creators)
     out["citeAs"] = card.citation or f"{creators}. {card.name}, version {card.dataset_version}."
@@ -198,11 +200,14 @@ def _license(card: DatasetCard) -> str:
 
 
 def _person(p: Any) -> dict[str, Any]:
-    person: dict[str, Any] = {"@type": "sc:Organization" if not p.affiliation else "sc:Person"}
-    person["name"] = p.name
-    if p.affiliation:
-        person["affiliation"] = p.affiliation
-    return person
+    # a card's creator is a person or an organisation; one with an affiliation is a person
+    if not p.affiliation:
+        return {"@type": "sc:Organization", "name": p.name}
+    return {
+        "@type": "sc:Person",
+        "name": p.name,
+        "affiliation": {"@type": "sc:Organization", "name": p.affiliation},
+    }
 
 
 # --- Responsible AI ----------------------------------------------------------------------

@@ -43,7 +43,7 @@ if TYPE_CHECKING:
     from govkit.export import ExportSource
     from govkit.report import CheckResult, Measurement
 
-__all__ = ["METRIC_CHECK_PREFIXES", "export_cyclonedx", "metric_slice"]
+__all__ = ["METRIC_CHECK_PREFIXES", "export_cyclonedx", "metric_slice", "performance_metrics"]
 
 SPEC_VERSION = "1.6"
 #: the checks whose figures go into ``quantitativeAnalysis.performanceMetrics``

@@ -98,6 +98,8 @@ def test_rai_fields_come_from_the_dataset_card(german: Path, tmp_path: Path) -> 
         "Out of scope: Any real decision.",
     ]
     assert doc["rai:dataCollectionTimeframe"] == ["2025-01-01", "2025-01-01"]
+    assert doc["creator"] == [{"@type": "sc:Organization", "name": "Data Team"}]
+    assert doc["isBasedOn"] == [{"@type": "sc:CreativeWork", "name": "govkit example simulation"}]
     for key in ("rai:dataCollection", "rai:dataLimitations", "rai:dataReleaseMaintenancePlan"):
         assert doc[key]
     # mlcroissant reads the RAI terms back from the graph
