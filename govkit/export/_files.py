@@ -1,5 +1,8 @@
 """The project's model and data files, with their SHA-256, for the exports that list them.
 
+(With the two text helpers both exporters share: a document answer as text,
+and a sentence with its full stop.)
+
 Two sources, on purpose. A BOM lists what the evidence is about, so it takes
 the hashes ``govkit check`` recorded in the report's provenance when there is
 a report (the files may have moved since). A data description such as
@@ -19,7 +22,7 @@ from govkit.hashing import sha256_file
 if TYPE_CHECKING:
     from govkit.export import ExportSource
 
-__all__ = ["ProjectFile", "answer_text", "hashed_now", "project_files"]
+__all__ = ["ProjectFile", "answer_text", "hashed_now", "project_files", "sentence"]
 
 FileRole = Literal["model", "eval_data", "train_data"]
 
@@ -109,3 +112,9 @@ def answer_text(value: object) -> str | None:
     if reason is not None:
         return f"Not applicable: {reason}"
     return str(value)
+
+
+def sentence(text: str) -> str:
+    """``text`` ending in a full stop (authors write answers with or without one)."""
+    text = text.strip()
+    return text if text.endswith((".", "!", "?")) else f"{text}."

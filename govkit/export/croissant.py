@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from govkit.errors import InputError
-from govkit.export._files import ProjectFile, answer_text, hashed_now
+from govkit.export._files import ProjectFile, answer_text, hashed_now, sentence
 
 if TYPE_CHECKING:
     from govkit.documents.dataset_card import DatasetCard
@@ -231,7 +231,7 @@ def _rai(card: DatasetCard) -> dict[str, Any]:
     }
     other_steps = [s for s in card.preprocessing if s.kind not in steps]
     rai: dict[str, Any] = {
-        "rai:dataCollection": f"{_sentence(c.methods)} Sources: {_sentence(sources)}",
+        "rai:dataCollection": f"{sentence(c.methods)} Sources: {sentence(sources)}",
         "rai:dataCollectionType": sorted({_COLLECTION_TYPES[t] for t in c.types}),
         "rai:dataCollectionMissingData": missing,
         "rai:dataCollectionRawData": answer_text(card.raw_data_retained),
@@ -264,7 +264,7 @@ def _rai(card: DatasetCard) -> dict[str, Any]:
     ] or ["The dataset card lists no personal or sensitive fields."]
     m = card.maintenance
     rai["rai:dataReleaseMaintenancePlan"] = " ".join(
-        _sentence(text)
+        sentence(text)
         for text in (
             f"Maintainer: {m.maintainer.name} ({m.contact})",
             f"Status: {m.status}",
@@ -274,12 +274,6 @@ def _rai(card: DatasetCard) -> dict[str, Any]:
         )
     )
     return rai
-
-
-def _sentence(text: str) -> str:
-    """``text`` ending in a full stop (authors write answers with or without one)."""
-    text = text.strip()
-    return text if text.endswith((".", "!", "?")) else f"{text}."
 
 
 def _step_text(step: Any) -> str:

@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from govkit import __version__
-from govkit.export._files import ProjectFile, answer_text, project_files
+from govkit.export._files import ProjectFile, answer_text, project_files, sentence
 
 if TYPE_CHECKING:
     from govkit.documents.dataset_card import DatasetCard
@@ -289,7 +289,7 @@ def _fairness_assessments(source: ExportSource) -> list[dict[str, Any]]:
         checklist = doc.model
         assert isinstance(checklist, RiskChecklist)
         for risk in _fairness_risks(checklist):
-            measures = "; ".join(risk.treatment.measures)
+            measures = " ".join(sentence(m) for m in risk.treatment.measures)
             strategy = f"{risk.treatment.option}" + (f": {measures}" if measures else "")
             assessments.append(
                 {
