@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import os
 import shutil
 from pathlib import Path
 from typing import Any
@@ -128,10 +129,15 @@ def test_parquet_columns_are_typed_and_read(tiny: Path, tmp_path: Path) -> None:
     assert [bool(r["eval/member"]) for r in rows] == list(frame["member"][:3])
 
 
-def test_same_inputs_same_bytes(german: Path, tmp_path: Path) -> None:
+def test_same_inputs_same_bytes_from_any_folder(
+    german: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     first, second = tmp_path / "a.json", tmp_path / "b.json"
     _export(german, first)
-    _export(german, second)
+    # run from elsewhere, with relative paths: the same file
+    monkeypatch.chdir(german.parent.parent)
+    config = Path(os.path.relpath(german, german.parent.parent))
+    _export(config, Path(os.path.relpath(second, german.parent.parent)))
     assert first.read_bytes() == second.read_bytes()
 
 
