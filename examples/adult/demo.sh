@@ -47,6 +47,11 @@ step "render the review packet"
 step "verify the packet against its manifest"
 "$govkit" verify build/govkit/packet
 
+step "export: CycloneDX ML-BOM, Croissant, Hugging Face model card (build/govkit/export/)"
+"$govkit" export cyclonedx -c govkit.yaml
+"$govkit" export croissant -c govkit.yaml
+"$govkit" export hf -c govkit.yaml
+
 german="$here/../german_credit"
 cd "$german"
 
@@ -69,6 +74,7 @@ german="$(cd "$german" && pwd)"
 step "done"
 echo "Adult packet:          $here/build/govkit/packet"
 echo "Adult report:          $here/build/govkit/report.json"
+echo "Adult exports:         $here/build/govkit/export"
 if [[ -f "$here/build/govkit/packet/packet.pdf" ]]; then
   echo "Adult PDF:             $here/build/govkit/packet/packet.pdf"
 fi

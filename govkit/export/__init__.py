@@ -16,6 +16,7 @@ import hashlib
 import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from govkit.errors import ConfigError
@@ -30,10 +31,17 @@ __all__ = ["EXPORT_FORMATS", "ExportFormat", "ExportSource", "exporter_for"]
 
 @dataclass(frozen=True)
 class ExportSource:
-    """What an exporter reads: the project, its loaded documents and its report."""
+    """What an exporter reads: the project, its loaded documents and its report.
+
+    ``destination`` is the file the export will be written to, when known: a
+    format that points at other files by relative URL (Croissant's
+    ``contentUrl``) makes them relative to its folder, so the written file
+    resolves them wherever it is put. None means relative to the project's folder.
+    """
 
     project: Project
     inputs: PacketInputs
+    destination: Path | None = None
 
     @property
     def report(self) -> Report | None:
@@ -52,9 +60,13 @@ class ExportSource:
         """The project's one document of ``kind``; ConfigError when it has none."""
         found = self.documents_of(kind)
         if not found:
-            raise ConfigError(
-                f"{self.project.path}: `govkit export {format_name}` needs a {kind} "
-                f"among `documents:`; add one (`govkit init {kind}` writes a skeleton)"
+            # located at `documents:` (or the top of the file when the key is absent)
+            raise self.project.error(
+                ("documents",),
+                f"`govkit export {format_name}` needs a {kind} among `documents:`, "
+                "and the project lists none",
+                hint=f"add one (`govkit init {kind}` writes a skeleton) and list its path "
+                "under `documents:`",
             )
         return found[0]
 
