@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from govkit.errors import EXIT_OK
-from govkit.output import result
+from govkit.errors import EXIT_OK, GovkitError
+from govkit.output import diagnostic, result
+
+if TYPE_CHECKING:
+    from govkit.render.context import PacketInputs
 
 __all__ = ["run_export"]
 
@@ -31,14 +35,48 @@ def run_export(fmt: str, config: str, *, report: str | None, out: str | None) ->
 
     export = exporter_for(fmt)
     project = load_project_file(config)
-    source = ExportSource(project=project, inputs=load_inputs(project, report))
-    text = export(source)
+    inputs = load_inputs(project, report)
     target = (
         Path(out)
         if out is not None
         else project.resolve(project.model.output) / "export" / EXPORT_FORMATS[fmt].default_name
     )
+    packet_id, packet_path = _packet(
+        project.resolve(project.model.output) / "packet", inputs, target
+    )
+    source = ExportSource(
+        project=project, inputs=inputs, packet_id=packet_id, packet_path=packet_path
+    )
+    text = export(source)
     target.parent.mkdir(parents=True, exist_ok=True)
     write_atomic(target, text)
     result(f"wrote {target}")
     return EXIT_OK
+
+
+def _packet(folder: Path, inputs: PacketInputs, target: Path) -> tuple[str | None, str | None]:
+    """The id of the packet in ``folder`` and its path from ``target``'s folder.
+
+    Only a packet rendered from the same report counts: its manifest names the
+    report's SHA-256. A stale packet (another report, or none) is not linked.
+    """
+    import hashlib
+    import os
+
+    from govkit.render.manifest import MANIFEST_NAME, load_manifest
+
+    if inputs.report_bytes is None or not (folder / MANIFEST_NAME).is_file():
+        return None, None
+    try:
+        manifest = load_manifest(folder)
+    except GovkitError as err:
+        diagnostic(f"warning: the review packet is not linked: {err.render()}")
+        return None, None
+    if manifest.report_sha256 != hashlib.sha256(inputs.report_bytes).hexdigest():
+        diagnostic(
+            f"warning: {folder} was rendered from another report; it is not linked "
+            "(run `govkit render` first to link the packet)"
+        )
+        return None, None
+    relative = os.path.relpath(folder.resolve(), target.resolve().parent)
+    return manifest.packet_id, Path(relative).as_posix() + "/"
