@@ -39,6 +39,7 @@ __all__ = [
     "FIGURE_CHECK_AREAS",
     "NOT_APPLICABLE",
     "Figure",
+    "dump_metadata",
     "export_hf_model_card",
     "measured_figures",
     "pipeline_tag",
@@ -546,7 +547,8 @@ _Dumper.add_representer(
 )
 
 
-def _dump(data: dict[str, Any]) -> str:
+def dump_metadata(data: dict[str, Any]) -> str:
+    """YAML for a card's metadata block: keys in the order given, long values on one line."""
     return yaml.dump(
         data,
         Dumper=_Dumper,
@@ -562,4 +564,4 @@ def export_hf_model_card(source: ExportSource) -> str:
     card = _Card(source)
     meta = card.metadata()
     body = card.body()
-    return f"---\n{_dump(meta)}---\n\n{body}"
+    return f"---\n{dump_metadata(meta)}---\n\n{body}"
