@@ -31,6 +31,9 @@ _SIZES = (
     (10_000_000, "1M<n<10M"),
     (100_000_000, "10M<n<100M"),
     (1_000_000_000, "100M<n<1B"),
+    (10_000_000_000, "1B<n<10B"),
+    (100_000_000_000, "10B<n<100B"),
+    (1_000_000_000_000, "100B<n<1T"),
 )
 _TASKS = {
     "tabular": "tabular-classification",
@@ -46,7 +49,7 @@ def size_category(rows: int) -> str:
     for bound, name in _SIZES:
         if rows < bound:
             return name
-    return "n>1B"
+    return "n>1T"
 
 
 def _answer(value: Any) -> str:

@@ -92,6 +92,7 @@ _KNOWN_META = {
     "model-index",
     "govkit",
 }
+_BOLD = re.compile(r"^\s*\*\*[^*]+\*\*:?\s*$")
 _OUTPUTS = ("scores", "labels", "generated", "other")
 _FACTOR_KINDS = ("group", "instrumentation", "environment")
 
@@ -674,8 +675,10 @@ def _text_or_none(block: Block) -> str | None:
 
 def _prose(block: Block) -> str | None:
     """A text field's paragraphs, with any bullets each as a paragraph of their own."""
-    parts = [*block.text, *(f"{b}" for b in block.bullets)]
-    text = "\n\n".join(p for p in parts if p.strip())
+    parts = [*block.text, *block.bullets]
+    # the template's unanswered prompts and bare sub-labels ("**BibTeX:**") are not text
+    kept = [p for p in parts if p.strip() and p.strip() != PLACEHOLDER and not _BOLD.match(p)]
+    text = "\n\n".join(kept)
     return None if _missing(text) else paragraphs(text)
 
 

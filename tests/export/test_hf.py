@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 
@@ -68,7 +69,7 @@ def test_card_parses_with_huggingface_hub_and_carries_the_report(
     assert {"performance.classification", "fairness.demographic_parity"} <= checks
     assert all(c.startswith(("performance.", "fairness.")) for c in checks)
 
-    sha = __import__("hashlib").sha256((config.parent / "build/govkit/report.json").read_bytes())
+    sha = hashlib.sha256((config.parent / "build/govkit/report.json").read_bytes())
     assert data["govkit"] == {
         "verdict": report.status,
         "packet_id": None,
@@ -106,8 +107,8 @@ def test_round_trip_import_then_export_gives_the_same_file(config: Path, tmp_pat
     imported = tmp_path / "imported.yaml"
     assert govkit("import", "hf", out, "--out", imported) == 0
     # the imported card replaces the original in the project
-    shutil_target = config.parent / "docs" / "model_card.yaml"
-    shutil_target.write_text(imported.read_text(encoding="utf-8"), encoding="utf-8")
+    original = config.parent / "docs" / "model_card.yaml"
+    original.write_text(imported.read_text(encoding="utf-8"), encoding="utf-8")
     again = _export(config, tmp_path / "README.md.again")
     assert again == exported
     # and the imported card is a valid document whose gaps validate flags
