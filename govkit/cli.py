@@ -208,12 +208,8 @@ def export_cmd(fmt: str, config: str, report: str | None, out: str | None) -> in
     return run_export(fmt, config, report=report, out=out)
 
 
-@app.group("import")
-def import_group() -> None:
-    """Read a card from another ecosystem into a govkit document."""
-
-
-@import_group.command("hf")
+@app.command("import")
+@click.argument("source", metavar="FORMAT", type=click.Choice(["hf"]))
 @click.argument("card", type=click.Path(path_type=str))
 @click.option(
     "--out",
@@ -223,8 +219,8 @@ def import_group() -> None:
     help="The model card YAML to write (default: model_card.yaml).",
 )
 @click.option("--force", is_flag=True, help="Replace --out when it exists.")
-def import_hf_cmd(card: str, out: str | None, force: bool) -> int:
-    """Read a Hugging Face model card README.md into a govkit model card."""
+def import_cmd(source: str, card: str, out: str | None, force: bool) -> int:
+    """Read another ecosystem's card into a govkit document: hf (a Hugging Face model card)."""
     from govkit.commands.import_hf import run_import_hf
 
     return run_import_hf(card, out=out, force=force)

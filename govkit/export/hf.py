@@ -203,8 +203,6 @@ class _Card:
         }
         if ref.splits:
             dataset["split"] = ", ".join(ref.splits)
-        if ref.version:
-            dataset["revision"] = ref.version
         metrics = []
         for f in figures:
             args: dict[str, Any] = {"check": f.check, "n": f.n}
