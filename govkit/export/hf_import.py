@@ -92,6 +92,48 @@ _KNOWN_META = {
     "model-index",
     "govkit",
 }
+# what each section handler reads besides text and bullets; the rest becomes a comment
+_READS_TABLES = {
+    "model_details",
+    "model_description",
+    "decision_thresholds",
+    "training_data",
+    "testing_data",
+    "factors",
+    "metrics",
+}
+_READS_CODE = {"how_to_get_started_with_the_model", "citation"}
+_READS_LABELS = {
+    "model_details",
+    "model_description",
+    "model_sources",
+    "ethical_considerations",
+    "privacy",
+    "training_procedure",
+    "testing_data",
+    "environmental_impact",
+}
+# the field a handled section's unread parts are kept under
+_HANDLED_FIELD = {
+    "direct_use": "intended_uses",
+    "intended_users": "intended_users",
+    "downstream_use": "downstream_uses",
+    "out_of_scope_use": "out_of_scope_uses",
+    "foreseeable_misuse": "foreseeable_misuse",
+    "bias_risks_and_limitations": "limitations",
+    "fairness_criteria": "fairness",
+    "recommendations": "caveats_and_recommendations",
+    "training_data": "training_data",
+    "model_examination": "explainability",
+    "model_architecture_and_objective": "architecture",
+    "glossary": "glossary",
+    "model_card_contact": "contact",
+    "model_card_authors": "meta",
+    "model_sources": "references",
+    "decision_thresholds": "decision_thresholds",
+    "factors": "factors",
+    "metrics": "metrics",
+}
 _BOLD = re.compile(r"^\s*\*\*[^*]+\*\*:?\s*$")
 _OUTPUTS = ("scores", "labels", "generated", "other")
 _FACTOR_KINDS = ("group", "instrumentation", "environment")
@@ -362,9 +404,11 @@ class _Reader:
                         "writes them again from report.json (the model-index figures are in results)"
                     )
                 continue
-            handler = getattr(self, "s_" + re.sub(r"[^a-z]+", "_", title).strip("_"), None)
+            key = re.sub(r"[^a-z]+", "_", title).strip("_")
+            handler = getattr(self, "s_" + key, None)
             if handler is not None:
                 handler(block, where)
+                self.unread(key, block, where)
             elif not block.is_empty():
                 nearest = next(
                     (
@@ -375,6 +419,19 @@ class _Reader:
                     "description",
                 )
                 self.comment(nearest, where, _flat(block))
+
+    def unread(self, key: str, block: Block, where: str) -> None:
+        """The shapes a section's handler does not read (a table under Direct Use): comments."""
+        target = _HANDLED_FIELD.get(key, "description")
+        if block.tables and key not in _READS_TABLES:
+            for rows in block.tables:
+                text = " / ".join("; ".join(f"{k}: {v}" for k, v in r.items() if v) for r in rows)
+                self.comment(target, f"{where}, table", text)
+        if block.code and key not in _READS_CODE:
+            self.comment(target, f"{where}, code", " / ".join(block.code))
+        if block.labels and key not in _READS_LABELS:
+            for label, value in block.labels.items():
+                self.comment(target, f"{where}, '{block.label_names[label]}'", value)
 
     def leftover(self, block: Block, where: str, field_name: str, used: set[str]) -> None:
         """Labelled lines of a section that no field took: a comment, never dropped."""

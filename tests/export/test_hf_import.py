@@ -204,3 +204,29 @@ def test_an_existing_output_is_kept_without_force(
     assert out.read_text(encoding="utf-8") == "mine\n"
     assert govkit("import", "hf", card, "--out", out, "--force") == 0
     assert yaml.safe_load(out.read_text(encoding="utf-8"))["kind"] == "model_card"
+
+
+def test_what_has_no_field_is_kept_as_a_comment_never_dropped(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    card = tmp_path / "README.md"
+    card.write_text(
+        "---\nlicense: mit\nlanguage: [en, de]\n---\n"
+        "# Model Card for m\n\nA model.\n\n"
+        "## Uses\n\n### Direct Use\n\n- Teaching.\n- **Audience:** students\n\n"
+        "| Setting | Allowed |\n|---|---|\n| classroom | yes |\n\n"
+        "## Quantization\n\nWeights are stored in int8.\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "mc.yaml"
+    assert govkit("import", "hf", card, "--out", out) == 0
+    err = capsys.readouterr().err
+    assert _load(out).intended_uses == ["Teaching."]
+    text = out.read_text(encoding="utf-8")
+    for kept in ("students", "classroom", "int8", "[en, de]"):
+        assert kept in text, kept
+        assert text.index(kept) > text.index("\nkind:")  # a comment in the body, not the header
+    assert "section 'Quantization'" in err and "section 'Direct Use', 'Audience'" in err
+    # the comments sit under the nearest field
+    uses = text.index("\nintended_uses:")
+    assert uses < text.index("classroom") < text.index("\nintended_users:")
