@@ -888,7 +888,8 @@ def _front_matter(text: str, display: str) -> tuple[ParsedFile | None, str, int]
             f"{display}:1: the YAML metadata block is not closed (fix: end it with a '---' line)"
         )
     try:
-        parsed = parse_text(text, display, front_matter=True) if end > 1 else None
+        blank = not "".join(lines[1:end]).strip()
+        parsed = None if blank else parse_text(text, display, front_matter=True)
     except SourceError as err:
         raise InputError(
             "; ".join(d.format() for d in err.diagnostics)

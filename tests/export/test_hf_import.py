@@ -125,6 +125,25 @@ def test_broken_yaml_front_matter_names_the_line(
     assert "README.md:4" in err and "invalid YAML" in err and "fix:" in err
     err = _run_bad(tmp_path, "---\nlicense: mit\n# x\n", capsys)
     assert "README.md:1" in err and "not closed" in err
+    err = _run_bad(tmp_path, "---\n- license\n- mit\n---\n# x\n", capsys)
+    assert "README.md:2" in err and "must be a YAML mapping" in err
+
+
+def test_a_missing_card_is_an_input_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert govkit("import", "hf", tmp_path / "nope.md", "--out", tmp_path / "mc.yaml") == 2
+    err = capsys.readouterr().err
+    assert "nope.md" in err and "Traceback" not in err
+
+
+def test_a_card_without_metadata_still_imports(tmp_path: Path) -> None:
+    for text in ("# Model Card for m\n\nA model.\n", "---\n\n---\n# Model Card for m\n"):
+        card = tmp_path / "README.md"
+        card.write_text(text, encoding="utf-8")
+        out = tmp_path / "mc.yaml"
+        assert govkit("import", "hf", card, "--out", out, "--force") == 0
+        assert _load(out).name == "m"
 
 
 @pytest.mark.parametrize(
