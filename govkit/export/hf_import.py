@@ -135,6 +135,9 @@ _HANDLED_FIELD = {
     "metrics": "metrics",
 }
 _BOLD = re.compile(r"^\s*\*\*[^*]+\*\*:?\s*$")
+_METRIC_KEYS = {"metrics[].type", "metrics[].value", "metrics[].name", "metrics[].args"}
+_RESULT_KEYS = {"results[].task", "results[].dataset", "results[].metrics"}
+_DATASET_KEYS = {"dataset.type", "dataset.name", "dataset.split"}
 _OUTPUTS = ("scores", "labels", "generated", "other")
 _FACTOR_KINDS = ("group", "instrumentation", "environment")
 
@@ -322,6 +325,9 @@ class _Reader:
                 if not isinstance(metrics, list):
                     raise self._shape((*spot, "metrics"), "a list of metrics")
                 split = dataset.get("split")
+                dropped |= {f"results[].{k}" for k in result} - _RESULT_KEYS
+                dropped |= {f"dataset.{k}" for k in dataset} - _DATASET_KEYS
+                dropped |= {f"task.{k}" for k in task if k != "type"}
                 for k, metric in enumerate(metrics):
                     mloc = (*spot, "metrics", k)
                     if not isinstance(metric, dict) or not isinstance(metric.get("type"), str):
@@ -330,17 +336,19 @@ class _Reader:
                     if isinstance(value, bool) or not isinstance(value, int | float):
                         raise self._shape((*mloc, "value"), f"a number, got {value!r}")
                     entry, where = self._figure(metric, split)
-                    dropped |= set(
-                        (metric.get("args") or {}) if isinstance(metric.get("args"), dict) else {}
-                    ) - {"n", "ci"}
+                    args = metric.get("args")
+                    dropped |= {f"metrics[].{k}" for k in metric} - _METRIC_KEYS
+                    dropped |= {f"args.{k}" for k in (args if isinstance(args, dict) else {})}
                     found[where].append(entry)
         for where, entries in found.items():
             if entries:
                 self.put(f"results.{where}", entries)
+        dropped -= {"args.n", "args.ci"}
         if dropped:
             self.notes.append(
-                f"{self.line(root)}: model-index args {', '.join(sorted(dropped))} have no "
-                "field in results; `govkit export hf` writes them again from report.json"
+                f"{self.line(root)}: model-index keys {', '.join(sorted(dropped))} have no "
+                "field in results and are not imported (a card `govkit export hf` wrote gets "
+                "them again from report.json and the project)"
             )
 
     def _figure(self, metric: dict[str, Any], split: Any) -> tuple[dict[str, Any], str]:
@@ -374,6 +382,16 @@ class _Reader:
     # --- sections -------------------------------------------------------------
 
     def sections(self, sections: list[Section]) -> None:
+        generated: list[str] = []
+        self._sections(sections, generated)
+        if generated:
+            self.notes.append(
+                f"{self.display}: sections {', '.join(generated)} are not imported: "
+                "`govkit export hf` writes them again from report.json (the model-index "
+                "figures are in results)"
+            )
+
+    def _sections(self, sections: list[Section], generated: list[str]) -> None:
         for section in sections:
             title = section.title.lower().removesuffix(" [optional]").strip()
             where = f"{self.display}:{section.line}: section '{section.title or '(top)'}'"
@@ -399,10 +417,7 @@ class _Reader:
                 continue
             if title in _GENERATED:
                 if not block.is_empty():
-                    self.notes.append(
-                        f"{where}: results and verdict are not imported; `govkit export hf` "
-                        "writes them again from report.json (the model-index figures are in results)"
-                    )
+                    generated.append(f"'{section.title}' (line {section.line})")
                 continue
             key = re.sub(r"[^a-z]+", "_", title).strip("_")
             handler = getattr(self, "s_" + key, None)
