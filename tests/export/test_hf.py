@@ -149,3 +149,51 @@ def test_a_project_without_a_model_card_is_a_config_error(
     assert "Traceback" not in err
     assert not (tmp_path / "README.md").exists()
     assert sorted(p.name for p in config.parent.iterdir()) == before
+
+
+def test_round_trip_keeps_every_field_the_card_writes(config: Path, tmp_path: Path) -> None:
+    """A card using the rarer shapes: N/A answers, 'other' licence, pipes, paragraphs, code."""
+    path = config.parent / "docs" / "model_card.yaml"
+    card = yaml.safe_load(path.read_text(encoding="utf-8"))
+    card["license"] = {
+        "spdx_id": "other",
+        "name": "ACME research licence",
+        "url": "https://acme.example/l",
+    }
+    card["description"] = "First paragraph with a | pipe.\n\nSecond paragraph,\nwrapped."
+    card["model_type"]["fine_tuned"] = True
+    card["base_model"] = [{"name": "acme/tabular-base"}, {"name": "acme/other-base"}]
+    card["decision_thresholds"] = {"not_applicable": "Scores are shown, not thresholded."}
+    card["privacy"] = {"approach": "DP-SGD.", "dp_epsilon": 3.5}
+    card["compute_and_environment"] = {"hardware": "1 CPU", "hours": 0.25, "co2e_kg": 0.01}
+    card["get_started"] = "import torch\nmodel = torch.export.load('model.pt2')\n"
+    card["citation"] = "@misc{acme,\n  title={Income MLP}\n}"
+    card["glossary"] = "ECE: expected calibration error."
+    card["references"].append({"url": "https://example.org/no-title"})
+    card["ethical_considerations"]["fraught_use_cases"] = {"not_applicable": "None known | yet."}
+    card["training_data"]["datasets"][0]["hub_id"] = "acme/adult-train"
+    card["model_version"]["previous"] = "0.9.0"
+    path.write_text(yaml.safe_dump(card, sort_keys=False), encoding="utf-8")
+
+    first = _export(config, tmp_path / "README.md")
+    meta = ModelCard.load(tmp_path / "README.md").data.to_dict()
+    assert (meta["license"], meta["license_name"]) == ("other", "ACME research licence")
+    assert meta["base_model"] == ["acme/tabular-base", "acme/other-base"]
+    assert meta["datasets"] == ["acme/adult-train", "scikit-learn/adult-census-income"]
+
+    for written in (
+        "First paragraph with a | pipe.\n\nSecond paragraph, wrapped.",
+        "Not applicable: Scores are shown, not thresholded.",
+        "- **Differential privacy epsilon:** 3.5",
+        "- **Carbon Emitted:** 0.01 kg CO2e",
+        "model = torch.export.load('model.pt2')",
+        "- **Fraught use cases:** Not applicable: None known | yet.",
+        "| adult-dataset-card | UCI Adult (Census Income) | adult.data (UCI, 1996) | train "
+        "| acme/adult-train |",
+    ):
+        assert written in first, written
+
+    imported = tmp_path / "imported.yaml"
+    assert govkit("import", "hf", tmp_path / "README.md", "--out", imported) == 0
+    path.write_text(imported.read_text(encoding="utf-8"), encoding="utf-8")
+    assert _export(config, tmp_path / "again.md") == first
