@@ -837,7 +837,7 @@ def _complete(imported: dict[str, Any], display: str) -> dict[str, Any]:
     data = _merge(skeleton, imported)
     for name in _conditional_fields() - set(imported):
         data.pop(name, None)
-    for _ in range(3):
+    while True:  # each pass adds a missing field or raises, so it ends
         try:
             ModelCard.model_validate(data)
             break

@@ -249,3 +249,16 @@ def test_what_has_no_field_is_kept_as_a_comment_never_dropped(
     # the comments sit under the nearest field
     uses = text.index("\nintended_uses:")
     assert uses < text.index("classroom") < text.index("\nintended_users:")
+
+
+def test_a_value_no_model_card_can_hold_is_an_input_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    err = _run_bad(
+        tmp_path,
+        "---\nlicense: mit\n---\n# Model Card for m\n\n## Training Details\n\n### Training Data\n\n"
+        "Census rows.\n\n| Dataset card | Hub id |\n|---|---|\n| adult | adult |\n",
+        capsys,
+    )
+    assert "training_data.datasets.0.hub_id" in err
+    assert "expected a Hugging Face Hub id 'owner/name'" in err and "fix:" in err
