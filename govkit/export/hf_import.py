@@ -186,6 +186,9 @@ class _Reader:
         self.data: dict[str, Any] = {}
         self.comments: dict[str, list[str]] = {}
         self.notes: list[str] = []
+        # the line each imported field was read from, for errors about its value
+        self.origin: dict[str, int] = {}
+        self.at: int | None = None
 
     # --- where things go -----------------------------------------------------
 
@@ -202,6 +205,8 @@ class _Reader:
     def put(self, path: str, value: Any) -> None:
         if value is None or value == [] or value == {}:
             return
+        if self.at is not None:
+            self.origin[path] = self.at
         node = self.data
         *parents, last = path.split(".")
         for key in parents:
@@ -422,7 +427,9 @@ class _Reader:
             key = re.sub(r"[^a-z]+", "_", title).strip("_")
             handler = getattr(self, "s_" + key, None)
             if handler is not None:
+                self.at = section.line
                 handler(block, where)
+                self.at = None
                 self.unread(key, block, where)
             elif not block.is_empty():
                 nearest = next(
@@ -829,7 +836,7 @@ def _conditional_fields() -> set[str]:
     return out
 
 
-def _complete(imported: dict[str, Any], display: str) -> dict[str, Any]:
+def _complete(imported: dict[str, Any], display: str, origin: dict[str, int]) -> dict[str, Any]:
     """The imported fields over the skeleton; conditional fields only where required."""
     from govkit.documents.model_card import ModelCard
 
@@ -853,8 +860,18 @@ def _complete(imported: dict[str, Any], display: str) -> dict[str, Any]:
             if not missing:
                 first = err.errors()[0]
                 where = ".".join(str(p) for p in first["loc"])
+                parts = where.split(".")
+                line = next(
+                    (
+                        origin[p]
+                        for n in range(len(parts), 0, -1)
+                        if (p := ".".join(parts[:n])) in origin
+                    ),
+                    None,
+                )
+                place = f"{display}:{line}" if line is not None else display
                 raise InputError(
-                    f"{display}: the card's `{where}` cannot be read into a model card: "
+                    f"{place}: the card's `{where}` cannot be read into a model card: "
                     f"{first['msg']} (fix: correct that part of the card, or remove it and fill "
                     "the field in the imported YAML)"
                 ) from None
@@ -977,7 +994,7 @@ def import_hf_card(path: Path, display: str, *, schema_ref: str | None = None) -
                 reader.comment(
                     "training_data", f"{reader.line(('datasets',))}: metadata `datasets`", hub
                 )
-    data = _complete(reader.data, display)
+    data = _complete(reader.data, display, reader.origin)
     header = [
         f"# yaml-language-server: $schema={schema_ref or 'model_card.schema.json'}",
         f"# A govkit model card, imported from the Hugging Face card {display}.",

@@ -260,5 +260,5 @@ def test_a_value_no_model_card_can_hold_is_an_input_error(
         "Census rows.\n\n| Dataset card | Hub id |\n|---|---|\n| adult | adult |\n",
         capsys,
     )
-    assert "training_data.datasets.0.hub_id" in err
+    assert "README.md:8: the card's `training_data.datasets.0.hub_id`" in err
     assert "expected a Hugging Face Hub id 'owner/name'" in err and "fix:" in err
