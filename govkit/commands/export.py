@@ -5,10 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from govkit.errors import EXIT_OK, GovkitError
+from govkit.errors import EXIT_OK, GovkitError, InputError
 from govkit.output import diagnostic, result
 
 if TYPE_CHECKING:
+    from govkit.project import Project
     from govkit.render.context import PacketInputs
 
 __all__ = ["run_export"]
@@ -31,11 +32,18 @@ def run_export(fmt: str, config: str, *, report: str | None, out: str | None) ->
     from govkit.atomic import write_atomic
     from govkit.export import EXPORT_FORMATS, ExportSource, exporter_for
     from govkit.project import load_project_file
-    from govkit.render.packet import load_inputs
+    from govkit.render.packet import load_inputs, report_problems
 
     export = exporter_for(fmt)
     project = load_project_file(config)
     inputs = load_inputs(project, report)
+    problems = report_problems(inputs)
+    if problems:  # an export speaks for this project: a report of another one is refused
+        raise InputError(
+            f"{_report_path(project, report)}: the report does not fit this project: "
+            + "; ".join(problems)
+            + " (fix: run `govkit check` again, or give this project's report with --report)"
+        )
     target = (
         Path(out)
         if out is not None
@@ -80,3 +88,12 @@ def _packet(folder: Path, inputs: PacketInputs, target: Path) -> tuple[str | Non
         return None, None
     relative = os.path.relpath(folder.resolve(), target.resolve().parent)
     return manifest.packet_id, Path(relative).as_posix() + "/"
+
+
+def _report_path(project: Project, report: str | None) -> Path:
+    """The report.json an export reads: ``--report``, else ``<output>/report.json``."""
+    return (
+        Path(report)
+        if report is not None
+        else project.resolve(project.model.output) / "report.json"
+    )

@@ -197,3 +197,15 @@ def test_round_trip_keeps_every_field_the_card_writes(config: Path, tmp_path: Pa
     assert govkit("import", "hf", tmp_path / "README.md", "--out", imported) == 0
     path.write_text(imported.read_text(encoding="utf-8"), encoding="utf-8")
     assert _export(config, tmp_path / "again.md") == first
+
+
+def test_a_report_of_another_system_is_refused(
+    config: Path, report: Report, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    other = report.model_copy(update={"system": report.system.model_copy(update={"name": "other"})})
+    path = tmp_path / "other.json"
+    path.write_text(other.model_dump_json(), encoding="utf-8")
+    assert govkit("export", "hf", "-c", config, "--report", path, "--out", tmp_path / "R.md") == 2
+    err = capsys.readouterr().err
+    assert f"{path}: the report does not fit this project" in err and "other" in err
+    assert not (tmp_path / "R.md").exists()
