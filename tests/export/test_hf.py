@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import hashlib
-import json
 from pathlib import Path
 
 import pytest
 import yaml
 from huggingface_hub import ModelCard
 
+from govkit.render.manifest import load_manifest
 from govkit.report import Report
 from tests.export.helpers import adult_copy, govkit
 from tests.helpers import build_report
@@ -128,11 +128,12 @@ def test_without_a_report_the_card_says_it_has_no_verdict(tmp_path: Path) -> Non
 
 def test_packet_rendered_from_the_report_is_linked(config: Path, tmp_path: Path) -> None:
     assert govkit("render", "-c", config, "--format", "md") == 0
-    manifest = json.loads((config.parent / "build/govkit/packet/manifest.json").read_text())
+    manifest = load_manifest(config.parent / "build/govkit/packet")
     assert govkit("export", "hf", "-c", config) == 0  # default: <output>/export/README.md
     text = (config.parent / "build/govkit/export/README.md").read_text(encoding="utf-8")
     meta = yaml.safe_load(text.split("---\n")[1])
-    assert meta["govkit"]["packet_id"] == manifest["packet"]["id"]
+    assert manifest.packet_id is not None
+    assert meta["govkit"]["packet_id"] == manifest.packet_id
     assert "[../packet/](../packet/)" in text
 
 
