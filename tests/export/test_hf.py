@@ -210,3 +210,23 @@ def test_a_report_of_another_system_is_refused(
     err = capsys.readouterr().err
     assert f"{path}: the report does not fit this project" in err and "other" in err
     assert not (tmp_path / "R.md").exists()
+
+
+def test_baseline_figures_and_paired_differences_stay_out_of_model_index(
+    report: Report, tmp_path: Path
+) -> None:
+    """model-index describes the candidate: a baseline's figure or a paired gap is another model's."""
+    first = report.results[0]
+    candidate = first.measurements[0]
+    extra = [
+        candidate.model_copy(update={"model": "logreg", "value": 0.123456789}),
+        candidate.model_copy(update={"vs": "logreg", "value": 0.0987654321}),
+    ]
+    changed = first.model_copy(update={"measurements": [*first.measurements, *extra]})
+    with_baselines = report.model_copy(update={"results": [changed, *report.results[1:]]})
+    config = adult_copy(tmp_path, with_baselines)
+    out = tmp_path / "README.md"
+    _export(config, out)
+    values = [e.metric_value for e in ModelCard.load(out).data.eval_results]
+    assert len(values) == len(_candidate_figures(report))
+    assert 0.123456789 not in values and 0.0987654321 not in values
