@@ -35,6 +35,7 @@ _GENERATED = {
     "governance",
     "waivers",
     "review packet",
+    "compute infrastructure",
 }
 # for a section govkit has no field for: the field its comment goes under, by the
 # titles of the headings above it (the nearest one that is listed wins)
@@ -394,9 +395,9 @@ class CardReader:
                 self.put("summary", _text_or_none(block))
                 continue
             if title in _GENERATED and "govkit" not in self.meta:
-                # a card from elsewhere: its own results text is kept
+                # a card from elsewhere: its own results and infrastructure text is kept
                 if not block.is_empty():
-                    self.comment("results", where, _flat(block))
+                    self.comment(_NEAREST.get(title, "results"), where, _flat(block))
                 continue
             if title in _GENERATED:
                 if not block.is_empty():

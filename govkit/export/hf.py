@@ -252,6 +252,7 @@ class _Card:
         self.heading(2, "Technical Specifications")
         self.heading(3, "Model Architecture and Objective")
         self.para(paragraphs(card.architecture.description))
+        self.infrastructure()
         self.governance()
         if card.citation:
             self.heading(2, "Citation")
@@ -473,6 +474,23 @@ class _Card:
         if compute.co2e_kg is not None:
             lines.append(labelled("Carbon Emitted", f"{compute.co2e_kg!r} kg CO2e"))
         self.add(*lines, "")
+
+    def infrastructure(self) -> None:
+        """Where the evidence was measured: the report's provenance, not the card's claims."""
+        if self.report is None:
+            return
+        run = self.report.provenance
+        self.heading(3, "Compute Infrastructure")
+        software = [f"Python {run.python}"]
+        if run.torch:
+            software.append(f"torch {run.torch}")
+        software.append(f"govkit {run.govkit_version}")
+        self.add(
+            labelled("Evaluated on", run.device),
+            labelled("Software", ", ".join(software)),
+            labelled("Seed", str(run.seed)),
+            "",
+        )
 
     def governance(self) -> None:
         self.heading(2, "Governance")

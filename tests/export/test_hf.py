@@ -85,9 +85,11 @@ def test_card_parses_with_huggingface_hub_and_carries_the_report(
         "#### Testing Data",
         "#### Per Group",
         "## Environmental Impact",
+        "### Compute Infrastructure",
         "## Governance",
     ):
         assert f"\n{section}\n" in text
+    assert f"- **Evaluated on:** {report.provenance.device}\n" in text
     # the waiver of the report is shown with its owner and expiry
     waived = next(r for r in report.results if r.waiver is not None)
     assert waived.waiver is not None
