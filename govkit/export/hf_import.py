@@ -33,6 +33,7 @@ from govkit.documents.lint import PLACEHOLDER
 from govkit.errors import InputError
 from govkit.export._hf_reader import CardReader
 from govkit.export._markdown import parse_sections
+from govkit.safe_read import MAX_REPORT_BYTES
 from govkit.sourcefile import ParsedFile, SourceError, parse_text, read_text
 
 __all__ = ["ImportedCard", "import_hf_card"]
@@ -218,7 +219,8 @@ def import_hf_card(path: Path, display: str, *, schema_ref: str | None = None) -
         Unreadable file, broken front matter, a bad ``model-index`` or an unknown licence.
     """
     try:
-        text = read_text(path, display)
+        # a card carries a report's figures in model-index: allowed the report's size
+        text = read_text(path, display, MAX_REPORT_BYTES)
     except SourceError as err:
         raise InputError("; ".join(d.format() for d in err.diagnostics)) from None
     parsed, body, first = _front_matter(text, display)
