@@ -240,6 +240,24 @@ def export_cmd(fmt: str, config: str, report: str | None, out: str | None) -> in
     return run_export(fmt, config, report=report, out=out)
 
 
+@app.command("import")
+@click.argument("source", metavar="FORMAT", type=click.Choice(["hf"]))
+@click.argument("card", type=click.Path(path_type=str))
+@click.option(
+    "--out",
+    "out",
+    default=None,
+    type=click.Path(path_type=str),
+    help="The model card YAML to write (default: model_card.yaml).",
+)
+@click.option("--force", is_flag=True, help="Replace --out when it exists.")
+def import_cmd(source: str, card: str, out: str | None, force: bool) -> int:
+    """Read another ecosystem's card into a govkit document: hf (a Hugging Face model card)."""
+    from govkit.commands.import_hf import run_import_hf
+
+    return run_import_hf(card, out=out, force=force)
+
+
 @app.command("verify")
 @click.argument("directory", type=click.Path(path_type=str))
 @click.option(

@@ -17,6 +17,7 @@ from govkit.documents.fields import (
     CheckRecord,
     Date,
     GovModel,
+    HubId,
     License,
     Link,
     NonEmptyStr,
@@ -295,6 +296,10 @@ class DatasetCard(DocumentBase):
     summary: NonEmptyStr = Field(description="Summary of up to 200 words.")
     dataset_version: NonEmptyStr = Field(description="Version of the data.")
     content_sha256: dict[str, Sha256] | None = automated("SHA-256 of each split's file.")
+    hub_id: HubId | None = Field(
+        default=None,
+        description="Hugging Face Hub id of the data set (owner/name), when it is published there.",
+    )
     creators: list[Person] = Field(min_length=1, description="Who created the data, for whom.")
     funding: list[str] = Field(default_factory=list, description="Grants and sponsors.")
     license: License = Field(description="Licence and terms of use.")

@@ -53,6 +53,7 @@ __all__ = [
     "Date",
     "DocId",
     "GovModel",
+    "HubId",
     "License",
     "Link",
     "MetricResult",
@@ -146,6 +147,27 @@ Sha256 = Annotated[
 _DOC_ID = r"^[a-z0-9][a-z0-9._-]*$"
 DocId = Annotated[str, StringConstraints(pattern=_DOC_ID)]
 """A document id: lowercase letters, digits, ``.``, ``_`` and ``-`` (``adult-model-card``)."""
+
+_HUB_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,95}/[A-Za-z0-9][A-Za-z0-9_.-]{0,95}$")
+
+
+def _check_hub_id(value: str) -> str:
+    if not _HUB_ID.match(value):
+        raise PydanticCustomError(
+            "hub_id",
+            "expected a Hugging Face Hub id 'owner/name' (letters, digits, '-', '_', '.'), "
+            "got '{value}'",
+            {"value": value[:60]},
+        )
+    return value
+
+
+HubId = Annotated[
+    str,
+    AfterValidator(_check_hub_id),
+    WithJsonSchema({"type": "string", "pattern": _HUB_ID.pattern}),
+]
+"""A Hugging Face Hub repository id, ``owner/name`` (``scikit-learn/adult-census-income``)."""
 
 _CHECK_ID = r"^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$"
 CheckId = Annotated[str, StringConstraints(pattern=_CHECK_ID)]
@@ -294,6 +316,10 @@ class DatasetRef(GovModel):
     )
     sha256: Sha256 | None = Field(
         default=None, description="SHA-256 of the data file at `path`; checked when given."
+    )
+    hub_id: HubId | None = Field(
+        default=None,
+        description="Hugging Face Hub id of the data set (owner/name), when it is published there.",
     )
 
 

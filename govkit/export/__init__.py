@@ -42,6 +42,10 @@ class ExportSource:
     project: Project
     inputs: PacketInputs
     destination: Path | None = None
+    #: id of the review packet rendered from this report (its manifest names the report), or None
+    packet_id: str | None = None
+    #: where that packet is, relative to the exported file's folder (POSIX), or None
+    packet_path: str | None = None
 
     @property
     def report(self) -> Report | None:
