@@ -16,6 +16,8 @@ not a request the page makes when it opens.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import re
 from html.parser import HTMLParser
 
@@ -33,6 +35,7 @@ FALLBACK_ALT = "Chart of this check's figures; the table below gives the same fi
 #: Where a link may point when followed (a navigation, not a request made on opening).
 LINK_SCHEMES = ("http://", "https://", "mailto:")
 
+_SVG_URI = "data:image/svg+xml;base64,"
 _H2 = re.compile(r"<h2[\s>]")
 _H2_END = "</h2>"
 _TABLE = re.compile(r"<table[\s>].*?</table>", re.DOTALL)
@@ -141,4 +144,12 @@ def off_page_references(html: str) -> list[str]:
     parser.close()
     bad = [u for u in parser.loads if not u.startswith(("#", "data:"))]
     bad += [u for u in parser.links if not u.startswith(("#", *LINK_SCHEMES))]
+    for uri in parser.loads:  # an inline SVG chart is a page of its own: look inside it too
+        if uri.startswith(_SVG_URI):
+            try:
+                svg = base64.b64decode(uri[len(_SVG_URI) :], validate=True).decode("utf-8")
+            except (binascii.Error, UnicodeDecodeError):
+                bad.append(uri[:40] + "... (not readable base64 SVG)")
+                continue
+            bad += off_page_references(svg)
     return bad

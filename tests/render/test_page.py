@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+
 import pytest
 
 from govkit.render.markdown import to_html
@@ -77,6 +79,9 @@ def test_tables_get_a_scrolling_wrapper_and_images_an_alt() -> None:
         '<a href="javascript:alert(1)">x</a>',
         '<a href="file:///etc/passwd">x</a>',
         '<svg><image xlink:href="https://example.org/x.png"/></svg>',
+        '<img alt="c" src="data:image/svg+xml;base64,'
+        + base64.b64encode(b'<svg><image href="https://example.org/x.png"/></svg>').decode()
+        + '">',
     ],
 )
 def test_anything_loaded_from_elsewhere_is_found(page: str) -> None:
