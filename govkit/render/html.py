@@ -103,7 +103,8 @@ def render_packet_html(
     outside = off_page_references(page)
     if outside:  # only a --templates override can get here; the built-in ones never refer out
         raise ConfigError(
-            f"the packet page would load {', '.join(outside[:3])} from outside itself; "
-            "packet.html must open offline: inline it as a data: URI in your templates"
+            f"--templates: the packet page would load {', '.join(outside[:3])} from outside "
+            "itself, and packet.html must open offline; inline it in your template as a "
+            "data: URI (or drop it)"
         )
     return page

@@ -40,6 +40,8 @@ _H2 = re.compile(r"<h2[\s>]")
 _H2_END = "</h2>"
 _TABLE = re.compile(r"<table[\s>].*?</table>", re.DOTALL)
 _IMG = re.compile(r"<img\b[^>]*>")
+_ID = re.compile(r'\sid="([^"]+)"')
+_IN_PAGE_LINK = re.compile(r'<a href="#([^"]*)">(.*?)</a>', re.DOTALL)
 _ALT = re.compile(r'\salt="([^"]*)"')
 
 
@@ -86,9 +88,14 @@ def finish_page(html: str) -> str:
       as before.
     * Every image has non-empty alternative text; WeasyPrint turns it into
       the ``/Alt`` of the Figure element in the tagged PDF.
+    * A link to a part of the page that is not there (a risk control naming
+      a check the report does not hold) becomes plain text: a link that goes
+      nowhere misleads a screen reader and is a dead link in the PDF.
     """
     html = _TABLE.sub(lambda m: f'<div class="table-scroll">{m.group(0)}</div>', html)
-    return _IMG.sub(_with_alt, html)
+    html = _IMG.sub(_with_alt, html)
+    ids = set(_ID.findall(html))
+    return _IN_PAGE_LINK.sub(lambda m: m.group(0) if m.group(1) in ids else m.group(2), html)
 
 
 class _References(HTMLParser):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+from pathlib import Path
 
 import pytest
 
@@ -66,6 +67,16 @@ def test_tables_get_a_scrolling_wrapper_and_images_an_alt() -> None:
     assert 'alt="Accuracy by group"' in out and 'alt=""' not in out
 
 
+def test_links_to_nothing_become_text() -> None:
+    page = (
+        '<nav><a href="#check-a">a</a></nav><article id="check-a">A</article>'
+        '<td><a href="#check-missing">missing.check</a></td>'
+    )
+    out = finish_page(page)
+    assert '<a href="#check-a">a</a>' in out
+    assert "<td>missing.check</td>" in out
+
+
 @pytest.mark.parametrize(
     "page",
     [
@@ -95,3 +106,36 @@ def test_anchors_data_uris_and_followed_links_are_on_the_page() -> None:
         '<a href="https://example.org/dataset">source</a><a href="mailto:a@example.org">m</a>'
     )
     assert off_page_references(page) == []
+
+
+def test_a_template_that_loads_from_elsewhere_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from govkit.cli import main
+    from tests.helpers import make_project
+
+    config = make_project(tmp_path)
+    mine = tmp_path / "my_templates"
+    mine.mkdir()
+    (mine / "packet.css").write_text(
+        "body { background: url('https://fonts.example.org/paper.png'); }\n", encoding="utf-8"
+    )
+    out = tmp_path / "packet"
+    code = main(
+        [
+            "render",
+            "-c",
+            str(config),
+            "--format",
+            "html",
+            "--templates",
+            str(mine),
+            "--out",
+            str(out),
+        ]
+    )
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "https://fonts.example.org/paper.png" in err and "data: URI" in err
+    assert "Traceback" not in err
+    assert not out.exists()
