@@ -40,6 +40,8 @@ _H2 = re.compile(r"<h2[\s>]")
 _H2_END = "</h2>"
 _TABLE = re.compile(r"<table[\s>].*?</table>", re.DOTALL)
 _IMG = re.compile(r"<img\b[^>]*>")
+_TH = re.compile(r"<th(?=[\s>])(?![^>]*\sscope=)")
+_ROW_TH = re.compile(r"(<tr[^>]*>\s*)<th(?=[\s>])(?![^>]*\sscope=)")
 _ID = re.compile(r'\sid="([^"]+)"')
 _IN_PAGE_LINK = re.compile(r'<a href="#([^"]*)">(.*?)</a>', re.DOTALL)
 _ALT = re.compile(r'\salt="([^"]*)"')
@@ -79,20 +81,36 @@ def _with_alt(match: re.Match[str]) -> str:
     return tag[:4] + f' alt="{FALLBACK_ALT}"' + tag[4:]
 
 
+def _scoped(table: str) -> str:
+    """Say which cells a header cell heads: its column (in the head) or its row (first in a row).
+
+    WeasyPrint links every data cell of the tagged PDF to its header cells
+    from these; a label-value table (``<tr><th>Packet id</th><td>…``) would
+    otherwise have its labels taken as column headers of an empty column.
+    """
+    cut = table.find("</thead>")
+    head, body = (table[:cut], table[cut:]) if cut >= 0 else ("", table)
+    return _TH.sub('<th scope="col"', head) + _ROW_TH.sub(r'\1<th scope="row"', body)
+
+
+def _wrapped(match: re.Match[str]) -> str:
+    return f'<div class="table-scroll">{_scoped(match.group(0))}</div>'
+
+
 def finish_page(html: str) -> str:
     """The last touches to the whole page, for screens and for assistive technology.
 
     * Every table sits in a ``<div class="table-scroll">``: on a narrow
       screen a wide table scrolls inside it instead of widening the page.
       The style sheet makes it scroll on screens only; print lays tables out
-      as before.
+      as before. Its header cells say whether they head a column or a row.
     * Every image has non-empty alternative text; WeasyPrint turns it into
       the ``/Alt`` of the Figure element in the tagged PDF.
     * A link to a part of the page that is not there (a risk control naming
       a check the report does not hold) becomes plain text: a link that goes
       nowhere misleads a screen reader and is a dead link in the PDF.
     """
-    html = _TABLE.sub(lambda m: f'<div class="table-scroll">{m.group(0)}</div>', html)
+    html = _TABLE.sub(_wrapped, html)
     html = _IMG.sub(_with_alt, html)
     ids = set(_ID.findall(html))
     return _IN_PAGE_LINK.sub(lambda m: m.group(0) if m.group(1) in ids else m.group(2), html)

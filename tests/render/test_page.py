@@ -67,6 +67,16 @@ def test_tables_get_a_scrolling_wrapper_and_images_an_alt() -> None:
     assert 'alt="Accuracy by group"' in out and 'alt=""' not in out
 
 
+def test_header_cells_say_what_they_head() -> None:
+    page = finish_page(
+        "<table><thead><tr><th>Status</th><th style='x'>Checks</th></tr></thead>"
+        "<tbody><tr><td>pass</td><td>3</td></tr></tbody></table>"
+        "<table><tr><th>Packet id</th><td>GK-1</td></tr>\n<tr>\n  <th>Date</th><td>d</td></tr></table>"
+    )
+    assert page.count('<th scope="col"') == 2 and page.count('<th scope="row"') == 2
+    assert "<th>" not in page
+
+
 def test_links_to_nothing_become_text() -> None:
     page = (
         '<nav><a href="#check-a">a</a></nav><article id="check-a">A</article>'

@@ -83,6 +83,13 @@ def test_table_header_cells_are_th(tags: list[pikepdf.Dictionary], html: str) ->
     for t in tags:
         if t.S == "/TH":
             assert str(t.P.S) == "/TR"
+    # every data cell names its header cells: the column's, and the row's in label-value tables
+    ids = {str(t.ID) for t in tags if t.S == "/TH"}
+    cells = [t for t in tags if t.S == "/TD"]
+    assert cells
+    for cell in cells:
+        headers = [str(h) for h in cell.A.get("/Headers", [])]
+        assert headers and set(headers) <= ids
 
 
 def test_every_figure_has_its_alternative_text(
