@@ -38,6 +38,8 @@ LINK_SCHEMES = ("http://", "https://", "mailto:")
 _SVG_URI = "data:image/svg+xml;base64,"
 _H2 = re.compile(r"<h2[\s>]")
 _H2_END = "</h2>"
+# Tables never nest in the packet (Markdown has no nested tables, the template none),
+# so the first </table> after a <table> closes it.
 _TABLE = re.compile(r"<table[\s>].*?</table>", re.DOTALL)
 _IMG = re.compile(r"<img\b[^>]*>")
 _TH = re.compile(r"<th(?=[\s>])(?![^>]*\sscope=)")
