@@ -49,9 +49,10 @@ schemas: venv
 demo: venv
 	@bash examples/adult/demo.sh
 
-# the README's pictures of the packet, from the real PDF of `make demo`
+# the README's pictures of the packet, from the real PDF and HTML of `make demo`
 pictures: venv
 	$(BIN)/python examples/adult/packet_pictures.py
+	$(BIN)/python examples/adult/packet_screenshot.py
 
 bench: venv
 	@for b in bench/bench_*.py; do echo "== $$b"; $(BIN)/python $$b || exit $$?; done

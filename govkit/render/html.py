@@ -15,10 +15,12 @@ from dataclasses import dataclass
 from jinja2 import Environment
 from markupsafe import Markup
 
+from govkit.errors import ConfigError
 from govkit.render.charts import Chart
 from govkit.render.context import DocumentView, PacketContext
 from govkit.render.environment import render_template
 from govkit.render.markdown import to_html
+from govkit.render.page import finish_page, fold_sections, off_page_references
 
 __all__ = ["PACKET_TEMPLATE", "DocumentHtml", "TocEntry", "render_packet_html"]
 
@@ -82,11 +84,11 @@ def render_packet_html(
     toc_docs: list[tuple[DocumentView, list[TocEntry]]] = []
     for view in ctx.documents:
         html, headings = to_html(markdown[view.filename], anchor_prefix=view.anchor)
-        converted.append(DocumentHtml(view=view, html=Markup(html)))
+        converted.append(DocumentHtml(view=view, html=Markup(fold_sections(html))))
         toc_docs.append((view, [TocEntry(2, h.text, h.anchor) for h in headings if h.level == 2]))
     all_charts = {r.id: list(charts.get(r.id, [])) for r in ctx.results}
     created = ctx.instant.strftime("%Y-%m-%dT%H:%M:%SZ")
-    return render_template(
+    page = render_template(
         env,
         PACKET_TEMPLATE,
         ctx=ctx,
@@ -97,3 +99,12 @@ def render_packet_html(
         generator=f"govkit {ctx.govkit_version}",
         subject=f"Review packet {ctx.packet_id} for {ctx.system_name} {ctx.system_version}",
     )
+    page = finish_page(page)
+    outside = off_page_references(page)
+    if outside:  # only a --templates override can get here; the built-in ones never refer out
+        raise ConfigError(
+            f"--templates: the packet page would load {', '.join(outside[:3])} from outside "
+            "itself, and packet.html must open offline; inline it in your template as a "
+            "data: URI (or drop it)"
+        )
+    return page

@@ -1,4 +1,4 @@
-"""Step three: printing the packet HTML to a PDF/A-3b file with WeasyPrint.
+"""Step three: printing the packet HTML to a tagged PDF/A-3a file with WeasyPrint.
 
 The PDF carries report.json and the source documents as attachments, so the
 packet is self-contained: a reviewer can extract the exact inputs. The bytes
@@ -6,6 +6,14 @@ are reproducible: the only dates in the file (metadata, attachments, the
 font subsets' ``head`` tables) come from the packet's instant, and
 ``SOURCE_DATE_EPOCH`` is set around ``write_pdf`` because font subsetting
 reads the clock otherwise.
+
+Why PDF/A-3a: level "a" is the archival standard's accessible level, so the
+file is tagged (a structure tree of headings, tables with header cells,
+figures with alternative text, lists), names its language and reads in
+order; part 3 is the one that keeps arbitrary files as associated files,
+which the attachments need. PDF/UA-1 asks for the same structure, but
+WeasyPrint writes one standard per file and the archive's identification is
+the one a records office checks.
 """
 
 from __future__ import annotations
@@ -23,7 +31,8 @@ from govkit.render.manifest import pdf_identifier
 
 __all__ = ["PDF_VARIANT", "PdfAttachment", "source_date_epoch", "write_pdf"]
 
-PDF_VARIANT = "pdf/a-3b"
+#: Tagged and archival (see the module's docstring); WeasyPrint tags the PDF for "a" levels.
+PDF_VARIANT = "pdf/a-3a"
 
 
 @dataclass(frozen=True)
@@ -87,7 +96,7 @@ def write_pdf(
     instant: datetime,
     producer: str,
 ) -> bytes:
-    """Print ``html`` to PDF/A-3b bytes.
+    """Print ``html`` to tagged PDF/A-3a bytes.
 
     Parameters
     ----------

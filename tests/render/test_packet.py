@@ -129,7 +129,7 @@ def test_pdf_attachments_and_metadata(pdf: PdfReader, rendered: Path, project: P
     assert meta.producer is not None and meta.producer.startswith("govkit ")
     root: Any = pdf.trailer["/Root"]  # pypdf types the trailer's values loosely
     xmp = root["/Metadata"].get_object().get_data()
-    assert b'pdfaid:part="3"' in xmp and b'pdfaid:conformance="B"' in xmp
+    assert b'pdfaid:part="3"' in xmp and b'pdfaid:conformance="A"' in xmp
     assert b'Producer="govkit ' in xmp
 
 
