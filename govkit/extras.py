@@ -109,7 +109,8 @@ COMMAND_EXTRAS: dict[str, str] = {
     "sign": "core",
     "validate": "core",
     "verify": "core",
-    "export": "core",
+    "export": "core; tabular for `croissant` (it reads the data's columns)",
+    "import": "core",
 }
 
 
