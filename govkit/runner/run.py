@@ -45,6 +45,12 @@ from govkit.runner.data import load_data
 from govkit.runner.device import check_device_text
 from govkit.runner.judge import judge
 from govkit.runner.plan import PlannedCheck, plan_checks
+from govkit.runner.plan_criteria import (
+    check_plan_inputs,
+    evaluate_plan,
+    find_plan,
+    plan_blockers,
+)
 from govkit.runner.provenance import (
     git_commit,
     package_version,
@@ -260,6 +266,15 @@ def _run_and_write(
     plans = gate.require_criteria(plan_checks(suite, only), suite)
     today = today or datetime.now(UTC).date()
     waivers = gate.active_waivers(project, plans, console, today)
+    # the experiment plan's criteria must be judgeable before any check runs
+    experiment_plan = find_plan(project, console)
+    if experiment_plan is not None:
+        check_ids = [*(e.id for e in suite.model.checks), *(p.id for p in plans)]
+        check_plan_inputs(
+            experiment_plan,
+            list(dict.fromkeys(check_ids)),
+            [b.name for b in project.model.baselines],
+        )
     predictions_only = project.model.model.predictions is not None
     console.progress(f"reading data {project.model.data.eval}")
     data = load_data(project, check_features=not predictions_only)
@@ -316,11 +331,16 @@ def _run_and_write(
         config_sha256=config_sha,
         artifacts=run_artifacts(project, data, suite, console),
     )
+    plan_result = (
+        evaluate_plan(experiment_plan, results, plans) if experiment_plan is not None else None
+    )
+    blocked = any(r.blocking for r in results) or bool(plan_blockers(plan_result))
     report = Report(
-        status="fail" if any(r.blocking for r in results) else "pass",
+        status="fail" if blocked else "pass",
         system=ReportSystem(name=project.model.system.name, version=project.model.system.version),
         provenance=provenance,
         results=results,
+        plan=plan_result,
     )
     try:
         report_path, junit_path = write_outputs(report, out_dir, suite_name=suite.model.name)

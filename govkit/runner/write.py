@@ -175,6 +175,27 @@ def _case(suite_el: ET.Element, r: CheckResult) -> None:
         out.text = f"{r.status}: {message}"
 
 
+def _plan_cases(suite_el: ET.Element, report: Report) -> None:
+    """One testcase per criterion of the experiment plan; an unmet registered one fails."""
+    assert report.plan is not None
+    for c in report.plan.criteria:
+        case = ET.SubElement(
+            suite_el,
+            "testcase",
+            {"classname": "govkit.plan", "name": _xml_text(f"{c.ref} {c.metric}"), "time": "0"},
+        )
+        message = _xml_text(f"{c.status}: {c.reason}")
+        if c.blocking:
+            el = ET.SubElement(case, "failure", {"message": message, "type": c.status})
+            el.text = message + " The experiment plan is registered, so this blocks the release."
+        else:
+            out = ET.SubElement(case, "system-out")
+            out.text = message + (f" Deviation {_xml_text(c.deviation)}" if c.deviation else "")
+    blocking = sum(c.blocking for c in report.plan.criteria)
+    suite_el.set("tests", str(int(suite_el.get("tests", "0")) + len(report.plan.criteria)))
+    suite_el.set("failures", str(int(suite_el.get("failures", "0")) + blocking))
+
+
 def write_junit(report: Report, folder: Path, *, suite_name: str) -> Path:
     """Write ``folder/junit.xml`` atomically; returns its path."""
     return write_atomic(folder / "junit.xml", junit_xml(report, suite_name=suite_name))
@@ -209,6 +230,8 @@ def junit_xml(report: Report, *, suite_name: str) -> bytes:
     )
     for r in results:
         _case(suite_el, r)
+    if report.plan is not None:
+        _plan_cases(suite_el, report)
     root = ET.Element("testsuites", {"name": _JUNIT_ROOT})
     root.append(suite_el)
     ET.indent(root)
