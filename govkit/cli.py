@@ -224,6 +224,17 @@ def verify_cmd(directory: str, expect_sha256: str | None) -> int:
     return run_verify(directory, expect_sha256=expect_sha256)
 
 
+@app.command("diff")
+@click.argument("old", type=click.Path(path_type=str))
+@click.argument("new", type=click.Path(path_type=str))
+@click.option("--format", "fmt", type=_FORMATS, default="text", show_default=True)
+def diff_cmd(old: str, new: str, fmt: str) -> int:
+    """Compare two report.json files figure by figure (reports; never gates)."""
+    from govkit.commands.diff import run_diff
+
+    return run_diff(old, new, fmt=fmt)
+
+
 class StdoutError(GovkitError):
     """Standard output could not be written (a full disk, a closed pipe): exit 2."""
 
