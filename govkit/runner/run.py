@@ -41,7 +41,7 @@ from govkit.report import (
 from govkit.runner import gate
 from govkit.runner.console import Console
 from govkit.runner.context import load_documents, model_context, predictions_only_context
-from govkit.runner.data import load_data
+from govkit.runner.data import LoadedData, load_data
 from govkit.runner.device import check_device_text
 from govkit.runner.judge import judge
 from govkit.runner.plan import PlannedCheck, plan_checks
@@ -170,6 +170,34 @@ def _run_one(
         details=details,
     )
     return result, key, decision
+
+
+def _monitoring(
+    report: Report,
+    plans: list[PlannedCheck],
+    ctx: CheckContext,
+    data: LoadedData,
+    personal: list[str],
+) -> str:
+    """monitoring.json's text: the reference and rules handed to operations."""
+    from govkit.runner.monitoring import build_monitoring, monitoring_json
+
+    try:
+        predictions = ctx.predictions("eval")
+    except Exception:  # predictions that failed already show as check errors in the report
+        predictions = None
+    monitoring = build_monitoring(
+        report,
+        plans,
+        data.eval.frame,
+        label_column=ctx.label_column,
+        y_true=ctx.eval.y_true,
+        predictions=predictions,
+        sensitive=ctx.sensitive,
+        skip_columns=ctx.prediction_columns,
+        personal=personal,
+    )
+    return monitoring_json(monitoring)
 
 
 def _deterministic(enabled: bool) -> Callable[[], None]:
@@ -342,8 +370,11 @@ def _run_and_write(
         results=results,
         plan=plan_result,
     )
+    handoff = _monitoring(report, plans, ctx, data, [c.column for c in personal])
     try:
-        report_path, junit_path = write_outputs(report, out_dir, suite_name=suite.model.name)
+        report_path, junit_path = write_outputs(
+            report, out_dir, suite_name=suite.model.name, monitoring=handoff
+        )
     except OSError as err:
         # A full disk or a read-only folder is the user's to fix; the old files are unchanged.
         raise InputError(

@@ -37,7 +37,7 @@ __all__ = [
 ]
 
 #: The files ``govkit check`` writes into its output folder.
-OUTPUT_NAMES = ("report.json", "junit.xml")
+OUTPUT_NAMES = ("report.json", "junit.xml", "monitoring.json")
 _JUNIT_ROOT = "govkit check"
 # A report larger than this is not one govkit wrote for a suite of checks.
 _MAX_OWN_REPORT = 256 * 1024 * 1024
@@ -104,6 +104,16 @@ def _is_own_report(path: Path) -> bool:
     return isinstance(provenance, dict) and isinstance(provenance.get("govkit_version"), str)
 
 
+def _is_own_monitoring(path: Path) -> bool:
+    try:
+        if path.stat().st_size > _MAX_OWN_REPORT:
+            return False
+        raw = json.loads(path.read_bytes())
+    except (OSError, ValueError, RecursionError):
+        return False
+    return isinstance(raw, dict) and isinstance(raw.get("monitoring_version"), int)
+
+
 def _is_own_junit(path: Path) -> bool:
     # The head is enough: govkit writes the XML declaration, then its root element.
     try:
@@ -115,11 +125,15 @@ def _is_own_junit(path: Path) -> bool:
 
 
 def refuse_foreign_outputs(folder: Path) -> None:
-    """InputError (exit 2) when ``folder`` holds a report.json or junit.xml govkit did not write.
+    """InputError (exit 2) when ``folder`` holds an output (report.json...) govkit did not write.
 
     Called before the checks run, so a refusal costs nothing and touches nothing.
     """
-    tests = {"report.json": _is_own_report, "junit.xml": _is_own_junit}
+    tests = {
+        "report.json": _is_own_report,
+        "junit.xml": _is_own_junit,
+        "monitoring.json": _is_own_monitoring,
+    }
     for name in OUTPUT_NAMES:
         path = folder / name
         if not (path.exists() or path.is_symlink()):
@@ -201,15 +215,18 @@ def write_junit(report: Report, folder: Path, *, suite_name: str) -> Path:
     return write_atomic(folder / "junit.xml", junit_xml(report, suite_name=suite_name))
 
 
-def write_outputs(report: Report, folder: Path, *, suite_name: str) -> tuple[Path, Path]:
-    """Write report.json and junit.xml together: both new, or (on any error) both unchanged."""
+def write_outputs(
+    report: Report, folder: Path, *, suite_name: str, monitoring: str | None = None
+) -> tuple[Path, Path]:
+    """Write report.json and junit.xml (and monitoring.json) together: all new, or all unchanged."""
     report_path, junit_path = folder / "report.json", folder / "junit.xml"
-    write_all_atomic(
-        {
-            report_path: report_json(report),
-            junit_path: junit_xml(report, suite_name=suite_name),
-        }
-    )
+    files: dict[Path, str | bytes] = {
+        report_path: report_json(report),
+        junit_path: junit_xml(report, suite_name=suite_name),
+    }
+    if monitoring is not None:
+        files[folder / "monitoring.json"] = monitoring
+    write_all_atomic(files)
     return report_path, junit_path
 
 

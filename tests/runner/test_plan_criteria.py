@@ -3,14 +3,12 @@
 A logistic regression is trained on German Credit (the example's own
 ``make_predictions.py``, in-process, well under a second) and its recorded
 predictions are checked by ``govkit check`` with an experiment plan among the
-project's documents.
+project's documents. The same runs write monitoring.json, tested here too.
 """
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
@@ -19,7 +17,8 @@ import pytest
 import yaml
 
 from govkit.cli import main
-from tests.helpers import REPO, minimal
+from tests.helpers import minimal
+from tests.runner.german import write_german_predictions
 
 SUITE: dict[str, Any] = {
     "suite": 1,
@@ -43,15 +42,7 @@ SUITE: dict[str, Any] = {
 @pytest.fixture(scope="module")
 def predictions(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """build/eval.csv: German Credit with a logistic regression's label and score."""
-    root = tmp_path_factory.mktemp("german")
-    script = REPO / "examples" / "german_credit" / "make_predictions.py"
-    spec = importlib.util.spec_from_file_location("plan_test_make_predictions", script)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    assert module.main(["--root", str(root)]) == 0
-    return root / "build" / "eval.csv"
+    return write_german_predictions(tmp_path_factory.mktemp("german"))
 
 
 def _project(
@@ -244,3 +235,68 @@ def test_a_criterion_that_cannot_be_judged_is_bad_input(
     )
     assert f"plan.yaml:{line}:" in err and message in err
     assert not (tmp_path / "out" / "report.json").exists()
+
+
+def _monitoring(config: Path) -> dict[str, Any]:
+    return json.loads((config.parent / "out" / "monitoring.json").read_text())  # type: ignore[no-any-return]
+
+
+@pytest.mark.parametrize("min_group_size", [30, 100])
+def test_monitoring_json_holds_no_rare_category(
+    tmp_path: Path, predictions: Path, capsys: pytest.CaptureFixture[str], min_group_size: int
+) -> None:
+    import numpy as np
+    import pandas as pd
+
+    from govkit.runner.monitoring import QUANTILES, Monitoring, monitoring_json
+
+    SUITE["checks"][0]["params"]["min_group_size"] = min_group_size
+    try:
+        config = _project(tmp_path, predictions, [MET, NOT_MET], status="registered")
+        code, _, _ = _check(config, capsys)
+    finally:
+        del SUITE["checks"][0]["params"]["min_group_size"]
+    assert code == 1
+    data = _monitoring(config)
+    k = data["min_group_size"]
+    assert k == min_group_size
+    frame = pd.read_csv(predictions)
+    features = {f["name"]: f for f in data["features"]}
+    # the label and the recorded predictions are not features
+    assert not {"risk", "predicted_risk", "score"} & set(features)
+    other = f"other (n<{k})"
+    folded = 0
+    for f in data["features"]:
+        if f["kind"] != "categorical":
+            continue
+        counts = frame[f["name"]].dropna().astype(str).value_counts()
+        shown = set(f["frequencies"]) - {other}
+        assert all(counts[c] >= k for c in shown), f["name"]
+        assert {c for c in counts.index if counts[c] >= k} == shown
+        for c in shown:
+            assert f["frequencies"][c] == pytest.approx(counts[c] / counts.sum())
+        folded += other in f["frequencies"]
+    assert folded  # purpose has categories rarer than k in 300 rows
+    for g in data["groups"]:
+        assert g["n"] >= k or g["group"] == other
+        if g["group"] != other:
+            rows = frame[frame[g["column"]].astype(str) == g["group"]]
+            assert g["base_rate"] == pytest.approx(rows["risk"].mean())
+            assert g["selection_rate"] == pytest.approx(rows["predicted_risk"].mean())
+    # quantiles are numpy's
+    amount = features["credit_amount"]
+    assert amount["kind"] == "numeric"
+    expected = np.quantile(frame["credit_amount"].to_numpy(dtype=float), QUANTILES)
+    assert list(amount["quantiles"].values()) == pytest.approx(list(expected))
+    assert data["score"]["quantiles"]["0.5"] == pytest.approx(float(frame["score"].median()))
+    # the gates and the rollback rule: what blocked or would have blocked this release
+    assert {"check": "performance.classification", "metric": "accuracy"}.items() <= data["gates"][
+        0
+    ].items()
+    suite_rule = next(r for r in data["rollback"] if r["source"] == "suite")
+    assert suite_rule["metric"] == "accuracy" and suite_rule["min"] == 0.5
+    plan_rule = next(r for r in data["rollback"] if r["metric"] == "roc_auc")
+    assert plan_rule["source"] == "plan" and plan_rule["min"] == 0.99
+    # a round trip through the shipped model gives the same bytes
+    text = (tmp_path / "out" / "monitoring.json").read_text()
+    assert monitoring_json(Monitoring.model_validate_json(text)) == text
