@@ -37,6 +37,7 @@ from pydantic import Field
 
 from govkit.report import PlanResult, Report
 from govkit.strict import StrictModel
+from govkit.suite import Threshold
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -51,6 +52,7 @@ __all__ = [
     "Monitoring",
     "RollbackRule",
     "build_monitoring",
+    "gates_and_rollback",
     "monitoring_json",
 ]
 
@@ -229,47 +231,62 @@ def _where(group: dict[str, str] | None, feature: str | None) -> str | None:
     return feature
 
 
-def _gates_and_rules(
-    report: Report, plans: Sequence[PlannedCheck]
-) -> tuple[list[Gate], list[RollbackRule]]:
+def _recorded_thresholds(report: Report) -> list[tuple[str, Threshold]]:
+    """The thresholds of the blocking checks, as each result records them."""
+    out: list[tuple[str, Threshold]] = []
+    for r in report.results:
+        record = r.threshold or {}
+        if record.get("severity") != "block":
+            continue
+        for rule in record.get("rules") or []:
+            try:
+                out.append((r.id, Threshold.model_validate(rule)))
+            except ValueError:
+                continue  # a report written by another version: its rule is left out
+    return out
+
+
+def gates_and_rollback(report: Report) -> tuple[list[Gate], list[RollbackRule]]:
+    """The thresholds that gated ``report``, and the rollback rule they imply.
+
+    Read from the report alone (each result records its thresholds and
+    severity), so ``govkit render`` shows the same rule ``govkit check`` wrote.
+    """
     gates: list[Gate] = []
     rules: list[RollbackRule] = []
-    for planned in plans:
-        if planned.severity != "block":
-            continue
-        result = report.result(planned.id)
-        for t in planned.thresholds:
-            gates.append(
-                Gate(
-                    check=planned.id,
-                    metric=t.metric,
+    for check_id, t in _recorded_thresholds(report):
+        gates.append(
+            Gate(
+                check=check_id,
+                metric=t.metric,
+                min=t.min,
+                max=t.max,
+                on=t.on,
+                overall_only=t.overall_only,
+                vs=t.vs,
+            )
+        )
+        result = report.result(check_id)
+        for m in result.measurements if result is not None else []:
+            if m.name != t.metric or m.model is not None or m.vs != t.vs:
+                continue
+            if t.overall_only and m.group is not None:
+                continue
+            rules.append(
+                RollbackRule(
+                    source="suite",
+                    check=check_id,
+                    metric=m.name,
+                    where=_where(m.group, m.feature),
+                    vs=m.vs,
+                    released=m.value,
+                    ci=m.ci,
+                    n=m.n,
                     min=t.min,
                     max=t.max,
                     on=t.on,
-                    overall_only=t.overall_only,
-                    vs=t.vs,
                 )
             )
-            for m in result.measurements if result is not None else []:
-                if m.name != t.metric or m.model is not None or m.vs != t.vs:
-                    continue
-                if t.overall_only and m.group is not None:
-                    continue
-                rules.append(
-                    RollbackRule(
-                        source="suite",
-                        check=planned.id,
-                        metric=m.name,
-                        where=_where(m.group, m.feature),
-                        vs=m.vs,
-                        released=m.value,
-                        ci=m.ci,
-                        n=m.n,
-                        min=t.min,
-                        max=t.max,
-                        on=t.on,
-                    )
-                )
     rules += _plan_rules(report.plan)
     return gates, rules
 
@@ -320,7 +337,7 @@ def build_monitoring(
     report
         The run's report (its results, plan and provenance).
     plans
-        The checks that ran, with their thresholds and severity.
+        The checks that ran (their ``min_group_size`` sets the folding floor).
     frame
         The evaluation data as loaded.
     label_column, y_true
@@ -365,7 +382,7 @@ def build_monitoring(
     y = np.asarray(y_true) if binary else None
     predicted = np.asarray(predictions.labels) if binary and predictions is not None else None
     groups = _groups(frame, [s for s in sensitive if s not in personal], y, predicted, k)
-    gates, rules = _gates_and_rules(report, plans)
+    gates, rules = gates_and_rollback(report)
     eval_hash = next((a.sha256 for a in report.provenance.artifacts if a.role == "eval_data"), None)
     return Monitoring(
         system={"name": report.system.name, "version": report.system.version},
