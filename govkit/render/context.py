@@ -30,6 +30,7 @@ from govkit.render.fields import (
     format_scalar,
 )
 from govkit.render.formatting import format_count, format_group, format_interval, format_value
+from govkit.render.plan_view import HandoffView, PlanView, handoff_view, plan_view
 from govkit.report import STATUS_ORDER, CheckResult, Measurement, Report, ResultWaiver
 
 __all__ = [
@@ -307,6 +308,9 @@ class PacketContext:
     warnings: tuple[str, ...] = ()
     methods: tuple[MethodView, ...] = ()
     gate_rules: tuple[str, ...] = ()
+    #: "Plan versus result" and "Handoff" (govkit.render.plan_view)
+    plan: PlanView | None = None
+    handoff: HandoffView | None = None
 
 
 # --- formatting ---------------------------------------------------------------------
@@ -673,6 +677,8 @@ def build_context(inputs: PacketInputs) -> PacketContext:
         instant=instant,
         methods=_methods(report),
         gate_rules=_gate_rules(report),
+        plan=plan_view(report),
+        handoff=handoff_view(report),
     )
 
 

@@ -300,3 +300,63 @@ def test_monitoring_json_holds_no_rare_category(
     # a round trip through the shipped model gives the same bytes
     text = (tmp_path / "out" / "monitoring.json").read_text()
     assert monitoring_json(Monitoring.model_validate_json(text)) == text
+
+
+def _render_completed_plan(
+    tmp_path: Path, predictions: Path, capsys: pytest.CaptureFixture[str], formats: str
+) -> Path:
+    deviation = {
+        "date": "2025-02-01",
+        "change": "AUC bar reported only.",
+        "reason": "The data cannot support it.",
+        "criteria": ["acceptance_criteria[1]"],
+    }
+    outcome = {"results_ref": "report.json", "decision": "Ship with the AUC deviation."}
+    config = _project(
+        tmp_path,
+        predictions,
+        [MET, NOT_MET],
+        status="completed",
+        deviations=[deviation],
+        outcome=outcome,
+    )
+    assert _check(config, capsys)[0] == 0
+    packet = tmp_path / "packet"
+    code = main(["render", "-c", str(config), "--format", formats, "--out", str(packet)])
+    assert code == 0, capsys.readouterr().err
+    return packet
+
+
+def test_packet_shows_plan_versus_result_and_the_handoff(
+    tmp_path: Path, predictions: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    packet = _render_completed_plan(tmp_path, predictions, capsys, "md,html")
+    report_md = (packet / "report.md").read_text()
+    table = report_md.split("## Plan versus result", 1)[1].split("## Handoff", 1)[0]
+    assert "registered; at least one criterion is not met" in table
+    auc = next(line for line in table.splitlines() if r"acceptance\_criteria\[1\]" in line)
+    assert r"roc\_auc \>= 0.9900" in auc
+    assert "not met" in auc and "2025-02-01: AUC bar reported only." in auc
+    assert "blocks the release" not in auc
+    handoff = report_md.split("## Handoff", 1)[1].split("## Results", 1)[0]
+    assert "| performance.classification | accuracy |" in handoff and "below 0.5000" in handoff
+    assert "| experiment plan (performance.classification) | accuracy |" in handoff
+    # the plan's automated criteria_met, filled from the report
+    plan_md = (packet / "minimal-experiment-plan.md").read_text()
+    assert "no (1 of 2 criteria met, 1 not met; see Plan versus result)" in plan_md
+    html = (packet / "packet.html").read_text()
+    assert 'id="plan-versus-result"' in html and 'id="handoff"' in html
+    assert "AUC bar reported only." in html
+
+
+@pytest.mark.slow
+def test_pdf_packet_reads_back_the_plan_table(
+    tmp_path: Path, predictions: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from pypdf import PdfReader
+
+    packet = _render_completed_plan(tmp_path, predictions, capsys, "pdf")
+    text = " ".join(page.extract_text() for page in PdfReader(packet / "packet.pdf").pages)
+    text = " ".join(text.split())
+    assert "Plan versus result" in text and "Handoff" in text
+    assert "acceptance_criteria[1]" in text and "AUC bar reported only." in text
