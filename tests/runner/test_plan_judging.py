@@ -193,3 +193,18 @@ def test_operating_characteristics_of_an_accuracy_criterion(
     # the truth meets the bound when above it; on the bound, "met" is the error that matters
     wrong = (reps - met) / reps if truth > 0.80 else met / reps
     assert wrong <= largest_wrong_rate, f"wrong decisions: {wrong:.3f}"
+
+
+def test_the_adult_plan_can_be_judged_by_the_adult_suite() -> None:
+    """Every criterion of the registered Adult plan names a metric its suite measures."""
+    from govkit.project import load_project_file
+    from govkit.runner.console import Console
+    from govkit.runner.plan_criteria import check_plan_inputs, find_plan
+    from govkit.suite import load_suite
+    from tests.helpers import REPO
+
+    project = load_project_file(REPO / "examples" / "adult" / "govkit.yaml")
+    plan = find_plan(project, Console(quiet=True))
+    assert plan is not None and plan.frozen
+    suite = load_suite(project.model.suite, project.root)
+    check_plan_inputs(plan, [e.id for e in suite.model.checks], [])
