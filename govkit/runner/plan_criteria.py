@@ -246,8 +246,6 @@ def _bound(
     if isinstance(c, AcceptanceCriterion):
         key = "min" if c.op in (">=", ">") else "max"
         return Threshold.model_validate({"metric": c.metric, key: c.threshold, "on": on}), None
-    if c.vs is None:
-        return None, "a guardrail bounds a worsening, and it names no baseline (vs) to measure it"
     higher = _higher_is_better(c, check_id, plan)
     if higher is None:
         return None, (
@@ -306,6 +304,12 @@ def _judge_one(
     if result.status in ("skipped", "error"):
         return _Verdict(
             "insufficient_evidence", f"{result.id} {result.status}: {result.message.rstrip('.')}."
+        )
+    if isinstance(c, Guardrail) and c.vs is None:
+        # no figure is shown: the candidate's own value is not a worsening
+        return _Verdict(
+            "insufficient_evidence",
+            "A guardrail bounds a worsening, and it names no baseline (vs) to measure it against.",
         )
     selector = parse_slice(c.slice)
     figures = _selected(result.measurements, c, selector)

@@ -139,6 +139,7 @@ def test_guardrails_bound_a_worsening_in_the_metrics_direction(tmp_path: Path) -
         ("metrics.guardrail[3]", "insufficient_evidence"),
     ]
     assert "names no baseline" in plan.criteria[4].reason
+    assert plan.criteria[4].value is None  # the candidate's own figure is not a worsening
 
 
 def test_strict_operators_refuse_a_figure_on_the_bound(tmp_path: Path) -> None:
