@@ -149,6 +149,12 @@ def test_registered_plan_blocks_and_a_deviation_turns_it_into_a_warning(
     ]
     assert failing == ["acceptance_criteria[1] roc_auc"]
 
+    # the plan alone fails the report, and the packet renders it as it is
+    packet = tmp_path / "packet"
+    assert main(["render", "-c", str(config), "--format", "md", "--out", str(packet)]) == 0
+    assert "blocks the release" in (packet / "report.md").read_text()
+    capsys.readouterr()
+
     deviation = {
         "date": "2025-02-01",
         "change": "AUC bar reported only.",
