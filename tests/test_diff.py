@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from govkit.cli import main
-from govkit.report import Artifact, Measurement
+from govkit.report import Artifact, Measurement, PlanCriterion, PlanResult
 from tests.helpers import build_report, write_report
 
 
@@ -75,6 +75,36 @@ def test_same_evaluation_data_points_to_the_paired_answer(
     code, out, _ = _run(capsys, *(str(p) for p in reports))
     assert code == 0
     assert "same evaluation data" in out and "`vs`" in out
+
+
+def test_plan_criteria_are_compared(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    paths = []
+    for seed, status in ((0, "not_met"), (1, "met")):
+        report = build_report(seed=seed)
+        report.plan = PlanResult(
+            document="plan.yaml",
+            registered=True,
+            criteria=[
+                PlanCriterion(
+                    ref="acceptance_criteria[0]",
+                    kind="acceptance",
+                    metric="roc_auc",
+                    op=">=",
+                    threshold=0.8,
+                    value=0.78 if status == "not_met" else 0.83,
+                    status=status,  # type: ignore[arg-type]
+                    reason="judged",
+                )
+            ],
+            criteria_met=status == "met",
+        )
+        paths.append(write_report(report, tmp_path / str(seed) / "report.json"))
+    code, out, _ = _run(capsys, *(str(p) for p in paths))
+    assert code == 0
+    assert "Plan acceptance_criteria[0] (roc_auc): not_met -> met (changed)" in out
+    code, out, _ = _run(capsys, *(str(p) for p in paths), "--format", "json")
+    (criterion,) = json.loads(out)["plan"]
+    assert (criterion["old"], criterion["new"]) == (0.78, 0.83)
 
 
 def test_an_unreadable_report_is_bad_input(

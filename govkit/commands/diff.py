@@ -85,6 +85,18 @@ def _eval_hash(report: Report) -> str | None:
 
 
 @dataclass(frozen=True)
+class CriterionChange:
+    """One experiment-plan criterion both reports judged (matched by reference and metric)."""
+
+    ref: str
+    metric: str
+    old_status: str
+    new_status: str
+    old: float | None
+    new: float | None
+
+
+@dataclass(frozen=True)
 class Comparison:
     """What two reports share, and what only one of them holds."""
 
@@ -92,6 +104,19 @@ class Comparison:
     only_old: int
     only_new: int
     same_eval_data: bool
+    criteria: list[CriterionChange]
+
+
+def _criteria(old: Report, new: Report) -> list[CriterionChange]:
+    if old.plan is None or new.plan is None:
+        return []
+    before = {(c.ref, c.metric): c for c in old.plan.criteria}
+    out = []
+    for c in new.plan.criteria:
+        a = before.get((c.ref, c.metric))
+        if a is not None:
+            out.append(CriterionChange(c.ref, c.metric, a.status, c.status, a.value, c.value))
+    return out
 
 
 def compare_reports(old: Report, new: Report) -> Comparison:
@@ -131,6 +156,7 @@ def compare_reports(old: Report, new: Report) -> Comparison:
         only_old=len(before.keys() - after.keys()),
         only_new=len(after.keys() - before.keys()),
         same_eval_data=old_hash is not None and old_hash == new_hash,
+        criteria=_criteria(old, new),
     )
 
 
@@ -174,7 +200,11 @@ def _text(comparison: Comparison, old_path: str, new_path: str) -> str:
         for row in rows
     ]
     head = f"govkit diff: {old_path} -> {new_path}: {len(comparison.changes)} shared figure(s)"
-    notes = []
+    notes = [
+        f"Plan {c.ref} ({c.metric}): {c.old_status} -> {c.new_status}"
+        + ("" if c.old_status == c.new_status else " (changed)")
+        for c in comparison.criteria
+    ]
     if comparison.only_old or comparison.only_new:
         notes.append(
             f"{comparison.only_old} figure(s) only in the old report, "
@@ -204,6 +234,7 @@ def run_diff(old_path: str, new_path: str, *, fmt: str = "text") -> int:
             "only_old": comparison.only_old,
             "only_new": comparison.only_new,
             "figures": [asdict(c) for c in comparison.changes],
+            "plan": [asdict(c) for c in comparison.criteria],
         }
         result(json.dumps(payload, indent=2, sort_keys=True, allow_nan=False))
     else:
