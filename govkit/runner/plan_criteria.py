@@ -63,7 +63,6 @@ from govkit.suite import Threshold
 if TYPE_CHECKING:
     from govkit.documents.load import LoadedDocument
     from govkit.project import Project
-    from govkit.runner.console import Console
     from govkit.runner.plan import PlannedCheck
 
 __all__ = [
@@ -123,7 +122,7 @@ class ProjectPlan:
         return self.model.meta.status in FROZEN_STATUSES
 
 
-def find_plan(project: Project, console: Console) -> ProjectPlan | None:
+def find_plan(project: Project) -> ProjectPlan | None:
     """The first experiment plan among the project's documents; None when there is none.
 
     An invalid plan is left out with a warning, as every invalid document is:

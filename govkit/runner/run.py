@@ -295,7 +295,7 @@ def _run_and_write(
     today = today or datetime.now(UTC).date()
     waivers = gate.active_waivers(project, plans, console, today)
     # the experiment plan's criteria must be judgeable before any check runs
-    experiment_plan = find_plan(project, console)
+    experiment_plan = find_plan(project)
     if experiment_plan is not None:
         check_ids = [*(e.id for e in suite.model.checks), *(p.id for p in plans)]
         check_plan_inputs(

@@ -199,13 +199,12 @@ def test_operating_characteristics_of_an_accuracy_criterion(
 def test_the_adult_plan_can_be_judged_by_the_adult_suite() -> None:
     """Every criterion of the registered Adult plan names a metric its suite measures."""
     from govkit.project import load_project_file
-    from govkit.runner.console import Console
     from govkit.runner.plan_criteria import check_plan_inputs, find_plan
     from govkit.suite import load_suite
     from tests.helpers import REPO
 
     project = load_project_file(REPO / "examples" / "adult" / "govkit.yaml")
-    plan = find_plan(project, Console(quiet=True))
+    plan = find_plan(project)
     assert plan is not None and plan.frozen
     suite = load_suite(project.model.suite, project.root)
     check_plan_inputs(plan, [e.id for e in suite.model.checks], [])
