@@ -32,8 +32,9 @@ never blocks.
 
 A criterion that could never be judged is an input error found before any
 check runs (exit 2, at the criterion's line): a metric that no check of the
-suite measures, a metric measured by several checks without ``check_id``,
-and a ``vs`` naming no baseline of govkit.yaml.
+suite measures, a metric measured by several checks without ``check_id``, a
+``check_id`` that is not in the suite, and a ``vs`` naming no baseline of
+govkit.yaml.
 """
 
 from __future__ import annotations
