@@ -124,7 +124,7 @@ def schema_cmd(out: str | None, check: bool) -> int:
     "out",
     default=None,
     type=click.Path(path_type=str),
-    help="Folder for report.json and junit.xml (default: `output` in govkit.yaml).",
+    help="Folder for report.json, junit.xml and monitoring.json (default: `output` in govkit.yaml).",
 )
 @click.option("--device", "device", default=None, help="auto | cpu | cuda | cuda:N")
 @click.option("--only", "only", multiple=True, help="Run only this check id (repeatable).")
@@ -304,6 +304,17 @@ def sign_cmd(directory: str, key: str, role: str | None, name: str | None) -> in
     from govkit.commands.sign import run_sign
 
     return run_sign(directory, key=key, role=role or "", name=name)
+
+
+@app.command("diff")
+@click.argument("old", type=click.Path(path_type=str))
+@click.argument("new", type=click.Path(path_type=str))
+@click.option("--format", "fmt", type=_FORMATS, default="text", show_default=True)
+def diff_cmd(old: str, new: str, fmt: str) -> int:
+    """Compare two report.json files figure by figure (reports; never gates)."""
+    from govkit.commands.diff import run_diff
+
+    return run_diff(old, new, fmt=fmt)
 
 
 class StdoutError(GovkitError):

@@ -255,6 +255,8 @@ def diagnostics_from_error(
                 message = (
                     f"expected at least {least} item(s), got {describe_value(item.get('input'))}"
                 )
+            elif kind == "slice_syntax":
+                hint = (item.get("ctx") or {}).get("hint")
             elif kind == "value_error":
                 message = message.removeprefix("Value error, ")
             elif kind == "assertion_error":

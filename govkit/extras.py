@@ -110,6 +110,7 @@ COMMAND_EXTRAS: dict[str, str] = {
     "validate": "core",
     "verify": "core",
     "export": "core; tabular for `croissant` (it reads the data's columns)",
+    "diff": "core",
     "import": "core",
 }
 

@@ -152,6 +152,9 @@ CriterionStatus = Literal["met", "not_met", "insufficient_evidence"]
 class PlanCriterion(_ReportModel):
     """One acceptance criterion or guardrail of the experiment plan, judged."""
 
+    ref: str = Field(
+        description="The criterion in the plan: acceptance_criteria[N] or metrics.guardrail[N]."
+    )
     kind: Literal["acceptance", "guardrail"]
     metric: str
     op: str
@@ -162,10 +165,20 @@ class PlanCriterion(_ReportModel):
     value: float | None = None
     ci: tuple[float, float] | None = None
     n: int | None = None
+    where: str | None = Field(
+        default=None,
+        description="The group or grouping of the figure shown (the worst one judged); "
+        "null for the overall figure.",
+    )
     status: CriterionStatus
     reason: str = Field(description="Why this status, in one sentence.")
     deviation: str | None = Field(
         default=None, description="The plan's recorded deviation that touches this criterion."
+    )
+    blocking: bool = Field(
+        default=False,
+        description="True when it blocks the release: a registered plan's criterion not met, "
+        "with no deviation that names it.",
     )
 
 

@@ -1,4 +1,4 @@
-"""JSON Schema export: one file per document kind, project file, suite and report.
+"""JSON Schema export: one file per document kind, project file, suite, report and monitoring.
 
 ``govkit schema`` writes these files to ``schemas/``;
 ``govkit schema --check`` fails when that folder is stale.
@@ -14,6 +14,7 @@ from pydantic import BaseModel
 from govkit.documents.kinds import KINDS
 from govkit.project import ProjectFile
 from govkit.report import Report
+from govkit.runner.monitoring import Monitoring
 from govkit.suite import Suite
 
 __all__ = ["JSON_SCHEMA_DIALECT", "render_schema", "schema_files"]
@@ -25,6 +26,7 @@ _OTHER_MODELS: dict[str, type[BaseModel]] = {
     "govkit_project": ProjectFile,
     "suite": Suite,
     "report": Report,
+    "monitoring": Monitoring,
 }
 
 

@@ -47,6 +47,10 @@ def run_check(
         result(report_json(outcome.report), end="")
     else:
         result(format_summary(outcome.report, outcome.key_figures), end="")
+        if outcome.report.plan is not None:
+            from govkit.runner.plan_criteria import format_plan
+
+            result("\n" + format_plan(outcome.report.plan), end="")
         result(f"report: {outcome.report_path}\njunit:  {outcome.junit_path}")
     if mlflow is not None:  # after the result: a store that fails now hides nothing
         from govkit.runner.mlflow_log import log_check_run

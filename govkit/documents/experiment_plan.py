@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+from dataclasses import dataclass
 from typing import Any, Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
+from pydantic_core import PydanticCustomError
 
 from govkit.documents.base import DocMeta, DocumentBase
 from govkit.documents.fields import (
@@ -48,6 +50,7 @@ __all__ = [
     "Intervention",
     "Milestone",
     "Outcome",
+    "PlanSlice",
     "Registration",
     "SampleSize",
     "SplitPlan",
@@ -55,7 +58,90 @@ __all__ = [
     "StopRule",
     "ThirdPartyAsset",
     "criteria_fingerprint",
+    "criterion_refs",
+    "parse_slice",
 ]
+
+#: ``slice: "*"``: every figure of the metric, overall, per group and per grouping
+EVERY_SLICE = "*"
+_SLICE_HINT = (
+    "leave slice empty for the overall figure; name a sensitive column (or columns joined "
+    "by '&', e.g. sex&race) for the gap across its groups; write column=value[, column=value] "
+    "for one group; or '*' for every figure"
+)
+_NOT_IN_A_NAME = frozenset("=,&*")
+
+
+@dataclass(frozen=True)
+class PlanSlice:
+    """Which figures of a metric a criterion is about, read from its ``slice``.
+
+    Exactly one of the following holds: ``every`` (``*``: every figure);
+    ``group`` set (one group, as report.json names it: column -> value);
+    ``feature`` set (the aggregate across the groups of a column, or of
+    columns joined by ``&``); or none (the overall figure).
+    """
+
+    every: bool = False
+    feature: str | None = None
+    group: tuple[tuple[str, str], ...] | None = None
+
+    def describe(self) -> str:
+        """The slice as a reviewer reads it."""
+        if self.every:
+            return "every figure"
+        if self.group is not None:
+            return ", ".join(f"{k}={v}" for k, v in self.group)
+        return self.feature or "overall"
+
+
+def _column_name(text: str) -> bool:
+    return bool(text) and not any(c.isspace() or c in _NOT_IN_A_NAME for c in text)
+
+
+def parse_slice(text: str | None) -> PlanSlice:
+    """Read a criterion's ``slice``; ValueError (with what was expected) on free text."""
+    if text is None or not text.strip():
+        return PlanSlice()
+    text = text.strip()
+    if text == EVERY_SLICE:
+        return PlanSlice(every=True)
+    if "=" in text:
+        pairs: list[tuple[str, str]] = []
+        for part in text.split(","):
+            column, sep, value = (s.strip() for s in part.partition("="))
+            if not sep or not _column_name(column) or not value:
+                raise ValueError(f"'{part.strip()}' is not column=value")
+            if column in dict(pairs):
+                raise ValueError(f"column '{column}' is named twice")
+            pairs.append((column, value))
+        return PlanSlice(group=tuple(pairs))
+    columns = [c.strip() for c in text.split("&")]
+    if not all(_column_name(c) for c in columns):
+        raise ValueError("it is neither a column name, columns joined by '&', nor column=value")
+    if len(set(columns)) != len(columns):
+        raise ValueError("a column is named twice")
+    return PlanSlice(feature="&".join(columns))
+
+
+def _checked_slice(value: str | None) -> str | None:
+    try:
+        parse_slice(value)
+    except ValueError as err:
+        raise PydanticCustomError(
+            "slice_syntax",
+            "slice '{slice}' is not machine-readable: {problem}",
+            {"slice": value, "problem": str(err), "hint": _SLICE_HINT},
+        ) from None
+    return value
+
+
+_SLICE_TEXT = (
+    "Which figures: empty for the overall figure; a sensitive column, or columns joined by "
+    "'&' (sex&race), for the gap across its groups; column=value[, column=value] for one "
+    "group; '*' for every figure."
+)
+
 
 PlanStatus = Literal["draft", "registered", "running", "completed", "abandoned"]
 
@@ -102,11 +188,23 @@ class Intervention(GovModel):
 
 
 class Guardrail(GovModel):
-    """A metric that must not get worse."""
+    """A metric that must not get worse than a baseline's.
+
+    The worsening is measured on the paired difference against the baseline
+    ``vs`` names; which direction is worse comes from the metric (see
+    :mod:`govkit.runner.plan_criteria`).
+    """
 
     metric: NonEmptyStr = Field(description="Metric, e.g. demographic_parity_difference.")
     max_degradation: float = Field(ge=0, description="Largest allowed worsening.")
-    slice: str | None = Field(default=None, description="Slice it applies to.")
+    vs: str | None = Field(
+        default=None,
+        description="The baseline (in govkit.yaml's baselines) it must not be worse than.",
+    )
+    slice: str | None = Field(default=None, description=_SLICE_TEXT)
+    check_id: str | None = Field(default=None, description="Check that measures it.")
+
+    _slice = field_validator("slice")(_checked_slice)
 
 
 class ExperimentMetrics(GovModel):
@@ -173,9 +271,14 @@ class AcceptanceCriterion(GovModel):
     metric: NonEmptyStr = Field(description="Metric, e.g. balanced_accuracy.")
     op: Literal[">=", ">", "<=", "<"] = Field(description="Comparison.")
     threshold: float = Field(description="Threshold.")
-    vs: str | None = Field(default=None, description="Baseline compared against, if relative.")
-    slice: str | None = Field(default=None, description="Slice it applies to.")
+    vs: str | None = Field(
+        default=None,
+        description="A baseline's name (govkit.yaml baselines): judge the candidate minus it.",
+    )
+    slice: str | None = Field(default=None, description=_SLICE_TEXT)
     check_id: str | None = Field(default=None, description="Check that measures it.")
+
+    _slice = field_validator("slice")(_checked_slice)
 
 
 class StopRule(GovModel):
@@ -253,6 +356,11 @@ class Deviation(GovModel):
     date: Date = Field(description="Date of the change.")
     change: NonEmptyStr = Field(description="What changed.")
     reason: NonEmptyStr = Field(description="Why.")
+    criteria: list[str] = Field(
+        default_factory=list,
+        description="Criteria it touches, e.g. acceptance_criteria[2] or metrics.guardrail[0]: "
+        "an unmet one is then reported as a warning instead of blocking the release.",
+    )
 
 
 class Outcome(GovModel):
@@ -341,6 +449,16 @@ class ExperimentPlan(DocumentBase):
         ]
 
 
+def _guardrail_record(g: Guardrail) -> dict[str, Any]:
+    # vs and check_id came later: left out while unset, so plans registered before
+    # them keep their fingerprint
+    record = g.model_dump(mode="json")
+    for key in ("vs", "check_id"):
+        if record[key] is None:
+            del record[key]
+    return record
+
+
 def criteria_fingerprint(plan: ExperimentPlan) -> str:
     """SHA-256 of the plan's acceptance criteria and guardrails, canonically serialised.
 
@@ -356,7 +474,23 @@ def criteria_fingerprint(plan: ExperimentPlan) -> str:
     """
     frozen = {
         "acceptance_criteria": [c.model_dump(mode="json") for c in plan.acceptance_criteria],
-        "guardrail": [g.model_dump(mode="json") for g in plan.metrics.guardrail],
+        "guardrail": [_guardrail_record(g) for g in plan.metrics.guardrail],
     }
     text = json.dumps(frozen, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def criterion_refs(
+    plan: ExperimentPlan,
+) -> list[tuple[str, tuple[str | int, ...], AcceptanceCriterion | Guardrail]]:
+    """Each criterion with its reference (``acceptance_criteria[0]``) and field path.
+
+    The reference is what a deviation's ``criteria`` names, and what
+    diagnostics print, so it can be copied from one to the other.
+    """
+    out: list[tuple[str, tuple[str | int, ...], AcceptanceCriterion | Guardrail]] = []
+    for i, c in enumerate(plan.acceptance_criteria):
+        out.append((f"acceptance_criteria[{i}]", ("acceptance_criteria", i), c))
+    for i, g in enumerate(plan.metrics.guardrail):
+        out.append((f"metrics.guardrail[{i}]", ("metrics", "guardrail", i), g))
+    return out

@@ -46,6 +46,7 @@ __all__ = [
     "ModelRef",
     "ModelType",
     "ModelVersion",
+    "MonitoringHandoff",
     "Privacy",
     "Results",
     "Robustness",
@@ -186,6 +187,18 @@ class Results(GovModel):
     )
 
 
+class MonitoringHandoff(GovModel):
+    """What operations watches after release (filled from govkit check's monitoring.json)."""
+
+    reference: NonEmptyStr = Field(
+        description="Where the reference statistics of the evaluation data are."
+    )
+    rollback_rule: list[NonEmptyStr] = Field(
+        default_factory=list,
+        description="Figures that gated the release and the bounds past which to roll back.",
+    )
+
+
 class Fairness(GovModel):
     """Fairness criteria and the measured gaps."""
 
@@ -323,6 +336,9 @@ class ModelCard(DocumentBase):
     predetermined_changes: Answer | None = conditional("Planned updates.", "high-risk use")
     lifetime_maintenance_logging: Answer | None = conditional(
         "Expected lifetime, maintenance and logging.", "high-risk use"
+    )
+    monitoring: MonitoringHandoff | None = automated(
+        "Drift reference and rollback rule handed to operations (monitoring.json)."
     )
     linked_docs: LinkedDocs = Field(description="Experiment plans and risk checklist.")
     get_started: str | None = Field(default=None, description="Usage snippet.")

@@ -22,7 +22,11 @@ from typing import Any
 from pydantic import BaseModel
 
 from govkit.diagnostics import Diagnostic
-from govkit.documents.experiment_plan import ExperimentPlan, criteria_fingerprint
+from govkit.documents.experiment_plan import (
+    ExperimentPlan,
+    criteria_fingerprint,
+    criterion_refs,
+)
 from govkit.documents.fields import DatasetRef, Link
 from govkit.documents.load import LoadedDocument
 from govkit.documents.model_card import ModelCard
@@ -85,17 +89,38 @@ def _file_rules(doc: LoadedDocument) -> list[Diagnostic]:
     return out
 
 
+def _deviation_refs(doc: LoadedDocument, plan: ExperimentPlan) -> list[Diagnostic]:
+    # a deviation that names a criterion turns its failure into a warning: a reference
+    # to no criterion would silently excuse nothing, or the wrong one after an edit
+    known = [ref for ref, _, _ in criterion_refs(plan)]
+    out: list[Diagnostic] = []
+    for i, deviation in enumerate(plan.deviations or []):
+        for j, ref in enumerate(deviation.criteria):
+            if ref not in known:
+                out.append(
+                    doc.diagnostic(
+                        ("deviations", i, "criteria", j),
+                        f"'{ref}' names no criterion of this plan",
+                        hint=f"name one of {', '.join(known)}",
+                        code="unknown_criterion",
+                    )
+                )
+    return out
+
+
 def _plan_rules(doc: LoadedDocument, plan: ExperimentPlan) -> list[Diagnostic]:
+    refs = _deviation_refs(doc, plan)
     reg = plan.registration
     if reg is None:
-        return []
+        return refs
     current = criteria_fingerprint(plan)
     if current == reg.criteria_sha256:
-        return []
+        return refs
     explained = [d for d in plan.deviations or [] if d.date >= reg.registered]
     if explained:
-        return []
+        return refs
     return [
+        *refs,
         doc.diagnostic(
             ("registration", "criteria_sha256"),
             "acceptance criteria or guardrails changed after registration "
@@ -103,7 +128,7 @@ def _plan_rules(doc: LoadedDocument, plan: ExperimentPlan) -> list[Diagnostic]:
             hint="add a deviations entry (date, change, reason) dated on or after registration; "
             f"the criteria now hash to {current}",
             code="unregistered_change",
-        )
+        ),
     ]
 
 

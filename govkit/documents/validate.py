@@ -11,9 +11,10 @@ from typing import Any
 from govkit.diagnostics import Diagnostic
 from govkit.documents.lint import lint_document
 from govkit.documents.load import DocumentError, LoadedDocument, document_from_parsed
+from govkit.documents.plan_suite import plan_suite_warnings
 from govkit.documents.rules import check_rules
 from govkit.errors import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, GovkitError
-from govkit.project import load_project_file, waiver_warnings
+from govkit.project import Project, load_project_file, waiver_warnings
 from govkit.sourcefile import ParsedFile, SourceError, load_source
 
 __all__ = ["FileResult", "ValidationResult", "validate_documents"]
@@ -42,6 +43,8 @@ class ValidationResult:
     unreadable: bool = False
     #: lint of project files (an unscoped waiver), merged with the documents' lint
     project_warnings: list[Diagnostic] = field(default_factory=list)
+    #: the project files validated, to compare their suites with their plans
+    projects: list[Project] = field(default_factory=list)
 
     @property
     def errors(self) -> list[Diagnostic]:
@@ -85,6 +88,7 @@ def _project_documents(path: str, result: ValidationResult) -> list[str]:
         return []
     result.files.append(FileResult(path, "project", None, True))
     result.project_warnings += waiver_warnings(project)
+    result.projects.append(project)
     base = Path(path).parent
     return [str(base / doc) for doc in project.model.documents]
 
@@ -145,6 +149,8 @@ def validate_documents(
             continue
         result.documents.append(doc)
         result.files.append(FileResult(path, doc.kind, doc.doc_id, True))
+    for project in result.projects:
+        result.project_warnings += plan_suite_warnings(project, result.documents)
     found = check_rules(result.documents) + result.project_warnings
     for doc in result.documents:
         found += lint_document(doc, today=today)

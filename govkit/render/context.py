@@ -30,6 +30,7 @@ from govkit.render.fields import (
     format_scalar,
 )
 from govkit.render.formatting import format_count, format_group, format_interval, format_value
+from govkit.render.plan_view import HandoffView, PlanView, handoff_view, plan_view
 from govkit.report import STATUS_ORDER, CheckResult, Measurement, Report, ResultWaiver
 from govkit.signing.records import SignatureRow
 
@@ -310,6 +311,9 @@ class PacketContext:
     gate_rules: tuple[str, ...] = ()
     #: Signatures of earlier renders, which do not cover this packet (see govkit.signing.carry).
     signatures: tuple[SignatureRow, ...] = ()
+    #: "Plan versus result" and "Handoff" (govkit.render.plan_view)
+    plan: PlanView | None = None
+    handoff: HandoffView | None = None
 
 
 # --- formatting ---------------------------------------------------------------------
@@ -676,6 +680,8 @@ def build_context(inputs: PacketInputs) -> PacketContext:
         instant=instant,
         methods=_methods(report),
         gate_rules=_gate_rules(report),
+        plan=plan_view(report),
+        handoff=handoff_view(report),
     )
 
 

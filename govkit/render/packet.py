@@ -160,11 +160,14 @@ def report_problems(inputs: PacketInputs) -> list[str]:
             f"but govkit.yaml names {inputs.system_name} {inputs.system_version}"
         )
     blocking = [r.id for r in report.results if r.blocking]
-    expected = "fail" if blocking else "pass"
+    # a registered experiment plan's unmet criteria block the release too
+    unmet = [c.ref for c in report.plan.criteria if c.blocking] if report.plan else []
+    expected = "fail" if blocking or unmet else "pass"
     if report.status != expected:
         problems.append(
             f"the report's status is {report.status}, but {len(blocking)} of its "
             f"{len(report.results)} result(s) block the release"
+            + (f" and {len(unmet)} criterion(s) of its experiment plan" if unmet else "")
         )
     contradicting = [
         r.id

@@ -47,8 +47,11 @@ def format_summary(report: Report, key_figures: dict[str, str]) -> str:
     # a message can quote group values from the data: no ESC may reach the terminal
     notes = [f"- {r.id}: {visible(r.message)}" for r in report.results if r.status != "pass"]
     blocking = sum(r.blocking for r in report.results)
+    # a registered experiment plan's unmet criteria block too (govkit.runner.plan_criteria)
+    unmet = sum(c.blocking for c in report.plan.criteria) if report.plan is not None else 0
     verdict = (
         f"FAIL: {blocking} blocking result(s)"
+        + (f", {unmet} unmet criterion(s) of the registered experiment plan" if unmet else "")
         if report.status == "fail"
         else "PASS: nothing blocks the release"
     )

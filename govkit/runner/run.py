@@ -41,10 +41,16 @@ from govkit.report import (
 from govkit.runner import gate
 from govkit.runner.console import Console
 from govkit.runner.context import load_documents, model_context, predictions_only_context
-from govkit.runner.data import load_data
+from govkit.runner.data import LoadedData, load_data
 from govkit.runner.device import check_device_text
 from govkit.runner.judge import judge
 from govkit.runner.plan import PlannedCheck, plan_checks
+from govkit.runner.plan_criteria import (
+    check_plan_inputs,
+    evaluate_plan,
+    find_plan,
+    plan_blockers,
+)
 from govkit.runner.provenance import (
     git_commit,
     package_version,
@@ -166,6 +172,34 @@ def _run_one(
     return result, key, decision
 
 
+def _monitoring(
+    report: Report,
+    plans: list[PlannedCheck],
+    ctx: CheckContext,
+    data: LoadedData,
+    personal: list[str],
+) -> str:
+    """monitoring.json's text: the reference and rules handed to operations."""
+    from govkit.runner.monitoring import build_monitoring, monitoring_json
+
+    try:
+        predictions = ctx.predictions("eval")
+    except Exception:  # predictions that failed already show as check errors in the report
+        predictions = None
+    monitoring = build_monitoring(
+        report,
+        plans,
+        data.eval.frame,
+        label_column=ctx.label_column,
+        y_true=ctx.eval.y_true,
+        predictions=predictions,
+        sensitive=ctx.sensitive,
+        skip_columns=ctx.prediction_columns,
+        personal=personal,
+    )
+    return monitoring_json(monitoring)
+
+
 def _deterministic(enabled: bool) -> Callable[[], None]:
     """Turn on torch's deterministic algorithms; returns how to restore the previous mode."""
     os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")  # read once, when cuBLAS starts
@@ -260,6 +294,15 @@ def _run_and_write(
     plans = gate.require_criteria(plan_checks(suite, only), suite)
     today = today or datetime.now(UTC).date()
     waivers = gate.active_waivers(project, plans, console, today)
+    # the experiment plan's criteria must be judgeable before any check runs
+    experiment_plan = find_plan(project)
+    if experiment_plan is not None:
+        check_ids = [*(e.id for e in suite.model.checks), *(p.id for p in plans)]
+        check_plan_inputs(
+            experiment_plan,
+            list(dict.fromkeys(check_ids)),
+            [b.name for b in project.model.baselines],
+        )
     predictions_only = project.model.model.predictions is not None
     console.progress(f"reading data {project.model.data.eval}")
     data = load_data(project, check_features=not predictions_only)
@@ -316,14 +359,22 @@ def _run_and_write(
         config_sha256=config_sha,
         artifacts=run_artifacts(project, data, suite, console),
     )
+    plan_result = (
+        evaluate_plan(experiment_plan, results, plans) if experiment_plan is not None else None
+    )
+    blocked = any(r.blocking for r in results) or bool(plan_blockers(plan_result))
     report = Report(
-        status="fail" if any(r.blocking for r in results) else "pass",
+        status="fail" if blocked else "pass",
         system=ReportSystem(name=project.model.system.name, version=project.model.system.version),
         provenance=provenance,
         results=results,
+        plan=plan_result,
     )
+    handoff = _monitoring(report, plans, ctx, data, [c.column for c in personal])
     try:
-        report_path, junit_path = write_outputs(report, out_dir, suite_name=suite.model.name)
+        report_path, junit_path = write_outputs(
+            report, out_dir, suite_name=suite.model.name, monitoring=handoff
+        )
     except OSError as err:
         # A full disk or a read-only folder is the user's to fix; the old files are unchanged.
         raise InputError(

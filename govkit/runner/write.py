@@ -37,7 +37,7 @@ __all__ = [
 ]
 
 #: The files ``govkit check`` writes into its output folder.
-OUTPUT_NAMES = ("report.json", "junit.xml")
+OUTPUT_NAMES = ("report.json", "junit.xml", "monitoring.json")
 _JUNIT_ROOT = "govkit check"
 # A report larger than this is not one govkit wrote for a suite of checks.
 _MAX_OWN_REPORT = 256 * 1024 * 1024
@@ -104,6 +104,16 @@ def _is_own_report(path: Path) -> bool:
     return isinstance(provenance, dict) and isinstance(provenance.get("govkit_version"), str)
 
 
+def _is_own_monitoring(path: Path) -> bool:
+    try:
+        if path.stat().st_size > _MAX_OWN_REPORT:
+            return False
+        raw = json.loads(path.read_bytes())
+    except (OSError, ValueError, RecursionError):
+        return False
+    return isinstance(raw, dict) and isinstance(raw.get("monitoring_version"), int)
+
+
 def _is_own_junit(path: Path) -> bool:
     # The head is enough: govkit writes the XML declaration, then its root element.
     try:
@@ -115,11 +125,15 @@ def _is_own_junit(path: Path) -> bool:
 
 
 def refuse_foreign_outputs(folder: Path) -> None:
-    """InputError (exit 2) when ``folder`` holds a report.json or junit.xml govkit did not write.
+    """InputError (exit 2) when ``folder`` holds an output (report.json...) govkit did not write.
 
     Called before the checks run, so a refusal costs nothing and touches nothing.
     """
-    tests = {"report.json": _is_own_report, "junit.xml": _is_own_junit}
+    tests = {
+        "report.json": _is_own_report,
+        "junit.xml": _is_own_junit,
+        "monitoring.json": _is_own_monitoring,
+    }
     for name in OUTPUT_NAMES:
         path = folder / name
         if not (path.exists() or path.is_symlink()):
@@ -175,20 +189,44 @@ def _case(suite_el: ET.Element, r: CheckResult) -> None:
         out.text = f"{r.status}: {message}"
 
 
+def _plan_cases(suite_el: ET.Element, report: Report) -> None:
+    """One testcase per criterion of the experiment plan; an unmet registered one fails."""
+    assert report.plan is not None
+    for c in report.plan.criteria:
+        case = ET.SubElement(
+            suite_el,
+            "testcase",
+            {"classname": "govkit.plan", "name": _xml_text(f"{c.ref} {c.metric}"), "time": "0"},
+        )
+        message = _xml_text(f"{c.status}: {c.reason}")
+        if c.blocking:
+            el = ET.SubElement(case, "failure", {"message": message, "type": c.status})
+            el.text = message + " The experiment plan is registered, so this blocks the release."
+        else:
+            out = ET.SubElement(case, "system-out")
+            out.text = message + (f" Deviation {_xml_text(c.deviation)}" if c.deviation else "")
+    blocking = sum(c.blocking for c in report.plan.criteria)
+    suite_el.set("tests", str(int(suite_el.get("tests", "0")) + len(report.plan.criteria)))
+    suite_el.set("failures", str(int(suite_el.get("failures", "0")) + blocking))
+
+
 def write_junit(report: Report, folder: Path, *, suite_name: str) -> Path:
     """Write ``folder/junit.xml`` atomically; returns its path."""
     return write_atomic(folder / "junit.xml", junit_xml(report, suite_name=suite_name))
 
 
-def write_outputs(report: Report, folder: Path, *, suite_name: str) -> tuple[Path, Path]:
-    """Write report.json and junit.xml together: both new, or (on any error) both unchanged."""
+def write_outputs(
+    report: Report, folder: Path, *, suite_name: str, monitoring: str | None = None
+) -> tuple[Path, Path]:
+    """Write report.json and junit.xml (and monitoring.json) together: all new, or all unchanged."""
     report_path, junit_path = folder / "report.json", folder / "junit.xml"
-    write_all_atomic(
-        {
-            report_path: report_json(report),
-            junit_path: junit_xml(report, suite_name=suite_name),
-        }
-    )
+    files: dict[Path, str | bytes] = {
+        report_path: report_json(report),
+        junit_path: junit_xml(report, suite_name=suite_name),
+    }
+    if monitoring is not None:
+        files[folder / "monitoring.json"] = monitoring
+    write_all_atomic(files)
     return report_path, junit_path
 
 
@@ -209,6 +247,8 @@ def junit_xml(report: Report, *, suite_name: str) -> bytes:
     )
     for r in results:
         _case(suite_el, r)
+    if report.plan is not None:
+        _plan_cases(suite_el, report)
     root = ET.Element("testsuites", {"name": _JUNIT_ROOT})
     root.append(suite_el)
     ET.indent(root)

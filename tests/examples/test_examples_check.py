@@ -44,6 +44,15 @@ def test_check_adult(trained_adult: Path) -> None:
     waived = results["fairness.demographic_parity"]
     if waived["status"] == "fail" and waived["waiver"] is None:
         assert "not waived:" in waived["message"] and "waivers[0]" in waived["message"]
+    # the registered plan is judged: every criterion, and the guardrails its deviation names
+    plan = report["plan"]
+    assert plan["document"] == "docs/experiment_plan.yaml" and plan["registered"]
+    by_ref = {c["ref"]: c for c in plan["criteria"]}
+    assert len(by_ref) == 14
+    assert by_ref["acceptance_criteria[0]"]["status"] == "met"
+    for ref in ("metrics.guardrail[0]", "metrics.guardrail[1]"):
+        assert by_ref[ref]["deviation"] is not None and not by_ref[ref]["blocking"]
+    assert (trained_adult / "build" / "govkit" / "monitoring.json").is_file()
 
 
 @pytest.mark.slow

@@ -1,4 +1,5 @@
-"""Experiment plan fields filled from the report: the leakage check between the splits."""
+"""Experiment plan fields filled from the report: the leakage check between the splits, and
+whether the acceptance criteria were met (the report's ``plan``)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from govkit.render.autofill.common import (
     filled,
     make_table,
     overall_of,
+    provenance_source,
     source_of,
     titled,
     titled_text,
@@ -32,7 +34,21 @@ def _leakage(inp: FillInput) -> FilledNode | None:
     return filled([source_of(r)], entries)
 
 
+def _criteria_met(inp: FillInput) -> FilledNode | None:
+    plan = inp.report.plan
+    if plan is None:
+        return None
+    counts = {s: sum(c.status == s for c in plan.criteria) for s in ("met", "not_met")}
+    verdict = {True: "yes", False: "no", None: "not known: some criteria lack evidence"}
+    text = (
+        f"{verdict[plan.criteria_met]} ({counts['met']} of {len(plan.criteria)} criteria met, "
+        f"{counts['not_met']} not met; see Plan versus result)"
+    )
+    return filled([provenance_source(inp.report)], [titled_text("Criteria met", text)])
+
+
 #: The experiment plan's automated fields.
 RULES: tuple[FillRule, ...] = (
     FillRule("experiment_plan", ("splits", "leakage_checks"), _leakage, check="data.leakage"),
+    FillRule("experiment_plan", ("outcome", "criteria_met"), _criteria_met),
 )

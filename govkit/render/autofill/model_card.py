@@ -307,6 +307,26 @@ def _uncertainty(inp: FillInput) -> FilledNode | None:
     return filled([settings], entries)
 
 
+def _monitoring(inp: FillInput) -> FilledNode | None:
+    # the same rule govkit check writes to monitoring.json, read from the report
+    from govkit.render.plan_view import handoff_view
+
+    handoff = handoff_view(inp.report)
+    if handoff is None or not handoff.rows:
+        return None
+    where = "monitoring.json, written by govkit check beside report.json"
+    if handoff.eval_data_sha256:
+        where += f" (evaluation data sha256 {handoff.eval_data_sha256[:12]}…)"
+    rows = [(r.check, r.figure, r.released, r.bound) for r in handoff.rows]
+    entries = [
+        titled_text("Reference statistics", where),
+        titled(
+            "Rollback rule", make_table(("Check", "Figure", "Released", "Roll back when"), rows)
+        ),
+    ]
+    return filled([provenance_source(inp.report)], entries)
+
+
 #: The model card's automated fields.
 RULES: tuple[FillRule, ...] = (
     FillRule("model_card", ("software_env",), _software_env),
@@ -317,4 +337,5 @@ RULES: tuple[FillRule, ...] = (
         "model_card", ("explainability", "result"), _explainability, check="attribution.importance"
     ),
     FillRule("model_card", ("privacy", "result"), _privacy, check="privacy.membership_inference"),
+    FillRule("model_card", ("monitoring",), _monitoring),
 )
