@@ -84,7 +84,7 @@ RULES: tuple[Rule, ...] = (
         "GK-reference",
         "Reference",
         "A reference between documents is unresolved, duplicated or of the wrong kind.",
-        ("unresolved_reference", "wrong_reference", "duplicate_id"),
+        ("unresolved_reference", "wrong_reference", "duplicate_id", "unknown_criterion"),
     ),
     Rule(
         "GK-artifact",
@@ -124,6 +124,19 @@ RULES: tuple[Rule, ...] = (
         "WaiverScope",
         "A waiver without a scope hides every failure of its check.",
         ("unscoped_waiver",),
+        "warning",
+    ),
+    Rule(
+        "GK-plan-criterion",
+        "PlanCriterion",
+        "A plan criterion names a metric, check or baseline that the run does not measure.",
+        ("unmeasured_metric", "ambiguous_metric", "unknown_check", "unknown_baseline"),
+    ),
+    Rule(
+        "GK-plan-suite",
+        "PlanSuite",
+        "The experiment plan and the suite set different bounds on the same metric.",
+        ("plan_suite_disagree",),
         "warning",
     ),
 )
