@@ -21,7 +21,7 @@ from govkit.errors import ConfigError
 from govkit.sourcefile import ParsedFile
 from govkit.suite import LoadedSuite, Threshold
 
-__all__ = ["PlannedCheck", "plan_checks"]
+__all__ = ["PlannedCheck", "plan_checks", "require_known_baselines"]
 
 
 @dataclass(frozen=True)
@@ -151,3 +151,55 @@ def plan_checks(suite: LoadedSuite, only: list[str] | tuple[str, ...] = ()) -> l
             PlannedCheck(check_id, cls, cls.Params(), tuple(cls.default_thresholds), "block", None)
         )
     return chosen
+
+
+def require_known_baselines(
+    plans: list[PlannedCheck], suite: LoadedSuite, baselines: list[str]
+) -> None:
+    """ConfigError at the threshold's line for every ``vs`` naming no baseline of govkit.yaml.
+
+    Called before any data is read, so a misspelled baseline costs nothing.
+    """
+    problems: list[Diagnostic] = []
+    for plan in plans:
+        for j, t in enumerate(plan.thresholds):
+            if t.vs is None or t.vs in baselines:
+                continue
+            guess = closest(t.vs, baselines)
+            hint = (
+                f"did you mean '{guess}'?"
+                if guess
+                else (
+                    f"govkit.yaml's baselines are: {', '.join(baselines)}"
+                    if baselines
+                    else "add the model to compare with under `baselines:` in govkit.yaml"
+                )
+            )
+            message = f"threshold on {t.metric} compares with baseline '{t.vs}', which govkit.yaml does not name"
+            if plan.index is None:
+                problems.append(
+                    Diagnostic(
+                        path=suite.parsed.path,
+                        line=None,
+                        column=None,
+                        severity="error",
+                        message=message,
+                        hint=hint,
+                    )
+                )
+                continue
+            key = ("checks", plan.index, "thresholds", j, "vs")
+            line, col = suite.parsed.locate(key) or (None, None)
+            problems.append(
+                Diagnostic(
+                    path=suite.parsed.path,
+                    line=line,
+                    column=col,
+                    severity="error",
+                    message=message,
+                    field=f"checks[{plan.index}].thresholds[{j}].vs",
+                    hint=hint,
+                )
+            )
+    if problems:
+        raise ConfigError(f"invalid suite {suite.parsed.path}", diagnostics=problems)
