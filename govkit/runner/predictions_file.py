@@ -8,8 +8,10 @@ previous release's model code need not stay runnable. Rows are joined by
   project lists them, else every column but the label and the prediction
   columns (a transform may read any of them);
 - values are normalised as :func:`govkit.privacy.rowhash.row_hashes` does
-  (numbers by value, text trimmed and lower-cased, columns by name), so the
-  key does not depend on pandas dtypes, column order, file format or machine;
+  (numbers by value, text trimmed and lower-cased, columns by name), and
+  fractional numbers are first taken at float32 precision, so the key
+  does not depend on pandas dtypes, float32 or float64, a CSV's decimal
+  text, column order, file format or machine;
 - identical rows are told apart by their occurrence: the k-th row with the
   same feature values gets key ``mix(fingerprint, k)``. Identical inputs give
   identical predictions, so which copy matches which does not change a figure.
@@ -84,12 +86,31 @@ def row_keys(frame: pd.DataFrame, columns: list[str]) -> np.ndarray:
     """
     import pandas as pd
 
-    fingerprint = row_hashes(frame, columns)
+    fingerprint = row_hashes(_canonical_floats(frame[columns]), columns)
     occurrence = pd.Series(fingerprint).groupby(fingerprint).cumcount().to_numpy(np.uint64)
     with np.errstate(over="ignore"):
         key = (fingerprint ^ (occurrence * _PRIME)) * _PRIME  # uint64 arithmetic wraps around
         key ^= key >> np.uint64(31)
     return key
+
+
+def _canonical_floats(frame: pd.DataFrame) -> pd.DataFrame:
+    """Float columns at float32 precision.
+
+    A float32 column saved to Parquet, the same column written to a CSV (as
+    the shortest text that reads back to the float32) and read as float64,
+    and a float64 column of either, all become the same float32 value.
+    """
+    import pandas as pd
+
+    out = frame.copy()
+    for column in out.columns:
+        series = out[column]
+        if pd.api.types.is_float_dtype(series.dtype):
+            x = series.to_numpy(dtype=np.float64, na_value=np.nan)
+            with np.errstate(over="ignore"):  # beyond float32's range: infinity, one value
+                out[column] = x.astype(np.float32).astype(np.float64)
+    return out
 
 
 def predictions_bytes(
