@@ -327,3 +327,26 @@ def test_baseline_columns_that_are_not_predictions(
         model=PRED_MODEL,
     )
     assert "outside [0, 1]" in err
+
+
+def test_packet_tables_keep_baseline_figures_apart_and_cards_ignore_them() -> None:
+    from govkit.render.context import figure_tables
+    from govkit.report import CheckResult, Measurement
+
+    ms = [
+        Measurement(name="roc_auc", value=0.91, n=100),
+        Measurement(name="roc_auc", value=0.90, n=100, model="logistic"),
+        Measurement(name="roc_auc", value=0.01, n=100, vs="logistic"),
+    ]
+    (table,) = figure_tables(ms)
+    assert table.columns == ("roc_auc", "roc_auc (logistic)", "roc_auc vs logistic")
+    assert [c.value for c in table.rows[0][1] if c is not None] == ["0.9100", "0.9000", "0.0100"]
+    result = CheckResult(
+        id="performance.classification",
+        title="t",
+        status="pass",
+        blocking=False,
+        message="m",
+        measurements=ms,
+    )
+    assert result.own_measurements() == ms[:1]
