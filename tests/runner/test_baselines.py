@@ -350,3 +350,95 @@ def test_packet_tables_keep_baseline_figures_apart_and_cards_ignore_them() -> No
         measurements=ms,
     )
     assert result.own_measurements() == ms[:1]
+
+
+def test_fairness_checks_pair_rates_and_gaps(tmp_path: Path) -> None:
+    frame = _with_weaker_columns(make_frame(2000))
+    suite = [
+        {
+            "id": "fairness.demographic_parity",
+            "params": {"n_boot": 200},
+            "thresholds": [
+                {"metric": "demographic_parity_difference", "max": 0.5},
+                {"metric": "demographic_parity_difference", "vs": "old", "max": 0.2},
+            ],
+        }
+    ]
+    report = _run(
+        tmp_path,
+        model=PRED_MODEL,
+        frame=frame,
+        data={"eval": "eval.csv", "label": "label", "sensitive": ["sex"]},
+        suite=suite,
+        baselines=[{"name": "old", "predictions": {"label": "old_label", "score": "old_score"}}],
+    )
+    for where in ({"group": {"sex": "Male"}}, {"group": None}):
+        paired = _figure(report, "selection_rate", **where, vs="old")
+        own = _figure(report, "selection_rate", **where, model="old")
+        assert paired.value == pytest.approx(
+            _figure(report, "selection_rate", **where).value - own.value
+        )
+        assert paired.ci[0] <= paired.value <= paired.ci[1]
+    gap = {"feature": "sex"}
+    paired = _figure(report, "demographic_parity_difference", **gap, vs="old")
+    own = _figure(report, "demographic_parity_difference", **gap, model="old")
+    cand = _figure(report, "demographic_parity_difference", **gap)
+    assert paired.value == pytest.approx(cand.value - own.value)
+    assert report.results[0].status == "pass"
+
+
+def test_baseline_figures_never_meet_the_candidates_thresholds(tmp_path: Path) -> None:
+    """A hopeless baseline breaks every bound; only the candidate is judged without vs."""
+    frame = make_frame(600).assign(old_label=0, old_score=0.01)
+    report = _run(
+        tmp_path,
+        model=PRED_MODEL,
+        frame=frame,
+        suite=CLASSIFICATION,
+        baselines=[{"name": "old", "predictions": {"label": "old_label", "score": "old_score"}}],
+    )
+    assert _figure(report, "accuracy", model="old").value < 0.6
+    result = report.results[0]
+    assert result.status == "pass" and not result.blocking
+
+
+def test_a_file_covering_99_percent_of_rows_is_used_and_says_so(tmp_path: Path) -> None:
+    first = tmp_path / "first"
+    _run(first, model=PRED_MODEL, suite=CLASSIFICATION)
+    table = pq.read_table(first / "out" / "predictions.parquet")
+    second = tmp_path / "second"
+    second.mkdir()
+    pq.write_table(table.slice(0, 298), second / "previous.parquet")  # 2 of 300 rows missing
+    report = _run(
+        second,
+        model=PRED_MODEL,
+        suite=CLASSIFICATION,
+        baselines=[{"name": "previous", "predictions_file": "previous.parquet"}],
+    )
+    assert (report.baselines[0].rows_matched, report.baselines[0].rows) == (298, 300)
+    # the unmatched rows count as agreeing with the candidate: the difference stays 0
+    assert _figure(report, "accuracy", vs="previous").value == 0.0
+
+
+def test_multiclass_predictions_file_round_trips(tmp_path: Path) -> None:
+    frame = make_frame(400)
+    tmp_path.mkdir(exist_ok=True)
+    _export(train_tiny(frame, out_dim=3, steps=60), tmp_path / "model.pt2")
+    data = {"eval": "eval.csv", "label": "level", "features": FEATURES, "sensitive": ["sex"]}
+    model = {"path": "model.pt2", "task": "multiclass"}
+    first = _run(tmp_path, model=model, frame=frame, data=data, suite=CLASSIFICATION)
+    recorded = read_predictions(tmp_path / "out" / "predictions.parquet")
+    assert recorded.task == "multiclass" and recorded.scores.shape == (400, 3)
+    np.testing.assert_allclose(recorded.scores.sum(axis=1), 1.0, rtol=1e-9)
+    shutil.move(tmp_path / "out" / "predictions.parquet", tmp_path / "previous.parquet")
+    report = _run(
+        tmp_path,
+        model=model,
+        frame=frame,
+        data=data,
+        suite=CLASSIFICATION,
+        baselines=[{"name": "previous", "predictions_file": "previous.parquet"}],
+    )
+    assert report.baselines[0].rows_matched == 400
+    assert _figure(report, "log_loss", vs="previous").value == pytest.approx(0.0, abs=1e-9)
+    assert _figure(report, "accuracy").value == _figure(first, "accuracy").value
