@@ -56,6 +56,7 @@ class Calibration(Check):
 
     id = "performance.calibration"
     title = "Calibration of predicted probabilities"
+    measures_baselines = True
     Params = CalibrationParams
     requires_scores = True
 

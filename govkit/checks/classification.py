@@ -93,6 +93,7 @@ class Classification(Check):
 
     id = "performance.classification"
     title = "Classification performance, overall and per group"
+    measures_baselines = True
 
     def measure(self, ctx: CheckContext, params: CheckParams) -> Evidence:
         y_true = np.asarray(ctx.eval.y_true, dtype=np.int64)

@@ -105,6 +105,8 @@ def load_baselines(
         matched = n
         if entry.path is not None:
             preds = _model_predictions(project, data, ctx, entry, loc)
+            # columns and recorded files are held to the label's classes as they are read
+            _same_output(project, entry, loc, candidate, preds)
         elif entry.predictions is not None:
             preds = column_predictions(
                 project,
@@ -116,7 +118,6 @@ def load_baselines(
             )
         else:
             preds, matched = _recorded_predictions(project, data, entry, loc, keys, candidate)
-        _same_output(project, entry, loc, candidate, preds)
         found.append(Baseline(entry.name, _source(entry), preds, matched, n))
     return found
 

@@ -156,40 +156,40 @@ def plan_checks(suite: LoadedSuite, only: list[str] | tuple[str, ...] = ()) -> l
 def require_known_baselines(
     plans: list[PlannedCheck], suite: LoadedSuite, baselines: list[str]
 ) -> None:
-    """ConfigError at the threshold's line for every ``vs`` naming no baseline of govkit.yaml.
+    """ConfigError at the threshold's line for every ``vs`` that cannot be judged.
 
-    Called before any data is read, so a misspelled baseline costs nothing.
+    A ``vs`` must name a baseline of govkit.yaml, on a check that measures
+    baselines. Called before any data is read, so a misspelling costs nothing.
     """
     problems: list[Diagnostic] = []
     for plan in plans:
+        if plan.index is None:  # --only outside the suite: default thresholds, no vs
+            continue
         for j, t in enumerate(plan.thresholds):
-            if t.vs is None or t.vs in baselines:
+            if t.vs is None or (t.vs in baselines and plan.cls.measures_baselines):
                 continue
-            guess = closest(t.vs, baselines)
-            hint = (
-                f"did you mean '{guess}'?"
-                if guess
-                else (
-                    f"govkit.yaml's baselines are: {', '.join(baselines)}"
-                    if baselines
-                    else "add the model to compare with under `baselines:` in govkit.yaml"
+            if not plan.cls.measures_baselines:
+                message = f"{plan.id} does not compare with baselines, so `vs` cannot apply"
+                hint = (
+                    "`vs` applies to performance.classification, performance.calibration "
+                    "and the group fairness checks; remove it here"
                 )
+            else:
+                guess = closest(t.vs, baselines)
+                if guess:
+                    hint = f"did you mean '{guess}'?"
+                elif baselines:
+                    hint = f"govkit.yaml's baselines are: {', '.join(baselines)}"
+                else:
+                    hint = "add the model to compare with under `baselines:` in govkit.yaml"
+                message = (
+                    f"threshold on {t.metric} compares with baseline '{t.vs}', "
+                    "which govkit.yaml does not name"
+                )
+            line, col = suite.parsed.locate(("checks", plan.index, "thresholds", j, "vs")) or (
+                None,
+                None,
             )
-            message = f"threshold on {t.metric} compares with baseline '{t.vs}', which govkit.yaml does not name"
-            if plan.index is None:
-                problems.append(
-                    Diagnostic(
-                        path=suite.parsed.path,
-                        line=None,
-                        column=None,
-                        severity="error",
-                        message=message,
-                        hint=hint,
-                    )
-                )
-                continue
-            key = ("checks", plan.index, "thresholds", j, "vs")
-            line, col = suite.parsed.locate(key) or (None, None)
             problems.append(
                 Diagnostic(
                     path=suite.parsed.path,

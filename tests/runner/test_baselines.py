@@ -442,3 +442,24 @@ def test_multiclass_predictions_file_round_trips(tmp_path: Path) -> None:
     assert report.baselines[0].rows_matched == 400
     assert _figure(report, "log_loss", vs="previous").value == pytest.approx(0.0, abs=1e-9)
     assert _figure(report, "accuracy").value == _figure(first, "accuracy").value
+
+
+def test_vs_on_a_check_that_measures_no_baselines_is_located(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    suite = [
+        {
+            "id": "data.quality",
+            "thresholds": [{"metric": "missing_rate", "vs": "old", "max": 0.0}],
+        }
+    ]
+    config = write_project(
+        tmp_path,
+        model=PRED_MODEL,
+        suite=suite,
+        baselines=[{"name": "old", "predictions": {"label": "pred_label"}}],
+    )
+    code, err = _cli(config, capsys)
+    assert code == 2
+    assert f"suite.yaml:{_line_of(tmp_path / 'suite.yaml', 'vs: old')}:" in err
+    assert "data.quality does not compare with baselines" in err
