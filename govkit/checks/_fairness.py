@@ -31,6 +31,12 @@ the work, in three steps kept apart:
 The rates depend only on per-group cell counts, so the bootstrap resamples
 the counts (Poisson), not the rows: time does not grow with the number of
 rows, and every replicate is computed at once.
+
+Each baseline of the run gets the same figures (``model`` set), and every
+rate and aggregate also gets the paired difference candidate minus baseline
+(``vs`` set, :func:`paired_fairness`): the counts are cross-tabulated by both
+models' labels, so one resample of those joint cells resamples the same rows
+for both.
 """
 
 from __future__ import annotations

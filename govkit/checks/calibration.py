@@ -52,6 +52,11 @@ class Calibration(Check):
     upwards on small groups, stays in ``details.plug_in_ece``. Intervals come
     from the Poisson row bootstrap, all groups and replicates at once, shifted
     by the bootstrap's own bias.
+
+    Each baseline with scores gets its own ``ece`` (``model`` set) and the
+    paired difference candidate minus baseline (``vs`` set), every model
+    computed from the same row weights in each replicate; the difference's
+    interval is the percentile interval of the paired replicates.
     """
 
     id = "performance.calibration"

@@ -89,6 +89,12 @@ class Classification(Check):
     predicted positives for precision, the smaller class for ROC AUC, all
     rows otherwise. "Recall 1.0 on a group of 300 rows" with 3 positives is
     ``insufficient_evidence``, not a pass.
+
+    Each baseline gets the same figures (``model`` set) and the paired
+    differences candidate minus baseline (``vs`` set): count metrics from one
+    resample of the cells crossed by both models' labels, score metrics from
+    the same row weights for every model (so the candidate's own figures do
+    not change when a baseline is added).
     """
 
     id = "performance.classification"
