@@ -463,3 +463,18 @@ def test_vs_on_a_check_that_measures_no_baselines_is_located(
     assert code == 2
     assert f"suite.yaml:{_line_of(tmp_path / 'suite.yaml', 'vs: old')}:" in err
     assert "data.quality does not compare with baselines" in err
+
+
+def test_a_foreign_predictions_parquet_is_never_overwritten(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = write_project(tmp_path, model=PRED_MODEL, suite=CLASSIFICATION)
+    (tmp_path / "out").mkdir()
+    theirs = tmp_path / "out" / "predictions.parquet"
+    pq.write_table(pa.table({"customer": ["a", "b"]}), theirs)
+    before = theirs.read_bytes()
+    code, err = _cli(config, capsys)
+    assert code == 2
+    assert "predictions.parquet: exists and was not written by govkit check" in err
+    assert theirs.read_bytes() == before
+    assert not (tmp_path / "out" / "report.json").exists()
