@@ -156,6 +156,7 @@ def _export(model: torch.nn.Module, path: Path) -> None:
     torch.export.save(program, path)
 
 
+@pytest.mark.slow  # trains and exports two models
 def test_model_baseline_runs_on_the_candidates_inputs(tmp_path: Path) -> None:
     frame = make_frame(600)
     tmp_path.mkdir(exist_ok=True)
@@ -420,6 +421,7 @@ def test_a_file_covering_99_percent_of_rows_is_used_and_says_so(tmp_path: Path) 
     assert _figure(report, "accuracy", vs="previous").value == 0.0
 
 
+@pytest.mark.slow  # trains and exports two models
 def test_multiclass_predictions_file_round_trips(tmp_path: Path) -> None:
     frame = make_frame(400)
     tmp_path.mkdir(exist_ok=True)
