@@ -36,6 +36,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--groups", type=int, default=4)
     args = parser.parse_args(argv)
 
+    from govkit.checks.base import Check
     from govkit.checks.calibration import Calibration
     from govkit.checks.classification import Classification
     from govkit.checks.context import CheckContext, Split
@@ -49,7 +50,7 @@ def main(argv: list[str] | None = None) -> int:
     frame = pd.DataFrame({"group": np.array([f"g{i}" for i in range(args.groups)])[group]})
     candidate = _predictions(rng, signal, 0.5)
     baseline = _predictions(rng, signal, 1.0)
-    checks = [Classification, Calibration, DemographicParity]
+    checks: list[Check] = [Classification(), Calibration(), DemographicParity()]
 
     def run(baselines: dict[str, Any]) -> tuple[float, int]:
         ctx = CheckContext(
@@ -63,9 +64,9 @@ def main(argv: list[str] | None = None) -> int:
         )
         figures = 0
         start = time.perf_counter()
-        for cls in checks:
-            params = cls.Params(n_boot=args.n_boot)
-            figures += len(cls().measure(ctx, params).measurements)
+        for check in checks:
+            params = check.Params(n_boot=args.n_boot)
+            figures += len(check.measure(ctx, params).measurements)
         return time.perf_counter() - start, figures
 
     alone, n_alone = run({})
