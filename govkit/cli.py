@@ -124,7 +124,8 @@ def schema_cmd(out: str | None, check: bool) -> int:
     "out",
     default=None,
     type=click.Path(path_type=str),
-    help="Folder for report.json, junit.xml and monitoring.json (default: `output` in govkit.yaml).",
+    help="Folder for report.json, junit.xml, predictions.parquet and monitoring.json "
+    "(default: `output` in govkit.yaml).",
 )
 @click.option("--device", "device", default=None, help="auto | cpu | cuda | cuda:N")
 @click.option("--only", "only", multiple=True, help="Run only this check id (repeatable).")

@@ -268,7 +268,10 @@ class ProjectFile(FrozenModel):
     suite: str = Field(default="release", description="Built-in suite name or a suite file path.")
     device: str = Field(default="auto", description="auto | cpu | cuda | cuda:N")
     seed: int = Field(default=0, ge=0, description="Seed of every sample and bootstrap.")
-    output: str = Field(default="build/govkit", description="Folder for report.json and junit.xml.")
+    output: str = Field(
+        default="build/govkit",
+        description="Folder for report.json, junit.xml and predictions.parquet.",
+    )
     waivers: list[Waiver] = Field(default_factory=list, description="Accepted failing checks.")
     baselines: list[BaselineSection] = Field(
         default_factory=list,

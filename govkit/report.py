@@ -116,6 +116,10 @@ class CheckResult(_ReportModel):
         description="Check-specific extras for charts and reviewers: curves, bins, samples.",
     )
 
+    def own_measurements(self) -> list[Measurement]:
+        """The candidate's own figures: no baseline's figure, no paired difference."""
+        return [m for m in self.measurements if m.model is None and m.vs is None]
+
 
 class Artifact(_ReportModel):
     role: ArtifactRole

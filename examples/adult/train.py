@@ -8,7 +8,10 @@ look for them):
   identical rows kept together), every raw column kept (the checks group by
   ``sex`` and ``race`` and probe ``age``);
 - ``artifacts/preprocess.json``: the input encoding, fitted on the training split;
-- ``artifacts/model.pt2``: the network as a ``torch.export`` program.
+- ``artifacts/model.pt2``: the network as a ``torch.export`` program;
+- ``artifacts/logistic.pt2``: a logistic regression on the same encoded
+  inputs, exported the same way: the baseline the network must beat
+  (``baselines:`` in govkit.yaml).
 
 The same seed gives the same split, the same weights and the same accuracy.
 Run ``python train.py --help`` for the options.
@@ -62,11 +65,23 @@ def split_rows(
     return np.flatnonzero(~in_eval), np.flatnonzero(in_eval)
 
 
-def fit(x: torch.Tensor, y: torch.Tensor, *, epochs: int, seed: int) -> IncomeMLP:
-    """Mini-batch Adam on the logistic loss; deterministic for a given seed on the CPU."""
+def fit(
+    x: torch.Tensor,
+    y: torch.Tensor,
+    *,
+    epochs: int,
+    seed: int,
+    model: nn.Module | None = None,
+    lr: float = 2e-3,
+) -> nn.Module:
+    """Mini-batch Adam on the logistic loss; deterministic for a given seed on the CPU.
+
+    ``model`` defaults to the network (:class:`IncomeMLP`); the baseline passes
+    its logistic regression.
+    """
     torch.manual_seed(seed)
-    model = IncomeMLP(x.shape[1])
-    optimiser = torch.optim.Adam(model.parameters(), lr=2e-3, weight_decay=1e-4)
+    model = model if model is not None else IncomeMLP(x.shape[1])
+    optimiser = torch.optim.Adam(model.parameters(), lr=lr, weight_decay=1e-4)
     loss_fn = nn.BCEWithLogitsLoss()
     order = torch.Generator().manual_seed(seed)
     batch = 256
@@ -82,7 +97,7 @@ def fit(x: torch.Tensor, y: torch.Tensor, *, epochs: int, seed: int) -> IncomeML
     return model.eval()
 
 
-def export(model: IncomeMLP, n_inputs: int, path: Path) -> None:
+def export(model: nn.Module, n_inputs: int, path: Path) -> None:
     """Save the network as a torch.export program with a dynamic batch size."""
     # zeros, not real rows: the program file keeps its example inputs, and training rows
     # do not belong in a model artifact
@@ -133,6 +148,15 @@ def _train(args: argparse.Namespace, started: float) -> int:
     y_train = torch.from_numpy((train[LABEL] == POSITIVE_LABEL).to_numpy(np.float32))
     y_eval = torch.from_numpy((evaluation[LABEL] == POSITIVE_LABEL).to_numpy(np.float32))
     model = fit(x_train, y_train, epochs=args.epochs, seed=args.seed)
+    # the baseline: one linear layer on the same inputs (IncomeMLP without hidden layers)
+    logistic = fit(
+        x_train,
+        y_train,
+        epochs=args.epochs,
+        seed=args.seed,
+        model=IncomeMLP(x_train.shape[1], hidden=()),
+        lr=1e-2,
+    )
 
     root = HERE
     data_dir = root / "build" / "data"
@@ -141,6 +165,7 @@ def _train(args: argparse.Namespace, started: float) -> int:
     evaluation.to_parquet(data_dir / "eval.parquet", index=False)
     pre.save(root / "artifacts" / "preprocess.json")
     export(model, x_train.shape[1], root / "artifacts" / "model.pt2")
+    export(logistic, x_train.shape[1], root / "artifacts" / "logistic.pt2")
 
     print(
         f"trained on {len(train)} rows, {x_train.shape[1]} encoded columns, "
@@ -148,7 +173,8 @@ def _train(args: argparse.Namespace, started: float) -> int:
     )
     print(
         f"accuracy: train {accuracy(model, x_train, y_train):.4f}  "
-        f"eval {accuracy(model, x_eval, y_eval):.4f} ({len(evaluation)} rows)"
+        f"eval {accuracy(model, x_eval, y_eval):.4f} ({len(evaluation)} rows); "
+        f"logistic baseline: eval {accuracy(logistic, x_eval, y_eval):.4f}"
     )
     print(f"wrote {root / 'artifacts' / 'model.pt2'} and {root / 'build' / 'data'}")
     return 0

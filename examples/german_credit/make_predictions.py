@@ -11,7 +11,10 @@ Writes, under the example folder (or ``--root``), ``build/train.csv`` and
 - ``age_group``: age bucketed into ``<=25``, ``26-40`` and ``>40`` (a sensitive
   column with groups large enough to judge),
 - ``predicted_risk``: the predicted label (1 = good credit risk),
-- ``score``: the predicted probability of a good credit risk.
+- ``score``: the predicted probability of a good credit risk;
+- ``baseline_risk`` and ``baseline_score``: the same for the baseline, a
+  simpler scorecard (a logistic regression on the loan's amount and duration
+  and the applicant's age only), named in govkit.yaml's ``baselines``.
 """
 
 from __future__ import annotations
@@ -35,6 +38,9 @@ NUMERIC = ["job", "credit_amount", "duration", "age"]
 CATEGORICAL = ["sex", "housing", "saving_accounts", "checking_account", "purpose"]
 PREDICTED = "predicted_risk"
 SCORE = "score"
+BASELINE_NUMERIC = ["credit_amount", "duration", "age"]
+BASELINE_PREDICTED = "baseline_risk"
+BASELINE_SCORE = "baseline_score"
 AGE_BINS = (-np.inf, 25, 40, np.inf)
 AGE_GROUPS = ("<=25", "26-40", ">40")
 
@@ -55,6 +61,11 @@ def build_model() -> Pipeline:
     return Pipeline([("encode", encode), ("classify", LogisticRegression(max_iter=1000))])
 
 
+def build_baseline() -> Pipeline:
+    """The scorecard the model replaces: three standardised numbers, no categories."""
+    return Pipeline([("scale", StandardScaler()), ("classify", LogisticRegression(max_iter=1000))])
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
@@ -70,6 +81,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         frame, test_size=args.eval_fraction, random_state=args.seed, stratify=frame[LABEL]
     )
     model = build_model().fit(train[NUMERIC + CATEGORICAL], train[LABEL])
+    baseline = build_baseline().fit(train[BASELINE_NUMERIC], train[LABEL])
 
     out = args.root / "build"
     out.mkdir(parents=True, exist_ok=True)
@@ -79,6 +91,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         score = model.predict_proba(scored[NUMERIC + CATEGORICAL])[:, 1]
         scored[SCORE] = np.round(score, 6)
         scored[PREDICTED] = (score >= 0.5).astype(int)
+        old = baseline.predict_proba(scored[BASELINE_NUMERIC])[:, 1]
+        scored[BASELINE_SCORE] = np.round(old, 6)
+        scored[BASELINE_PREDICTED] = (old >= 0.5).astype(int)
         scored.to_csv(out / f"{name}.csv", index=False)
         accuracy = float((scored[PREDICTED] == scored[LABEL]).mean())
         print(f"{name}: {len(scored)} rows, accuracy {accuracy:.3f}")

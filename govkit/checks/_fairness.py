@@ -31,6 +31,12 @@ the work, in three steps kept apart:
 The rates depend only on per-group cell counts, so the bootstrap resamples
 the counts (Poisson), not the rows: time does not grow with the number of
 rows, and every replicate is computed at once.
+
+Each baseline of the run gets the same figures (``model`` set), and every
+rate and aggregate also gets the paired difference candidate minus baseline
+(``vs`` set, :func:`paired_fairness`): the counts are cross-tabulated by both
+models' labels, so one resample of those joint cells resamples the same rows
+for both.
 """
 
 from __future__ import annotations
@@ -59,6 +65,7 @@ from govkit.stats.confusion import (
 from govkit.stats.gaps import pairwise_gap_intervals, worst_case_half_width
 from govkit.stats.intervals import to_value
 from govkit.stats.layers import Layer, layers
+from govkit.stats.paired import joint_counts, paired_interval, split_joint
 from govkit.stats.rates import wilson_interval
 from govkit.stats.seeding import derive_seed
 
@@ -73,6 +80,7 @@ __all__ = [
     "grouping_gaps",
     "judge_groups",
     "measure_fairness",
+    "paired_fairness",
 ]
 
 SMALL_GROUP_POLICY = (
@@ -294,11 +302,146 @@ def measure_fairness(ctx: CheckContext, params: CheckParams, spec: FairnessSpec)
         groups were judged and why not.
     """
     y_true, y_pred = _binary_inputs(ctx)
+    all_layers = layers(ctx.eval.frame, list(ctx.sensitive))
     tables = [
         (layer, confusion_counts(layer.codes, layer.n_groups, y_true, y_pred))
-        for layer in layers(ctx.eval.frame, list(ctx.sensitive))
+        for layer in all_layers
     ]
-    return fairness_evidence(tables, params, spec, seed=ctx.seed)
+    evidence = fairness_evidence(tables, params, spec, seed=ctx.seed)
+    for name in ctx.baselines():
+        base = _binary_labels(ctx.predictions_of_baseline(name).labels, y_true, name)
+        joints = [
+            (layer, joint_counts(layer.codes, layer.n_groups, y_true, y_pred, base))
+            for layer in all_layers
+        ]
+        own = fairness_evidence(
+            [(layer, split_joint(j)[1]) for layer, j in joints], params, spec, seed=ctx.seed
+        )
+        evidence.measurements += [m.model_copy(update={"model": name}) for m in own.measurements]
+        evidence.measurements += paired_fairness(joints, params, spec, seed=ctx.seed, vs=name)
+    return evidence
+
+
+def _binary_labels(labels: np.ndarray, y_true: np.ndarray, name: str) -> np.ndarray:
+    out = np.asarray(labels, dtype=np.int64)
+    if out.shape != y_true.shape or (out.size and (out.min() < 0 or out.max() > 1)):
+        raise ValueError(f"baseline '{name}' has no binary prediction for every eval row")
+    return out
+
+
+def _aggregates(
+    spec: FairnessSpec, counts: np.ndarray, judged: dict[str, np.ndarray]
+) -> tuple[np.ndarray, np.ndarray]:
+    """The check's difference and ratio over the judged groups, for ``(..., G, 2, 2)`` counts."""
+    diff = ratio = np.full(counts.shape[:-3], np.nan)
+    combined = False
+    for name in spec.rates:
+        keep = judged[name]
+        if int(keep.sum()) < 2:
+            continue  # no gap for this rate (as in grouping_gaps)
+        rates = np.where(keep, _RATES[name].fn(counts), np.nan)
+        d, r = between_groups_difference(rates), between_groups_ratio(rates)
+        diff, ratio = (d, r) if not combined else (first_max(diff, d), first_min(ratio, r))
+        combined = True
+    return diff, ratio
+
+
+def paired_fairness(
+    joints: list[tuple[Layer, np.ndarray]],
+    params: CheckParams,
+    spec: FairnessSpec,
+    *,
+    seed: int,
+    vs: str,
+) -> list[Measurement]:
+    """Candidate minus baseline for every rate and aggregate, paired on the same rows.
+
+    Parameters
+    ----------
+    joints
+        Per layer (overall first), its ``(G, 2, 2, 2)`` counts by true label,
+        candidate's label and baseline's label
+        (:func:`govkit.stats.paired.joint_counts`).
+    params, spec
+        As in :func:`fairness_evidence`.
+    seed
+        The run's seed; each layer derives its own from it and ``vs``.
+    vs
+        The baseline's name, written into each measurement's ``vs``.
+
+    Returns
+    -------
+    list of Measurement
+        Per group, each rate's difference; per grouping, the difference of
+        the aggregates over the groups judged for the candidate (the same
+        groups for both models: a rate's rows depend on the true labels
+        only). Intervals are percentile intervals of the paired replicates,
+        resampled over the joint cells so both models see the same rows.
+    """
+    max_half_width = float(getattr(params, "max_half_width", FairnessParams().max_half_width))
+    out: list[Measurement] = []
+    for layer, joint in joints:
+        ca, cb = split_joint(joint)
+        ra = rb = None
+        if params.n_boot > 0:
+            key = derive_seed(seed, "fairness-vs", vs, layer.feature or "(overall)")
+            ra, rb = split_joint(poisson_counts(joint, n_boot=params.n_boot, seed=key))
+        for name in spec.rates:
+            rate = _RATES[name]
+            value = rate.fn(ca) - rate.fn(cb)
+            bounds = (
+                None
+                if ra is None or rb is None
+                else paired_interval(rate.fn(ra), rate.fn(rb), params.confidence)
+            )
+            support = rate.support(ca)
+            for g in range(layer.n_groups):
+                ci = None if bounds is None else _ci(bounds, g)
+                out.append(
+                    Measurement(
+                        name=name,
+                        group=layer.label(g),
+                        value=to_value(value[g]),
+                        ci=ci,
+                        n=int(support[g]),
+                        vs=vs,
+                    )
+                )
+        if layer.grouping is None:
+            continue
+        judged = {
+            name: judge_groups(
+                _RATES[name].support(ca),
+                min_group_size=params.min_group_size,
+                max_half_width=max_half_width,
+                confidence=params.confidence,
+            )
+            for name in spec.rates
+        }
+        judged_all = np.logical_and.reduce([judged[name] for name in spec.rates])
+        n_rows = int(ca[judged_all].sum()) if judged_all.any() else 0
+        point_a, point_b = _aggregates(spec, ca, judged), _aggregates(spec, cb, judged)
+        reps_a = reps_b = None
+        if ra is not None and rb is not None:
+            reps_a, reps_b = _aggregates(spec, ra, judged), _aggregates(spec, rb, judged)
+        for k, name in enumerate((spec.difference, spec.ratio)):
+            ci = None
+            if reps_a is not None and reps_b is not None:
+                bounds = paired_interval(reps_a[k], reps_b[k], params.confidence)
+                low, high = float(bounds[0]), float(bounds[1])
+                ci = None if math.isnan(low) or math.isnan(high) else (low, high)
+            out.append(
+                Measurement(
+                    name=name,
+                    group=None,
+                    feature=layer.grouping.feature,
+                    value=to_value(point_a[k] - point_b[k]),
+                    ci=ci,
+                    n=n_rows,
+                    vs=vs,
+                )
+            )
+    return out
 
 
 def fairness_evidence(

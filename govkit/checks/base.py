@@ -102,6 +102,9 @@ class Check(ABC):
     #: the check reports failures by itself (``Evidence.failures``), so it can block
     #: without a threshold; a blocking check with neither is a configuration error
     judges_itself: ClassVar[bool] = False
+    #: the check also measures each baseline and the paired differences (``vs`` figures),
+    #: so a suite threshold on it may name a baseline with ``vs``
+    measures_baselines: ClassVar[bool] = False
     #: used when the suite gives no thresholds (``--only`` outside the suite)
     default_thresholds: ClassVar[tuple[Threshold, ...]] = ()
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -16,12 +17,13 @@ from govkit.stats.calibration_error import (
     shifted_interval,
 )
 from govkit.stats.intervals import pick_ci, to_value
-from govkit.stats.layers import layers
+from govkit.stats.layers import Layer, layers
+from govkit.stats.paired import paired_interval
 from govkit.stats.scores import bin_index, expected_calibration_error, group_indicator
 from govkit.stats.seeding import derive_seed
 
 if TYPE_CHECKING:
-    from govkit.checks.context import CheckContext
+    from govkit.checks.context import CheckContext, Predictions
 
 __all__ = ["Calibration", "CalibrationParams"]
 
@@ -50,10 +52,16 @@ class Calibration(Check):
     upwards on small groups, stays in ``details.plug_in_ece``. Intervals come
     from the Poisson row bootstrap, all groups and replicates at once, shifted
     by the bootstrap's own bias.
+
+    Each baseline with scores gets its own ``ece`` (``model`` set) and the
+    paired difference candidate minus baseline (``vs`` set), every model
+    computed from the same row weights in each replicate; the difference's
+    interval is the percentile interval of the paired replicates.
     """
 
     id = "performance.calibration"
     title = "Calibration of predicted probabilities"
+    measures_baselines = True
     Params = CalibrationParams
     requires_scores = True
 
@@ -62,54 +70,29 @@ class Calibration(Check):
         if not preds.has_scores:  # also guarded by the runner through requires_scores
             raise SkipCheck("the predictions carry no scores; calibration needs probabilities")
         y_true = np.asarray(ctx.eval.y_true, dtype=np.int64)
-        if ctx.task == "binary":
-            predicted = np.asarray(preds.scores, dtype=np.float64).reshape(-1)
-            observed = (y_true == 1).astype(np.float64)
-            kind = "positive-class probability vs rate of class 1"
-        else:
-            probs = np.exp(np.asarray(preds.log_probs, dtype=np.float64))
-            predicted = probs.max(axis=1)
-            observed = (probs.argmax(axis=1) == y_true).astype(np.float64)
-            kind = "top-label confidence vs accuracy"
-        if predicted.shape != y_true.shape:
-            raise ValueError(
-                f"{y_true.shape[0]} labels but {predicted.shape[0]} scores on the eval split"
-            )
-
+        kind = (
+            "positive-class probability vs rate of class 1"
+            if ctx.task == "binary"
+            else "top-label confidence vs accuracy"
+        )
+        # the candidate first, then each baseline with scores (without, it has no calibration)
+        names: list[str | None] = [None]
+        models = [preds]
+        for baseline in ctx.baselines():
+            if ctx.predictions_of_baseline(baseline).has_scores:
+                names.append(baseline)
+                models.append(ctx.predictions_of_baseline(baseline))
         k = params.n_bins
-        bins = bin_index(predicted, k)
         all_layers = layers(ctx.eval.frame, list(ctx.sensitive))
-        cells = [layer.codes * k + bins for layer in all_layers]
-        n_cells = [layer.n_groups * k for layer in all_layers]
-        n_total_groups = sum(layer.n_groups for layer in all_layers)
-
-        # exact per-bin sums for the point estimate and the reliability table
-        count = np.concatenate(
-            [np.bincount(c, minlength=m) for c, m in zip(cells, n_cells, strict=True)]
-        )
-        sum_pred = np.concatenate(
-            [np.bincount(c, predicted, minlength=m) for c, m in zip(cells, n_cells, strict=True)]
-        )
-        sum_obs = np.concatenate(
-            [np.bincount(c, observed, minlength=m) for c, m in zip(cells, n_cells, strict=True)]
-        )
-        shape = (n_total_groups, k)
-        sums = (count.reshape(shape), sum_pred.reshape(shape), sum_obs.reshape(shape))
-        plug_in = expected_calibration_error(*sums)
-        squared = debiased_squared_error(*sums)
+        binned = [_Binned.of(p, y_true, ctx.task, all_layers, k) for p in models]
+        squared = np.stack([calibration_error_parts(b) for b in binned], axis=-1)  # (groups, M)
         ece = calibration_error(squared)
 
-        bounds = None
+        reps = None
         if params.n_boot > 0:
-            count_m = group_indicator(cells, n_cells)
-            pred_m = group_indicator(cells, n_cells, predicted)
-            obs_m = group_indicator(cells, n_cells, observed)
 
             def statistic(weights: np.ndarray) -> np.ndarray:
-                wt = weights.T
-                b = weights.shape[0]
-                parts = [np.asarray(m @ wt).T.reshape(b, *shape) for m in (count_m, pred_m, obs_m)]
-                return debiased_squared_error(*parts)
+                return np.stack([b.replicate(weights) for b in binned], axis=-1)
 
             reps = bootstrap_rows(
                 statistic,
@@ -117,7 +100,6 @@ class Calibration(Check):
                 n_boot=params.n_boot,
                 seed=derive_seed(ctx.seed, "calibration", str(k)),
             )
-            bounds = shifted_interval(reps, squared, params.confidence)
 
         evidence = Evidence(
             details={
@@ -131,40 +113,66 @@ class Calibration(Check):
                 "reliability": [],
             }
         )
+        candidate = binned[0]
+        plug_in = expected_calibration_error(*candidate.sums)
         edges = np.linspace(0.0, 1.0, k + 1)
-        offset = 0
-        for layer in all_layers:
-            sizes = np.bincount(layer.codes, minlength=layer.n_groups)
-            for g in range(layer.n_groups):
-                i = offset + g
-                evidence.measurements.append(
-                    Measurement(
-                        name="ece",
-                        group=layer.label(g),
-                        value=to_value(ece[i]),
-                        ci=pick_ci(bounds, i),
-                        n=int(sizes[g]),
+        for m, name in enumerate(names):
+            own = (
+                None
+                if reps is None
+                else shifted_interval(reps[..., m], squared[:, m], params.confidence)
+            )
+            vs = (
+                None
+                if reps is None or name is None
+                else paired_interval(
+                    calibration_error(reps[..., 0]),
+                    calibration_error(reps[..., m]),
+                    params.confidence,
+                )
+            )
+            offset = 0
+            for layer in all_layers:
+                sizes = np.bincount(layer.codes, minlength=layer.n_groups)
+                for g in range(layer.n_groups):
+                    i = offset + g
+                    evidence.measurements.append(
+                        Measurement(
+                            name="ece",
+                            group=layer.label(g),
+                            value=to_value(ece[i, m]),
+                            ci=pick_ci(own, i),
+                            n=int(sizes[g]),
+                            model=name,
+                        )
                     )
-                )
-                evidence.details["plug_in_ece"].append(
-                    {"group": layer.label(g), "value": to_value(plug_in[i])}
-                )
-                evidence.details["reliability"].append(
-                    {
-                        "group": layer.label(g),
-                        "bins": _reliability(
-                            edges,
-                            count.reshape(shape)[i],
-                            sum_pred.reshape(shape)[i],
-                            sum_obs.reshape(shape)[i],
-                        ),
-                    }
-                )
-                if layer.grouping is not None and sizes[g] < params.min_group_size:
-                    evidence.small_groups.append(f"{layer.describe(g)} (n={int(sizes[g])})")
-            offset += layer.n_groups
+                    if name is not None:
+                        evidence.measurements.append(
+                            Measurement(
+                                name="ece",
+                                group=layer.label(g),
+                                value=to_value(ece[i, 0] - ece[i, m]),
+                                ci=pick_ci(vs, i),
+                                n=int(sizes[g]),
+                                vs=name,
+                            )
+                        )
+                        continue
+                    evidence.details["plug_in_ece"].append(
+                        {"group": layer.label(g), "value": to_value(plug_in[i])}
+                    )
+                    count, sum_pred, sum_obs = (part[i] for part in candidate.sums)
+                    evidence.details["reliability"].append(
+                        {
+                            "group": layer.label(g),
+                            "bins": _reliability(edges, count, sum_pred, sum_obs),
+                        }
+                    )
+                    if layer.grouping is not None and sizes[g] < params.min_group_size:
+                        evidence.small_groups.append(f"{layer.describe(g)} (n={int(sizes[g])})")
+                offset += layer.n_groups
 
-        overall = to_value(ece[0])
+        overall = to_value(ece[0, 0])
         evidence.summary = (
             f"Calibration error {overall:.3f} overall (debiased, {k} bins; "
             f"plug-in ECE {float(plug_in[0]):.3f})."
@@ -172,6 +180,65 @@ class Calibration(Check):
             else "No rows to measure calibration on."
         )
         return evidence
+
+
+def calibration_error_parts(binned: _Binned) -> np.ndarray:
+    """The debiased squared calibration error of every group, from exact bin sums."""
+    return debiased_squared_error(*binned.sums)
+
+
+@dataclass(frozen=True)
+class _Binned:
+    """One model's probabilities binned within every group of every layer."""
+
+    #: sparse (groups * bins, n) indicators of rows, predicted and observed values per cell
+    indicators: tuple[Any, Any, Any]
+    #: (count, sum predicted, sum observed), each (groups, bins)
+    sums: tuple[np.ndarray, np.ndarray, np.ndarray]
+
+    @classmethod
+    def of(
+        cls,
+        preds: Predictions,
+        y_true: np.ndarray,
+        task: str,
+        all_layers: list[Layer],
+        k: int,
+    ) -> _Binned:
+        if task == "binary":
+            predicted = np.asarray(preds.scores, dtype=np.float64).reshape(-1)
+            observed = (y_true == 1).astype(np.float64)
+        else:
+            probs = np.exp(np.asarray(preds.log_probs, dtype=np.float64))
+            predicted = probs.max(axis=1)
+            observed = (probs.argmax(axis=1) == y_true).astype(np.float64)
+        if predicted.shape != y_true.shape:
+            raise ValueError(
+                f"{y_true.shape[0]} labels but {predicted.shape[0]} scores on the eval split"
+            )
+        bins = bin_index(predicted, k)
+        cells = [layer.codes * k + bins for layer in all_layers]
+        n_cells = [layer.n_groups * k for layer in all_layers]
+        shape = (sum(layer.n_groups for layer in all_layers), k)
+        # exact per-bin sums for the point estimate and the reliability table
+        sums = tuple(
+            np.concatenate(
+                [np.bincount(c, weights, minlength=m) for c, m in zip(cells, n_cells, strict=True)]
+            )
+            .astype(np.float64)
+            .reshape(shape)
+            for weights in (None, predicted, observed)
+        )
+        indicators = tuple(group_indicator(cells, n_cells, v) for v in (None, predicted, observed))
+        return cls((indicators[0], indicators[1], indicators[2]), (sums[0], sums[1], sums[2]))
+
+    def replicate(self, weights: np.ndarray) -> np.ndarray:
+        """(B, groups) debiased squared errors under the row weights ``weights`` (B, n)."""
+        wt = weights.T
+        b = weights.shape[0]
+        shape = self.sums[0].shape
+        parts = [np.asarray(m @ wt).T.reshape(b, *shape) for m in self.indicators]
+        return debiased_squared_error(*parts)
 
 
 def _reliability(

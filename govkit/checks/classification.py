@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -21,12 +22,13 @@ from govkit.stats.confusion import (
 )
 from govkit.stats.intervals import interval_bounds, pick_ci, to_value
 from govkit.stats.layers import Layer, layers
+from govkit.stats.paired import joint_counts, paired_interval, split_joint
 from govkit.stats.rates import wilson_interval
 from govkit.stats.scores import group_indicator, weighted_roc_auc
 from govkit.stats.seeding import derive_seed
 
 if TYPE_CHECKING:
-    from govkit.checks.context import CheckContext
+    from govkit.checks.context import CheckContext, Predictions
 
 __all__ = ["Classification"]
 
@@ -87,28 +89,31 @@ class Classification(Check):
     predicted positives for precision, the smaller class for ROC AUC, all
     rows otherwise. "Recall 1.0 on a group of 300 rows" with 3 positives is
     ``insufficient_evidence``, not a pass.
+
+    Each baseline gets the same figures (``model`` set) and the paired
+    differences candidate minus baseline (``vs`` set): count metrics from one
+    resample of the cells crossed by both models' labels, score metrics from
+    the same row weights for every model (so the candidate's own figures do
+    not change when a baseline is added).
     """
 
     id = "performance.classification"
     title = "Classification performance, overall and per group"
+    measures_baselines = True
 
     def measure(self, ctx: CheckContext, params: CheckParams) -> Evidence:
         y_true = np.asarray(ctx.eval.y_true, dtype=np.int64)
         preds = ctx.predictions("eval")
-        y_pred = np.asarray(preds.labels, dtype=np.int64)
-        if y_true.shape != y_pred.shape:
-            raise ValueError(
-                f"{y_true.shape[0]} labels but {y_pred.shape[0]} predictions on the eval split"
-            )
+        models = _Models.of(ctx, y_true)
         binary = ctx.task == "binary"
         n_classes = (
             2
             if binary
             else int(
                 max(
-                    np.asarray(preds.log_probs).shape[-1],
-                    y_true.max(initial=0) + 1,
-                    y_pred.max(initial=0) + 1,
+                    [np.asarray(p.log_probs).shape[-1] for p in models.preds]
+                    + [y_true.max(initial=0) + 1]
+                    + [p.labels.max(initial=0) + 1 for p in models.preds]
                 )
             )
         )
@@ -129,65 +134,41 @@ class Classification(Check):
             score_names = []
         elif not binary:
             notes.append("roc_auc and brier_score are reported for binary tasks only")
-
-        score_values: dict[str, np.ndarray] = {}
-        score_bounds: dict[str, np.ndarray | None] = {}
-        if score_names:
-            score_values, score_bounds = _score_metrics(
-                ctx, params, all_layers, y_true, preds.log_probs, preds.scores, binary
-            )
+        # baselines without scores take no part in the score metrics
+        scored = [i for i, p in enumerate(models.preds) if p.has_scores] if score_names else []
+        scores = _score_metrics(ctx, params, all_layers, y_true, models, scored, binary)
 
         offset = 0
         for layer in all_layers:
-            counts = confusion_counts(layer.codes, layer.n_groups, y_true, y_pred, n_classes)
-            reps = None
-            if params.n_boot > 0:
-                seed = derive_seed(ctx.seed, "classification", layer.feature or "(overall)")
-                reps = poisson_counts(counts, n_boot=params.n_boot, seed=seed)
-            sizes = _rows(counts)
-            for name, (fn, support) in count_metrics.items():
-                value = fn(counts)
-                n = support(counts)
-                bounds: np.ndarray | None
-                if name in _RATE_EVENTS:
-                    bounds = wilson_interval(_RATE_EVENTS[name](counts), n, params.confidence)
-                else:
-                    bounds = interval_bounds(None if reps is None else fn(reps), params.confidence)
-                for g in range(layer.n_groups):
-                    evidence.measurements.append(
-                        Measurement(
-                            name=name,
-                            group=layer.label(g),
-                            value=to_value(value[g]),
-                            ci=pick_ci(bounds, g),
-                            n=int(n[g]),
-                        )
-                    )
-            # a rank statistic is as precise as its smaller class allows
-            both_classes = counts[:, :2, :].sum(axis=-1).min(axis=-1) if binary else sizes
-            for name in score_names:
-                n_used = both_classes if name == "roc_auc" else sizes
-                for g in range(layer.n_groups):
-                    evidence.measurements.append(
-                        Measurement(
-                            name=name,
-                            group=layer.label(g),
-                            value=to_value(score_values[name][offset + g]),
-                            ci=pick_ci(score_bounds[name], offset + g),
-                            n=int(n_used[g]),
-                        )
-                    )
-                    if name == "roc_auc" and np.isnan(score_values[name][offset + g]):
-                        notes.append(
-                            f"roc_auc is undefined for {layer.describe(g)}: "
-                            "only one class among its true labels"
-                        )
+            sizes = np.bincount(layer.codes, minlength=layer.n_groups)
+            for i, (name, p) in enumerate(zip(models.names, models.preds, strict=True)):
+                counts = confusion_counts(layer.codes, layer.n_groups, y_true, p.labels, n_classes)
+                _count_figures(evidence, ctx, params, layer, counts, count_metrics, model=name)
+                if i in scored:
+                    _score_figures(evidence, scores, layer, offset, counts, binary, i, model=name)
+                if name is None:  # the candidate itself
+                    continue
+                joint = joint_counts(
+                    layer.codes, layer.n_groups, y_true, preds.labels, p.labels, n_classes
+                )
+                _count_differences(evidence, ctx, params, layer, joint, count_metrics, vs=name)
+                if i in scored and 0 in scored:
+                    _score_figures(evidence, scores, layer, offset, counts, binary, i, vs=name)
             for g in range(layer.n_groups):
+                if "roc_auc" in score_names and np.isnan(scores.values[0]["roc_auc"][offset + g]):
+                    notes.append(
+                        f"roc_auc is undefined for {layer.describe(g)}: "
+                        "only one class among its true labels"
+                    )
                 if layer.grouping is not None and sizes[g] < params.min_group_size:
                     evidence.small_groups.append(f"{layer.describe(g)} (n={int(sizes[g])})")
             offset += layer.n_groups
 
-        overall = {m.name: m.value for m in evidence.measurements if m.group is None}
+        overall = {
+            m.name: m.value
+            for m in evidence.measurements
+            if m.group is None and m.model is None and m.vs is None
+        }
         acc = overall.get("accuracy")
         evidence.summary = (
             f"Accuracy {acc:.3f} over {y_true.shape[0]} rows"
@@ -198,65 +179,267 @@ class Classification(Check):
         return evidence
 
 
+@dataclass(frozen=True)
+class _Models:
+    """The candidate (first, name None) and each baseline, with predictions on the same rows."""
+
+    names: list[str | None]
+    preds: list[Predictions]
+
+    @classmethod
+    def of(cls, ctx: CheckContext, y_true: np.ndarray) -> _Models:
+        baselines = ctx.baselines()
+        names: list[str | None] = [None, *baselines]
+        preds = [ctx.predictions("eval")] + [ctx.predictions_of_baseline(n) for n in baselines]
+        for p in preds:
+            if np.shape(p.labels) != y_true.shape:
+                raise ValueError(
+                    f"{y_true.shape[0]} labels but {np.shape(p.labels)[0]} predictions "
+                    "on the eval split"
+                )
+        return cls(names, preds)
+
+
+def _emit(
+    evidence: Evidence,
+    name: str,
+    layer: Layer,
+    value: np.ndarray,
+    bounds: np.ndarray | None,
+    n: np.ndarray,
+    *,
+    model: str | None = None,
+    vs: str | None = None,
+) -> None:
+    """One measurement per group of ``layer``."""
+    for g in range(layer.n_groups):
+        evidence.measurements.append(
+            Measurement(
+                name=name,
+                group=layer.label(g),
+                value=to_value(value[g]),
+                ci=pick_ci(bounds, g),
+                n=int(n[g]),
+                model=model,
+                vs=vs,
+            )
+        )
+
+
+def _count_figures(
+    evidence: Evidence,
+    ctx: CheckContext,
+    params: CheckParams,
+    layer: Layer,
+    counts: np.ndarray,
+    metrics: dict[str, tuple[_CountMetric, _Support]],
+    *,
+    model: str | None,
+) -> None:
+    """One model's count metrics for every group of ``layer``."""
+    reps = None
+    if params.n_boot > 0:
+        seed = derive_seed(ctx.seed, "classification", layer.feature or "(overall)")
+        reps = poisson_counts(counts, n_boot=params.n_boot, seed=seed)
+    for name, (fn, support) in metrics.items():
+        n = support(counts)
+        bounds: np.ndarray | None
+        if name in _RATE_EVENTS:
+            bounds = wilson_interval(_RATE_EVENTS[name](counts), n, params.confidence)
+        else:
+            bounds = interval_bounds(None if reps is None else fn(reps), params.confidence)
+        _emit(evidence, name, layer, fn(counts), bounds, n, model=model)
+
+
+def _count_differences(
+    evidence: Evidence,
+    ctx: CheckContext,
+    params: CheckParams,
+    layer: Layer,
+    joint: np.ndarray,
+    metrics: dict[str, tuple[_CountMetric, _Support]],
+    *,
+    vs: str,
+) -> None:
+    """Candidate minus baseline for the count metrics, from one resample of the joint cells."""
+    ca, cb = split_joint(joint)
+    reps_a = reps_b = None
+    if params.n_boot > 0:
+        seed = derive_seed(ctx.seed, "classification-vs", vs, layer.feature or "(overall)")
+        reps_a, reps_b = split_joint(poisson_counts(joint, n_boot=params.n_boot, seed=seed))
+    for name, (fn, support) in metrics.items():
+        bounds = (
+            None
+            if reps_a is None or reps_b is None
+            else paired_interval(fn(reps_a), fn(reps_b), params.confidence)
+        )
+        n = np.minimum(support(ca), support(cb))
+        _emit(evidence, name, layer, fn(ca) - fn(cb), bounds, n, vs=vs)
+
+
+def _score_figures(
+    evidence: Evidence,
+    scores: _ScoreFigures,
+    layer: Layer,
+    offset: int,
+    counts: np.ndarray,
+    binary: bool,
+    index: int,
+    *,
+    model: str | None = None,
+    vs: str | None = None,
+) -> None:
+    """Model ``index``'s score metrics (or, with ``vs``, candidate minus it) for ``layer``."""
+    sizes = _rows(counts)
+    # a rank statistic is as precise as its smaller class allows
+    both_classes = counts[:, :2, :].sum(axis=-1).min(axis=-1) if binary else sizes
+    where = slice(offset, offset + layer.n_groups)
+    for name in scores.names:
+        n_used = both_classes if name == "roc_auc" else sizes
+        if vs is None:
+            value = scores.values[index][name][where]
+            bounds = scores.bounds(index, name)
+        else:
+            value = scores.values[0][name][where] - scores.values[index][name][where]
+            bounds = scores.difference_bounds(index, name)
+        _emit(
+            evidence,
+            name,
+            layer,
+            value,
+            None if bounds is None else bounds[:, where],
+            n_used,
+            model=model,
+            vs=vs,
+        )
+
+
+@dataclass(frozen=True)
+class _ScoreFigures:
+    """Score metrics of every model, indexed by the group's position over all layers."""
+
+    names: list[str]
+    #: per model (None: no scores), metric -> (groups,) point values
+    values: list[dict[str, np.ndarray]]
+    #: (B, groups, metrics, models) replicates from one row resample, or None
+    replicates: np.ndarray | None
+    #: position of each model in the last axis of ``replicates``
+    column: dict[int, int]
+    confidence: float
+
+    def bounds(self, index: int, name: str) -> np.ndarray | None:
+        if self.replicates is None:
+            return None
+        reps = self.replicates[:, :, self.names.index(name), self.column[index]]
+        return interval_bounds(reps, self.confidence)
+
+    def difference_bounds(self, index: int, name: str) -> np.ndarray | None:
+        if self.replicates is None:
+            return None
+        reps = self.replicates[:, :, self.names.index(name)]
+        return paired_interval(
+            reps[..., self.column[0]], reps[..., self.column[index]], self.confidence
+        )
+
+
 def _score_metrics(
     ctx: CheckContext,
     params: CheckParams,
     all_layers: list[Layer],
     y_true: np.ndarray,
-    log_probs: np.ndarray,
-    scores: np.ndarray,
+    models: _Models,
+    scored: list[int],
     binary: bool,
-) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray | None]]:
-    """Point values and interval bounds of the score metrics, for every group of every layer.
+) -> _ScoreFigures:
+    """Point values and replicates of the score metrics, for every group and scored model.
 
-    Each result is indexed by the position of the group in the concatenation
-    of all layers' groups (overall first).
+    Every model is computed from the same row weights in each replicate, so
+    the candidate's figures are the same with or without baselines and each
+    difference is paired.
     """
-    log_probs = np.asarray(log_probs, dtype=np.float64)
+    names = (["roc_auc", "log_loss", "brier_score"] if binary else ["log_loss"]) if scored else []
+    values: list[dict[str, np.ndarray]] = [{} for _ in models.preds]
+    if not scored:
+        return _ScoreFigures(names, values, None, {}, params.confidence)
     n = y_true.shape[0]
     codes = [layer.codes for layer in all_layers]
     sizes = [layer.n_groups for layer in all_layers]
-    # log-probabilities give the loss of confident rows exactly, where clipped
-    # probabilities would not
-    loss = -log_probs[np.arange(n), y_true]
     count_m = group_indicator(codes, sizes)
-    loss_m = group_indicator(codes, sizes, loss)
-    names = ["log_loss"]
-    brier_m = None
-    groups_sorted: list[np.ndarray] = []
-    p1 = np.asarray(scores, dtype=np.float64).reshape(-1) if binary else np.empty(0)
-    if binary:
-        names = ["roc_auc", "log_loss", "brier_score"]
-        brier_m = group_indicator(codes, sizes, (p1 - y_true) ** 2)
-        # rows of each group, sorted by score once for every replicate
-        order = np.argsort(p1, kind="stable")
-        for layer in all_layers:
-            sorted_codes = layer.codes[order]
-            for g in range(layer.n_groups):
-                groups_sorted.append(order[sorted_codes == g])
+    parts = [
+        _ScoreParts.of(models.preds[i], codes, sizes, all_layers, y_true, binary) for i in scored
+    ]
 
     def statistic(weights: np.ndarray) -> np.ndarray:
         wt = weights.T
         total = np.asarray(count_m @ wt).T
-        with np.errstate(invalid="ignore", divide="ignore"):
-            out = {"log_loss": np.asarray(loss_m @ wt).T / total}
-            if brier_m is not None:
-                out["brier_score"] = np.asarray(brier_m @ wt).T / total
-        if binary:
-            out["roc_auc"] = np.stack(
-                [weighted_roc_auc(p1[idx], y_true[idx], weights.T[idx].T) for idx in groups_sorted],
-                axis=1,
-            )
-        return np.stack([out[k] for k in names], axis=-1)  # (B, groups, metrics)
+        # (B, groups, metrics, models)
+        return np.stack([part.statistic(weights, wt, total, names) for part in parts], axis=-1)
 
     point = statistic(np.ones((1, n)))[0]
-    values = {k: point[:, i] for i, k in enumerate(names)}
-    bounds: dict[str, np.ndarray | None] = dict.fromkeys(names)
+    for j, i in enumerate(scored):
+        values[i] = {k: point[:, m, j] for m, k in enumerate(names)}
+    reps = None
     if params.n_boot > 0:
         reps = bootstrap_rows(
             statistic, n, n_boot=params.n_boot, seed=derive_seed(ctx.seed, "classification-scores")
         )
-        b = interval_bounds(reps, params.confidence)
-        if b is not None:
-            bounds = {k: b[:, :, i] for i, k in enumerate(names)}
-    return values, bounds
+    column = {i: j for j, i in enumerate(scored)}
+    return _ScoreFigures(names, values, reps, column, params.confidence)
+
+
+@dataclass(frozen=True)
+class _ScoreParts:
+    """What one model's score metrics need under row weights: per-row losses and sort orders."""
+
+    loss_m: Any
+    brier_m: Any
+    p1: np.ndarray
+    y_true: np.ndarray
+    groups_sorted: list[np.ndarray]
+
+    @classmethod
+    def of(
+        cls,
+        preds: Predictions,
+        codes: list[np.ndarray],
+        sizes: list[int],
+        all_layers: list[Layer],
+        y_true: np.ndarray,
+        binary: bool,
+    ) -> _ScoreParts:
+        log_probs = np.asarray(preds.log_probs, dtype=np.float64)
+        n = y_true.shape[0]
+        # log-probabilities give the loss of confident rows exactly, where clipped
+        # probabilities would not
+        loss = -log_probs[np.arange(n), y_true]
+        loss_m = group_indicator(codes, sizes, loss)
+        brier_m = None
+        groups_sorted: list[np.ndarray] = []
+        p1 = np.asarray(preds.scores, dtype=np.float64).reshape(-1) if binary else np.empty(0)
+        if binary:
+            brier_m = group_indicator(codes, sizes, (p1 - y_true) ** 2)
+            # rows of each group, sorted by score once for every replicate
+            order = np.argsort(p1, kind="stable")
+            for layer in all_layers:
+                sorted_codes = layer.codes[order]
+                for g in range(layer.n_groups):
+                    groups_sorted.append(order[sorted_codes == g])
+        return cls(loss_m, brier_m, p1, y_true, groups_sorted)
+
+    def statistic(
+        self, weights: np.ndarray, wt: np.ndarray, total: np.ndarray, names: list[str]
+    ) -> np.ndarray:
+        """(B, groups, metrics) for the weight matrix ``weights`` (``wt`` its transpose)."""
+        with np.errstate(invalid="ignore", divide="ignore"):
+            out = {"log_loss": np.asarray(self.loss_m @ wt).T / total}
+            if self.brier_m is not None:
+                out["brier_score"] = np.asarray(self.brier_m @ wt).T / total
+        if self.brier_m is not None:
+            out["roc_auc"] = np.stack(
+                [
+                    weighted_roc_auc(self.p1[idx], self.y_true[idx], wt[idx].T)
+                    for idx in self.groups_sorted
+                ],
+                axis=1,
+            )
+        return np.stack([out[k] for k in names], axis=-1)

@@ -6,7 +6,9 @@ model runs once per split whatever the number of checks. The runner supplies
 how to encode a split (``inputs_of``) and how to predict on it
 (``predictions_of``); checks read the memoised :meth:`CheckContext.inputs`
 and :meth:`CheckContext.predictions`, and share any other costly result
-(attributions) through :meth:`CheckContext.memo`.
+(attributions) through :meth:`CheckContext.memo`. Baselines' predictions on
+the evaluation split, row for row with the candidate's, are read through
+:meth:`CheckContext.predictions_of_baseline`.
 """
 
 from __future__ import annotations
@@ -90,6 +92,9 @@ class CheckContext:
     #: split -> the model's predictions on it; None when there are none.
     #: Checks call :meth:`predictions`, which predicts on each split once.
     predictions_of: Callable[[SplitName], Predictions] | None = None
+    #: baseline name -> its predictions on the evaluation split, row for row with
+    #: ``eval`` (govkit.yaml's ``baselines``, in order); see :meth:`baselines`
+    baseline_predictions: dict[str, Predictions] = field(default_factory=dict)
     # results shared between checks, by key; read and written through memo()
     _memo: dict[str, Any] = field(default_factory=dict, init=False, repr=False)
 
@@ -131,6 +136,18 @@ class CheckContext:
         if inputs_of is None:
             raise LookupError("no model inputs in predictions-only mode")
         return self.memo(f"inputs:{split}", lambda: inputs_of(split))
+
+    def baselines(self) -> list[str]:
+        """The names of the baselines every performance and fairness check also measures."""
+        return list(self.baseline_predictions)
+
+    def predictions_of_baseline(self, name: str, split: SplitName = "eval") -> Predictions:
+        """A baseline's predictions; baselines are evaluated on the evaluation split only."""
+        if split != "eval":
+            raise LookupError("baselines are evaluated on the evaluation split only")
+        if name not in self.baseline_predictions:
+            raise LookupError(f"no baseline named '{name}'")
+        return self.baseline_predictions[name]
 
     def predictions(self, split: SplitName = "eval") -> Predictions:
         """Predictions on ``split``, computed on first use and then shared."""

@@ -23,6 +23,7 @@ class DemographicParity(Check):
     id = "fairness.demographic_parity"
     title = "Demographic parity of positive predictions"
     requires_sensitive = True
+    measures_baselines = True
     default_thresholds: ClassVar[tuple[Threshold, ...]] = (
         Threshold(metric="demographic_parity_difference", max=0.1, on="interval_lenient"),
     )

@@ -22,6 +22,7 @@ class EqualOpportunity(Check):
     id = "fairness.equal_opportunity"
     title = "Equal opportunity: true positive rates across groups"
     requires_sensitive = True
+    measures_baselines = True
     default_thresholds: ClassVar[tuple[Threshold, ...]] = (
         Threshold(metric="equal_opportunity_difference", max=0.1, on="interval_lenient"),
     )

@@ -24,6 +24,7 @@ class EqualizedOdds(Check):
     id = "fairness.equalized_odds"
     title = "Equalized odds: true and false positive rates across groups"
     requires_sensitive = True
+    measures_baselines = True
     default_thresholds: ClassVar[tuple[Threshold, ...]] = (
         Threshold(metric="equalized_odds_difference", max=0.1, on="interval_lenient"),
     )

@@ -143,7 +143,7 @@ def _outside_note(ms: Sequence[Measurement]) -> str:
 
 def _group_rates(result: CheckResult) -> list[_Plan]:
     by_name: dict[str, list[Measurement]] = {}
-    for m in result.measurements:
+    for m in result.own_measurements():  # baselines' figures are in the tables, not charted
         if m.group and _finite(m.value):
             by_name.setdefault(m.name, []).append(m)
     judged = [r.get("metric") for r in result.threshold.get("rules", []) if isinstance(r, dict)]

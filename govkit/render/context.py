@@ -378,6 +378,14 @@ def _where(m: Measurement) -> str:
     return m.feature or "overall"
 
 
+def _whose(m: Measurement) -> str:
+    """A figure's column: ``roc_auc``, a baseline's ``roc_auc (logistic)``, a paired
+    difference ``roc_auc vs logistic``."""
+    if m.vs is not None:
+        return f"{m.name} vs {m.vs}"
+    return m.name if m.model is None else f"{m.name} ({m.model})"
+
+
 def figure_tables(measurements: list[Measurement]) -> tuple[FigureTable, ...]:
     """The measurements pivoted: rows are places in first-seen order, columns names."""
     names: list[str] = []
@@ -385,11 +393,12 @@ def figure_tables(measurements: list[Measurement]) -> tuple[FigureTable, ...]:
     cells: dict[tuple[str, str], FigureCell] = {}
     for m in measurements:
         where = _where(m)
-        if m.name not in names:
-            names.append(m.name)
+        name = _whose(m)
+        if name not in names:
+            names.append(name)
         if where not in places:
             places.append(where)
-        cells[(where, m.name)] = FigureCell(
+        cells[(where, name)] = FigureCell(
             value=format_value(m.value), interval=format_interval(m.ci), n=format_count(m.n)
         )
     tables = []

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from govkit.checks.context import Predictions, Split
-from govkit.project import Project
+from govkit.project import PredictionColumns, Project
 from govkit.runner.data import LabelCoding
 
 if TYPE_CHECKING:
@@ -32,9 +32,18 @@ def _one_hot_log_probs(labels: np.ndarray, n_classes: int) -> np.ndarray:
 
 
 def column_predictions(
-    project: Project, split: Split, coding: LabelCoding, display: str
+    project: Project,
+    split: Split,
+    coding: LabelCoding,
+    display: str,
+    *,
+    spec: PredictionColumns | None = None,
+    loc: tuple[str | int, ...] = ("model", "predictions"),
 ) -> Predictions:
     """Predictions read from the columns named in ``model.predictions``.
+
+    ``spec`` and ``loc`` name other prediction columns of govkit.yaml (a
+    baseline's, at ``("baselines", i, "predictions")``); by default the candidate's.
 
     Raises
     ------
@@ -45,28 +54,29 @@ def column_predictions(
     import numpy as np
     import pandas as pd
 
-    spec = project.model.model.predictions
     if spec is None:
-        raise project.error(("model", "predictions"), "no prediction columns are set")
+        spec = project.model.model.predictions
+    if spec is None:
+        raise project.error(loc, "no prediction columns are set")
     frame = split.frame
     labels = coding.encode(
         frame[spec.label],
         what=f"prediction column '{spec.label}' of {display}",
         project=project,
-        loc=("model", "predictions", "label"),
+        loc=(*loc, "label"),
     )
     n_classes = max(len(coding.classes), int(labels.max()) + 1)
     if spec.score is None:
         log_probs = _one_hot_log_probs(labels, n_classes)
         scores = labels.astype(np.float64) if coding.task == "binary" else np.exp(log_probs)
         return Predictions(log_probs=log_probs, scores=scores, labels=labels, has_scores=False)
-    loc = ("model", "predictions", "score")
+    loc = (*loc, "score")
     if coding.task != "binary":
         raise project.error(
             loc,
             "a score column holds the positive-class probability, which "
             "applies to binary tasks only",
-            hint="remove model.predictions.score for a multiclass task",
+            hint=f"remove {'.'.join(str(k) for k in loc[:-1])}.score for a multiclass task",
         )
     raw = frame[spec.score]
     if not pd.api.types.is_numeric_dtype(raw):

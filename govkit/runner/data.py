@@ -236,6 +236,12 @@ def _column_keys(project: Project) -> list[tuple[Loc, str]]:
         keys.append((("model", "predictions", "label"), preds.label))
         if preds.score is not None:
             keys.append((("model", "predictions", "score"), preds.score))
+    for i, baseline in enumerate(project.model.baselines):  # eval-only columns
+        if baseline.predictions is not None:
+            loc: Loc = ("baselines", i, "predictions")
+            keys.append(((*loc, "label"), baseline.predictions.label))
+            if baseline.predictions.score is not None:
+                keys.append(((*loc, "score"), baseline.predictions.score))
     return keys
 
 

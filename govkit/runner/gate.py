@@ -34,6 +34,7 @@ from govkit.diagnostics import Diagnostic, closest
 from govkit.errors import ConfigError
 from govkit.project import Project, Waiver
 from govkit.report import CheckResult, Measurement, ResultStatus, ResultWaiver
+from govkit.runner.judge import applies_to
 from govkit.runner.plan import PlannedCheck
 from govkit.suite import LoadedSuite, Threshold
 
@@ -421,7 +422,7 @@ def blockers_of(
     for t in thresholds:
         for m in evidence.measurements:
             unknown = m.value is None or not math.isfinite(m.value)
-            if m.name == t.metric and unknown and (m.group is None or not t.overall_only):
+            if applies_to(t, m) and unknown and (m.group is None or not t.overall_only):
                 found.append(
                     Blocker(
                         text=f"{m.name} for {_where_text(m)} could not be computed",
@@ -452,7 +453,7 @@ def blockers_of_result(result: CheckResult) -> list[Blocker]:
         except ValueError:
             continue
         for m in result.measurements:
-            if m.name != t.metric or (t.overall_only and m.group is not None):
+            if not applies_to(t, m) or (t.overall_only and m.group is not None):
                 continue
             high = _judged_value(m, t, upper=True)
             low = _judged_value(m, t, upper=False)

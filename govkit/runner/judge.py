@@ -2,7 +2,9 @@
 
 A check measures; this module decides. Every measurement whose name is a
 threshold's ``metric`` (only overall figures when ``overall_only``) and whose
-value is known is compared with the bound:
+value is known is compared with the bound (a threshold with ``vs: NAME`` judges the paired
+differences candidate minus baseline NAME instead of the candidate's own
+figures; see :func:`applies_to`):
 
 - ``point``: the point estimate;
 - ``interval_lenient``: it fails only when the whole interval breaks the bound;
@@ -29,7 +31,7 @@ from govkit.checks.base import Evidence
 from govkit.report import Measurement
 from govkit.suite import Threshold
 
-__all__ = ["Finding", "Judgement", "describe_where", "format_number", "judge"]
+__all__ = ["Finding", "Judgement", "applies_to", "describe_where", "format_number", "judge"]
 
 Verdict = Literal["pass", "fail", "error", "insufficient_evidence"]
 
@@ -51,6 +53,20 @@ def format_number(value: float, *, against: float | None = None) -> str:
         if against is None or text != f"{against:.{digits}f}":
             return text
     return f"{value:.6f}"
+
+
+def applies_to(t: Threshold, m: Measurement) -> bool:
+    """Whether ``t`` judges ``m``: its metric, and whose figure it is.
+
+    A threshold without ``vs`` judges only the candidate's own figures (``model``
+    and ``vs`` null): a baseline's figures are context, never gated. A threshold
+    with ``vs: NAME`` judges only the paired differences against NAME.
+    """
+    if m.name != t.metric:
+        return False
+    if t.vs is None:
+        return m.model is None and m.vs is None
+    return m.vs == t.vs
 
 
 def describe_where(m: Measurement) -> str | None:
@@ -88,8 +104,7 @@ class Finding:
             if t.max is not None and self._breaks_max()
             else ((t.min, "minimum") if t.min is not None else (t.max, "maximum"))
         )
-        where = describe_where(m)
-        subject = f"{m.name} for {where}" if where else m.name
+        subject = _subject(m)
         fig = _figure(m, against=bound)
         b = format_number(bound, against=m.value) if bound is not None else "?"
         side = "above" if kind == "maximum" else "below"
@@ -106,7 +121,9 @@ class Finding:
         """``name value [lo, hi]`` with enough digits to compare with the bound."""
         t = self.threshold
         bound = t.max if t.max is not None else t.min
-        return f"{self.measurement.name} {_figure(self.measurement, against=bound)}"
+        m = self.measurement
+        name = m.name if m.vs is None else f"{m.name} vs {m.vs}"
+        return f"{name} {_figure(m, against=bound)}"
 
     def _breaks_max(self) -> bool:
         t, m = self.threshold, self.measurement
@@ -187,7 +204,7 @@ def judge(
     unjudged: list[str] = []
     unmeasured: list[str] = []
     for t in thresholds:
-        named = [m for m in evidence.measurements if m.name == t.metric]
+        named = [m for m in evidence.measurements if applies_to(t, m)]
         candidates = [m for m in named if not t.overall_only or m.group is None]
         if not named:
             unmeasured.append(t.metric)
@@ -200,7 +217,7 @@ def judge(
                 unjudged.append(_subject(m))
     failed = sorted((f for f in findings if not f.passed), key=lambda f: -f.margin)
     if unmeasured:
-        measured = sorted({m.name for m in evidence.measurements})
+        measured = sorted({m.name for m in evidence.measurements if m.vs is None})
         names = ", ".join(f"'{n}'" for n in unmeasured)
         return Judgement(
             "error",
@@ -278,8 +295,10 @@ def judge(
 
 
 def _subject(m: Measurement) -> str:
+    """``roc_auc for sex=Female``; a paired difference reads ``roc_auc vs logistic for ...``."""
     where = describe_where(m)
-    return f"{m.name} for {where}" if where else m.name
+    name = m.name if m.vs is None else f"{m.name} vs {m.vs}"
+    return f"{name} for {where}" if where else name
 
 
 def _too_few_rows(m: Measurement, min_group_size: int | None) -> bool:

@@ -143,30 +143,35 @@ def _load_state_dict_file(path: Path, display: str, fmt: ModelFormat) -> Mapping
 
 
 def _from_state_dict(
-    project: Project, path: Path, display: str, fmt: ModelFormat
+    project: Project,
+    path: Path,
+    display: str,
+    fmt: ModelFormat,
+    ref: str | None,
+    loc: tuple[str | int, ...],
 ) -> torch.nn.Module:
     import torch
 
-    ref = project.model.model.factory
     state = _load_state_dict_file(path, display, fmt)
+    name = ".".join(str(k) for k in loc)
     if ref is None:
         raise project.error(
-            ("model", "path"),
+            (*loc, "path"),
             f"{display} is a state_dict (weights only); govkit needs the module to load them into",
-            hint="set model.factory: 'package.module:function' returning the "
+            hint=f"set {name}.factory: 'package.module:function' returning the "
             "nn.Module, or export the model to a .pt2 file",
         )
-    factory = import_ref(project, ref, ("model", "factory"))
+    factory = import_ref(project, ref, (*loc, "factory"))
     try:
         with on_path(project.root):
             module = factory()
     except Exception as err:  # user code
         raise project.error(
-            ("model", "factory"), f"calling '{ref}' failed: {type(err).__name__}: {err}"
+            (*loc, "factory"), f"calling '{ref}' failed: {type(err).__name__}: {err}"
         ) from err
     if not isinstance(module, torch.nn.Module):
         raise project.error(
-            ("model", "factory"), f"'{ref}' returned {type(module).__name__}, not a torch.nn.Module"
+            (*loc, "factory"), f"'{ref}' returned {type(module).__name__}, not a torch.nn.Module"
         )
     try:
         module.load_state_dict(state, strict=True)
@@ -178,8 +183,17 @@ def _from_state_dict(
     return module
 
 
-def load_model(project: Project) -> torch.nn.Module:
-    """Load ``model.path`` on the CPU, in evaluation mode.
+def load_model(
+    project: Project,
+    *,
+    path: str | None = None,
+    factory: str | None = None,
+    loc: tuple[str | int, ...] = ("model",),
+) -> torch.nn.Module:
+    """Load ``model.path`` (or a baseline's ``path``) on the CPU, in evaluation mode.
+
+    ``path``, ``factory`` and ``loc`` name another model of govkit.yaml (a
+    baseline at ``("baselines", i)``); by default the candidate's.
 
     Raises
     ------
@@ -192,36 +206,38 @@ def load_model(project: Project) -> torch.nn.Module:
     """
     import torch
 
-    relative = project.model.model.path
-    if relative is None:
-        raise project.error(("model",), "no model file: set model.path")
-    path = project.resolve(relative)
-    display = _display(project, path)
-    if not path.is_file():
+    if path is None and loc == ("model",):
+        path, factory = project.model.model.path, project.model.model.factory
+    if path is None:
+        raise project.error(loc, "no model file: set model.path")
+    relative = path
+    resolved = project.resolve(relative)
+    display = _display(project, resolved)
+    if not resolved.is_file():
         raise project.error(
-            ("model", "path"),
-            f"{display}: no such file ({path})",
+            (*loc, "path"),
+            f"{display}: no such file ({resolved})",
             hint="paths are relative to the folder of govkit.yaml",
         )
-    fmt = detect_format(path)
+    fmt = detect_format(resolved)
     module: Any
     if fmt == "export":
         try:
             with _quiet_torch_export():
-                module = torch.export.load(path).module()
+                module = torch.export.load(resolved).module()
         except Exception as err:  # a corrupt or foreign archive
             raise InputError(
                 f"{display}: cannot read the torch.export program ({type(err).__name__}: {err})"
             ) from err
     elif fmt == "torchscript":
         try:
-            module = torch.jit.load(str(path), map_location="cpu")
+            module = torch.jit.load(str(resolved), map_location="cpu")
         except Exception as err:
             raise InputError(
                 f"{display}: cannot read the TorchScript archive ({type(err).__name__}: {err})"
             ) from err
     else:
-        module = _from_state_dict(project, path, display, fmt)
+        module = _from_state_dict(project, resolved, display, fmt, factory, loc)
     # exported programs may refuse train/eval switches; they were traced in eval mode
     with contextlib.suppress(NotImplementedError, RuntimeError):
         module.eval()

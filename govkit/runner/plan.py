@@ -21,7 +21,7 @@ from govkit.errors import ConfigError
 from govkit.sourcefile import ParsedFile
 from govkit.suite import LoadedSuite, Threshold
 
-__all__ = ["PlannedCheck", "plan_checks"]
+__all__ = ["PlannedCheck", "plan_checks", "require_known_baselines"]
 
 
 @dataclass(frozen=True)
@@ -151,3 +151,55 @@ def plan_checks(suite: LoadedSuite, only: list[str] | tuple[str, ...] = ()) -> l
             PlannedCheck(check_id, cls, cls.Params(), tuple(cls.default_thresholds), "block", None)
         )
     return chosen
+
+
+def require_known_baselines(
+    plans: list[PlannedCheck], suite: LoadedSuite, baselines: list[str]
+) -> None:
+    """ConfigError at the threshold's line for every ``vs`` that cannot be judged.
+
+    A ``vs`` must name a baseline of govkit.yaml, on a check that measures
+    baselines. Called before any data is read, so a misspelling costs nothing.
+    """
+    problems: list[Diagnostic] = []
+    for plan in plans:
+        if plan.index is None:  # --only outside the suite: default thresholds, no vs
+            continue
+        for j, t in enumerate(plan.thresholds):
+            if t.vs is None or (t.vs in baselines and plan.cls.measures_baselines):
+                continue
+            if not plan.cls.measures_baselines:
+                message = f"{plan.id} does not compare with baselines, so `vs` cannot apply"
+                hint = (
+                    "`vs` applies to performance.classification, performance.calibration "
+                    "and the group fairness checks; remove it here"
+                )
+            else:
+                guess = closest(t.vs, baselines)
+                if guess:
+                    hint = f"did you mean '{guess}'?"
+                elif baselines:
+                    hint = f"govkit.yaml's baselines are: {', '.join(baselines)}"
+                else:
+                    hint = "add the model to compare with under `baselines:` in govkit.yaml"
+                message = (
+                    f"threshold on {t.metric} compares with baseline '{t.vs}', "
+                    "which govkit.yaml does not name"
+                )
+            line, col = suite.parsed.locate(("checks", plan.index, "thresholds", j, "vs")) or (
+                None,
+                None,
+            )
+            problems.append(
+                Diagnostic(
+                    path=suite.parsed.path,
+                    line=line,
+                    column=col,
+                    severity="error",
+                    message=message,
+                    field=f"checks[{plan.index}].thresholds[{j}].vs",
+                    hint=hint,
+                )
+            )
+    if problems:
+        raise ConfigError(f"invalid suite {suite.parsed.path}", diagnostics=problems)

@@ -31,6 +31,7 @@ from govkit.errors import ConfigError, InputError
 from govkit.hashing import sha256_file
 from govkit.project import Project
 from govkit.report import (
+    BaselineRows,
     CheckResult,
     Measurement,
     Provenance,
@@ -39,18 +40,20 @@ from govkit.report import (
     ResultStatus,
 )
 from govkit.runner import gate
+from govkit.runner.baselines import load_baselines
 from govkit.runner.console import Console
 from govkit.runner.context import load_documents, model_context, predictions_only_context
 from govkit.runner.data import LoadedData, load_data
 from govkit.runner.device import check_device_text
 from govkit.runner.judge import judge
-from govkit.runner.plan import PlannedCheck, plan_checks
+from govkit.runner.plan import PlannedCheck, plan_checks, require_known_baselines
 from govkit.runner.plan_criteria import (
     check_plan_inputs,
     evaluate_plan,
     find_plan,
     plan_blockers,
 )
+from govkit.runner.predictions_file import key_columns, predictions_bytes, row_keys
 from govkit.runner.provenance import (
     git_commit,
     package_version,
@@ -292,6 +295,7 @@ def _run_and_write(
     )
     suite = _load_project_suite(project)
     plans = gate.require_criteria(plan_checks(suite, only), suite)
+    require_known_baselines(plans, suite, [b.name for b in project.model.baselines])
     today = today or datetime.now(UTC).date()
     waivers = gate.active_waivers(project, plans, console, today)
     # the experiment plan's criteria must be judgeable before any check runs
@@ -316,6 +320,9 @@ def _run_and_write(
             restore = _deterministic(True)
             ctx, device_text = model_context(project, data, requested, console)
             torch_version = str(sys.modules["torch"].__version__)
+        keys = row_keys(data.eval.frame, key_columns(project, data.eval.frame))
+        baselines = load_baselines(project, data, ctx, keys, console)
+        ctx.baseline_predictions = {b.name: b.predictions for b in baselines}
         ctx.documents = load_documents(project, console)
         results: list[CheckResult] = []
         key_figures: dict[str, str] = {}
@@ -369,11 +376,26 @@ def _run_and_write(
         provenance=provenance,
         results=results,
         plan=plan_result,
+        baselines=[
+            BaselineRows(name=b.name, source=b.source, rows_matched=b.rows_matched, rows=b.rows)
+            for b in baselines
+        ],
+    )
+    predictions = predictions_bytes(
+        keys,
+        ctx.predictions("eval"),
+        task=ctx.task,
+        classes=data.coding.class_names,
+        columns=key_columns(project, data.eval.frame),
     )
     handoff = _monitoring(report, plans, ctx, data, [c.column for c in personal])
     try:
         report_path, junit_path = write_outputs(
-            report, out_dir, suite_name=suite.model.name, monitoring=handoff
+            report,
+            out_dir,
+            suite_name=suite.model.name,
+            monitoring=handoff,
+            predictions=predictions,
         )
     except OSError as err:
         # A full disk or a read-only folder is the user's to fix; the old files are unchanged.

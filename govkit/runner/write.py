@@ -4,11 +4,12 @@ A check's evidence may hold numpy values, NaN or infinity, which JSON cannot
 carry; :func:`clean_measurement` and :func:`jsonable` turn them into plain
 numbers, lists and null before a result is built.
 
-Both files are written atomically (:func:`govkit.atomic.write_atomic`), and
+The files (and ``predictions.parquet``) are written atomically (:func:`govkit.atomic.write_atomic`), and
 only over a file govkit wrote itself (:func:`refuse_foreign_outputs`): a
 report.json is govkit's when it is a JSON object with ``report_version`` and
 ``provenance.govkit_version``; a junit.xml is govkit's when its root element
-is ``<testsuites name="govkit check">``.
+is ``<testsuites name="govkit check">``; a predictions.parquet when its schema
+metadata carries govkit's key.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from typing import Any
 from govkit.atomic import write_all_atomic, write_atomic
 from govkit.errors import InputError
 from govkit.report import CheckResult, Measurement, Report
+from govkit.runner.predictions_file import is_own_predictions
 from govkit.safe_text import visible
 
 __all__ = [
@@ -37,7 +39,7 @@ __all__ = [
 ]
 
 #: The files ``govkit check`` writes into its output folder.
-OUTPUT_NAMES = ("report.json", "junit.xml", "monitoring.json")
+OUTPUT_NAMES = ("report.json", "junit.xml", "predictions.parquet", "monitoring.json")
 _JUNIT_ROOT = "govkit check"
 # A report larger than this is not one govkit wrote for a suite of checks.
 _MAX_OWN_REPORT = 256 * 1024 * 1024
@@ -132,6 +134,7 @@ def refuse_foreign_outputs(folder: Path) -> None:
     tests = {
         "report.json": _is_own_report,
         "junit.xml": _is_own_junit,
+        "predictions.parquet": is_own_predictions,
         "monitoring.json": _is_own_monitoring,
     }
     for name in OUTPUT_NAMES:
@@ -216,14 +219,26 @@ def write_junit(report: Report, folder: Path, *, suite_name: str) -> Path:
 
 
 def write_outputs(
-    report: Report, folder: Path, *, suite_name: str, monitoring: str | None = None
+    report: Report,
+    folder: Path,
+    *,
+    suite_name: str,
+    predictions: bytes | None = None,
+    monitoring: str | None = None,
 ) -> tuple[Path, Path]:
-    """Write report.json and junit.xml (and monitoring.json) together: all new, or all unchanged."""
+    """Write report.json, junit.xml, predictions.parquet and monitoring.json together.
+
+    All are new, or all unchanged. ``predictions`` is the Parquet file's bytes
+    (:func:`govkit.runner.predictions_file.predictions_bytes`) and ``monitoring``
+    the handoff's JSON text; None writes no such file.
+    """
     report_path, junit_path = folder / "report.json", folder / "junit.xml"
-    files: dict[Path, str | bytes] = {
+    files: dict[Path, bytes | str] = {
         report_path: report_json(report),
         junit_path: junit_xml(report, suite_name=suite_name),
     }
+    if predictions is not None:
+        files[folder / "predictions.parquet"] = predictions
     if monitoring is not None:
         files[folder / "monitoring.json"] = monitoring
     write_all_atomic(files)

@@ -198,7 +198,7 @@ def figure_cells(m: Measurement) -> tuple[str, str, str]:
 
 
 def overall_of(r: CheckResult) -> list[Measurement]:
-    return [m for m in r.measurements if m.group is None and m.feature is None]
+    return [m for m in r.own_measurements() if m.group is None and m.feature is None]
 
 
 # --- which data a dataset card describes ---------------------------------------------------

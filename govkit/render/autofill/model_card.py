@@ -41,7 +41,7 @@ _PIVOT_METRICS = 4
 
 def _headline(r: CheckResult) -> str:
     """The first overall figure of a check, with its interval: ``name value [lo, hi]``."""
-    ms = overall_of(r) or [m for m in r.measurements if m.group is None]
+    ms = overall_of(r) or [m for m in r.own_measurements() if m.group is None]
     if not ms:
         return r.message
     m = ms[0]
@@ -94,7 +94,7 @@ def _results(inp: FillInput) -> FilledNode | None:
     if not checks:
         return None
     overall = [m for r in checks for m in overall_of(r)]
-    grouped = [m for r in checks for m in r.measurements if m.group and m.feature is None]
+    grouped = [m for r in checks for m in r.own_measurements() if m.group and m.feature is None]
     # Group tables keep to the metrics the card declares (else the judged
     # ones), a few at most, so they stay readable on a page.
     present = {m.name for m in grouped}
@@ -129,7 +129,7 @@ def _fairness(inp: FillInput) -> FilledNode | None:
     status_of: dict[tuple[str, str], str] = {}
     others: list[tuple[str, ...]] = []
     for r in _results_of(inp.report, "fairness."):
-        ms = [m for m in r.measurements if m.group is None and m.feature]
+        ms = [m for m in r.own_measurements() if m.group is None and m.feature]
         if r.status in NO_FIGURES or not ms:
             continue
         used.append(r)
@@ -186,7 +186,7 @@ def _explainability(inp: FillInput) -> FilledNode | None:
             )
     else:
         ms = sorted(
-            (m for m in r.measurements if m.feature and m.group is None),
+            (m for m in r.own_measurements() if m.feature and m.group is None),
             key=lambda m: -(m.value if m.value is not None else float("-inf")),
         )
         total = sum(abs(m.value) for m in ms if m.value is not None) or 1.0
@@ -255,7 +255,7 @@ def _privacy(inp: FillInput) -> FilledNode | None:
         )
     )
     per_group = [
-        m for m in r.measurements if m.group and m.name == "roc_auc" and m.value is not None
+        m for m in r.own_measurements() if m.group and m.name == "roc_auc" and m.value is not None
     ]
     if per_group:
         worst = max(per_group, key=lambda m: m.value or 0.0)
@@ -286,7 +286,7 @@ def _software_env(inp: FillInput) -> FilledNode | None:
 
 
 def _uncertainty(inp: FillInput) -> FilledNode | None:
-    with_ci = [r for r in inp.report.results if any(m.ci is not None for m in r.measurements)]
+    with_ci = [r for r in inp.report.results if any(m.ci is not None for m in r.own_measurements())]
     if not with_ci:
         return None
     n_boot = sorted({int(v) for r in with_ci if isinstance(v := r.params.get("n_boot"), int)})
