@@ -87,7 +87,8 @@ def thin(
 
 
 def _bar_height(n: int) -> float:
-    return max(1.8, 0.8 + 0.2 * n)
+    # rows a little over a line of 8 pt text apart: a chart of 17 groups fits a third of a page
+    return max(1.4, 0.7 + 0.16 * n)
 
 
 def _to_uri(fig: Figure) -> str:

@@ -9,8 +9,11 @@ one date of the packet comes from the report (``finished_at``), else from
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import hashlib
 import os
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -25,9 +28,11 @@ from govkit.render.fields import (
     FieldPath,
     FieldView,
     FilledNode,
+    Gap,
     describe_model,
     filled_paths,
     format_scalar,
+    gather_gaps,
 )
 from govkit.render.formatting import format_count, format_group, format_interval, format_value
 from govkit.report import STATUS_ORDER, CheckResult, Measurement, Report, ResultWaiver
@@ -129,6 +134,8 @@ class DocumentView:
     fields: tuple[FieldView, ...]
     #: Automated fields shown with figures from the report (dotted paths), in document order.
     filled: tuple[str, ...] = ()
+    #: Optional fields left empty, at any depth: the document's "Not provided" table.
+    gaps: tuple[Gap, ...] = ()
 
     def field(self, name: str) -> FieldView:
         """The field called ``name``; a KeyError (loud) when the schema has no such field."""
@@ -474,8 +481,13 @@ def _document(
 ) -> DocumentView:
     model = doc.model
     meta = getattr(model, "meta", None)
-    fields = tuple(f for f in describe_model(model, fills) if f.name not in _HEADER_FIELDS)
     kind = str(getattr(model, "kind", type(model).__name__))
+    every = tuple(f for f in describe_model(model, fills) if f.name not in _HEADER_FIELDS)
+    fields, gaps = gather_gaps(every)
+    meta_fields, meta_gaps = gather_gaps(
+        describe_model(meta) if isinstance(meta, BaseModel) else (), prefix="meta."
+    )
+    asked = _asked_by(kind)
     doc_id = str(getattr(meta, "doc_id", "") or Path(doc.display_path).stem)
     return DocumentView(
         kind=kind,
@@ -487,10 +499,34 @@ def _document(
         sha256=doc.sha256,
         anchor=anchor_for("doc", doc_id),
         filename=filenames[index],
-        meta=describe_model(meta) if isinstance(meta, BaseModel) else (),
+        meta=meta_fields,
         fields=fields,
         filled=filled_paths(fields),
+        gaps=tuple(
+            dataclasses.replace(g, asked_by=asked.get(_INDEX.sub("", g.path), ()))
+            for g in (*gaps, *meta_gaps)
+        ),
     )
+
+
+#: list positions in a gap's path (``factors[1].rationale``), absent from the crosswalk's refs
+_INDEX = re.compile(r"\[\d+\]")
+
+
+@functools.cache
+def _asked_by(kind: str) -> dict[str, tuple[str, ...]]:
+    """Field path -> the standard items that ask for it (``Model Cards §1 date``)."""
+    from govkit.documents.coverage import load_crosswalk
+
+    found: dict[str, list[str]] = {}
+    for std in load_crosswalk().standards:
+        short = std.name.split(" (")[0]
+        for item in std.items:
+            for ref in item.fields:
+                ref_kind, _, path = ref.partition(":")
+                if ref_kind in (kind, "*") and path:
+                    found.setdefault(path.replace("[]", ""), []).append(f"{short} {item.id}")
+    return {path: tuple(dict.fromkeys(items)) for path, items in found.items()}
 
 
 def _filenames(docs: Sequence[SourceDocument]) -> dict[int, str]:
