@@ -24,6 +24,7 @@ from pydantic import BaseModel
 
 from govkit.render.autofill import document_fills, filled_refs
 from govkit.render.coverage import CoverageView, coverage_view
+from govkit.render.decision import DecisionView, SignoffRow, decision_view, signoff_rows
 from govkit.render.fields import (
     FieldPath,
     FieldView,
@@ -35,7 +36,15 @@ from govkit.render.fields import (
     gather_gaps,
 )
 from govkit.render.formatting import format_count, format_group, format_interval, format_value
-from govkit.report import STATUS_ORDER, CheckResult, Measurement, Report, ResultWaiver
+from govkit.render.thresholds import parse_rules, rule_scope, threshold_sentence
+from govkit.report import (
+    STATUS_ORDER,
+    CheckResult,
+    Measurement,
+    PlanResult,
+    Report,
+    ResultWaiver,
+)
 
 __all__ = [
     "FIXED_EPOCH",
@@ -246,6 +255,9 @@ class ResultView:
     params: tuple[tuple[str, str], ...]
     measurements: tuple[MeasurementView, ...]
     figure_tables: tuple[FigureTable, ...] = ()
+    #: each threshold rule as a sentence ("roc_auc overall must be at least 0.70 (blocking)");
+    #: the raw record in ``threshold`` when the report holds a shape this version cannot read
+    rules: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -314,6 +326,13 @@ class PacketContext:
     warnings: tuple[str, ...] = ()
     methods: tuple[MethodView, ...] = ()
     gate_rules: tuple[str, ...] = ()
+    #: The decision summary: the packet's first pages.
+    decision: DecisionView | None = None
+    #: The experiment plan's criteria judged on this run, when the report has them.
+    plan: PlanResult | None = None
+    #: Who must sign, and whether they have (documents' owners and approvals;
+    #: signatures of the packet may fill in more).
+    signoff: tuple[SignoffRow, ...] = ()
 
 
 # --- formatting ---------------------------------------------------------------------
@@ -470,6 +489,17 @@ def _result(r: CheckResult) -> ResultView:
         params=_pairs(r.params),
         measurements=tuple(_measurement(m) for m in r.measurements),
         figure_tables=figure_tables(r.measurements),
+        rules=_rule_sentences(r),
+    )
+
+
+def _rule_sentences(r: CheckResult) -> tuple[str, ...]:
+    parsed = parse_rules(r.threshold)
+    if parsed is None:
+        return ()
+    severity, rules = parsed
+    return tuple(
+        threshold_sentence(rule, severity, rule_scope(rule, r.measurements)) for rule in rules
     )
 
 
@@ -690,6 +720,11 @@ def build_context(inputs: PacketInputs) -> PacketContext:
     names = _filenames(documents)
     models = [d.model for d in documents]
     fills = document_fills(models, report)
+    views = tuple(_document(d, names, i, fills[i]) for i, d in enumerate(documents))
+    coverage = coverage_view(models, filled_refs(models, fills))
+    decision = decision_view(
+        report, models, [(v.title, v.fields + v.meta) for v in views], coverage, instant.date()
+    )
     return PacketContext(
         packet_id=_packet_id(inputs.report_bytes, documents, config),
         system_name=system_name,
@@ -698,10 +733,10 @@ def build_context(inputs: PacketInputs) -> PacketContext:
         overall_status=overall,
         has_report=report is not None,
         counts=counts,
-        documents=tuple(_document(d, names, i, fills[i]) for i, d in enumerate(documents)),
+        documents=views,
         results=results,
         risks=_traces(documents, report),
-        coverage=coverage_view(models, filled_refs(models, fills)),
+        coverage=coverage,
         approvals=_approvals(documents),
         provenance=_provenance(report),
         artifacts=_artifacts(report, documents, config),
@@ -709,6 +744,9 @@ def build_context(inputs: PacketInputs) -> PacketContext:
         instant=instant,
         methods=_methods(report),
         gate_rules=_gate_rules(report),
+        decision=decision,
+        plan=report.plan if report is not None else None,
+        signoff=signoff_rows(models),
     )
 
 
