@@ -113,7 +113,7 @@ def thin(
 
 def _bar_height(n: int) -> float:
     # rows a little over a line of 8 pt text apart: a chart of 17 groups fits a third of a page
-    return max(1.4, 0.7 + 0.16 * n)
+    return max(1.3, 0.7 + 0.14 * n)
 
 
 def _to_uri(fig: Figure) -> str:
@@ -262,6 +262,8 @@ def _group_rates(result: CheckResult) -> list[_Plan]:
         ms = by_name[name]
         shown = ms[:MAX_BARS]
         skipped = _unjudged(result, name)
+        # the legend speaks of judged groups only where the check judges groups one by one
+        judging = isinstance(result.details.get("groupings"), list)
         flags = [frozenset((m.group or {}).items()) in skipped for m in shown]
         bound = _bound(result, name, [m for m, f in zip(shown, flags, strict=True) if not f])
 
@@ -271,6 +273,7 @@ def _group_rates(result: CheckResult) -> list[_Plan]:
             name: str = name,
             flags: list[bool] = flags,
             bound: _Bound | None = bound,
+            judging: bool = judging,
         ) -> None:
             ax = fig.add_subplot()
             labels = [visible(format_group(m.group)) for m in shown]
@@ -278,7 +281,7 @@ def _group_rates(result: CheckResult) -> list[_Plan]:
             # no caps: they double the SVG nodes the PDF must draw, and add nothing
             _draw_intervals(ax, shown, ys)
             for hollow, colour, marker, label in (
-                (False, _BLUE, "o", "judged group"),
+                (False, _BLUE, "o", "judged group" if judging else "group"),
                 (True, _VERMILLION, "s", "not judged (too few rows)"),
             ):
                 pts = [
@@ -312,7 +315,8 @@ def _group_rates(result: CheckResult) -> list[_Plan]:
             ax.invert_yaxis()
             ax.set_xlabel(name)
             ax.grid(axis="x", color="#dddddd", linewidth=0.5)
-            ax.legend(loc="best", frameon=False, fontsize=7)
+            if bound is not None or any(flags) or judging:
+                ax.legend(loc="best", frameon=False, fontsize=7)
 
         extra = f" (first {MAX_BARS} of {len(ms)})" if len(ms) > MAX_BARS else ""
         title = f"{name} by group, with 95% intervals{extra}{_outside_note(shown)}"

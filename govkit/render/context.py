@@ -211,7 +211,7 @@ class FigureTable:
 
 
 #: measurement names per figure table; more go into a further table below
-FIGURE_COLUMNS = 4
+FIGURE_COLUMNS = 3
 
 
 @dataclass(frozen=True)

@@ -40,7 +40,7 @@ __all__ = [
 ]
 
 #: failing figures listed per blocking check, worst first; the check results hold the rest
-MAX_FINDINGS_PER_CHECK = 5
+MAX_FINDINGS_PER_CHECK = 3
 
 _STATUS_REASON = {
     "fail": "fails",
