@@ -73,11 +73,11 @@ _RC: dict[str, Any] = {
     "text.parse_math": False,
 }
 # Okabe-Ito colours, chosen for distinct lightness too: judged groups dark blue
-# (filled circles), groups not judged vermillion (hollow squares), the bound
+# (filled circles), groups not judged orange (hollow squares), the bound
 # black and dashed. Shape, fill and dash carry the meaning, so the chart reads
 # in greyscale and for colour-blind readers.
 _BLUE = "#0072B2"
-_VERMILLION = "#D55E00"
+_ORANGE = "#E69F00"
 _BOUND = "#000000"
 _GREY = "#888888"
 
@@ -282,7 +282,7 @@ def _group_rates(result: CheckResult) -> list[_Plan]:
             _draw_intervals(ax, shown, ys)
             for hollow, colour, marker, label in (
                 (False, _BLUE, "o", "judged group" if judging else "group"),
-                (True, _VERMILLION, "s", "not judged (too few rows)"),
+                (True, _ORANGE, "s", "not judged (too few rows)"),
             ):
                 pts = [
                     (float(m.value or 0.0), y)
