@@ -4,10 +4,16 @@ Prints the time to render Markdown, HTML and the PDF (target: under 10 s on
 two cores), the packet's size (target: under 5 MB), and the sizes for
 reports measured on 1,000 and 100,000 data rows, to show that the packet
 does not grow with the data. Uses examples/adult/build/govkit/report.json
-when `govkit check` has written it, else a synthetic report of the same
-shape. Prints, never asserts.
+when `govkit check` has written it (or the report named as the first
+argument), else a synthetic report of the same shape. Prints, never asserts.
 
-Run: .venv/bin/python bench/bench_render.py
+It also times `govkit render --format pdf` against WeasyPrint alone laying
+out and writing the same HTML in the same run, and prints the ratio (target:
+at most 1.3): what govkit adds to the PDF (the context, the charts, the
+Markdown, the attachments, the manifest and its verification) must stay small
+next to the layout itself.
+
+Run: .venv/bin/python bench/bench_render.py [REPORT_JSON]
 """
 
 from __future__ import annotations
@@ -187,9 +193,37 @@ def _timed(inputs: PacketInputs, formats: set[str], out: Path) -> tuple[float, f
     return time.perf_counter() - wall, time.process_time() - cpu
 
 
+def _pdf_against_weasyprint(inputs: PacketInputs, work: Path) -> None:
+    """``govkit render --format pdf`` against WeasyPrint alone on the same HTML."""
+    from weasyprint import HTML
+
+    from govkit.resources import data_dir
+
+    render_packet(inputs, work / "warm", formats={"pdf"})  # imports and fonts loaded once
+    html_out = work / "html-only"
+    render_packet(inputs, html_out, formats={"html"})
+    html = (html_out / "packet.html").read_text(encoding="utf-8")
+    base = data_dir("templates").resolve().as_uri() + "/"
+    govkit_s, weasy_s = [], []
+    for i in range(3):
+        wall = time.perf_counter()
+        render_packet(inputs, work / f"pdf-{i}", formats={"pdf"})
+        govkit_s.append(time.perf_counter() - wall)
+        wall = time.perf_counter()
+        HTML(string=html, base_url=base).write_pdf()
+        weasy_s.append(time.perf_counter() - wall)
+    g, w = min(govkit_s), min(weasy_s)
+    print(f"\n{'pdf, best of 3':<32}{'wall s':>10}")
+    print(f"{'govkit render --format pdf':<32}{g:>10.2f}")
+    print(f"{'WeasyPrint alone, same HTML':<32}{w:>10.2f}")
+    print(f"ratio: {g / w:.2f} (target: at most 1.3)")
+
+
 def main() -> None:
     project = load_project_file(ADULT)
     real = project.resolve(project.model.output) / "report.json"
+    if len(sys.argv) > 1:
+        real = Path(sys.argv[1]).resolve()
     print(f"cores: {os.cpu_count()}  project: {ADULT.relative_to(REPO)}")
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
@@ -214,6 +248,7 @@ def main() -> None:
             f"packet size: {_folder_bytes(full) / 1e6:.2f} MB "
             f"(pdf {(full / 'packet.pdf').stat().st_size / 1e6:.2f} MB; target < 5 MB)"
         )
+        _pdf_against_weasyprint(inputs, work)
 
         print("\nsize against data rows (synthetic reports, same documents):")
         print(
