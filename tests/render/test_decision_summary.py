@@ -170,3 +170,38 @@ def test_the_packet_puts_the_decision_first(rendered: Path) -> None:
     decision = html[places[0] : places[1]]
     for heading in ("Blocking findings", "Waivers", "Still missing", "Who must sign"):
         assert f">{heading}</h2>" in decision
+    # every chart's image carries its text alternative as alt and title
+    images = re.findall(r"<img [^>]*>", html)
+    assert images
+    for tag in images:
+        alt = re.search(r'alt="([^"]+)"', tag)
+        assert alt and len(alt.group(1)) > 30 and f'title="{alt.group(1)}"' in tag, tag[-300:]
+    assert any("by group: lowest" in tag for tag in images)
+
+
+def test_a_report_with_a_plan_exposes_it_and_renders(tmp_path: Path, report: Report) -> None:
+    from govkit.report import PlanCriterion, PlanResult
+
+    plan = PlanResult(
+        document="docs/experiment_plan.yaml",
+        registered=True,
+        criteria=[
+            PlanCriterion(
+                kind="acceptance",
+                metric="accuracy",
+                op=">=",
+                threshold=0.7,
+                value=0.8,
+                ci=(0.78, 0.82),
+                n=2000,
+                status="met",
+                reason="accuracy 0.80 [0.78, 0.82] is at least 0.70.",
+            )
+        ],
+        criteria_met=True,
+    )
+    ctx = _context(tmp_path, report.model_copy(update={"plan": plan}))
+    assert ctx.plan == plan
+    # the plan-versus-result partial is included where it exists; its absence changes nothing
+    md = render_markdown(ctx, None)["report.md"]
+    assert md.index("### Waivers") < md.index("### Open risks above the acceptance threshold")
