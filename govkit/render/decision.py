@@ -55,7 +55,6 @@ class BlockingLine:
     """One reason the gate blocks: a failing figure, or a check that could not be judged."""
 
     check: str
-    anchor: str
     where: str
     figure: str
     n: str
@@ -122,11 +121,6 @@ class DecisionView:
     missing: tuple[str, ...]
 
 
-def _anchor(check_id: str) -> str:
-    safe = "".join(c if c.isalnum() else "-" for c in check_id.lower()).strip("-")
-    return f"check-{safe}"
-
-
 def _verdict(report: Report | None) -> str:
     if report is None:
         return (
@@ -156,7 +150,7 @@ def _lines(r: CheckResult) -> tuple[list[BlockingLine], int]:
         failed = sorted((f for f in findings if not f.passed), key=lambda f: -f.margin)
     if not failed:
         note = r.message
-        return [BlockingLine(r.id, _anchor(r.id), "—", "—", "—", "—", "—", note=note)], 0
+        return [BlockingLine(r.id, "—", "—", "—", "—", "—", note=note)], 0
     lines = []
     for f in failed[:MAX_FINDINGS_PER_CHECK]:
         m, t = f.measurement, f.threshold
@@ -168,7 +162,6 @@ def _lines(r: CheckResult) -> tuple[list[BlockingLine], int]:
         lines.append(
             BlockingLine(
                 check=r.id,
-                anchor=_anchor(r.id),
                 where=describe_where(m) or "overall",
                 figure=figure,
                 n=format_count(m.n),

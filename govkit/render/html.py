@@ -3,8 +3,10 @@
 Each document's Markdown (the same text as its ``.md`` file) is converted by
 markdown-it-py with raw HTML off, so the HTML and the Markdown say the same
 thing and document text can never become markup. The packet template
-(autoescaped) adds the cover, the contents, the check results with charts,
-the traceability and coverage matrices, the sign-off page and provenance.
+(autoescaped) adds the cover, the contents, the decision summary (the same
+Markdown partial as at the top of report.md), the check results with charts,
+the traceability and coverage matrices, the documents, the sign-off page and
+provenance.
 """
 
 from __future__ import annotations
