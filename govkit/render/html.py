@@ -112,6 +112,8 @@ def _decision_html(env: Environment, ctx: PacketContext) -> str:
     ``--templates`` override applies to both; its ``###`` headings sit right
     under the chapter's title, as ``<h2>``.
     """
+    if ctx.decision is None:  # a context built by hand, without one
+        return ""
     md_env = make_environment("markdown")
     md_env.loader = env.loader
     text = render_template(md_env, DECISION_TEMPLATE, ctx=ctx)
