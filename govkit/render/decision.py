@@ -245,6 +245,24 @@ def _required_gaps(fields: Sequence[FieldView], prefix: str = "") -> list[tuple[
     return found
 
 
+def _controls_not_run(report: Report | None, models: Sequence[Any]) -> list[str]:
+    """Risks whose controls name checks the report does not hold: evidence promised, not given."""
+    if report is None:
+        return []
+    out = []
+    for model in models:
+        if getattr(model, "kind", None) != "risk_checklist":
+            continue
+        for risk in model.risks:
+            absent = [c for c in risk.controls or [] if report.result(c) is None]
+            if absent:
+                out.append(
+                    f"risk {risk.id} names control check(s) {', '.join(absent)}, "
+                    "which the report does not hold"
+                )
+    return out
+
+
 def _missing(
     report: Report | None,
     documents: Sequence[tuple[str, Sequence[FieldView]]],
@@ -346,5 +364,5 @@ def decision_view(
         more_findings=tuple(more),
         waivers=tuple(_waivers(report, today)) if report is not None else (),
         risks=tuple(_open_risks(models)),
-        missing=tuple(_missing(report, documents, coverage)),
+        missing=tuple(_missing(report, documents, coverage) + _controls_not_run(report, models)),
     )

@@ -154,6 +154,17 @@ def test_what_is_missing_names_skipped_checks_and_required_gaps(
     assert any(line.startswith("Standards coverage: ") for line in d.missing)
 
 
+def test_what_is_missing_names_controls_the_report_does_not_hold(
+    tmp_path: Path, report: Report
+) -> None:
+    def controls(data: dict[str, Any]) -> None:
+        data["risks"][0]["controls"] = [DPD, "robustness.missing_check"]
+
+    d = _context(tmp_path, report, {"risk_checklist": controls}).decision
+    risk_id = next(line for line in d.missing if line.startswith("risk "))
+    assert "robustness.missing_check" in risk_id and DPD not in risk_id
+
+
 def test_the_packet_puts_the_decision_first(rendered: Path) -> None:
     html = (rendered / "packet.html").read_text(encoding="utf-8")
     order = [
