@@ -4,10 +4,16 @@ Prints the time to render Markdown, HTML and the PDF (target: under 10 s on
 two cores), the packet's size (target: under 5 MB), and the sizes for
 reports measured on 1,000 and 100,000 data rows, to show that the packet
 does not grow with the data. Uses examples/adult/build/govkit/report.json
-when `govkit check` has written it, else a synthetic report of the same
-shape. Prints, never asserts.
+when `govkit check` has written it (or the report named as the first
+argument), else a synthetic report of the same shape. Prints, never asserts.
 
-Run: .venv/bin/python bench/bench_render.py
+It also times `govkit render --format pdf` against WeasyPrint alone laying
+out and writing the same HTML in the same run, and prints the ratio (target:
+at most 1.3): what govkit adds to the PDF (the context, the charts, the
+Markdown, the attachments, the manifest and its verification) must stay small
+next to the layout itself.
+
+Run: .venv/bin/python bench/bench_render.py [REPORT_JSON]
 """
 
 from __future__ import annotations
@@ -187,9 +193,49 @@ def _timed(inputs: PacketInputs, formats: set[str], out: Path) -> tuple[float, f
     return time.perf_counter() - wall, time.process_time() - cpu
 
 
+def _pdf_against_weasyprint(inputs: PacketInputs, work: Path) -> None:
+    """``govkit render --format pdf`` against WeasyPrint alone on the same HTML.
+
+    WeasyPrint runs twice: plain, and with the packet's PDF options (the PDF/A
+    variant and the same attachments), so the second ratio is what govkit adds
+    to the PDF it asks WeasyPrint for.
+    """
+    from weasyprint import HTML, Attachment
+
+    from govkit.render.pdf import PDF_VARIANT
+    from govkit.resources import data_dir
+
+    render_packet(inputs, work / "warm", formats={"pdf"})  # imports and fonts loaded once
+    html_out = work / "html-only"
+    render_packet(inputs, html_out, formats={"html"})
+    html = (html_out / "packet.html").read_text(encoding="utf-8")
+    base = data_dir("templates").resolve().as_uri() + "/"
+    blobs = [inputs.report_bytes or b"", *(d.data for d in inputs.documents)]
+    times: dict[str, list[float]] = {"govkit": [], "plain": [], "same": []}
+    for i in range(3):
+        wall = time.perf_counter()
+        render_packet(inputs, work / f"pdf-{i}", formats={"pdf"})
+        times["govkit"].append(time.perf_counter() - wall)
+        wall = time.perf_counter()
+        HTML(string=html, base_url=base).write_pdf()
+        times["plain"].append(time.perf_counter() - wall)
+        wall = time.perf_counter()
+        attachments = [Attachment(string=b, name=f"a{j}") for j, b in enumerate(blobs)]
+        HTML(string=html, base_url=base).write_pdf(pdf_variant=PDF_VARIANT, attachments=attachments)
+        times["same"].append(time.perf_counter() - wall)
+    g, plain, same = (min(times[k]) for k in ("govkit", "plain", "same"))
+    print(f"\n{'pdf, best of 3':<44}{'wall s':>10}{'ratio':>8}")
+    print(f"{'govkit render --format pdf':<44}{g:>10.2f}")
+    print(f"{'WeasyPrint alone, same HTML, plain PDF':<44}{plain:>10.2f}{g / plain:>8.2f}")
+    print(f"{'WeasyPrint alone, same HTML, PDF/A + files':<44}{same:>10.2f}{g / same:>8.2f}")
+    print("target: govkit at most 1.3x WeasyPrint alone")
+
+
 def main() -> None:
     project = load_project_file(ADULT)
     real = project.resolve(project.model.output) / "report.json"
+    if len(sys.argv) > 1:
+        real = Path(sys.argv[1]).resolve()
     print(f"cores: {os.cpu_count()}  project: {ADULT.relative_to(REPO)}")
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
@@ -214,6 +260,7 @@ def main() -> None:
             f"packet size: {_folder_bytes(full) / 1e6:.2f} MB "
             f"(pdf {(full / 'packet.pdf').stat().st_size / 1e6:.2f} MB; target < 5 MB)"
         )
+        _pdf_against_weasyprint(inputs, work)
 
         print("\nsize against data rows (synthetic reports, same documents):")
         print(

@@ -35,13 +35,26 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from govkit.render.context import format_group
+from govkit.render.formatting import format_count
+from govkit.render.thresholds import bound_phrase, parse_rules
 from govkit.report import CheckResult, Measurement
+from govkit.runner.judge import format_number
 from govkit.safe_text import visible
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-__all__ = ["MAX_BARS", "MAX_CURVE_POINTS", "MAX_GROUP_CHARTS", "Chart", "charts_for", "thin"]
+    from govkit.suite import Threshold
+
+__all__ = [
+    "MAX_BARS",
+    "MAX_CURVE_POINTS",
+    "MAX_GROUP_CHARTS",
+    "Chart",
+    "charts_for",
+    "figures_for",
+    "thin",
+]
 
 MAX_BARS = 30
 MAX_CURVE_POINTS = 300
@@ -59,19 +72,31 @@ _RC: dict[str, Any] = {
     "text.usetex": False,
     "text.parse_math": False,
 }
-_BLUE = "#1a4d8f"
+# Okabe-Ito colours, chosen for distinct lightness too: judged groups dark blue
+# (filled circles), groups not judged orange (hollow squares), the bound
+# black and dashed. Shape, fill and dash carry the meaning, so the chart reads
+# in greyscale and for colour-blind readers.
+_BLUE = "#0072B2"
+_ORANGE = "#E69F00"
+_BOUND = "#000000"
 _GREY = "#888888"
 
 
-_Plan = tuple[str, "Callable[[Figure], None]", float]
+#: (caption, draw, height in inches, text alternative)
+_Plan = tuple[str, "Callable[[Figure], None]", float, str]
 
 
 @dataclass(frozen=True)
 class Chart:
-    """A chart: a caption and an ``image/svg+xml`` data URI."""
+    """A chart: a caption, an ``image/svg+xml`` data URI, and its text alternative.
+
+    ``alt`` says in words what the chart shows (the extreme groups and their
+    figures, the bound); the packet uses it as the image's ``alt`` and ``title``.
+    """
 
     title: str
     uri: str
+    alt: str = ""
 
 
 def thin(
@@ -87,7 +112,8 @@ def thin(
 
 
 def _bar_height(n: int) -> float:
-    return max(1.8, 0.8 + 0.2 * n)
+    # rows a little over a line of 8 pt text apart: a chart of 17 groups fits a third of a page
+    return max(1.3, 0.7 + 0.14 * n)
 
 
 def _to_uri(fig: Figure) -> str:
@@ -141,34 +167,161 @@ def _outside_note(ms: Sequence[Measurement]) -> str:
     )
 
 
+def _unjudged(result: CheckResult, name: str) -> set[frozenset[tuple[str, str]]]:
+    """Groups the check did not judge for rate ``name`` (``details.groupings[].groups[]``)."""
+    out: set[frozenset[tuple[str, str]]] = set()
+    groupings = result.details.get("groupings")
+    for grouping in groupings if isinstance(groupings, list) else []:
+        groups = grouping.get("groups") if isinstance(grouping, dict) else None
+        for g in groups if isinstance(groups, list) else []:
+            if not isinstance(g, dict) or not isinstance(g.get("group"), dict):
+                continue
+            rates = g.get("rates")
+            entry = rates.get(name) if isinstance(rates, dict) else None
+            judged = entry.get("judged") if isinstance(entry, dict) else g.get("judged")
+            if judged is False:
+                out.add(frozenset((str(k), str(v)) for k, v in g["group"].items()))
+    return out
+
+
+@dataclass(frozen=True)
+class _Bound:
+    """Where a chart draws its bound, and how the alt text and legend name it."""
+
+    x: float
+    label: str
+    words: str
+
+
+def _rules(result: CheckResult) -> list[Threshold]:
+    parsed = parse_rules(result.threshold)
+    return parsed[1] if parsed is not None else []
+
+
+def _bound(result: CheckResult, name: str, ms: Sequence[Measurement]) -> _Bound | None:
+    """The bound of a per-group chart: on the figure itself, else on the gap between groups.
+
+    A bound on a difference (at most d) is drawn at the highest judged group's
+    figure minus d, a bound on a ratio (at least r) at that figure times r: a
+    group to the left of the line lies further from the highest than the bound allows.
+    """
+    for rule in _rules(result):
+        if rule.metric == name and not rule.overall_only and rule.vs is None:
+            x = rule.min if rule.min is not None else rule.max
+            assert x is not None
+            words = f"bound {bound_phrase(rule)}"
+            return _Bound(float(x), words, words)
+    judged = [float(m.value) for m in ms if m.value is not None]
+    if not judged:
+        return None
+    top = max(judged)
+    for rule in _rules(result):
+        if rule.vs is not None:
+            continue
+        if rule.metric.endswith("_difference") and rule.max is not None:
+            d = format_number(rule.max)
+            return _Bound(
+                top - rule.max,
+                f"highest − {d} (bound on the difference)",
+                f"bound on the difference {d}",
+            )
+        if rule.metric.endswith("_ratio") and rule.min is not None:
+            r = format_number(rule.min)
+            return _Bound(
+                top * rule.min, f"highest × {r} (bound on the ratio)", f"bound on the ratio {r}"
+            )
+    return None
+
+
+def _group_alt(name: str, ms: Sequence[Measurement], bound: _Bound | None, unjudged: int) -> str:
+    """``selection_rate by group: lowest sex=Female 0.11 (n=4,421), highest ...; bound ...``."""
+    valued = [m for m in ms if m.value is not None]
+    low = min(valued, key=lambda m: float(m.value or 0.0))
+    high = max(valued, key=lambda m: float(m.value or 0.0))
+
+    def say(m: Measurement) -> str:
+        n = f" (n={format_count(m.n)})" if m.n is not None else ""
+        return f"{visible(format_group(m.group))} {format_number(float(m.value or 0.0))}{n}"
+
+    text = f"{name} by group: lowest {say(low)}, highest {say(high)}"
+    text += f"; {bound.words}" if bound is not None else "; no bound on this figure"
+    if unjudged:
+        text += f"; {unjudged} group(s) not judged (too few rows), drawn as hollow squares"
+    return text + "."
+
+
 def _group_rates(result: CheckResult) -> list[_Plan]:
     by_name: dict[str, list[Measurement]] = {}
     for m in result.own_measurements():  # baselines' figures are in the tables, not charted
         if m.group and _finite(m.value):
             by_name.setdefault(m.name, []).append(m)
-    judged = [r.get("metric") for r in result.threshold.get("rules", []) if isinstance(r, dict)]
-    names = sorted(by_name, key=lambda n: (n not in judged, list(by_name).index(n)))
+    judged_names = [r.metric for r in _rules(result)]
+    names = sorted(by_name, key=lambda n: (n not in judged_names, list(by_name).index(n)))
     out: list[_Plan] = []
     for name in names[:MAX_GROUP_CHARTS]:
         ms = by_name[name]
         shown = ms[:MAX_BARS]
+        skipped = _unjudged(result, name)
+        # the legend speaks of judged groups only where the check judges groups one by one
+        judging = isinstance(result.details.get("groupings"), list)
+        flags = [frozenset((m.group or {}).items()) in skipped for m in shown]
+        bound = _bound(result, name, [m for m, f in zip(shown, flags, strict=True) if not f])
 
-        def draw(fig: Figure, shown: list[Measurement] = shown, name: str = name) -> None:
+        def draw(
+            fig: Figure,
+            shown: list[Measurement] = shown,
+            name: str = name,
+            flags: list[bool] = flags,
+            bound: _Bound | None = bound,
+            judging: bool = judging,
+        ) -> None:
             ax = fig.add_subplot()
             labels = [visible(format_group(m.group)) for m in shown]
-            values = [float(m.value or 0.0) for m in shown]
             ys = list(range(len(shown)))
             # no caps: they double the SVG nodes the PDF must draw, and add nothing
             _draw_intervals(ax, shown, ys)
-            ax.plot(values, ys, "o", color=_BLUE, markersize=4, zorder=4)
+            for hollow, colour, marker, label in (
+                (False, _BLUE, "o", "judged group" if judging else "group"),
+                (True, _ORANGE, "s", "not judged (too few rows)"),
+            ):
+                pts = [
+                    (float(m.value or 0.0), y)
+                    for m, y, f in zip(shown, ys, flags, strict=True)
+                    if f is hollow
+                ]
+                if pts:
+                    ax.plot(
+                        [p[0] for p in pts],
+                        [p[1] for p in pts],
+                        marker,
+                        color=colour,
+                        markerfacecolor="none" if hollow else colour,
+                        markersize=4.5,
+                        linestyle="none",
+                        label=label,
+                        zorder=4,
+                        gid="not-judged" if hollow else "judged",
+                    )
+            if bound is not None:
+                ax.axvline(
+                    bound.x,
+                    color=_BOUND,
+                    linestyle="--",
+                    linewidth=1.0,
+                    label=bound.label,
+                    gid="bound",
+                )
             ax.set_yticks(ys, labels)
             ax.invert_yaxis()
             ax.set_xlabel(name)
             ax.grid(axis="x", color="#dddddd", linewidth=0.5)
+            if bound is not None or any(flags) or judging:
+                ax.legend(loc="best", frameon=False, fontsize=7)
 
         extra = f" (first {MAX_BARS} of {len(ms)})" if len(ms) > MAX_BARS else ""
         title = f"{name} by group, with 95% intervals{extra}{_outside_note(shown)}"
-        out.append((title, draw, _bar_height(len(shown))))
+        alt = _group_alt(name, shown, bound, sum(flags))
+        out.append((title, draw, _bar_height(len(shown)), alt))
     return out
 
 
@@ -193,7 +346,13 @@ def _attribution(result: CheckResult) -> list[_Plan]:
         ax.set_xlabel("mean |attribution|")
 
     title = f"Mean absolute attribution by feature{_outside_note(ms)}"
-    return [(title, draw, _bar_height(len(ms)))]
+    top, low = ms[0], ms[-1]
+    alt = (
+        f"Mean absolute attribution of {len(ms)} feature(s): highest {visible(top.feature)} "
+        f"{format_number(float(top.value or 0.0))}, lowest {visible(low.feature)} "
+        f"{format_number(float(low.value or 0.0))}."
+    )
+    return [(title, draw, _bar_height(len(ms)), alt)]
 
 
 def _pairs(raw: Any, x_key: str, y_key: str) -> tuple[list[float], list[float]] | None:
@@ -237,7 +396,18 @@ def _roc(result: CheckResult) -> list[_Plan]:
         ax.set_aspect("equal")
         ax.legend(loc="lower right", frameon=False)
 
-    return [("ROC curve of the membership inference attack", draw, 3.2)]
+    auc = next(
+        (
+            m
+            for m in result.measurements
+            if m.name == "roc_auc" and not m.group and _finite(m.value)
+        ),
+        None,
+    )
+    alt = f"ROC curve of the {label} against chance (the diagonal)"
+    if auc is not None:
+        alt += f": ROC AUC {format_number(float(auc.value or 0.0))}, where 0.5 is chance"
+    return [("ROC curve of the membership inference attack", draw, 3.2, alt + ".")]
 
 
 def _overall_reliability(details: dict[str, Any]) -> Any:
@@ -268,26 +438,47 @@ def _calibration(result: CheckResult) -> list[_Plan]:
         ax.set_aspect("equal")
         ax.legend(loc="upper left", frameon=False)
 
-    return [("Calibration curve (overall)", draw, 3.2)]
+    gap = max(abs(o - p) for p, o in zip(pred, obs, strict=True))
+    alt = (
+        f"Calibration curve over {len(pred)} bin(s) against the diagonal of perfect "
+        f"calibration: the largest gap between predicted and observed is {format_number(gap)}."
+    )
+    return [("Calibration curve (overall)", draw, 3.2, alt)]
 
 
-def charts_for(result: CheckResult) -> list[Chart]:
-    """Every chart the result has data for (none when it has none)."""
+def figures_for(result: CheckResult) -> list[tuple[str, str, Figure]]:
+    """``(caption, text alternative, figure)`` of every chart the result has data for.
+
+    The figures are drawn but not saved: :func:`charts_for` writes them as SVG,
+    and tests can inspect what was drawn (the bound line, the markers).
+    """
     plans = _group_rates(result) + _attribution(result) + _roc(result) + _calibration(result)
     if not plans:
         return []
-    # Figures are built directly and saved as SVG: no pyplot, no GUI backend, no
-    # global figure registry (and a quicker import)
+    # Figures are built directly: no pyplot, no GUI backend, no global figure
+    # registry (and a quicker import)
     import matplotlib
     from matplotlib.figure import Figure
 
-    charts = []
+    out = []
     with matplotlib.rc_context(_RC), warnings.catch_warnings():  # type: ignore[arg-type]
         # a group name in a script the chart font lacks is drawn as a box; the
         # packet's tables hold the text, so the warning would only be noise on stderr
         warnings.filterwarnings("ignore", message="Glyph .* missing from font")
-        for title, draw, height in plans:
+        for title, draw, height, alt in plans:
             fig = Figure(figsize=(6.0, height))
             draw(fig)
-            charts.append(Chart(title=title, uri=_to_uri(fig)))
+            out.append((title, alt, fig))
+    return out
+
+
+def charts_for(result: CheckResult) -> list[Chart]:
+    """Every chart the result has data for (none when it has none)."""
+    import matplotlib
+
+    charts = []
+    for title, alt, fig in figures_for(result):
+        with matplotlib.rc_context(_RC), warnings.catch_warnings():  # type: ignore[arg-type]
+            warnings.filterwarnings("ignore", message="Glyph .* missing from font")
+            charts.append(Chart(title=title, uri=_to_uri(fig), alt=alt))
     return charts

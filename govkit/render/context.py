@@ -9,8 +9,11 @@ one date of the packet comes from the report (``finished_at``), else from
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import hashlib
 import os
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -21,16 +24,20 @@ from pydantic import BaseModel
 
 from govkit.render.autofill import document_fills, filled_refs
 from govkit.render.coverage import CoverageView, coverage_view
+from govkit.render.decision import DecisionView, SignoffRow, decision_view, signoff_rows
 from govkit.render.fields import (
     FieldPath,
     FieldView,
     FilledNode,
+    Gap,
     describe_model,
     filled_paths,
     format_scalar,
+    gather_gaps,
 )
 from govkit.render.formatting import format_count, format_group, format_interval, format_value
 from govkit.render.plan_view import HandoffView, PlanView, handoff_view, plan_view
+from govkit.render.thresholds import parse_rules, rule_scope, threshold_sentence
 from govkit.report import STATUS_ORDER, CheckResult, Measurement, Report, ResultWaiver
 from govkit.signing.records import SignatureRow
 
@@ -131,6 +138,8 @@ class DocumentView:
     fields: tuple[FieldView, ...]
     #: Automated fields shown with figures from the report (dotted paths), in document order.
     filled: tuple[str, ...] = ()
+    #: Optional fields left empty, at any depth: the document's "Not provided" table.
+    gaps: tuple[Gap, ...] = ()
 
     def field(self, name: str) -> FieldView:
         """The field called ``name``; a KeyError (loud) when the schema has no such field."""
@@ -197,7 +206,7 @@ class FigureTable:
 
 
 #: measurement names per figure table; more go into a further table below
-FIGURE_COLUMNS = 4
+FIGURE_COLUMNS = 3
 
 
 @dataclass(frozen=True)
@@ -241,6 +250,9 @@ class ResultView:
     params: tuple[tuple[str, str], ...]
     measurements: tuple[MeasurementView, ...]
     figure_tables: tuple[FigureTable, ...] = ()
+    #: each threshold rule as a sentence ("roc_auc overall must be at least 0.70 (blocking)");
+    #: the raw record in ``threshold`` when the report holds a shape this version cannot read
+    rules: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -311,9 +323,14 @@ class PacketContext:
     gate_rules: tuple[str, ...] = ()
     #: Signatures of earlier renders, which do not cover this packet (see govkit.signing.carry).
     signatures: tuple[SignatureRow, ...] = ()
-    #: "Plan versus result" and "Handoff" (govkit.render.plan_view)
+    #: The decision summary: the packet's first pages.
+    decision: DecisionView | None = None
+    #: "Plan versus result" (in the decision summary) and "Handoff" (govkit.render.plan_view)
     plan: PlanView | None = None
     handoff: HandoffView | None = None
+    #: Who must sign, and whether they have (documents' owners and approvals;
+    #: signatures of the packet may fill in more).
+    signoff: tuple[SignoffRow, ...] = ()
 
 
 # --- formatting ---------------------------------------------------------------------
@@ -479,6 +496,17 @@ def _result(r: CheckResult) -> ResultView:
         params=_pairs(r.params),
         measurements=tuple(_measurement(m) for m in r.measurements),
         figure_tables=figure_tables(r.measurements),
+        rules=_rule_sentences(r),
+    )
+
+
+def _rule_sentences(r: CheckResult) -> tuple[str, ...]:
+    parsed = parse_rules(r.threshold)
+    if parsed is None:
+        return ()
+    severity, rules = parsed
+    return tuple(
+        threshold_sentence(rule, severity, rule_scope(rule, r.measurements)) for rule in rules
     )
 
 
@@ -490,8 +518,13 @@ def _document(
 ) -> DocumentView:
     model = doc.model
     meta = getattr(model, "meta", None)
-    fields = tuple(f for f in describe_model(model, fills) if f.name not in _HEADER_FIELDS)
     kind = str(getattr(model, "kind", type(model).__name__))
+    every = tuple(f for f in describe_model(model, fills) if f.name not in _HEADER_FIELDS)
+    fields, gaps = gather_gaps(every)
+    meta_fields, meta_gaps = gather_gaps(
+        describe_model(meta) if isinstance(meta, BaseModel) else (), prefix="meta."
+    )
+    asked = _asked_by(kind)
     doc_id = str(getattr(meta, "doc_id", "") or Path(doc.display_path).stem)
     return DocumentView(
         kind=kind,
@@ -503,10 +536,34 @@ def _document(
         sha256=doc.sha256,
         anchor=anchor_for("doc", doc_id),
         filename=filenames[index],
-        meta=describe_model(meta) if isinstance(meta, BaseModel) else (),
+        meta=meta_fields,
         fields=fields,
         filled=filled_paths(fields),
+        gaps=tuple(
+            dataclasses.replace(g, asked_by=asked.get(_INDEX.sub("", g.path), ()))
+            for g in (*gaps, *meta_gaps)
+        ),
     )
+
+
+#: list positions in a gap's path (``factors[1].rationale``), absent from the crosswalk's refs
+_INDEX = re.compile(r"\[\d+\]")
+
+
+@functools.cache
+def _asked_by(kind: str) -> dict[str, tuple[str, ...]]:
+    """Field path -> the standard items that ask for it (``Model Cards §1 date``)."""
+    from govkit.documents.coverage import load_crosswalk
+
+    found: dict[str, list[str]] = {}
+    for std in load_crosswalk().standards:
+        short = std.name.split(" (")[0]
+        for item in std.items:
+            for ref in item.fields:
+                ref_kind, _, path = ref.partition(":")
+                if ref_kind in (kind, "*") and path:
+                    found.setdefault(path.replace("[]", ""), []).append(f"{short} {item.id}")
+    return {path: tuple(dict.fromkeys(items)) for path, items in found.items()}
 
 
 def _filenames(docs: Sequence[SourceDocument]) -> dict[int, str]:
@@ -670,6 +727,11 @@ def build_context(inputs: PacketInputs) -> PacketContext:
     names = _filenames(documents)
     models = [d.model for d in documents]
     fills = document_fills(models, report)
+    views = tuple(_document(d, names, i, fills[i]) for i, d in enumerate(documents))
+    coverage = coverage_view(models, filled_refs(models, fills))
+    decision = decision_view(
+        report, models, [(v.title, v.fields + v.meta) for v in views], coverage, instant.date()
+    )
     return PacketContext(
         packet_id=_packet_id(inputs.report_bytes, documents, config),
         system_name=system_name,
@@ -678,10 +740,10 @@ def build_context(inputs: PacketInputs) -> PacketContext:
         overall_status=overall,
         has_report=report is not None,
         counts=counts,
-        documents=tuple(_document(d, names, i, fills[i]) for i, d in enumerate(documents)),
+        documents=views,
         results=results,
         risks=_traces(documents, report),
-        coverage=coverage_view(models, filled_refs(models, fills)),
+        coverage=coverage,
         approvals=_approvals(documents),
         provenance=_provenance(report),
         artifacts=_artifacts(report, documents, config),
@@ -689,8 +751,10 @@ def build_context(inputs: PacketInputs) -> PacketContext:
         instant=instant,
         methods=_methods(report),
         gate_rules=_gate_rules(report),
+        decision=decision,
         plan=plan_view(report),
         handoff=handoff_view(report),
+        signoff=signoff_rows(models),
     )
 
 

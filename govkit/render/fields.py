@@ -35,6 +35,7 @@ __all__ = [
     "FillSource",
     "FilledNode",
     "Fills",
+    "Gap",
     "ListNode",
     "MappingNode",
     "MissingNode",
@@ -45,6 +46,7 @@ __all__ = [
     "describe_model",
     "filled_paths",
     "format_scalar",
+    "gather_gaps",
     "humanize",
     "value_node",
 ]
@@ -137,11 +139,28 @@ class FieldView:
     title: str
     description: str
     node: Node
+    #: the schema requires the field (a gap here is a document error, shown in place)
+    required: bool = False
+    #: when a conditional field becomes required (``high-risk use, or ...``); empty otherwise
+    required_when: str = ""
 
     @property
     def missing(self) -> bool:
         """Whether the field holds nothing (a visible gap in the packet)."""
         return isinstance(self.node, MissingNode)
+
+    @property
+    def optional_gap(self) -> bool:
+        """An empty field nothing requires: listed in the document's "Not provided" table."""
+        return self.missing and not self.required and not self.required_when
+
+    @property
+    def inline(self) -> bool:
+        """A value that fits on the field's own line (one paragraph of text, or n/a)."""
+        node = self.node
+        if isinstance(node, NotApplicableNode):
+            return True
+        return isinstance(node, TextNode) and "\n" not in node.text.strip()
 
 
 def humanize(name: str) -> str:
@@ -175,18 +194,65 @@ def _is_not_applicable(value: Any) -> bool:
     return isinstance(value, BaseModel) and set(type(value).model_fields) == {"not_applicable"}
 
 
+def _cell_value(value: Any) -> bool:
+    """A value that reads well in one table cell: a scalar, an N/A with its reason,
+    a list of scalars, or a model of scalars (written ``Key: value; ...``)."""
+    if _is_scalar(value) or _is_not_applicable(value):
+        return True
+    if isinstance(value, list):
+        return all(_is_scalar(v) for v in value)
+    return isinstance(value, BaseModel) and all(
+        _is_scalar(getattr(value, n)) for n in type(value).model_fields
+    )
+
+
 def _flat_model(value: Any) -> bool:
-    """A model whose every field is a scalar: one table row."""
+    """A model whose every field fits in a table cell: one table row."""
     return (
         isinstance(value, BaseModel)
         and not _is_not_applicable(value)
-        and all(_is_scalar(getattr(value, name)) for name in type(value).model_fields)
+        and all(_cell_value(getattr(value, name)) for name in type(value).model_fields)
     )
+
+
+def _cell(value: Any) -> str:
+    """The text of one table cell (see :func:`_cell_value`); empty for nothing."""
+    if value is None:
+        return ""
+    if _is_not_applicable(value):
+        return f"not applicable: {value.not_applicable}"
+    if isinstance(value, list):
+        return "; ".join(format_scalar(v) for v in value if v is not None)
+    if isinstance(value, BaseModel):
+        return "; ".join(
+            f"{humanize(n)}: {format_scalar(getattr(value, n))}"
+            for n in type(value).model_fields
+            if getattr(value, n) is not None
+        )
+    return format_scalar(value)
 
 
 def _description(model: type[BaseModel], name: str) -> str:
     info = model.model_fields[name]
     return (info.description or "").strip()
+
+
+def _required_when(model: type[BaseModel], name: str) -> str:
+    """The condition of a conditional field (``x-required-when``), else empty."""
+    extra = model.model_fields[name].json_schema_extra
+    when = extra.get("x-required-when") if isinstance(extra, dict) else None
+    return str(when) if when else ""
+
+
+def _view(cls: type[BaseModel], name: str, node: Node) -> FieldView:
+    return FieldView(
+        name=name,
+        title=humanize(name),
+        description=_description(cls, name),
+        node=node,
+        required=cls.model_fields[name].is_required(),
+        required_when=_required_when(cls, name),
+    )
 
 
 def describe_model(
@@ -205,11 +271,10 @@ def describe_model(
     """
     cls = type(model)
     return tuple(
-        FieldView(
-            name=name,
-            title=humanize(name),
-            description=_description(cls, name),
-            node=_field_node(
+        _view(
+            cls,
+            name,
+            _field_node(
                 getattr(model, name), cls.model_fields[name].annotation, (*path, name), fills
             ),
         )
@@ -247,11 +312,10 @@ def _field_node(value: Any, annotation: Any, path: FieldPath, fills: Fills | Non
         # fields: show the parent's fields, the human ones as visible gaps.
         return MappingNode(
             entries=tuple(
-                FieldView(
-                    name=name,
-                    title=humanize(name),
-                    description=_description(cls, name),
-                    node=_field_node(None, cls.model_fields[name].annotation, (*path, name), fills),
+                _view(
+                    cls,
+                    name,
+                    _field_node(None, cls.model_fields[name].annotation, (*path, name), fills),
                 )
                 for name in cls.model_fields
             )
@@ -285,10 +349,7 @@ def _model_class(annotation: Any) -> type[BaseModel] | None:
 def _table(items: Sequence[BaseModel]) -> TableNode:
     cls = type(items[0])
     names = list(cls.model_fields)
-    rows = tuple(
-        tuple("" if getattr(item, n) is None else format_scalar(getattr(item, n)) for n in names)
-        for item in items
-    )
+    rows = tuple(tuple(_cell(getattr(item, n)) for n in names) for item in items)
     return TableNode(columns=tuple(humanize(n) for n in names), rows=rows)
 
 
@@ -351,3 +412,73 @@ def filled_paths(fields: Sequence[FieldView]) -> tuple[str, ...]:
     for f in fields:
         walk(f.node, f.name)
     return tuple(found)
+
+
+# --- gaps without noise -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Gap:
+    """An optional field left empty: one row of its document's "Not provided" table.
+
+    ``path`` is dotted from the document's root (``architecture.n_params``,
+    ``factors[1].rationale``); ``asked_by`` names the standard items that ask
+    for the field (filled in by the context, from the crosswalk).
+    """
+
+    path: str
+    title: str
+    description: str
+    empty_list: bool = False
+    asked_by: tuple[str, ...] = ()
+
+
+def _gather(view: FieldView, where: str, gaps: list[Gap]) -> FieldView | None:
+    """``view`` without its optional gaps (None when it is one), appending them to ``gaps``."""
+    node = view.node
+    if view.optional_gap:
+        empty_list = isinstance(node, MissingNode) and node.empty_list
+        gaps.append(Gap(where, view.title, view.description, empty_list))
+        return None
+    if isinstance(node, MappingNode):
+        found: list[Gap] = []
+        kept = [
+            e
+            for e in (_gather(entry, f"{where}.{entry.name}", found) for entry in node.entries)
+            if e is not None
+        ]
+        if not kept:  # a value whose every part is empty: shown whole, where it is
+            return view
+        gaps.extend(found)
+        return replace(view, node=MappingNode(entries=tuple(kept)))
+    if isinstance(node, ListNode):
+        items: list[Node] = []
+        for i, item in enumerate(node.items):
+            if isinstance(item, MappingNode):
+                holder = FieldView(name=str(i), title="", description="", node=item)
+                pruned = _gather(holder, f"{where}[{i}]", gaps)
+                items.append(pruned.node if pruned is not None else item)
+            else:
+                items.append(item)
+        return replace(view, node=ListNode(items=tuple(items)))
+    return view
+
+
+def gather_gaps(
+    fields: Sequence[FieldView], prefix: str = ""
+) -> tuple[tuple[FieldView, ...], tuple[Gap, ...]]:
+    """Split optional empty fields (at any depth) from the rest, keeping the order of both.
+
+    A reviewer reads the filled fields without a "Not provided" line between
+    each, and every gap is still listed once, in one table per document.
+    Required and conditional fields stay where they are even when empty:
+    those gaps matter to the decision and are shown in place. Figures filled
+    from the report are never split up.
+    """
+    gaps: list[Gap] = []
+    kept = []
+    for f in fields:
+        view = _gather(f, f"{prefix}{f.name}", gaps)
+        if view is not None:
+            kept.append(view)
+    return tuple(kept), tuple(gaps)

@@ -3,8 +3,10 @@
 Each document's Markdown (the same text as its ``.md`` file) is converted by
 markdown-it-py with raw HTML off, so the HTML and the Markdown say the same
 thing and document text can never become markup. The packet template
-(autoescaped) adds the cover, the contents, the check results with charts,
-the traceability and coverage matrices, the sign-off page and provenance.
+(autoescaped) adds the cover, the contents, the decision summary (the same
+Markdown partial as at the top of report.md), the check results with charts,
+the traceability and coverage matrices, the documents, the sign-off page and
+provenance.
 """
 
 from __future__ import annotations
@@ -18,13 +20,14 @@ from markupsafe import Markup
 from govkit.errors import ConfigError
 from govkit.render.charts import Chart
 from govkit.render.context import DocumentView, PacketContext
-from govkit.render.environment import render_template
+from govkit.render.environment import make_environment, render_template
 from govkit.render.markdown import to_html
 from govkit.render.page import finish_page, fold_sections, off_page_references
 
 __all__ = ["PACKET_TEMPLATE", "DocumentHtml", "TocEntry", "render_packet_html"]
 
 PACKET_TEMPLATE = "packet.html.j2"
+DECISION_TEMPLATE = "_decision.md.j2"
 
 
 @dataclass(frozen=True)
@@ -45,15 +48,16 @@ class DocumentHtml:
 
 
 def _toc(ctx: PacketContext, docs: list[tuple[DocumentView, list[TocEntry]]]) -> list[TocEntry]:
-    toc: list[TocEntry] = []
-    for view, headings in docs:
-        toc.append(TocEntry(1, view.title, view.anchor))
-        toc.extend(headings)
+    # the packet's order: decide first, then the evidence, then the documents behind it
+    toc: list[TocEntry] = [TocEntry(1, "Decision summary", "decision")]
     if ctx.has_report:
         toc.append(TocEntry(1, "Check results", "results"))
         toc.extend(TocEntry(2, f"{r.id}: {r.title}", r.anchor) for r in ctx.results)
     toc.append(TocEntry(1, "Risk traceability matrix", "traceability"))
     toc.append(TocEntry(1, "Standards coverage matrix", "coverage"))
+    for view, headings in docs:
+        toc.append(TocEntry(1, view.title, view.anchor))
+        toc.extend(headings)
     toc.append(TocEntry(1, "Sign-off", "signoff"))
     toc.append(TocEntry(1, "Provenance", "provenance"))
     if ctx.methods:
@@ -87,6 +91,7 @@ def render_packet_html(
         converted.append(DocumentHtml(view=view, html=Markup(fold_sections(html))))
         toc_docs.append((view, [TocEntry(2, h.text, h.anchor) for h in headings if h.level == 2]))
     all_charts = {r.id: list(charts.get(r.id, [])) for r in ctx.results}
+    decision = Markup(_decision_html(env, ctx))
     created = ctx.instant.strftime("%Y-%m-%dT%H:%M:%SZ")
     page = render_template(
         env,
@@ -95,6 +100,7 @@ def render_packet_html(
         docs=converted,
         toc=_toc(ctx, toc_docs),
         charts=all_charts,
+        decision=decision,
         created=created,
         generator=f"govkit {ctx.govkit_version}",
         subject=f"Review packet {ctx.packet_id} for {ctx.system_name} {ctx.system_version}",
@@ -108,3 +114,20 @@ def render_packet_html(
             "data: URI (or drop it)"
         )
     return page
+
+
+def _decision_html(env: Environment, ctx: PacketContext) -> str:
+    """The decision summary, written once in Markdown (report.md shows the same text).
+
+    Rendered with the Markdown environment on the HTML one's loader, so a user's
+    ``--templates`` override applies to both; its ``###`` headings sit right
+    under the chapter's title, as ``<h2>``.
+    """
+    if ctx.decision is None:  # a context built by hand, without one
+        return ""
+    md_env = make_environment("markdown")
+    md_env.loader = env.loader
+    text = render_template(md_env, DECISION_TEMPLATE, ctx=ctx)
+    html, _ = to_html(text, anchor_prefix="decision")
+    # document text cannot make a tag (raw HTML is off), so these are the headings markdown-it wrote
+    return html.replace("<h3", "<h2").replace("</h3>", "</h2>")

@@ -126,9 +126,28 @@ def _table(node: TableNode) -> str:
     return "\n".join([header, rule, *body])
 
 
+#: a nested list of short texts is written on its label's line when it fits in this many characters
+_INLINE_LIST = 160
+
+
+def _short_list(node: Node) -> bool:
+    if not isinstance(node, ListNode) or not node.items:
+        return False
+    if not all(isinstance(i, TextNode) and "\n" not in i.text for i in node.items):
+        return False
+    return sum(len(i.text) + 2 for i in node.items if isinstance(i, TextNode)) <= _INLINE_LIST
+
+
 def _entry(view: FieldView) -> str:
-    inner = node_to_markdown(view.node)
     label = f"**{md_escape(view.title)}**"
+    if view.missing and (view.required or view.required_when):
+        # a gap that matters (required, or conditional) is marked where it stands
+        why = f"required when {view.required_when}" if view.required_when else "required"
+        return f"- {label}: **Gap: not provided** ({md_escape(why)})"
+    if _short_list(view.node) and isinstance(view.node, ListNode):
+        texts = [md_escape(i.text) for i in view.node.items if isinstance(i, TextNode)]
+        return f"- {label}: " + "; ".join(texts)
+    inner = node_to_markdown(view.node)
     if _single_line(inner) and not isinstance(
         view.node, TableNode | ListNode | MappingNode | FilledNode
     ):

@@ -18,7 +18,7 @@ from govkit.documents.kinds import KINDS as DOCUMENT_MODELS
 from govkit.project import load_project_file
 from govkit.render.autofill import RULES, data_splits, fills_for
 from govkit.render.context import build_context, format_interval, format_value
-from govkit.render.markdown import FILLED_BY, NOT_PROVIDED, to_html
+from govkit.render.markdown import FILLED_BY, to_html
 from govkit.render.packet import load_inputs, render_markdown
 from govkit.report import CheckResult, Measurement, Report
 from tests.helpers import (
@@ -54,6 +54,13 @@ def _markdown(
     inputs = load_inputs(load_project_file(config), None)
     ctx = build_context(dataclasses.replace(inputs, report=report))
     return render_markdown(ctx, None)
+
+
+def _not_provided(markdown: str) -> list[str]:
+    """The fields of a document's "Not provided" table (Markdown escapes undone)."""
+    table = markdown.split("\n## Not provided\n", 1)[1]
+    rows = [line for line in table.splitlines() if line.startswith("| ")][1:]
+    return [row.split(" | ")[0].removeprefix("| ").replace("\\", "") for row in rows]
 
 
 def _section(markdown: str, heading: str) -> str:
@@ -204,8 +211,9 @@ def test_model_card_shows_results_fairness_and_explainability(
     # The fixture measures differences only: the ratio column shows a dash.
     figure = f"{format_value(gap.value)} {format_interval(gap.ci)} — {gap.n:,} fail (waived)"
     assert f"demographic_parity sex {figure}" in fairness
-    # The card has no fairness section of its own: the human part stays a visible gap.
-    assert "Criteria : Not provided" in fairness
+    # The card has no fairness section of its own: the human part, required, stays a
+    # gap marked where it stands.
+    assert "Criteria : Gap: not provided (required)" in fairness
 
     explain = _squash(_text(_section(md, "Explainability")))
     importance = full_report.result("attribution.importance")
@@ -269,14 +277,16 @@ def test_a_value_written_by_hand_is_not_overwritten(tmp_path: Path, full_report:
 def test_without_a_report_the_gaps_stay_visible(tmp_path: Path) -> None:
     md = _markdown(tmp_path, None)
     assert all(FILLED_BY not in text for text in md.values())
-    assert _section(md["minimal-dataset-card.md"], "Statistics").strip().endswith(NOT_PROVIDED)
-    assert _section(md["minimal-model-card.md"], "Results").strip().endswith(NOT_PROVIDED)
+    # optional and empty: listed once, in the document's "Not provided" table
+    assert "statistics" in _not_provided(md["minimal-dataset-card.md"])
+    assert "results" in _not_provided(md["minimal-model-card.md"])
+    assert "### Statistics" not in md["minimal-dataset-card.md"]
 
 
 def test_fields_the_report_cannot_fill_stay_gaps(tmp_path: Path, full_report: Report) -> None:
     md = _markdown(tmp_path, full_report)
     card = md["minimal-model-card.md"]
-    assert _section(card, "Model date").strip().endswith(NOT_PROVIDED)
+    assert "model_date" in _not_provided(card) and "### Model date" not in card
     header = card.split("\n## ")[0]
     assert "Filled by govkit from the check report:** software\\_env, uncertainty" in header
     # A skipped check explains the gap instead of leaving it silent.

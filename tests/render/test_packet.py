@@ -52,14 +52,26 @@ def test_packet_files(rendered: Path) -> None:
     assert listed["packet.pdf"]["bytes"] == (rendered / "packet.pdf").stat().st_size
 
 
+def _contents_pages(pdf: PdfReader) -> list[str]:
+    """The text of the contents pages: from page 2 up to the decision summary's first page."""
+    pages = []
+    for page in pdf.pages[1:]:
+        text = page.extract_text() or ""
+        if text.startswith("Decision summary"):
+            break
+        pages.append(text)
+    return pages
+
+
 def test_pdf_has_cover_contents_and_every_section(pdf: PdfReader, pdf_text: str) -> None:
     assert len(pdf.pages) >= 10
     cover = pdf.pages[0].extract_text()
     for expected in ("adult-income", "Version 1.0.0", "2025-03-04 05:06 UTC", "pass", "skipped"):
         assert expected in cover
-    contents = pdf.pages[1].extract_text()
+    contents = "\n".join(_contents_pages(pdf))
     for entry in (
         "Contents",
+        "Decision summary",
         "Minimal model card",
         "Check results",
         "fairness.demographic_parity: Demographic parity",
@@ -185,20 +197,23 @@ def test_cover_counts_every_status(pdf: PdfReader, report: Report) -> None:
 def test_contents_page_numbers_point_at_their_sections(pdf: PdfReader, report: Report) -> None:
     pages = [page.extract_text() or "" for page in pdf.pages]
     entries = []
-    for line in pages[1].splitlines():
+    for line in "\n".join(_contents_pages(pdf)).splitlines():
+        if re.search(r"page \d+ of \d+$", line):
+            continue  # the running footer of a contents page, not an entry
         title, dots, number = line.rpartition(" ")
         if number.isdigit() and dots:
             entries.append((title.rstrip(". "), int(number)))
     numbers = dict(entries)
-    chapters = ["Check results", "Risk traceability matrix", "Standards coverage matrix"]
-    chapters += ["Sign-off", "Provenance"]
+    chapters = ["Decision summary", "Check results", "Risk traceability matrix"]
+    chapters += ["Standards coverage matrix", "Sign-off", "Provenance"]
     checks = [f"{r.id}: {r.title}" for r in report.results]
     for title in [*chapters, *checks]:
         assert title in numbers, title
         page = pages[numbers[title] - 1]
         assert title in page, (title, numbers[title])
-    for title in chapters:
-        # each chapter starts a page: its title is the page's first line
+    for title in chapters[:-2]:
+        # each chapter starts a page: its title is the page's first line (sign-off and
+        # provenance, short records, follow the last document on its page)
         assert pages[numbers[title] - 1].lstrip().startswith(title), title
     assert [n for _, n in entries] == sorted(n for _, n in entries)
     assert len(entries) >= len(chapters) + len(checks) + 4  # a title per document too

@@ -351,7 +351,7 @@ def test_packet_shows_plan_versus_result_and_the_handoff(
     plan_md = (packet / "minimal-experiment-plan.md").read_text()
     assert "no (1 of 2 criteria met, 1 not met; see Plan versus result)" in plan_md
     html = (packet / "packet.html").read_text()
-    assert 'id="plan-versus-result"' in html and 'id="handoff"' in html
+    assert "Plan versus result</h2>" in html and 'id="handoff"' in html
     assert "AUC bar reported only." in html
 
 
