@@ -53,6 +53,8 @@ def _toc(ctx: PacketContext, docs: list[tuple[DocumentView, list[TocEntry]]]) ->
     if ctx.has_report:
         toc.append(TocEntry(1, "Check results", "results"))
         toc.extend(TocEntry(2, f"{r.id}: {r.title}", r.anchor) for r in ctx.results)
+    if ctx.handoff is not None and ctx.handoff.rows:
+        toc.append(TocEntry(1, "Handoff", "handoff"))
     toc.append(TocEntry(1, "Risk traceability matrix", "traceability"))
     toc.append(TocEntry(1, "Standards coverage matrix", "coverage"))
     for view, headings in docs:

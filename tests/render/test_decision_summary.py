@@ -198,6 +198,7 @@ def test_a_report_with_a_plan_exposes_it_and_renders(tmp_path: Path, report: Rep
         registered=True,
         criteria=[
             PlanCriterion(
+                ref="acceptance_criteria[0]",
                 kind="acceptance",
                 metric="accuracy",
                 op=">=",
@@ -212,7 +213,12 @@ def test_a_report_with_a_plan_exposes_it_and_renders(tmp_path: Path, report: Rep
         criteria_met=True,
     )
     ctx = _context(tmp_path, report.model_copy(update={"plan": plan}))
-    assert ctx.plan == plan
-    # the plan-versus-result partial is included where it exists; its absence changes nothing
+    assert ctx.plan is not None and [row.ref for row in ctx.plan.rows] == ["acceptance_criteria[0]"]
+    # the plan-versus-result table sits in the decision summary, after the waivers
     md = render_markdown(ctx, None)["report.md"]
-    assert md.index("### Waivers") < md.index("### Open risks above the acceptance threshold")
+    assert (
+        md.index("### Waivers")
+        < md.index("### Plan versus result")
+        < md.index("### Open risks above the acceptance threshold")
+    )
+    assert "| acceptance\\_criteria\\[0\\] |" in md
