@@ -284,6 +284,16 @@ class ArtifactRow:
 
 
 @dataclass(frozen=True)
+class BaselineRow:
+    """A model the candidate was compared with, and how many evaluation rows it covered."""
+
+    name: str
+    source: str
+    rows_matched: str
+    rows: str
+
+
+@dataclass(frozen=True)
 class PacketContext:
     """Everything the templates may use."""
 
@@ -307,6 +317,8 @@ class PacketContext:
     warnings: tuple[str, ...] = ()
     methods: tuple[MethodView, ...] = ()
     gate_rules: tuple[str, ...] = ()
+    #: the baselines of the run (``report.json``'s ``baselines``), for the comparison table
+    baselines: tuple[BaselineRow, ...] = ()
 
 
 # --- formatting ---------------------------------------------------------------------
@@ -356,7 +368,7 @@ def packet_instant(report: Report | None) -> datetime:
 
 def _measurement(m: Measurement) -> MeasurementView:
     return MeasurementView(
-        name=m.name,
+        name=_whose(m),
         group=format_group(m.group),
         feature=m.feature or "—",
         value=format_value(m.value),
@@ -682,6 +694,28 @@ def build_context(inputs: PacketInputs) -> PacketContext:
         instant=instant,
         methods=_methods(report),
         gate_rules=_gate_rules(report),
+        baselines=_baselines(report),
+    )
+
+
+_SOURCES = {
+    "model": "model file",
+    "columns": "prediction columns",
+    "predictions_file": "recorded predictions",
+}
+
+
+def _baselines(report: Report | None) -> tuple[BaselineRow, ...]:
+    if report is None:
+        return ()
+    return tuple(
+        BaselineRow(
+            name=b.name,
+            source=_SOURCES.get(b.source, b.source),
+            rows_matched=format_count(b.rows_matched),
+            rows=format_count(b.rows),
+        )
+        for b in report.baselines
     )
 
 
