@@ -117,6 +117,8 @@ def test_recorded_predictions_are_joined_by_row_key(tmp_path: Path) -> None:
     assert [(b.name, b.source, b.rows_matched, b.rows) for b in report.baselines] == [
         ("previous", "predictions_file", 300, 300)
     ]
+    roles = {(a.role, a.path) for a in report.provenance.artifacts}
+    assert ("baseline", "previous.parquet") in roles
     # the same predictions, matched row for row: every paired difference is 0 (to the
     # float32 precision of the scores in this Parquet copy of the data)
     diffs = [m for m in report.results[0].measurements if m.vs == "previous"]
