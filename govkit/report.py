@@ -39,7 +39,8 @@ __all__ = [
 ResultStatus = Literal["pass", "fail", "warn", "error", "skipped", "insufficient_evidence"]
 #: Every status, in the order the packet's summary counts them.
 STATUS_ORDER: tuple[ResultStatus, ...] = typing.get_args(ResultStatus)
-ArtifactRole = Literal["model", "eval_data", "train_data", "suite", "document"]
+#: ``baseline``: a baseline's model file or recorded predictions (``baselines:`` in govkit.yaml)
+ArtifactRole = Literal["model", "baseline", "eval_data", "train_data", "suite", "document"]
 
 
 def _every_key_required(schema: dict[str, Any]) -> None:

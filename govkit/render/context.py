@@ -298,6 +298,16 @@ class ArtifactRow:
 
 
 @dataclass(frozen=True)
+class BaselineRow:
+    """A model the candidate was compared with, and how many evaluation rows it covered."""
+
+    name: str
+    source: str
+    rows_matched: str
+    rows: str
+
+
+@dataclass(frozen=True)
 class PacketContext:
     """Everything the templates may use."""
 
@@ -331,6 +341,8 @@ class PacketContext:
     #: Who must sign, and whether they have (documents' owners and approvals;
     #: signatures of the packet may fill in more).
     signoff: tuple[SignoffRow, ...] = ()
+    #: the baselines of the run (``report.json``'s ``baselines``), for the comparison table
+    baselines: tuple[BaselineRow, ...] = ()
 
 
 # --- formatting ---------------------------------------------------------------------
@@ -380,7 +392,7 @@ def packet_instant(report: Report | None) -> datetime:
 
 def _measurement(m: Measurement) -> MeasurementView:
     return MeasurementView(
-        name=m.name,
+        name=_whose(m),
         group=format_group(m.group),
         feature=m.feature or "—",
         value=format_value(m.value),
@@ -755,6 +767,28 @@ def build_context(inputs: PacketInputs) -> PacketContext:
         plan=plan_view(report),
         handoff=handoff_view(report),
         signoff=signoff_rows(models),
+        baselines=_baselines(report),
+    )
+
+
+_SOURCES = {
+    "model": "model file",
+    "columns": "prediction columns",
+    "predictions_file": "recorded predictions",
+}
+
+
+def _baselines(report: Report | None) -> tuple[BaselineRow, ...]:
+    if report is None:
+        return ()
+    return tuple(
+        BaselineRow(
+            name=b.name,
+            source=_SOURCES.get(b.source, b.source),
+            rows_matched=format_count(b.rows_matched),
+            rows=format_count(b.rows),
+        )
+        for b in report.baselines
     )
 
 

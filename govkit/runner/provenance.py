@@ -58,7 +58,7 @@ def artifact(role: ArtifactRole, path: Path, root: Path) -> Artifact:
 def run_artifacts(
     project: Project, data: LoadedData, suite: LoadedSuite, console: Console
 ) -> list[Artifact]:
-    """The files one run read: model, evaluation and training data, suite, documents.
+    """The files one run read: model, baselines, evaluation and training data, suite, documents.
 
     Parameters
     ----------
@@ -77,6 +77,10 @@ def run_artifacts(
     found: list[Artifact] = []
     if project.model.model.path is not None:
         found.append(artifact("model", project.resolve(project.model.model.path), root))
+    for baseline in project.model.baselines:  # prediction columns are part of the eval data
+        source = baseline.path or baseline.predictions_file
+        if source is not None:
+            found.append(artifact("baseline", project.resolve(source), root))
     found.append(artifact("eval_data", data.eval_path, root))
     if data.train_path is not None:
         found.append(artifact("train_data", data.train_path, root))

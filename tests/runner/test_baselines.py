@@ -117,6 +117,8 @@ def test_recorded_predictions_are_joined_by_row_key(tmp_path: Path) -> None:
     assert [(b.name, b.source, b.rows_matched, b.rows) for b in report.baselines] == [
         ("previous", "predictions_file", 300, 300)
     ]
+    roles = {(a.role, a.path) for a in report.provenance.artifacts}
+    assert ("baseline", "previous.parquet") in roles
     # the same predictions, matched row for row: every paired difference is 0 (to the
     # float32 precision of the scores in this Parquet copy of the data)
     diffs = [m for m in report.results[0].measurements if m.vs == "previous"]
@@ -480,3 +482,24 @@ def test_a_foreign_predictions_parquet_is_never_overwritten(
     assert "predictions.parquet: exists and was not written by govkit check" in err
     assert theirs.read_bytes() == before
     assert not (tmp_path / "out" / "report.json").exists()
+
+
+def test_report_markdown_lists_the_baselines_and_labels_their_figures(tmp_path: Path) -> None:
+    from govkit.render.context import build_context
+    from govkit.render.packet import load_inputs, render_markdown
+
+    frame = _with_weaker_columns(make_frame(400))
+    config = write_project(
+        tmp_path,
+        model=PRED_MODEL,
+        frame=frame,
+        suite=CLASSIFICATION,
+        baselines=[{"name": "old", "predictions": {"label": "old_label", "score": "old_score"}}],
+    )
+    project = load_project_file(config)
+    execute_run(project, quiet=True)
+    text = render_markdown(build_context(load_inputs(project, None)), None)["report.md"]
+    assert "## Baselines" in text
+    assert "| old | prediction columns | 400 | 400 |" in text
+    assert "| accuracy (old) | overall |" in text
+    assert "| accuracy vs old | overall |" in text
