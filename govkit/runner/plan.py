@@ -186,18 +186,11 @@ def require_known_baselines(
                     f"threshold on {t.metric} compares with baseline '{t.vs}', "
                     "which govkit.yaml does not name"
                 )
-            line, col = suite.parsed.locate(("checks", plan.index, "thresholds", j, "vs")) or (
-                None,
-                None,
-            )
             problems.append(
-                Diagnostic(
-                    path=suite.parsed.path,
-                    line=line,
-                    column=col,
-                    severity="error",
-                    message=message,
-                    field=f"checks[{plan.index}].thresholds[{j}].vs",
+                suite.diagnostic(
+                    ("checks", plan.index, "thresholds", j, "vs"),
+                    message,
+                    code="unknown_baseline",
                     hint=hint,
                 )
             )

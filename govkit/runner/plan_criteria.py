@@ -245,7 +245,8 @@ def _bound(
     """The criterion as a suite threshold; or None and why it cannot be one."""
     if isinstance(c, AcceptanceCriterion):
         key = "min" if c.op in (">=", ">") else "max"
-        return Threshold.model_validate({"metric": c.metric, key: c.threshold, "on": on}), None
+        bound = {"metric": c.metric, key: c.threshold, "on": on, "vs": c.vs}
+        return Threshold.model_validate(bound), None
     higher = _higher_is_better(c, check_id, plan)
     if higher is None:
         return None, (
@@ -253,8 +254,8 @@ def _bound(
             "metrics.secondary with higher_is_better"
         )
     if higher:
-        return Threshold(metric=c.metric, min=-c.max_degradation, on=on), None
-    return Threshold(metric=c.metric, max=c.max_degradation, on=on), None
+        return Threshold(metric=c.metric, min=-c.max_degradation, on=on, vs=c.vs), None
+    return Threshold(metric=c.metric, max=c.max_degradation, on=on, vs=c.vs), None
 
 
 def _selected(measurements: list[Measurement], c: Criterion, where: PlanSlice) -> list[Measurement]:

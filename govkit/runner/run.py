@@ -40,7 +40,6 @@ from govkit.report import (
     ResultStatus,
 )
 from govkit.runner import gate
-from govkit.runner.baselines import load_baselines
 from govkit.runner.console import Console
 from govkit.runner.context import load_documents, model_context, predictions_only_context
 from govkit.runner.data import LoadedData, load_data
@@ -53,7 +52,6 @@ from govkit.runner.plan_criteria import (
     find_plan,
     plan_blockers,
 )
-from govkit.runner.predictions_file import key_columns, predictions_bytes, row_keys
 from govkit.runner.provenance import (
     git_commit,
     package_version,
@@ -310,6 +308,11 @@ def _run_and_write(
     predictions_only = project.model.model.predictions is not None
     console.progress(f"reading data {project.model.data.eval}")
     data = load_data(project, check_features=not predictions_only)
+    # numpy-backed, so imported once the data (and with it the tabular extra) is there:
+    # `govkit schema` and `validate` import this module on a core install
+    from govkit.runner.baselines import load_baselines
+    from govkit.runner.predictions_file import key_columns, predictions_bytes, row_keys
+
     gate.check_waiver_groups(project, data.eval.frame)
     restore = lambda: None  # noqa: E731 - replaced once torch is loaded
     try:

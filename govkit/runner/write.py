@@ -23,7 +23,6 @@ from typing import Any
 from govkit.atomic import write_all_atomic, write_atomic
 from govkit.errors import InputError
 from govkit.report import CheckResult, Measurement, Report
-from govkit.runner.predictions_file import is_own_predictions
 from govkit.safe_text import visible
 
 __all__ = [
@@ -134,7 +133,7 @@ def refuse_foreign_outputs(folder: Path) -> None:
     tests = {
         "report.json": _is_own_report,
         "junit.xml": _is_own_junit,
-        "predictions.parquet": is_own_predictions,
+        "predictions.parquet": _is_own_predictions,
         "monitoring.json": _is_own_monitoring,
     }
     for name in OUTPUT_NAMES:
@@ -268,3 +267,10 @@ def junit_xml(report: Report, *, suite_name: str) -> bytes:
     root.append(suite_el)
     ET.indent(root)
     return ET.tostring(root, encoding="utf-8", xml_declaration=True)
+
+
+def _is_own_predictions(path: Path) -> bool:
+    # pyarrow is imported only when such a file is there to test
+    from govkit.runner.predictions_file import is_own_predictions
+
+    return is_own_predictions(path)

@@ -87,15 +87,16 @@ def test_adult_plan_fixes_every_blocking_threshold() -> None:
     """The suite's blocking bounds are the plan's acceptance criteria, as the README says."""
     plan = load_document(ADULT_DOCS / "experiment_plan.yaml").model
     assert isinstance(plan, ExperimentPlan)
-    criteria = {(c.check_id, c.metric, c.op, c.threshold) for c in plan.acceptance_criteria}
+    criteria = {(c.check_id, c.metric, c.op, c.threshold, c.vs) for c in plan.acceptance_criteria}
     for entry in _suite()["checks"]:
         if entry["severity"] != "block":
             continue
         for bound in entry.get("thresholds", []):
+            vs = bound.get("vs")
             if "max" in bound:
-                key = (entry["id"], bound["metric"], "<=", bound["max"])
+                key = (entry["id"], bound["metric"], "<=", bound["max"], vs)
             else:
-                key = (entry["id"], bound["metric"], ">=", bound["min"])
+                key = (entry["id"], bound["metric"], ">=", bound["min"], vs)
             assert key in criteria, key
 
 

@@ -48,10 +48,16 @@ def test_check_adult(trained_adult: Path) -> None:
     plan = report["plan"]
     assert plan["document"] == "docs/experiment_plan.yaml" and plan["registered"]
     by_ref = {c["ref"]: c for c in plan["criteria"]}
-    assert len(by_ref) == 14
+    assert len(by_ref) == 17
     assert by_ref["acceptance_criteria[0]"]["status"] == "met"
-    for ref in ("metrics.guardrail[0]", "metrics.guardrail[1]"):
-        assert by_ref[ref]["deviation"] is not None and not by_ref[ref]["blocking"]
+    # the paired criteria against the logistic baseline read the paired differences
+    for ref in ("acceptance_criteria[2]", "acceptance_criteria[3]", "acceptance_criteria[4]"):
+        assert by_ref[ref]["vs"] == "logistic" and by_ref[ref]["value"] is not None, by_ref[ref]
+    assert by_ref["acceptance_criteria[2]"]["status"] == "met"
+    # the membership guardrail has no baseline figure; its deviation makes it a warning
+    guard = by_ref["metrics.guardrail[1]"]
+    assert guard["deviation"] is not None and not guard["blocking"]
+    assert by_ref["metrics.guardrail[0]"]["vs"] == "logistic"
     assert (trained_adult / "build" / "govkit" / "monitoring.json").is_file()
 
 

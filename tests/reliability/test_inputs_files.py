@@ -113,13 +113,16 @@ def test_data_file_that_is_a_fifo_is_refused(
 ) -> None:
     config = make_project(tmp_path)
     _fifo(tmp_path / "data.csv")
+    # the suite measures what the minimal plan's criteria name, so the run reaches the data
     (tmp_path / "suite.yaml").write_text(
-        "suite: 1\nname: s\nchecks:\n  - id: data.quality\n", encoding="utf-8"
+        "suite: 1\nname: s\nchecks:\n  - id: data.quality\n"
+        "  - id: performance.classification\n    severity: warn\n",
+        encoding="utf-8",
     )
     text = config.read_text(encoding="utf-8") + "suite: suite.yaml\n"
     config.write_text(text, encoding="utf-8")
     code, err = _run(["check", "-c", str(config)], capsys)
-    assert code == 2 and "data.csv" in err
+    assert code == 2 and "data.csv" in err, err
 
 
 def test_symlinked_document_must_stay_inside_the_project(

@@ -207,4 +207,6 @@ def test_the_adult_plan_can_be_judged_by_the_adult_suite() -> None:
     plan = find_plan(project)
     assert plan is not None and plan.frozen
     suite = load_suite(project.model.suite, project.root)
-    check_plan_inputs(plan, [e.id for e in suite.model.checks], [])
+    check_plan_inputs(
+        plan, [e.id for e in suite.model.checks], [b.name for b in project.model.baselines]
+    )
