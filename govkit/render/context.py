@@ -416,11 +416,18 @@ def _whose(m: Measurement) -> str:
 
 
 def figure_tables(measurements: list[Measurement]) -> tuple[FigureTable, ...]:
-    """The measurements pivoted: rows are places in first-seen order, columns names."""
+    """The measurements pivoted: rows are places in first-seen order, columns names.
+
+    A baseline's own figure per group is left out of these tables (the paired
+    difference beside the candidate's figure is what is judged); report.md and
+    the attached report.json list every figure.
+    """
     names: list[str] = []
     places: list[str] = []
     cells: dict[tuple[str, str], FigureCell] = {}
     for m in measurements:
+        if m.model is not None and m.group is not None:
+            continue
         where = _where(m)
         name = _whose(m)
         if name not in names:

@@ -65,6 +65,8 @@ class HandoffView:
 
     rows: tuple[RollbackRow, ...]
     eval_data_sha256: str | None
+    #: per-group bounds left out of the table (monitoring.json holds them all)
+    per_group: int = 0
 
 
 def _criterion(ref_metric: str, op: str, threshold: float, vs: str | None) -> str:
@@ -106,7 +108,11 @@ def handoff_view(report: Report | None) -> HandoffView | None:
 
     _, rules = gates_and_rollback(report)
     rows = []
+    per_group = 0
     for r in rules:
+        if r.where and "=" in r.where:  # one group's figure: the short table keeps the aggregates
+            per_group += 1
+            continue
         figure = r.metric + (f" ({r.where})" if r.where else "") + (f" vs {r.vs}" if r.vs else "")
         bounds = []
         if r.min is not None:
@@ -128,4 +134,4 @@ def handoff_view(report: Report | None) -> HandoffView | None:
             )
         )
     eval_hash = next((a.sha256 for a in report.provenance.artifacts if a.role == "eval_data"), None)
-    return HandoffView(tuple(rows), eval_hash)
+    return HandoffView(tuple(rows), eval_hash, per_group)
