@@ -7,6 +7,7 @@ importing torch.
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass
 from datetime import date
@@ -26,6 +27,7 @@ __all__ = [
     "PredictionColumns",
     "Project",
     "ProjectFile",
+    "SliceSpec",
     "SystemInfo",
     "Waiver",
     "load_project_file",
@@ -148,6 +150,48 @@ class BaselineSection(FrozenModel):
         return self
 
 
+class SliceSpec(FrozenModel):
+    """A column to report performance on, as is or cut into bins.
+
+    Without ``bins`` or ``quantiles`` every distinct value is a slice. With
+    ``bins`` the edges cut half-open intervals ``[a, b)`` (the last one closed);
+    with ``quantiles`` the edges are the evaluation data's quantiles, reported
+    with the check's results.
+    """
+
+    column: str = Field(min_length=1, description="Column of the evaluation data.")
+    bins: list[float] | None = Field(
+        default=None,
+        min_length=2,
+        description="Increasing bin edges, e.g. [0, 25, 40, 65, 120]: slices [0, 25), "
+        "[25, 40), ... [65, 120]; a value outside them is the slice 'outside bins'.",
+    )
+    quantiles: int | None = Field(
+        default=None,
+        ge=2,
+        le=100,
+        description="Cut the column into this many equal-count bins of the evaluation data.",
+    )
+
+    @field_validator("bins")
+    @classmethod
+    def _increasing(cls, value: list[float] | None) -> list[float] | None:
+        if value is not None:
+            if any(v != v or v in (float("inf"), float("-inf")) for v in value):
+                raise ValueError("bin edges must be finite numbers")
+            if any(b <= a for a, b in itertools.pairwise(value)):
+                raise ValueError(
+                    f"bin edges must increase strictly, got {value}; e.g. [0, 25, 40, 65, 120]"
+                )
+        return value
+
+    @model_validator(mode="after")
+    def _one_cut(self) -> SliceSpec:
+        if self.bins is not None and self.quantiles is not None:
+            raise ValueError("give either bins or quantiles for a slice column, not both")
+        return self
+
+
 class DataSection(FrozenModel):
     """The data the checks run on."""
 
@@ -176,6 +220,35 @@ class DataSection(FrozenModel):
     quasi_identifiers: list[str] = Field(
         default_factory=list, description="Columns that together could re-identify a person."
     )
+    slices: list[str | SliceSpec] = Field(
+        default_factory=list,
+        description="Columns to report performance and calibration on apart from the "
+        "sensitive ones (region, device, age band): a column name, or "
+        "{column, bins} / {column, quantiles} for a numeric column.",
+    )
+
+    @field_validator("slices")
+    @classmethod
+    def _slice_specs(cls, value: list[str | SliceSpec]) -> list[str | SliceSpec]:
+        columns = [v if isinstance(v, str) else v.column for v in value]
+        twice = sorted({c for c in columns if columns.count(c) > 1})
+        if twice:
+            raise ValueError(f"slice column(s) named twice: {', '.join(twice)}")
+        return value
+
+    @model_validator(mode="after")
+    def _slices_not_sensitive(self) -> DataSection:
+        both = [s.column for s in self.slice_specs() if s.column in self.sensitive]
+        if both:
+            raise ValueError(
+                f"{', '.join(both)} is already a sensitive column, reported per group; "
+                "remove it from data.slices"
+            )
+        return self
+
+    def slice_specs(self) -> list[SliceSpec]:
+        """``slices`` with every bare column name as a spec of its own."""
+        return [SliceSpec(column=v) if isinstance(v, str) else v for v in self.slices]
 
     @field_validator("transform")
     @classmethod

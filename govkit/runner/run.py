@@ -323,6 +323,9 @@ def _run_and_write(
             restore = _deterministic(True)
             ctx, device_text = model_context(project, data, requested, console)
             torch_version = str(sys.modules["torch"].__version__)
+        for slicing in ctx.slices:
+            for text in slicing.warnings:
+                console.warn(f"warning: {text}")
         keys = row_keys(data.eval.frame, key_columns(project, data.eval.frame))
         baselines = load_baselines(project, data, ctx, keys, console)
         ctx.baseline_predictions = {b.name: b.predictions for b in baselines}
