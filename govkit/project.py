@@ -14,7 +14,7 @@ from datetime import date
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from govkit.diagnostics import Diagnostic
 from govkit.sourcefile import Loaded, load_validated
@@ -229,22 +229,21 @@ class DataSection(FrozenModel):
 
     @field_validator("slices")
     @classmethod
-    def _slice_specs(cls, value: list[str | SliceSpec]) -> list[str | SliceSpec]:
+    def _slice_specs(
+        cls, value: list[str | SliceSpec], info: ValidationInfo
+    ) -> list[str | SliceSpec]:
         columns = [v if isinstance(v, str) else v.column for v in value]
         twice = sorted({c for c in columns if columns.count(c) > 1})
         if twice:
             raise ValueError(f"slice column(s) named twice: {', '.join(twice)}")
-        return value
-
-    @model_validator(mode="after")
-    def _slices_not_sensitive(self) -> DataSection:
-        both = [s.column for s in self.slice_specs() if s.column in self.sensitive]
+        # a sensitive column is already reported per group, and judged for fairness
+        both = [c for c in columns if c in info.data.get("sensitive", [])]
         if both:
             raise ValueError(
                 f"{', '.join(both)} is already a sensitive column, reported per group; "
                 "remove it from data.slices"
             )
-        return self
+        return value
 
     def slice_specs(self) -> list[SliceSpec]:
         """``slices`` with every bare column name as a spec of its own."""
