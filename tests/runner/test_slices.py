@@ -115,6 +115,16 @@ def test_a_regression_on_one_slice_fails_the_per_slice_vs_threshold_and_is_named
     assert worst["log_loss"]["slice"] == "region=APAC" and worst["log_loss"]["gap"] > 0
     assert result.details["slices"][1]["edges"] == [18, 40, 65, 95]
 
+    # the packet gives the worst-slice table first in the check's section
+    assert main(["render", "-c", str(config), "--format", "md,html"]) == 0
+    markdown = (tmp_path / "out" / "packet" / "report.md").read_text()
+    section = markdown.split("### performance.classification", 1)[1]
+    table = section.index("| Metric | Worst slice |")
+    assert table < section.index("| Measurement | Group |")
+    assert "| roc\\_auc | region=APAC |" in section[table:]
+    html = (tmp_path / "out" / "packet" / "packet.html").read_text()
+    assert html.index("worst-slices") < html.index('<table class="figures">')
+
     # a plan criterion addresses a slice as it does a group
     plan = _plan(
         tmp_path,
