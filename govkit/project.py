@@ -282,8 +282,8 @@ class Waiver(FrozenModel):
     group: dict[str, str] | None = Field(
         default=None,
         min_length=1,
-        description="Scope: only figures of this group, a mapping sensitive column -> value "
-        "(a between-group gap belongs to no group; scope it by feature).",
+        description="Scope: only figures of this group, a mapping sensitive or slice column -> "
+        "value (a between-group gap belongs to no group; scope it by feature).",
     )
     limit: float | None = Field(
         default=None,

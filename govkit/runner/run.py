@@ -156,7 +156,8 @@ def _run_one(
         evidence=evidence,
         judgement=verdict,
         waivers=waivers,
-        sensitive=ctx.sensitive,
+        # a small slice is named like a small group, so a waiver scoped to it covers it
+        sensitive=[*ctx.sensitive, *(s.grouping.feature for s in ctx.slices)],
         skip_reason=skip.reason if skip is not None else None,
         not_applicable=isinstance(skip, NotApplicable),
     )

@@ -3,6 +3,7 @@ plan criteria on a slice, and bad slice settings (exit 2 at their line, nothing 
 
 from __future__ import annotations
 
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -232,3 +233,62 @@ def test_bad_slices_are_exit_2_at_their_line_and_write_nothing(
     where = int(err.split("govkit.yaml:", 1)[1].split(":", 1)[0])
     assert start <= where <= start + 4, err
     assert not (tmp_path / "out" / "report.json").exists()
+
+
+def _waiver(**scope: Any) -> dict[str, Any]:
+    return {
+        "check": "performance.classification",
+        "owner": "Product review board",
+        "justification": "APAC launches after the retrained model; accepted until then.",
+        "expires": (date.today() + timedelta(days=30)).isoformat(),
+        **scope,
+    }
+
+
+def test_a_waiver_scoped_to_a_slice_covers_that_slice_only(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    frame = make_frame(2000)
+    rng = np.random.default_rng(5)
+    frame["region"] = rng.choice(["APAC", "EU", "US"], size=len(frame))
+    frame["age"] = rng.integers(18, 90, size=len(frame))
+    # half of APAC's predictions are flipped: its accuracy falls near 0.5, overall stays above 0.7
+    flip = (frame["region"] == "APAC").to_numpy() & (rng.random(len(frame)) < 0.5)
+    frame.loc[flip, "pred_label"] = 1 - frame.loc[flip, "pred_label"]
+    suite = [
+        {
+            "id": "performance.classification",
+            "params": {"n_boot": 0},
+            "thresholds": [{"metric": "accuracy", "min": 0.65}],
+        }
+    ]
+    slices = ["region", {"column": "age", "bins": [18, 40, 90]}]
+
+    def run(root: Path, waiver: dict[str, Any]) -> Path:
+        return write_project(
+            root,
+            model=PRED_MODEL,
+            frame=frame,
+            suite=suite,
+            data=_data(slices=slices),
+            waivers=[waiver],
+        )
+
+    report = execute_run(
+        load_project_file(run(tmp_path / "a", _waiver(group={"region": "APAC"}))), quiet=True
+    ).report
+    (result,) = report.results
+    assert result.status == "fail" and "for region=APAC" in result.message
+    assert report.status == "pass" and result.waiver is not None
+    assert result.waiver.group == {"region": "APAC"}
+    # scoped to another slice, it does not cover the failure
+    report = execute_run(
+        load_project_file(run(tmp_path / "b", _waiver(group={"age": "[18, 40)"}))), quiet=True
+    ).report
+    assert report.status == "fail"
+    # a bin that does not exist is exit 2 at the waiver, listing the bins
+    config = run(tmp_path / "c", _waiver(group={"age": "[0, 18)"}))
+    assert main(["check", "-c", str(config), "-q"]) == 2
+    err = capsys.readouterr().err
+    assert "no row of the evaluation data has age=[0, 18) (its values: [18, 40), [40, 90]" in err
+    assert "waivers[0]" in err and "Traceback" not in err
