@@ -144,6 +144,7 @@ def test_a_regression_on_one_slice_fails_the_per_slice_vs_threshold_and_is_named
                 "vs": "previous",
                 "slice": "region=APAC",
             },
+            {"metric": "roc_auc", "op": ">=", "threshold": 0.7, "slice": "age=[18, 40)"},
         ],
     )
     planned = [
@@ -160,6 +161,7 @@ def test_a_regression_on_one_slice_fails_the_per_slice_vs_threshold_and_is_named
     assert [(c.where, c.status) for c in judged.criteria] == [
         ("region=EU", "met"),
         ("region=APAC", "not_met"),
+        ("age=[18, 40)", "met"),
     ]
 
 
