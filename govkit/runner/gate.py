@@ -392,11 +392,25 @@ def _finding_blocker(f: Finding) -> Blocker:
     )
 
 
+def _outside_intervals(text: str) -> str:
+    """``text`` with each ", " between pairs made a NUL, and those inside an interval
+    kept: a binned slice's value holds one (``age=[25, 40)``)."""
+    out, depth = [], 0
+    for i, c in enumerate(text):
+        if c in "[(":
+            depth += 1
+        elif c in "])":
+            depth = max(depth - 1, 0)
+        between_pairs = c == "," and depth == 0 and text[i + 1 : i + 2] == " "
+        out.append("\0" if between_pairs else c)
+    return "".join(out).replace("\0 ", "\0")
+
+
 def _small_group_blocker(entry: str, sensitive: Sequence[str]) -> Blocker:
     """``"sex=Female, race=B, label=1 (n=4)"`` as a blocker on that group (no metric, no value)."""
     head = entry.rsplit(" (", 1)[0] if entry.endswith(")") else entry
     group: dict[str, str] = {}
-    for part in head.split(", "):
+    for part in _outside_intervals(head).split("\0"):
         key, sep, value = part.partition("=")
         if sep and key in sensitive:
             group[key] = value

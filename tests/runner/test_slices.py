@@ -294,3 +294,32 @@ def test_a_waiver_scoped_to_a_slice_covers_that_slice_only(
     err = capsys.readouterr().err
     assert "no row of the evaluation data has age=[0, 18) (its values: [18, 40), [40, 90]" in err
     assert "waivers[0]" in err and "Traceback" not in err
+
+
+def test_a_small_bin_keeps_the_check_from_passing_and_a_waiver_on_that_bin_covers_it(
+    tmp_path: Path,
+) -> None:
+    frame = make_frame(600)
+    frame["age"] = np.random.default_rng(2).integers(18, 91, size=len(frame))
+    few = int((frame["age"] >= 89).sum())
+    assert 0 < few < 30
+    suite = [
+        {
+            "id": "performance.classification",
+            "params": {"n_boot": 0},
+            "thresholds": [{"metric": "accuracy", "min": 0.5}],
+        }
+    ]
+    data = _data(slices=[{"column": "age", "bins": [18, 50, 89, 95]}])
+
+    def run(root: Path, **extra: Any) -> Report:
+        config = write_project(root, model=PRED_MODEL, frame=frame, suite=suite, data=data, **extra)
+        return execute_run(load_project_file(config), quiet=True).report
+
+    (result,) = run(tmp_path / "a").results
+    assert result.status == "insufficient_evidence"
+    assert f"age=[89, 95] (n={few})" in result.message
+    waived = run(tmp_path / "b", waivers=[_waiver(group={"age": "[89, 95]"})])
+    assert waived.status == "pass" and waived.results[0].waiver is not None
+    other = run(tmp_path / "c", waivers=[_waiver(group={"age": "[18, 50)"})])
+    assert other.status != "pass"
