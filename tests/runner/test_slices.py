@@ -63,6 +63,7 @@ def _plan(root: Path, criteria: list[dict[str, Any]]) -> ProjectPlan:
     return ProjectPlan(load_document(path), "plan.yaml")
 
 
+@pytest.mark.slow  # trains a baseline, bootstraps 3,000 rows and renders the packet
 def test_a_regression_on_one_slice_fails_the_per_slice_vs_threshold_and_is_named_worst(
     tmp_path: Path,
 ) -> None:
