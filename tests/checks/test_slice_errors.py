@@ -12,7 +12,9 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pytest
 
+from govkit.checks.calibration import Calibration
 from govkit.checks.classification import Classification
 from govkit.checks.context import CheckContext, Predictions, Split
 from govkit.runner.judge import judge
@@ -22,7 +24,9 @@ from govkit.suite import Threshold
 REGIONS = np.array(["APAC", "EU", "LATAM", "US"])
 
 
-def _context(accuracy: dict[str, float], per_slice: int, seed: int) -> CheckContext:
+def _context(
+    accuracy: dict[str, float], per_slice: int, seed: int, *, scores: bool = False
+) -> CheckContext:
     """Labels and predictions right with the planted probability in each region."""
     rng = np.random.default_rng(seed)
     region = np.repeat(list(accuracy), per_slice)
@@ -30,9 +34,9 @@ def _context(accuracy: dict[str, float], per_slice: int, seed: int) -> CheckCont
     right = rng.random(region.size) < np.array([accuracy[r] for r in region])
     labels = np.where(right, y, 1 - y)
     frame = pd.DataFrame({"region": region})
-    p = np.where(labels == 1, 0.9, 0.1)
+    p = np.clip(np.where(labels == 1, 0.75, 0.25) + rng.normal(0, 0.1, labels.size), 0.01, 0.99)
     preds = Predictions(
-        log_probs=np.log(np.stack([1 - p, p], axis=1)), scores=p, labels=labels, has_scores=False
+        log_probs=np.log(np.stack([1 - p, p], axis=1)), scores=p, labels=labels, has_scores=scores
     )
     ctx = CheckContext(
         task="binary",
@@ -47,7 +51,7 @@ def _context(accuracy: dict[str, float], per_slice: int, seed: int) -> CheckCont
 
 def _measure(ctx: CheckContext, **params: Any) -> Any:
     check = Classification()
-    return check.measure(ctx, Classification.Params(n_boot=0, **params))
+    return check.measure(ctx, Classification.Params(**{"n_boot": 0, **params}))
 
 
 def test_a_planted_weak_slice_is_named_worst_and_fails_a_per_slice_threshold() -> None:
@@ -122,3 +126,26 @@ def test_a_slice_too_small_is_reported_and_keeps_the_check_from_passing() -> Non
     verdict = judge(evidence, [Threshold(metric="accuracy", min=0.5)], min_group_size=30)
     assert verdict.status == "insufficient_evidence"
     assert "region=MARS" in verdict.message
+
+
+def test_declaring_slices_changes_no_overall_or_group_figure() -> None:
+    """Slices add figures; the others keep their values and intervals (same seeds, same
+    row weights), so adding data.slices never moves a verdict that stood before."""
+    ctx = _context(dict.fromkeys(REGIONS.tolist(), 0.8), 300, 11, scores=True)
+    with_slices = _measure(ctx, n_boot=100).measurements
+    ctx.slices = []
+    ctx._memo.clear()
+    without = _measure(ctx, n_boot=100).measurements
+    assert {m.name for m in without} >= {"accuracy", "f1", "roc_auc", "log_loss"}
+    assert [m for m in with_slices if m.group is None] == without
+    assert len(with_slices) == len(without) * 5
+    # calibration too
+    ctx.slices = [make_slicing(ctx.eval.frame, "region")]
+    params = Calibration.Params(n_boot=100)
+    sliced = [m for m in Calibration().measure(ctx, params).measurements if m.group is None]
+    ctx.slices = []
+    alone = Calibration().measure(ctx, params).measurements
+    assert len(sliced) == len(alone) == 1
+    # equal up to the last bit of a sparse product's summation order
+    assert sliced[0].value == pytest.approx(alone[0].value, abs=1e-12)
+    assert sliced[0].ci == pytest.approx(alone[0].ci, abs=1e-12)
