@@ -12,9 +12,16 @@ import re
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field, ValidationInfo, field_validator, model_validator
+from pydantic import (
+    Discriminator,
+    Field,
+    Tag,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from govkit.diagnostics import Diagnostic
 from govkit.sourcefile import Loaded, load_validated
@@ -192,6 +199,18 @@ class SliceSpec(FrozenModel):
         return self
 
 
+def _slice_kind(value: object) -> str:
+    # a plain name or a mapping: only that form's errors are shown, not both forms'
+    # (capitalised tags are left out of the error's location, as pydantic's own are)
+    return "Column" if isinstance(value, str) else "SliceSpec"
+
+
+_SliceEntry = Annotated[
+    Annotated[str, Tag("Column")] | Annotated[SliceSpec, Tag("SliceSpec")],
+    Discriminator(_slice_kind),
+]
+
+
 class DataSection(FrozenModel):
     """The data the checks run on."""
 
@@ -220,7 +239,7 @@ class DataSection(FrozenModel):
     quasi_identifiers: list[str] = Field(
         default_factory=list, description="Columns that together could re-identify a person."
     )
-    slices: list[str | SliceSpec] = Field(
+    slices: list[_SliceEntry] = Field(
         default_factory=list,
         description="Columns to report performance and calibration on apart from the "
         "sensitive ones (region, device, age band): a column name, or "

@@ -230,6 +230,7 @@ def test_bad_slices_are_exit_2_at_their_line_and_write_nothing(
     assert code == 2, err
     assert message in err
     assert "Traceback" not in err
+    assert "expected a string" not in err  # a mapping's errors only, not the other form's
     start = next(
         i for i, line in enumerate(config.read_text().splitlines(), 1) if "slices:" in line
     )
