@@ -48,28 +48,29 @@ def worst_slices(
         figures = [
             m for m in own if m.name == name and m.group is not None and set(m.group) <= columns
         ]
+        # (value, group, figure) of each slice large enough to compare
         judged = [
-            m
+            (float(m.value), m.group, m)
             for m in figures
             if m.value is not None
             and math.isfinite(m.value)
+            and m.group is not None
             and (m.n is None or m.n >= min_group_size)
         ]
         if not judged:
             continue
         lower = name in LOWER_IS_BETTER
-        worst = (max if lower else min)(judged, key=lambda m: float(m.value or 0.0))
-        assert worst.group is not None and worst.value is not None
+        value, group, worst = (max if lower else min)(judged, key=lambda j: j[0])
         rows.append(
             {
                 "metric": name,
                 "overall": whole.value,
-                "slice": _where(worst.group),
-                "group": dict(worst.group),
-                "value": worst.value,
+                "slice": _where(group),
+                "group": dict(group),
+                "value": value,
                 "ci": list(worst.ci) if worst.ci is not None else None,
                 "n": worst.n,
-                "gap": worst.value - whole.value,
+                "gap": value - whole.value,
                 "better": "lower" if lower else "higher",
                 "slices_compared": len(judged),
                 "too_small": len(figures) - len(judged),
