@@ -7,13 +7,21 @@ importing torch.
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import (
+    Discriminator,
+    Field,
+    Tag,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from govkit.diagnostics import Diagnostic
 from govkit.sourcefile import Loaded, load_validated
@@ -26,6 +34,7 @@ __all__ = [
     "PredictionColumns",
     "Project",
     "ProjectFile",
+    "SliceSpec",
     "SystemInfo",
     "Waiver",
     "load_project_file",
@@ -148,6 +157,60 @@ class BaselineSection(FrozenModel):
         return self
 
 
+class SliceSpec(FrozenModel):
+    """A column to report performance on, as is or cut into bins.
+
+    Without ``bins`` or ``quantiles`` every distinct value is a slice. With
+    ``bins`` the edges cut half-open intervals ``[a, b)`` (the last one closed);
+    with ``quantiles`` the edges are the evaluation data's quantiles, reported
+    with the check's results.
+    """
+
+    column: str = Field(min_length=1, description="Column of the evaluation data.")
+    bins: list[float] | None = Field(
+        default=None,
+        min_length=2,
+        description="Increasing bin edges, e.g. [0, 25, 40, 65, 120]: slices [0, 25), "
+        "[25, 40), ... [65, 120]; a value outside them is the slice 'outside bins'.",
+    )
+    quantiles: int | None = Field(
+        default=None,
+        ge=2,
+        le=100,
+        description="Cut the column into this many equal-count bins of the evaluation data.",
+    )
+
+    @field_validator("bins")
+    @classmethod
+    def _increasing(cls, value: list[float] | None) -> list[float] | None:
+        if value is not None:
+            if any(v != v or v in (float("inf"), float("-inf")) for v in value):
+                raise ValueError("bin edges must be finite numbers")
+            if any(b <= a for a, b in itertools.pairwise(value)):
+                raise ValueError(
+                    f"bin edges must increase strictly, got {value}; e.g. [0, 25, 40, 65, 120]"
+                )
+        return value
+
+    @model_validator(mode="after")
+    def _one_cut(self) -> SliceSpec:
+        if self.bins is not None and self.quantiles is not None:
+            raise ValueError("give either bins or quantiles for a slice column, not both")
+        return self
+
+
+def _slice_kind(value: object) -> str:
+    # a plain name or a mapping: only that form's errors are shown, not both forms'
+    # (capitalised tags are left out of the error's location, as pydantic's own are)
+    return "Column" if isinstance(value, str) else "SliceSpec"
+
+
+_SliceEntry = Annotated[
+    Annotated[str, Tag("Column")] | Annotated[SliceSpec, Tag("SliceSpec")],
+    Discriminator(_slice_kind),
+]
+
+
 class DataSection(FrozenModel):
     """The data the checks run on."""
 
@@ -176,6 +239,34 @@ class DataSection(FrozenModel):
     quasi_identifiers: list[str] = Field(
         default_factory=list, description="Columns that together could re-identify a person."
     )
+    slices: list[_SliceEntry] = Field(
+        default_factory=list,
+        description="Columns to report performance and calibration on apart from the "
+        "sensitive ones (region, device, age band): a column name, or "
+        "{column, bins} / {column, quantiles} for a numeric column.",
+    )
+
+    @field_validator("slices")
+    @classmethod
+    def _slice_specs(
+        cls, value: list[str | SliceSpec], info: ValidationInfo
+    ) -> list[str | SliceSpec]:
+        columns = [v if isinstance(v, str) else v.column for v in value]
+        twice = sorted({c for c in columns if columns.count(c) > 1})
+        if twice:
+            raise ValueError(f"slice column(s) named twice: {', '.join(twice)}")
+        # a sensitive column is already reported per group, and judged for fairness
+        both = [c for c in columns if c in info.data.get("sensitive", [])]
+        if both:
+            raise ValueError(
+                f"{', '.join(both)} is already a sensitive column, reported per group; "
+                "remove it from data.slices"
+            )
+        return value
+
+    def slice_specs(self) -> list[SliceSpec]:
+        """``slices`` with every bare column name as a spec of its own."""
+        return [SliceSpec(column=v) if isinstance(v, str) else v for v in self.slices]
 
     @field_validator("transform")
     @classmethod
@@ -210,8 +301,8 @@ class Waiver(FrozenModel):
     group: dict[str, str] | None = Field(
         default=None,
         min_length=1,
-        description="Scope: only figures of this group, a mapping sensitive column -> value "
-        "(a between-group gap belongs to no group; scope it by feature).",
+        description="Scope: only figures of this group, a mapping sensitive or slice column -> "
+        "value (a between-group gap belongs to no group; scope it by feature).",
     )
     limit: float | None = Field(
         default=None,

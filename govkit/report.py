@@ -59,7 +59,8 @@ class Measurement(_ReportModel):
     """One number, with where it applies, its sample size and its 95% interval.
 
     ``group`` is null for an overall figure, else it maps each sensitive column
-    to the group's value. For an aggregate over the groups of a sensitive
+    to the group's value, or a slice column of ``data.slices`` to the slice's
+    value (``{"age": "[25, 40)"}`` for a bin). For an aggregate over the groups of a sensitive
     column (a difference or ratio), ``feature`` names that column, or the
     columns joined with ``&`` for their intersection. For attribution,
     ``feature`` names the model input.

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from pydantic import Field
 
+from govkit.checks._slices import worst_slices
 from govkit.checks.base import Check, CheckParams, Evidence, SkipCheck
 from govkit.report import Measurement
 from govkit.stats.bootstrap import bootstrap_rows
@@ -83,7 +84,7 @@ class Calibration(Check):
                 names.append(baseline)
                 models.append(ctx.predictions_of_baseline(baseline))
         k = params.n_bins
-        all_layers = layers(ctx.eval.frame, list(ctx.sensitive))
+        all_layers = layers(ctx.eval.frame, list(ctx.sensitive), [s.grouping for s in ctx.slices])
         binned = [_Binned.of(p, y_true, ctx.task, all_layers, k) for p in models]
         squared = np.stack([calibration_error_parts(b) for b in binned], axis=-1)  # (groups, M)
         ece = calibration_error(squared)
@@ -172,6 +173,11 @@ class Calibration(Check):
                         evidence.small_groups.append(f"{layer.describe(g)} (n={int(sizes[g])})")
                 offset += layer.n_groups
 
+        if ctx.slices:
+            evidence.details["slices"] = [s.describe() for s in ctx.slices]
+            evidence.details["worst_slices"] = worst_slices(
+                evidence.measurements, ctx.slices, params.min_group_size
+            )
         overall = to_value(ece[0, 0])
         evidence.summary = (
             f"Calibration error {overall:.3f} overall (debiased, {k} bins; "

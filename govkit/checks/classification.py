@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from govkit.checks._slices import slice_notes, worst_slices
 from govkit.checks.base import Check, CheckParams, Evidence
 from govkit.report import Measurement
 from govkit.stats.bootstrap import bootstrap_rows, poisson_counts
@@ -84,6 +85,11 @@ class Classification(Check):
     rates, with Wilson score intervals; balanced accuracy and F1 resample
     per-group confusion counts; score metrics use the Poisson row bootstrap.
 
+    Each slice of ``data.slices`` gets the same figures as a group
+    (``group: {"region": "EU"}``), with the same intervals and small-group
+    rule; ``details.worst_slices`` names, per metric, the worst slice and its
+    gap to the overall figure.
+
     Each figure's ``n`` is the rows it rests on, which the runner holds to
     ``min_group_size`` before a figure may pass: positive labels for recall,
     predicted positives for precision, the smaller class for ROC AUC, all
@@ -117,7 +123,7 @@ class Classification(Check):
                 )
             )
         )
-        all_layers = layers(ctx.eval.frame, list(ctx.sensitive))
+        all_layers = layers(ctx.eval.frame, list(ctx.sensitive), [s.grouping for s in ctx.slices])
         notes: list[str] = []
         evidence = Evidence(
             details={
@@ -176,6 +182,12 @@ class Classification(Check):
             else f"{y_true.shape[0]} rows evaluated"
         )
         evidence.summary += f", in {len(all_layers) - 1} grouping(s)."
+        if ctx.slices:
+            notes.extend(slice_notes(ctx.slices))
+            evidence.details["slices"] = [s.describe() for s in ctx.slices]
+            evidence.details["worst_slices"] = worst_slices(
+                evidence.measurements, ctx.slices, params.min_group_size
+            )
         return evidence
 
 

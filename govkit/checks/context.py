@@ -22,6 +22,8 @@ if TYPE_CHECKING:
     import pandas as pd
     import torch
 
+    from govkit.stats.slices import Slicing
+
 __all__ = ["CheckContext", "Predictions", "Split"]
 
 SplitName = Literal["eval", "train"]
@@ -67,6 +69,8 @@ class CheckContext:
     sensitive: list[str] = field(default_factory=list)
     proxies: list[str] = field(default_factory=list)
     quasi_identifiers: list[str] = field(default_factory=list)
+    #: data.slices cut on the evaluation split: performance and calibration report per slice
+    slices: list[Slicing] = field(default_factory=list)
     label_column: str = "label"
     #: predictions-only mode: the columns holding the model's outputs (label, score)
     prediction_columns: list[str] = field(default_factory=list)

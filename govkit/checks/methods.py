@@ -49,6 +49,8 @@ GATE_RULES: tuple[str, ...] = (
 )
 
 _WHERE = "overall, per group of each sensitive column and of their intersection"
+#: the performance checks also report each slice of data.slices, never crossed with groups
+_WHERE_PERFORMANCE = f"{_WHERE}, and per slice of data.slices"
 _POISSON_ROWS = (
     "95% percentile bootstrap with Poisson row weights (n_boot replicates, seeded), all "
     "groups and replicates at once."
@@ -95,7 +97,7 @@ METHODS: dict[str, Method] = {
     "performance.classification": Method(
         estimator="Accuracy, balanced accuracy, precision, recall and F1 from confusion counts "
         "(class 1 positive; multiclass: macro averages over the classes present), and ROC AUC, "
-        f"log loss and Brier score from the predicted scores; {_WHERE}.",
+        f"log loss and Brier score from the predicted scores; {_WHERE_PERFORMANCE}.",
         interval="Wilson score interval for the rates (accuracy, precision, recall); 95% "
         "percentile bootstrap for the others: balanced accuracy and F1 resample each group's "
         "confusion counts (Poisson), score metrics use Poisson row weights (n_boot "
@@ -113,7 +115,8 @@ METHODS: dict[str, Method] = {
         "equal-width bins (default 10) of the positive-class probability (binary) or the "
         "top-label confidence (multiclass): each bin's squared gap between mean predicted "
         "and observed rate, less its sampling variance, weighted by the bin's share; the "
-        f"square root of that sum, floored at 0; {_WHERE}. The plug-in ECE stays in details.",
+        f"square root of that sum, floored at 0; {_WHERE_PERFORMANCE}. The plug-in ECE "
+        "stays in details.",
         interval="95% Poisson row bootstrap of the squared estimate, its percentiles shifted "
         "by the bootstrap's own bias.",
         group_size=_MIN_GROUP,

@@ -67,7 +67,7 @@ EVERY_SLICE = "*"
 _SLICE_HINT = (
     "leave slice empty for the overall figure; name a sensitive column (or columns joined "
     "by '&', e.g. sex&race) for the gap across its groups; write column=value[, column=value] "
-    "for one group; or '*' for every figure"
+    "for one group or slice (region=EU, age=[25, 40)); or '*' for every figure"
 )
 _NOT_IN_A_NAME = frozenset("=,&*")
 
@@ -95,6 +95,21 @@ class PlanSlice:
         return self.feature or "overall"
 
 
+def _pairs(text: str) -> list[str]:
+    """``text`` split at its commas, except those inside an interval: a binned
+    slice's value holds one (``age=[25, 40)``)."""
+    parts, depth, start = [], 0, 0
+    for i, c in enumerate(text):
+        if c in "[(":
+            depth += 1
+        elif c in "])":
+            depth = max(depth - 1, 0)
+        elif c == "," and depth == 0:
+            parts.append(text[start:i])
+            start = i + 1
+    return [*parts, text[start:]]
+
+
 def _column_name(text: str) -> bool:
     return bool(text) and not any(c.isspace() or c in _NOT_IN_A_NAME for c in text)
 
@@ -108,7 +123,7 @@ def parse_slice(text: str | None) -> PlanSlice:
         return PlanSlice(every=True)
     if "=" in text:
         pairs: list[tuple[str, str]] = []
-        for part in text.split(","):
+        for part in _pairs(text):
             column, sep, value = (s.strip() for s in part.partition("="))
             if not sep or not _column_name(column) or not value:
                 raise ValueError(f"'{part.strip()}' is not column=value")
@@ -139,7 +154,7 @@ def _checked_slice(value: str | None) -> str | None:
 _SLICE_TEXT = (
     "Which figures: empty for the overall figure; a sensitive column, or columns joined by "
     "'&' (sex&race), for the gap across its groups; column=value[, column=value] for one "
-    "group; '*' for every figure."
+    "group or slice of data.slices (region=EU, age=[25, 40)); '*' for every figure."
 )
 
 

@@ -37,6 +37,7 @@ from govkit.render.fields import (
 )
 from govkit.render.formatting import format_count, format_group, format_interval, format_value
 from govkit.render.plan_view import HandoffView, PlanView, handoff_view, plan_view
+from govkit.render.slices_view import WorstSliceView, worst_slice_views
 from govkit.render.thresholds import parse_rules, rule_scope, threshold_sentence
 from govkit.report import STATUS_ORDER, CheckResult, Measurement, Report, ResultWaiver
 from govkit.signing.records import SignatureRow
@@ -253,6 +254,8 @@ class ResultView:
     #: each threshold rule as a sentence ("roc_auc overall must be at least 0.70 (blocking)");
     #: the raw record in ``threshold`` when the report holds a shape this version cannot read
     rules: tuple[str, ...] = ()
+    #: performance checks with data.slices: per metric, the worst slice and its gap
+    worst_slices: tuple[WorstSliceView, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -516,6 +519,7 @@ def _result(r: CheckResult) -> ResultView:
         measurements=tuple(_measurement(m) for m in r.measurements),
         figure_tables=figure_tables(r.measurements),
         rules=_rule_sentences(r),
+        worst_slices=worst_slice_views(r.details),
     )
 
 

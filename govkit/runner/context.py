@@ -23,6 +23,8 @@ from govkit.runner.data import LoadedData
 if TYPE_CHECKING:
     from pathlib import Path
 
+    from govkit.stats.slices import Slicing
+
 __all__ = ["base_context", "load_documents", "model_context", "predictions_only_context"]
 
 
@@ -105,11 +107,29 @@ def base_context(project: Project, data: LoadedData, *, device: str) -> CheckCon
         sensitive=list(d.sensitive),
         proxies=list(d.proxies),
         quasi_identifiers=list(d.quasi_identifiers),
+        slices=_slicings(project, data),
         label_column=d.label,
         prediction_columns=_prediction_columns(project),
         batch_size=project.model.model.batch_size,
         decision_threshold=project.model.model.threshold,
     )
+
+
+def _slicings(project: Project, data: LoadedData) -> list[Slicing]:
+    """``data.slices`` cut on the evaluation split; a column that cannot be cut is exit 2."""
+    from govkit.stats.slices import make_slicing
+
+    result = []
+    for i, spec in enumerate(project.model.data.slice_specs()):
+        try:
+            result.append(
+                make_slicing(data.eval.frame, spec.column, bins=spec.bins, quantiles=spec.quantiles)
+            )
+        except ValueError as err:
+            raise project.error(
+                ("data", "slices", i), f"slice column '{spec.column}' {err}"
+            ) from None
+    return result
 
 
 def _prediction_columns(project: Project) -> list[str]:

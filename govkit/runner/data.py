@@ -231,6 +231,7 @@ def _column_keys(project: Project) -> list[tuple[Loc, str]]:
     keys: list[tuple[Loc, str]] = [(("data", "label"), d.label)]
     for key in ("features", "sensitive", "proxies", "quasi_identifiers"):
         keys += [(("data", key, i), c) for i, c in enumerate(getattr(d, key))]
+    keys += [(("data", "slices", i), s.column) for i, s in enumerate(d.slice_specs())]
     preds = project.model.model.predictions
     if preds is not None:
         keys.append((("model", "predictions", "label"), preds.label))

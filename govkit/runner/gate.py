@@ -232,16 +232,19 @@ def _scope_problems(
                 f"sensitive column and the intersection of all of them ({'&'.join(sensitive)})",
                 f"use one column or '{'&'.join(sensitive)}'",
             )
+    # a group scope may name a slice too: its figures are keyed like a group's
+    grouped = sensitive + [c.column for c in project.model.data.slice_specs()]
     for column in w.group or {}:
-        if column not in sensitive:
-            guess = closest(column, sensitive)
+        if column not in grouped:
+            guess = closest(column, grouped)
             bad(
                 "group",
-                f"'{column}' is not a sensitive column (data.sensitive: "
-                f"{', '.join(sensitive) or 'none'})",
+                f"'{column}' is not a sensitive column, nor a slice (data.sensitive: "
+                f"{', '.join(sensitive) or 'none'}; data.slices: "
+                f"{', '.join(grouped[len(sensitive) :]) or 'none'})",
                 f"did you mean '{guess}'?"
                 if guess
-                else "key the group by columns of data.sensitive",
+                else "key the group by columns of data.sensitive or data.slices",
             )
     return problems
 
@@ -295,7 +298,9 @@ def check_waiver_groups(project: Project, frame: Any) -> None:
         Located at the waiver's ``group`` in govkit.yaml, listing the values found.
     """
     from govkit.stats.groups import make_grouping
+    from govkit.stats.slices import make_slicing
 
+    binned = {s.column: s for s in project.model.data.slice_specs() if s.bins or s.quantiles}
     problems: list[Diagnostic] = []
     seen: dict[str, list[str]] = {}
     for i, w in enumerate(project.model.waivers):
@@ -303,7 +308,16 @@ def check_waiver_groups(project: Project, frame: Any) -> None:
             if column not in frame.columns:
                 continue  # not a sensitive column: reported by active_waivers
             if column not in seen:
-                seen[column] = [g[column] for g in make_grouping(frame, [column]).labels]
+                if column in binned:  # a binned slice is named by its bins
+                    spec = binned[column]
+                    try:
+                        cut = make_slicing(frame, column, bins=spec.bins, quantiles=spec.quantiles)
+                    except ValueError:
+                        continue  # reported at data.slices when the context is built
+                    grouping = cut.grouping
+                else:
+                    grouping = make_grouping(frame, [column])
+                seen[column] = [g[column] for g in grouping.labels]
             values = seen[column]
             if value not in values:
                 guess = closest(value, values)
@@ -378,11 +392,25 @@ def _finding_blocker(f: Finding) -> Blocker:
     )
 
 
+def _outside_intervals(text: str) -> str:
+    """``text`` with each ", " between pairs made a NUL, and those inside an interval
+    kept: a binned slice's value holds one (``age=[25, 40)``)."""
+    out, depth = [], 0
+    for i, c in enumerate(text):
+        if c in "[(":
+            depth += 1
+        elif c in "])":
+            depth = max(depth - 1, 0)
+        between_pairs = c == "," and depth == 0 and text[i + 1 : i + 2] == " "
+        out.append("\0" if between_pairs else c)
+    return "".join(out).replace("\0 ", "\0")
+
+
 def _small_group_blocker(entry: str, sensitive: Sequence[str]) -> Blocker:
     """``"sex=Female, race=B, label=1 (n=4)"`` as a blocker on that group (no metric, no value)."""
     head = entry.rsplit(" (", 1)[0] if entry.endswith(")") else entry
     group: dict[str, str] = {}
-    for part in head.split(", "):
+    for part in _outside_intervals(head).split("\0"):
         key, sep, value = part.partition("=")
         if sep and key in sensitive:
             group[key] = value
@@ -579,7 +607,7 @@ def decide(
     waivers
         The check's active waivers, in the order written.
     sensitive
-        The project's sensitive columns (to read group descriptions).
+        The project's sensitive and slice columns (to read group descriptions).
     skip_reason
         Why a ``skipped`` check did not run.
     not_applicable

@@ -156,7 +156,8 @@ def _run_one(
         evidence=evidence,
         judgement=verdict,
         waivers=waivers,
-        sensitive=ctx.sensitive,
+        # a small slice is named like a small group, so a waiver scoped to it covers it
+        sensitive=[*ctx.sensitive, *(s.grouping.feature for s in ctx.slices)],
         skip_reason=skip.reason if skip is not None else None,
         not_applicable=isinstance(skip, NotApplicable),
     )
@@ -323,6 +324,9 @@ def _run_and_write(
             restore = _deterministic(True)
             ctx, device_text = model_context(project, data, requested, console)
             torch_version = str(sys.modules["torch"].__version__)
+        for slicing in ctx.slices:
+            for text in slicing.warnings:
+                console.warn(f"warning: {text}")
         keys = row_keys(data.eval.frame, key_columns(project, data.eval.frame))
         baselines = load_baselines(project, data, ctx, keys, console)
         ctx.baseline_predictions = {b.name: b.predictions for b in baselines}

@@ -6,6 +6,7 @@ grouping with a single group, so one code path computes both.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -39,8 +40,13 @@ class Layer:
         return "overall" if self.grouping is None else self.grouping.describe(code)
 
 
-def layers(frame: pd.DataFrame, sensitive: list[str]) -> list[Layer]:
-    """Overall first, then one layer per grouping of ``sensitive`` (columns, then intersection)."""
+def layers(
+    frame: pd.DataFrame, sensitive: list[str], slices: Sequence[Grouping] = ()
+) -> list[Layer]:
+    """Overall first, then one layer per grouping of ``sensitive`` (columns, then
+    intersection), then one per slice column (never intersected: a slice is reported
+    on its own, not crossed with the groups)."""
     result = [Layer(None, np.zeros(len(frame), dtype=np.int64))]
     result += [Layer(g, g.codes) for g in groupings(frame, list(sensitive))]
+    result += [Layer(g, g.codes) for g in slices]
     return result

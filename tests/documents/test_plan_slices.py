@@ -33,6 +33,12 @@ Write = Callable[..., Path]
             PlanSlice(group=(("sex", "Female"), ("race", "Asian-Pac-Islander"))),
         ),
         ("age_band=65 and over", PlanSlice(group=(("age_band", "65 and over"),))),
+        # a binned slice of data.slices: the comma inside the interval is part of the value
+        ("age=[25, 40)", PlanSlice(group=(("age", "[25, 40)"),))),
+        (
+            "age=[65, 120], region=EU",
+            PlanSlice(group=(("age", "[65, 120]"), ("region", "EU"))),
+        ),
     ],
 )
 def test_slices_that_parse(text: str | None, expected: PlanSlice) -> None:
