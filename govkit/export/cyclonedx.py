@@ -151,7 +151,7 @@ def _model_component(
         component["hashes"] = [{"alg": "SHA-256", "content": model_file.sha256}]
     component["licenses"] = _licenses(card.license)
     component["modelCard"] = _model_card(source, card, data_refs)
-    predictions = source.project.model.model.predictions
+    predictions = source.project.model.model.columns
     if predictions is not None:
         columns = ", ".join(c for c in (predictions.label, predictions.score) if c)
         component["properties"] = [

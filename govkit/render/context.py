@@ -421,6 +421,8 @@ def figure_tables(measurements: list[Measurement]) -> tuple[FigureTable, ...]:
     places: list[str] = []
     cells: dict[tuple[str, str], FigureCell] = {}
     for m in measurements:
+        if m.seed is not None:
+            continue  # one training seed's figure: the table shows the seed-level figure
         where = _where(m)
         name = _whose(m)
         if name not in names:

@@ -231,11 +231,19 @@ def _column_keys(project: Project) -> list[tuple[Loc, str]]:
     keys: list[tuple[Loc, str]] = [(("data", "label"), d.label)]
     for key in ("features", "sensitive", "proxies", "quasi_identifiers"):
         keys += [(("data", key, i), c) for i, c in enumerate(getattr(d, key))]
-    preds = project.model.model.predictions
-    if preds is not None:
-        keys.append((("model", "predictions", "label"), preds.label))
+    m = project.model.model
+    for j, preds in enumerate(m.seed_columns):
+        at: Loc = (
+            ("model", "predictions", j)
+            if isinstance(m.predictions, list)
+            else (
+                "model",
+                "predictions",
+            )
+        )
+        keys.append(((*at, "label"), preds.label))
         if preds.score is not None:
-            keys.append((("model", "predictions", "score"), preds.score))
+            keys.append(((*at, "score"), preds.score))
     for i, baseline in enumerate(project.model.baselines):  # eval-only columns
         if baseline.predictions is not None:
             loc: Loc = ("baselines", i, "predictions")

@@ -259,7 +259,12 @@ def _bound(
 
 
 def _selected(measurements: list[Measurement], c: Criterion, where: PlanSlice) -> list[Measurement]:
-    named = [m for m in measurements if m.name == c.metric and m.model is None and m.vs == c.vs]
+    # a plan's criterion is about the model, so it reads the seed-level figure (the mean)
+    named = [
+        m
+        for m in measurements
+        if m.name == c.metric and m.model is None and m.vs == c.vs and m.seed is None
+    ]
     if where.every:
         return named
     if where.group is not None:

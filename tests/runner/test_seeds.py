@@ -1,0 +1,187 @@
+"""Several training seeds: checkpoints and prediction-column pairs, seed-level figures.
+
+Real tiny models are trained with different seeds and saved as TorchScript; the
+report must give each figure as the mean over the seeds with its SD and a
+two-level interval, each seed's own figure beside it, and judge thresholds on
+the mean unless they say ``seeds: all``. Bad input is exit 2 at its line.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+
+from govkit.cli import main
+from govkit.project import load_project_file
+from govkit.report import Measurement, Report
+from govkit.runner import execute_run
+from govkit.runner.seed_figures import ONE_CHECKPOINT
+from tests.runner.helpers import make_frame, train_tiny, write_project
+
+SUITE = [
+    {
+        "id": "performance.classification",
+        "params": {"n_boot": 200},
+        "thresholds": [{"metric": "accuracy", "min": 0.5}],
+    }
+]
+
+
+def _save(model: torch.nn.Module, path: Path) -> None:
+    torch.jit.script(model).save(str(path))
+
+
+def _overall(report: Report, name: str, **kw: Any) -> list[Measurement]:
+    return [
+        m
+        for m in report.results[0].measurements
+        if m.name == name
+        and m.group is None
+        and m.feature is None
+        and m.model is None
+        and m.vs is None
+        and all(getattr(m, k) == v for k, v in kw.items())
+    ]
+
+
+@pytest.fixture(scope="module")
+def frame() -> pd.DataFrame:
+    return make_frame(400)
+
+
+@pytest.fixture(scope="module")
+def seeds_dir(tmp_path_factory: pytest.TempPathFactory, frame: pd.DataFrame) -> Path:
+    root = tmp_path_factory.mktemp("seeds")
+    (root / "models").mkdir()
+    for seed in range(3):
+        # few steps, so the seeds differ visibly
+        _save(train_tiny(frame, seed=seed, steps=8), root / "models" / f"seed_{seed}.ts")
+    return root
+
+
+def _run(root: Path, suite: list[dict[str, Any]], frame: pd.DataFrame, **model: Any) -> Report:
+    config = write_project(root, model=model, suite=suite, frame=frame)
+    return execute_run(load_project_file(config), quiet=True).report
+
+
+def test_a_glob_of_checkpoints_gives_seed_level_figures(
+    seeds_dir: Path, frame: pd.DataFrame
+) -> None:
+    report = _run(seeds_dir, SUITE, frame, paths="models/seed_*.ts")
+    [mean] = _overall(report, "accuracy", seed=None)
+    per_seed = _overall(report, "accuracy")[1:]
+    assert [m.seed for m in per_seed] == ["seed_0", "seed_1", "seed_2"]
+    values = np.array([m.value for m in per_seed])
+    assert mean.value == pytest.approx(values.mean())
+    assert mean.seed_sd == pytest.approx(values.std(ddof=1))
+    assert mean.seed_sd > 0
+    assert mean.n == 400 and all(m.n == 400 for m in per_seed)
+    # the seed-level interval covers both rows and seeds: wider than any seed's own
+    assert mean.ci is not None
+    width = mean.ci[1] - mean.ci[0]
+    assert all(width > m.ci[1] - m.ci[0] for m in per_seed if m.ci is not None)
+    details = report.results[0].details["seeds"]
+    assert details["count"] == 3
+    # every checkpoint is an artifact of the run
+    models = [a.path for a in report.provenance.artifacts if a.role == "model"]
+    assert len(models) == 3
+    # the threshold judged the mean only: the message names no single seed
+    assert "of seed" not in report.results[0].message
+    assert "mean over 3 seeds" in report.results[0].message
+
+
+def test_seeds_all_requires_the_bound_in_every_seed(seeds_dir: Path, frame: pd.DataFrame) -> None:
+    report = _run(seeds_dir, SUITE, frame, paths="models/seed_*.ts")
+    per_seed = sorted(m.value for m in _overall(report, "accuracy") if m.seed is not None)
+    [mean] = _overall(report, "accuracy", seed=None)
+    # a bound between the worst seed and the mean: the mean meets it, one seed does not
+    bound = (per_seed[0] + mean.value) / 2
+    assert per_seed[0] < bound < mean.value
+    rules = [
+        {"metric": "accuracy", "min": bound, "overall_only": True},
+        {"metric": "accuracy", "min": bound, "overall_only": True, "seeds": "all"},
+    ]
+    suites = [[{**SUITE[0], "thresholds": [r]}] for r in rules]
+    mean_based = _run(seeds_dir / "a", suites[0], frame, paths="../models/seed_*.ts")
+    every_seed = _run(seeds_dir / "b", suites[1], frame, paths="../models/seed_*.ts")
+    assert mean_based.results[0].status == "pass"
+    assert every_seed.results[0].status == "fail"
+    assert "of seed seed_" in every_seed.results[0].message
+
+
+def test_max_seed_sd_bounds_the_spread(seeds_dir: Path, frame: pd.DataFrame) -> None:
+    suite = [{**SUITE[0], "thresholds": [{"metric": "accuracy", "max_seed_sd": 1e-6}]}]
+    report = _run(seeds_dir / "c", suite, frame, paths="../models/seed_*.ts")
+    assert report.results[0].status == "fail"
+    assert "accuracy seed_sd" in report.results[0].message
+
+
+def test_prediction_column_pairs_are_seeds(tmp_path: Path) -> None:
+    frame = make_frame()
+    rng = np.random.default_rng(1)
+    pairs = []
+    for j in range(4):
+        logit = np.log(frame["pred_score"] / (1 - frame["pred_score"])) + rng.normal(0, 1, 300)
+        p = 1 / (1 + np.exp(-logit))
+        frame[f"s{j}"] = p
+        frame[f"l{j}"] = (p >= 0.5).astype(int)
+        pairs.append({"label": f"l{j}", "score": f"s{j}"})
+    report = _run(tmp_path, SUITE, frame, predictions=pairs)
+    [mean] = _overall(report, "roc_auc", seed=None)
+    per_seed = [m for m in _overall(report, "roc_auc") if m.seed is not None]
+    assert [m.seed for m in per_seed] == ["0", "1", "2", "3"]
+    assert mean.value == pytest.approx(np.mean([m.value for m in per_seed]))
+    assert report.results[0].status == "pass"
+
+
+def test_one_checkpoint_says_figures_hold_no_seed_variation(tmp_path: Path) -> None:
+    report = _run(
+        tmp_path, SUITE, make_frame(), predictions={"label": "pred_label", "score": "pred_score"}
+    )
+    result = report.results[0]
+    assert result.details["seeds"] == {"count": 1, "note": ONE_CHECKPOINT}
+    assert all(m.seed is None and m.seed_sd is None for m in result.measurements)
+
+
+# --- bad input: exit 2 at the line --------------------------------------------------------------
+
+
+def _fails_at(config: Path, text: str, capsys: pytest.CaptureFixture[str]) -> str:
+    code = main(["check", "-c", str(config), "-q"])
+    err = capsys.readouterr().err
+    assert code == 2, err
+    line = next(i for i, s in enumerate(config.read_text().splitlines(), 1) if text in s)
+    assert f"govkit.yaml:{line}:" in err, err
+    assert "Traceback" not in err
+    assert not (config.parent / "out" / "report.json").exists()
+    return err
+
+
+def test_a_glob_matching_nothing(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    config = write_project(tmp_path, model={"paths": "models/*.ts"}, suite=SUITE)
+    err = _fails_at(config, "paths:", capsys)
+    assert "matches no file" in err
+
+
+def test_checkpoints_of_different_architectures(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], frame: pd.DataFrame
+) -> None:
+    _save(train_tiny(frame, steps=2), tmp_path / "a.ts")
+    torch.manual_seed(0)
+    wider = torch.nn.Sequential(torch.nn.Linear(3, 16), torch.nn.ReLU(), torch.nn.Linear(16, 1))
+    _save(wider.eval(), tmp_path / "b.ts")
+    config = write_project(tmp_path, model={"paths": ["a.ts", "b.ts"]}, suite=SUITE)
+    err = _fails_at(config, "- b.ts", capsys)
+    assert "not the architecture of a.ts" in err
+
+
+def test_pairs_with_and_without_scores(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    pairs = [{"label": "pred_label", "score": "pred_score"}, {"label": "pred_label"}]
+    config = write_project(tmp_path, model={"predictions": pairs}, suite=SUITE)
+    err = _fails_at(config, "predictions:", capsys)
+    assert "1 of 2 pairs lack one" in err
