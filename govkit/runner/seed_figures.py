@@ -87,6 +87,14 @@ def _combine(per_seed: list[Evidence], names: list[str], *, seed: int) -> Eviden
             for name, x in zip(names, found, strict=True)
             if x is not None
         ]
+    above: dict[str, float] = {}
+    for m in level:
+        if m.vs is None or m.group is not None or m.feature is not None:
+            continue
+        diffs = [x.value for x in own if _key(x) == _key(m) and x.value is not None]
+        if len(diffs) == len(names):
+            # the share of seeds whose figure lies above the baseline's on the same rows
+            above[f"{m.name} vs {m.vs}"] = sum(d > 0 for d in diffs) / len(diffs)
     small = list(dict.fromkeys(g for e in per_seed for g in e.small_groups))
     failures = list(
         dict.fromkeys(
@@ -100,6 +108,7 @@ def _combine(per_seed: list[Evidence], names: list[str], *, seed: int) -> Eviden
             "names": names,
             "note": "each figure is the mean over the seeds, with its SD across seeds and an "
             "interval for rows and seeds (two-level bootstrap); each seed's own figure follows",
+            "above_baseline": above,
         },
     }
     summary = (

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import torch
+from scipy.stats import norm
 
 from govkit.cli import main
 from govkit.project import load_project_file
@@ -185,3 +186,64 @@ def test_pairs_with_and_without_scores(tmp_path: Path, capsys: pytest.CaptureFix
     config = write_project(tmp_path, model={"predictions": pairs}, suite=SUITE)
     err = _fails_at(config, "predictions:", capsys)
     assert "1 of 2 pairs lack one" in err
+
+
+# --- paired comparisons over seeds: known truth ----------------------------------------------------
+
+BASE_AUC = 0.80
+#: each seed's true AUC minus the baseline's: +0.02 on average, one seed worse
+SEED_GAINS = [0.04, 0.03, 0.03, 0.02, -0.02]
+
+
+def _binormal(rng: np.random.Generator, y: np.ndarray, auc: float) -> np.ndarray:
+    """Scores whose true ROC AUC is ``auc``: N(d, 1) for positives, N(0, 1) for negatives."""
+    d = np.sqrt(2.0) * norm.ppf(auc)
+    return 1.0 / (1.0 + np.exp(-(d * y + rng.standard_normal(y.shape[0]) - d / 2)))
+
+
+def test_a_mean_win_with_one_losing_seed(tmp_path: Path) -> None:
+    rng = np.random.default_rng(3)
+    n = 10_000
+    y = rng.integers(0, 2, n)
+    frame = pd.DataFrame(
+        {"x1": rng.standard_normal(n), "sex": rng.choice(["F", "M"], n), "label": y}
+    )
+    frame["base"] = _binormal(rng, y, BASE_AUC)
+    pairs = []
+    for j, gain in enumerate(SEED_GAINS):
+        frame[f"s{j}"] = _binormal(rng, y, BASE_AUC + gain)
+        frame[f"l{j}"] = (frame[f"s{j}"] >= 0.5).astype(int)
+        pairs.append({"label": f"l{j}", "score": f"s{j}"})
+    frame["base_label"] = (frame["base"] >= 0.5).astype(int)
+    data = {"eval": "eval.csv", "label": "label", "sensitive": ["sex"]}
+    rule = {"metric": "roc_auc", "vs": "base", "min": 0.0, "overall_only": True}
+    reports = []
+    for name, extra in (("mean", {}), ("all", {"seeds": "all"})):
+        suite = [
+            {
+                "id": "performance.classification",
+                "params": {"n_boot": 100},
+                "thresholds": [{**rule, **extra}],
+            }
+        ]
+        config = write_project(
+            tmp_path / name,
+            model={"predictions": pairs},
+            data=data,
+            suite=suite,
+            frame=frame,
+            baselines=[{"name": "base", "predictions": {"label": "base_label", "score": "base"}}],
+        )
+        reports.append(execute_run(load_project_file(config), quiet=True).report)
+    mean_based, every_seed = (r.results[0] for r in reports)
+    diff = next(
+        m
+        for m in mean_based.measurements
+        if m.name == "roc_auc" and m.vs == "base" and m.seed is None and m.group is None
+    )
+    assert diff.value == pytest.approx(np.mean(SEED_GAINS), abs=0.01)
+    assert diff.seed_sd == pytest.approx(np.std(SEED_GAINS, ddof=1), abs=0.01)
+    assert mean_based.status == "pass"
+    assert every_seed.status == "fail"
+    assert "roc_auc vs base of seed 4" in every_seed.message
+    assert mean_based.details["seeds"]["above_baseline"]["roc_auc vs base"] == 0.8
