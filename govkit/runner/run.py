@@ -388,7 +388,11 @@ def _run_and_write(
         artifacts=run_artifacts(project, data, suite, console),
     )
     plan_result = (
-        evaluate_plan(experiment_plan, results, plans) if experiment_plan is not None else None
+        evaluate_plan(
+            experiment_plan, results, plans, checkpoints=max(1, len(ctx.seed_predictions))
+        )
+        if experiment_plan is not None
+        else None
     )
     blocked = any(r.blocking for r in results) or bool(plan_blockers(plan_result))
     report = Report(
