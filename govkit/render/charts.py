@@ -206,9 +206,8 @@ def _bound(result: CheckResult, name: str, ms: Sequence[Measurement]) -> _Bound 
     group to the left of the line lies further from the highest than the bound allows.
     """
     for rule in _rules(result):
-        if rule.metric == name and not rule.overall_only and rule.vs is None:
-            x = rule.min if rule.min is not None else rule.max
-            assert x is not None
+        x = rule.min if rule.min is not None else rule.max
+        if rule.metric == name and not rule.overall_only and rule.vs is None and x is not None:
             words = f"bound {bound_phrase(rule)}"
             return _Bound(float(x), words, words)
     judged = [float(m.value) for m in ms if m.value is not None]

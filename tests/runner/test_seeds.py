@@ -247,3 +247,28 @@ def test_a_mean_win_with_one_losing_seed(tmp_path: Path) -> None:
     assert every_seed.status == "fail"
     assert "roc_auc vs base of seed 4" in every_seed.message
     assert mean_based.details["seeds"]["above_baseline"]["roc_auc vs base"] == 0.8
+
+
+def test_packet_shows_the_stability_table(seeds_dir: Path, frame: pd.DataFrame) -> None:
+    root = seeds_dir / "packet"
+    report = _run(root, SUITE, frame, paths="../models/seed_*.ts")
+    [mean] = _overall(report, "accuracy", seed=None)
+    values = [m.value for m in _overall(report, "accuracy") if m.seed is not None]
+    config = root / "govkit.yaml"
+    for fmt in ("md", "html"):
+        assert main(["render", "-c", str(config), "--format", fmt, "--out", str(root / fmt)]) == 0
+    text = (root / "md" / "report.md").read_text()
+    assert "Stability across 3 training seeds" in text
+    row = next(line for line in text.splitlines() if line.startswith("| accuracy | overall |"))
+    cells = [c.strip() for c in row.strip("|").split("|")]
+    assert float(cells[2]) == pytest.approx(mean.value, abs=1e-4)
+    assert float(cells[3]) == pytest.approx(mean.seed_sd, abs=1e-4)
+    assert float(cells[4]) == pytest.approx(min(values), abs=1e-4)
+    assert float(cells[5]) == pytest.approx(max(values), abs=1e-4)
+    # each seed's own figure is labelled with its seed in the measurement list
+    assert "| accuracy, seed seed\\_1 |" in text
+    # the handoff's rollback rules hold the seed-level figure only
+    handoff = text.split("## Handoff", 1)[1].split("## Results", 1)[0]
+    assert handoff.count("| accuracy |") == 1
+    html = next((root / "html").glob("*.html")).read_text()
+    assert "Stability across 3 training seeds" in html
