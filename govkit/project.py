@@ -58,6 +58,29 @@ class PredictionColumns(FrozenModel):
     )
 
 
+def _as_list(value: PredictionColumns | list[PredictionColumns] | None) -> list[PredictionColumns]:
+    if value is None:
+        return []
+    return list(value) if isinstance(value, list) else [value]
+
+
+def _check_seed_pairs(
+    value: PredictionColumns | list[PredictionColumns] | None,
+) -> PredictionColumns | list[PredictionColumns] | None:
+    """One ``{label, score}`` pair per seed: at least one, and all with scores or none."""
+    if not isinstance(value, list):
+        return value
+    if not value:
+        raise ValueError("lists no column pair; give one `{label, score}` pair per seed")
+    lacking = sum(p.score is None for p in value)
+    if 0 < lacking < len(value):
+        raise ValueError(
+            "every seed's prediction columns need a `score`, or none do: "
+            f"{lacking} of {len(value)} pairs lack one"
+        )
+    return value
+
+
 class ModelSection(FrozenModel):
     """How to load the model and read its outputs."""
 
@@ -117,17 +140,7 @@ class ModelSection(FrozenModel):
     def _seed_pairs(
         cls, value: PredictionColumns | list[PredictionColumns] | None
     ) -> PredictionColumns | list[PredictionColumns] | None:
-        if not isinstance(value, list):
-            return value
-        if not value:
-            raise ValueError("lists no column pair; give one `{label, score}` pair per seed")
-        lacking = sum(p.score is None for p in value)
-        if 0 < lacking < len(value):
-            raise ValueError(
-                "every seed's prediction columns need a `score`, or none do: "
-                f"{lacking} of {len(value)} pairs lack one"
-            )
-        return value
+        return _check_seed_pairs(value)
 
     @property
     def runs_model(self) -> bool:
@@ -144,9 +157,7 @@ class ModelSection(FrozenModel):
     @property
     def seed_columns(self) -> list[PredictionColumns]:
         """Every seed's prediction columns, in order (empty when a model is run)."""
-        if self.predictions is None:
-            return []
-        return list(self.predictions) if isinstance(self.predictions, list) else [self.predictions]
+        return _as_list(self.predictions)
 
 
 _BASELINE_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]*$")
@@ -166,11 +177,17 @@ class BaselineSection(FrozenModel):
     path: str | None = Field(
         default=None, description="Model file, in any format the candidate may use."
     )
+    paths: list[str] | str | None = Field(
+        default=None,
+        description="Several seeds' checkpoints of one architecture (a list or a glob); "
+        "seed i is paired with the candidate's seed i.",
+    )
     factory: str | None = Field(
         default=None, description="'package.module:function' returning the nn.Module."
     )
-    predictions: PredictionColumns | None = Field(
-        default=None, description="Prediction columns of the evaluation data."
+    predictions: PredictionColumns | list[PredictionColumns] | None = Field(
+        default=None,
+        description="Prediction columns of the evaluation data; a list of pairs, one per seed.",
     )
     predictions_file: str | None = Field(
         default=None, description="predictions.parquet written by an earlier `govkit check`."
@@ -190,15 +207,30 @@ class BaselineSection(FrozenModel):
 
     @model_validator(mode="after")
     def _one_source(self) -> BaselineSection:
-        sources = [k for k in ("path", "predictions", "predictions_file") if getattr(self, k)]
+        sources = [
+            k for k in ("path", "paths", "predictions", "predictions_file") if getattr(self, k)
+        ]
         if len(sources) != 1:
             raise ValueError(
-                "set exactly one of `path` (a model file), `predictions` (prediction "
-                "columns) or `predictions_file` (an earlier predictions.parquet)"
+                "set exactly one of `path` (a model file), `paths` (one checkpoint per "
+                "seed), `predictions` (prediction columns) or `predictions_file` (an "
+                "earlier predictions.parquet)"
             )
-        if self.factory is not None and self.path is None:
-            raise ValueError("`factory` goes with `path`")
+        if self.factory is not None and self.path is None and self.paths is None:
+            raise ValueError("`factory` goes with `path` or `paths`")
         return self
+
+    @field_validator("predictions")
+    @classmethod
+    def _seed_pairs(
+        cls, value: PredictionColumns | list[PredictionColumns] | None
+    ) -> PredictionColumns | list[PredictionColumns] | None:
+        return _check_seed_pairs(value)
+
+    @property
+    def seed_columns(self) -> list[PredictionColumns]:
+        """Every seed's prediction columns, in order (empty without columns)."""
+        return _as_list(self.predictions)
 
 
 class DataSection(FrozenModel):

@@ -245,11 +245,12 @@ def _column_keys(project: Project) -> list[tuple[Loc, str]]:
         if preds.score is not None:
             keys.append(((*at, "score"), preds.score))
     for i, baseline in enumerate(project.model.baselines):  # eval-only columns
-        if baseline.predictions is not None:
-            loc: Loc = ("baselines", i, "predictions")
-            keys.append(((*loc, "label"), baseline.predictions.label))
-            if baseline.predictions.score is not None:
-                keys.append(((*loc, "score"), baseline.predictions.score))
+        listed = isinstance(baseline.predictions, list)
+        for j, spec in enumerate(baseline.seed_columns):
+            loc: Loc = ("baselines", i, "predictions", *((j,) if listed else ()))
+            keys.append(((*loc, "label"), spec.label))
+            if spec.score is not None:
+                keys.append(((*loc, "score"), spec.score))
     return keys
 
 

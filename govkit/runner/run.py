@@ -339,11 +339,12 @@ def _run_and_write(
             ctx, device_text = model_context(project, data, requested, console)
             torch_version = str(sys.modules["torch"].__version__)
         keys = row_keys(data.eval.frame, key_columns(project, data.eval.frame))
-        baselines = load_baselines(project, data, ctx, keys, console)
-        ctx.baseline_predictions = {b.name: b.predictions for b in baselines}
         ctx.seed_predictions = [
             (seed.name, seed.predictions) for seed in seed_predictions(project, data, ctx, console)
         ]
+        baselines = load_baselines(project, data, ctx, keys, console)
+        ctx.baseline_predictions = {b.name: b.predictions for b in baselines}
+        ctx.baseline_seed_predictions = {b.name: list(b.seeds) for b in baselines if b.seeds}
         ctx.documents = load_documents(project, console)
         results: list[CheckResult] = []
         key_figures: dict[str, str] = {}

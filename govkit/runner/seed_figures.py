@@ -9,8 +9,9 @@ data, groups and baselines are shared), then keeps for every figure:
 - each seed's own figure, with ``seed`` set and its rows-only interval.
 
 A figure undefined in any seed has no seed-level value (missing evidence never
-passes). A baseline's own figures do not depend on the candidate's seed and are
-kept once.
+passes). A single baseline model's own figures do not depend on the candidate's
+seed and are kept once; a baseline given with as many seeds as the candidate is
+paired seed by seed, and its figures are combined like the candidate's.
 """
 
 from __future__ import annotations
@@ -43,7 +44,10 @@ def _seed_context(ctx: CheckContext, index: int) -> CheckContext:
     if index == 0:
         return ctx  # the first seed is the run's model: share its memo (inputs, attributions)
     _, preds = ctx.seed_predictions[index]
-    seeded = dataclasses.replace(ctx)
+    baselines = dict(ctx.baseline_predictions)
+    for name, seeds in ctx.baseline_seed_predictions.items():
+        baselines[name] = seeds[index]  # seed i of a baseline is paired with seed i
+    seeded = dataclasses.replace(ctx, baseline_predictions=baselines)
     seeded.memo("predictions:eval", lambda: preds)
     if ctx.inputs_of is not None:
         seeded.memo("inputs:eval", lambda: ctx.inputs("eval"))
@@ -58,16 +62,24 @@ def measure_over_seeds(check: Check, ctx: CheckContext, params: CheckParams) -> 
         return evidence
     names = [name for name, _ in ctx.seed_predictions]
     per_seed = [check.measure(_seed_context(ctx, i), params) for i in range(len(names))]
-    return _combine(per_seed, names, seed=derive_seed(ctx.seed, "seeds", check.id))
+    return _combine(
+        per_seed,
+        names,
+        seeded_baselines=set(ctx.baseline_seed_predictions),
+        seed=derive_seed(ctx.seed, "seeds", check.id),
+    )
 
 
-def _combine(per_seed: list[Evidence], names: list[str], *, seed: int) -> Evidence:
+def _combine(
+    per_seed: list[Evidence], names: list[str], *, seeded_baselines: set[str], seed: int
+) -> Evidence:
     first = per_seed[0]
     by_seed = [{_key(m): m for m in e.measurements} for e in per_seed]
     level: list[Measurement] = []
     own: list[Measurement] = []
     for i, m in enumerate(first.measurements):
-        if m.model is not None:  # a baseline's own figure: the same in every seed
+        if m.model is not None and m.model not in seeded_baselines:
+            # a single baseline model's own figure: the same in every seed
             level.append(m)
             continue
         found = [s.get(_key(m)) for s in by_seed]

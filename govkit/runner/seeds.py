@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     import numpy as np
     import torch
 
-__all__ = ["Seed", "checkpoint_paths", "seed_predictions"]
+__all__ = ["Seed", "checkpoint_paths", "expand_paths", "same_architecture", "seed_predictions"]
 
 Loc = tuple[str | int, ...]
 
@@ -55,9 +55,20 @@ def checkpoint_paths(project: Project) -> list[tuple[str, Loc]]:
     m = project.model.model
     if m.paths is None:
         return [(m.path, ("model",))] if m.path is not None else []
-    if isinstance(m.paths, list):
-        return [(p, ("model", "paths", i)) for i, p in enumerate(m.paths)]
-    pattern = m.paths
+    return expand_paths(project, m.paths, ("model", "paths"))
+
+
+def expand_paths(project: Project, paths: list[str] | str, loc: Loc) -> list[tuple[str, Loc]]:
+    """A ``paths`` key's files (a list, or a glob expanded in sorted order), each located.
+
+    Raises
+    ------
+    ConfigError
+        A glob that matches no file.
+    """
+    if isinstance(paths, list):
+        return [(p, (*loc, i)) for i, p in enumerate(paths)]
+    pattern = paths
     root = project.root
     if Path(pattern).is_absolute():
         anchor = Path(Path(pattern).anchor)
@@ -67,16 +78,31 @@ def checkpoint_paths(project: Project) -> list[tuple[str, Loc]]:
     files = [p for p in found if p.is_file()]
     if not files:
         raise project.error(
-            ("model", "paths"),
+            loc,
             f"the glob '{pattern}' matches no file under {root}",
             hint="name the checkpoints' files, e.g. `models/seed_*.pt`, relative to govkit.yaml",
         )
-    return [(str(p), ("model", "paths")) for p in files]
+    return [(str(p), loc) for p in files]
 
 
 def _shapes(model: Any) -> dict[str, tuple[int, ...]]:
     state = model.state_dict() if hasattr(model, "state_dict") else {}
     return {k: tuple(v.shape) for k, v in state.items()}
+
+
+def same_architecture(
+    project: Project, first: Any, other: Any, files: tuple[str, str], loc: Loc
+) -> None:
+    """Raise a located ConfigError when ``other``'s weights differ in name or shape."""
+    a, b = _shapes(first), _shapes(other)
+    if a != b:
+        differ = sorted(set(a.items()) ^ set(b.items()))[:3]
+        raise project.error(
+            loc,
+            f"checkpoint {files[1]} is not the architecture of {files[0]}: "
+            f"its weights differ in {', '.join(f'{k} {s}' for k, s in differ)}",
+            hint="every checkpoint of one model must be that model trained with another seed",
+        )
 
 
 def seed_predictions(
@@ -131,20 +157,11 @@ def _run_checkpoints(
 
     m = project.model.model
     models = [ctx.model]
-    first = _shapes(ctx.model)
     names = [Path(files[0][0]).stem]
     for path, loc in files[1:]:
         console.progress(f"loading checkpoint {path}")
         model = load_model(project, path=path, factory=m.factory, loc=loc)
-        shapes = _shapes(model)
-        if shapes != first:
-            differ = sorted(set(shapes.items()) ^ set(first.items()))[:3]
-            raise project.error(
-                loc,
-                f"checkpoint {path} is not the architecture of {files[0][0]}: "
-                f"its weights differ in {', '.join(f'{k} {s}' for k, s in differ)}",
-                hint="every entry of model.paths must be the same model trained with another seed",
-            )
+        same_architecture(project, ctx.model, model, (files[0][0], path), loc)
         models.append(model.to(ctx.device))
         names.append(Path(path).stem)
     if len(set(names)) != len(names):

@@ -272,3 +272,45 @@ def test_packet_shows_the_stability_table(seeds_dir: Path, frame: pd.DataFrame) 
     assert handoff.count("| accuracy |") == 1
     html = next((root / "html").glob("*.html")).read_text()
     assert "Stability across 3 training seeds" in html
+
+
+# --- baselines with seeds ------------------------------------------------------------------------
+
+
+def test_baseline_seeds_are_paired_seed_by_seed(seeds_dir: Path, frame: pd.DataFrame) -> None:
+    """The same checkpoints as candidate and baseline: paired seed by seed, every difference is 0."""
+    config = write_project(
+        seeds_dir / "self",
+        model={"paths": "../models/seed_*.ts"},
+        suite=SUITE,
+        frame=frame,
+        baselines=[{"name": "same", "paths": "../models/seed_*.ts"}],
+    )
+    report = execute_run(load_project_file(config), quiet=True).report
+    ms = report.results[0].measurements
+    diffs = [m for m in ms if m.vs == "same" and m.value is not None]
+    assert diffs and all(m.value == pytest.approx(0.0, abs=1e-12) for m in diffs)
+    # the baseline's own figures vary with its seeds like the candidate's
+    [own] = [
+        m
+        for m in ms
+        if m.name == "roc_auc" and m.model == "same" and m.group is None and m.seed is None
+    ]
+    [cand] = _overall(report, "roc_auc", seed=None)
+    assert own.value == pytest.approx(cand.value) and own.seed_sd == pytest.approx(cand.seed_sd)
+    roles = [a.role for a in report.provenance.artifacts]
+    assert roles.count("baseline") == 3
+
+
+def test_baseline_with_another_number_of_seeds(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    pairs = [{"label": "pred_label", "score": "pred_score"}] * 3
+    config = write_project(
+        tmp_path,
+        model={"predictions": pairs},
+        suite=SUITE,
+        baselines=[{"name": "two", "predictions": pairs[:2]}],
+    )
+    err = _fails_at(config, "name: two", capsys)
+    assert "baseline 'two' has 2 seeds and the candidate 3" in err
