@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from govkit.checks.context import CheckContext, Predictions
 from govkit.errors import InputError
@@ -28,7 +28,14 @@ if TYPE_CHECKING:
     import numpy as np
     import torch
 
-__all__ = ["Seed", "checkpoint_paths", "expand_paths", "same_architecture", "seed_predictions"]
+__all__ = [
+    "Seed",
+    "checkpoint_paths",
+    "expand_paths",
+    "same_architecture",
+    "score_together",
+    "seed_predictions",
+]
 
 Loc = tuple[str | int, ...]
 
@@ -167,7 +174,14 @@ def _run_checkpoints(
     if len(set(names)) != len(names):
         names = [str(i) for i in range(len(names))]
     console.progress(f"scoring {len(models)} checkpoints in one pass over the data")
-    log_probs = _score_together(models, ctx.inputs("eval"), ctx.device, m.batch_size, project)
+    log_probs = score_together(
+        models,
+        ctx.inputs("eval"),
+        device=ctx.device,
+        batch_size=m.batch_size,
+        task=m.task,
+        output=m.output,
+    )
     widths = {lp.shape[1] for lp in log_probs}
     if len(widths) > 1:
         odd = next(i for i, lp in enumerate(log_probs) if lp.shape[1] != log_probs[0].shape[1])
@@ -183,15 +197,26 @@ def _run_checkpoints(
     ]
 
 
-def _score_together(
-    models: list[Any], inputs: torch.Tensor, device: str, batch_size: int, project: Project
+def score_together(
+    models: list[Any],
+    inputs: torch.Tensor,
+    *,
+    device: str,
+    batch_size: int,
+    task: Literal["binary", "multiclass"],
+    output: Literal["logits", "probabilities"],
 ) -> list[np.ndarray]:
-    """(N, C) float64 log-probabilities of each model; each batch goes to the device once."""
+    """(N, C) float64 log-probabilities of each model; each batch goes to the device once.
+
+    Raises
+    ------
+    InputError
+        A model that fails on a batch.
+    """
     import torch
 
     from govkit.runner.outputs import to_log_probs
 
-    m = project.model.model
     n = int(inputs.shape[0])
     parts: list[list[torch.Tensor]] = [[] for _ in models]
     with torch.inference_mode():
@@ -201,7 +226,7 @@ def _score_together(
                 try:
                     raw = model(batch)
                     parts[k].append(
-                        to_log_probs(raw.detach().to("cpu", torch.float64), m.task, m.output)
+                        to_log_probs(raw.detach().to("cpu", torch.float64), task, output)
                     )
                 except Exception as err:
                     raise InputError(
