@@ -201,8 +201,8 @@ def performance_metrics(source: ExportSource) -> list[dict[str, Any]]:
         if not result.id.startswith(METRIC_CHECK_PREFIXES):
             continue
         for m in result.measurements:
-            if m.model is not None or m.vs is not None or m.value is None:
-                continue  # a baseline's figure, a paired difference, or nothing measured
+            if m.model is not None or m.vs is not None or m.value is None or m.seed is not None:
+                continue  # a baseline's, a paired difference, one seed's, or nothing measured
             metric: dict[str, Any] = {
                 "type": m.name,
                 "value": repr(float(m.value)),

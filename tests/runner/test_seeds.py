@@ -314,3 +314,13 @@ def test_baseline_with_another_number_of_seeds(
     )
     err = _fails_at(config, "name: two", capsys)
     assert "baseline 'two' has 2 seeds and the candidate 3" in err
+
+
+def test_mlflow_names_each_seeds_figure_apart() -> None:
+    from govkit.runner.mlflow_log import metric_name
+
+    level = Measurement(name="accuracy", value=0.8, seed_sd=0.01)
+    one = Measurement(name="accuracy", value=0.79, seed="seed_1")
+    names = {metric_name("performance.classification", m) for m in (level, one)}
+    assert len(names) == 2
+    assert metric_name("performance.classification", one).endswith("/seed.seed_1")
