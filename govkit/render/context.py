@@ -266,6 +266,8 @@ class ResultView:
     figure_tables: tuple[FigureTable, ...] = ()
     #: with several training seeds, each seed-level figure's spread (the stability table)
     stability: tuple[StabilityRow, ...] = ()
+    #: the check's note on training seeds (one checkpoint: no seed variation in the figures)
+    seed_note: str = ""
     #: each threshold rule as a sentence ("roc_auc overall must be at least 0.70 (blocking)");
     #: the raw record in ``threshold`` when the report holds a shape this version cannot read
     rules: tuple[str, ...] = ()
@@ -432,6 +434,13 @@ def _whose(m: Measurement) -> str:
     return name if m.seed is None else f"{name}, seed {m.seed}"
 
 
+def _seed_note(r: CheckResult) -> str:
+    seeds = r.details.get("seeds") if isinstance(r.details, dict) else None
+    if isinstance(seeds, dict) and seeds.get("count") == 1 and isinstance(seeds.get("note"), str):
+        return seeds["note"][0].upper() + seeds["note"][1:] + "."
+    return ""
+
+
 def stability_rows(measurements: list[Measurement]) -> tuple[StabilityRow, ...]:
     """The stability table: every seed-level figure with its seeds' SD, minimum and maximum.
 
@@ -558,6 +567,7 @@ def _result(r: CheckResult) -> ResultView:
         measurements=tuple(_measurement(m) for m in r.measurements),
         figure_tables=figure_tables(r.measurements),
         stability=stability_rows(r.measurements),
+        seed_note=_seed_note(r),
         rules=_rule_sentences(r),
     )
 

@@ -147,6 +147,13 @@ def test_one_checkpoint_says_figures_hold_no_seed_variation(tmp_path: Path) -> N
     result = report.results[0]
     assert result.details["seeds"] == {"count": 1, "note": ONE_CHECKPOINT}
     assert all(m.seed is None and m.seed_sd is None for m in result.measurements)
+    from govkit.render.context import build_context
+    from govkit.render.packet import load_inputs, render_markdown
+
+    project = load_project_file(tmp_path / "govkit.yaml")
+    text = render_markdown(build_context(load_inputs(project, None)), None)["report.md"]
+    assert "do not include the variation between training seeds" in text
+    assert "Stability across" not in text
 
 
 # --- bad input: exit 2 at the line --------------------------------------------------------------
