@@ -331,3 +331,20 @@ def test_mlflow_names_each_seeds_figure_apart() -> None:
     names = {metric_name("performance.classification", m) for m in (level, one)}
     assert len(names) == 2
     assert metric_name("performance.classification", one).endswith("/seed.seed_1")
+
+
+def test_strip_plot_draws_each_seed_of_each_judged_figure(
+    seeds_dir: Path, frame: pd.DataFrame
+) -> None:
+    from govkit.render.charts import figures_for
+
+    report = _run(seeds_dir / "strip", SUITE, frame, paths="../models/seed_*.ts")
+    result = report.results[0]
+    title, alt, fig = figures_for(result)[0]
+    assert title == "Judged figures across 3 training seeds"
+    [ax] = fig.axes
+    dots = [c for c in ax.collections if c.get_offsets().shape[0] == 3]
+    values = sorted(m.value for m in _overall(report, "accuracy") if m.seed is not None)
+    assert len(dots) == 1  # accuracy is the one judged figure: one row of three seeds
+    assert sorted(dots[0].get_offsets()[:, 0].tolist()) == pytest.approx(values)
+    assert alt.startswith("Each judged figure in each of 3 training seeds: accuracy from")
