@@ -158,20 +158,37 @@ def _seed_models(
     loc: tuple[str | int, ...],
     candidate: Predictions,
 ) -> tuple[Predictions, ...]:
-    """Each of a baseline's seed checkpoints, run like a single model baseline."""
+    """A baseline's seed checkpoints, each loaded once and scored in one shared data pass."""
     from govkit.runner.model import load_model
-    from govkit.runner.seeds import expand_paths, same_architecture
+    from govkit.runner.predict import predictions_from_log_probs
+    from govkit.runner.seeds import expand_paths, same_architecture, score_together
 
     assert entry.paths is not None
+    m = project.model.model
     files = expand_paths(project, entry.paths, (*loc, "paths"))
-    first = load_model(project, path=files[0][0], factory=entry.factory, loc=files[0][1])
+    models = [load_model(project, path=files[0][0], factory=entry.factory, loc=files[0][1])]
     for path, where in files[1:]:
-        other = load_model(project, path=path, factory=entry.factory, loc=where)
-        same_architecture(project, first, other, (files[0][0], path), where)
+        models.append(load_model(project, path=path, factory=entry.factory, loc=where))
+        same_architecture(project, models[0], models[-1], (files[0][0], path), where)
+    x = _model_inputs(project, data, ctx, loc)
+    try:
+        log_probs = score_together(
+            [model.to(ctx.device) for model in models],
+            x,
+            device=ctx.device,
+            batch_size=m.batch_size,
+            task=m.task,
+            output=m.output,
+        )
+    except InputError as err:
+        raise project.error(
+            (*loc, "paths"),
+            f"baseline '{entry.name}': {err.message}",
+            hint="a baseline reads the candidate's inputs and gives outputs of its task",
+        ) from err
     found = []
-    for path, where in files:
-        one = entry.model_copy(update={"path": path, "paths": None})
-        preds = _model_predictions(project, data, ctx, one, where)
+    for (_, where), lp in zip(files, log_probs, strict=True):
+        preds = predictions_from_log_probs(lp, m.task, m.threshold)
         _same_output(project, entry, where, candidate, preds)
         found.append(preds)
     return tuple(found)

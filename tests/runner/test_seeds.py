@@ -348,3 +348,21 @@ def test_strip_plot_draws_each_seed_of_each_judged_figure(
     assert len(dots) == 1  # accuracy is the one judged figure: one row of three seeds
     assert sorted(dots[0].get_offsets()[:, 0].tolist()) == pytest.approx(values)
     assert alt.startswith("Each judged figure in each of 3 training seeds: accuracy from")
+
+
+def test_baseline_checkpoints_of_different_architectures(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], frame: pd.DataFrame
+) -> None:
+    _save(train_tiny(frame, steps=2), tmp_path / "a.ts")
+    _save(train_tiny(frame, seed=1, steps=2), tmp_path / "b.ts")
+    torch.manual_seed(0)
+    wider = torch.nn.Sequential(torch.nn.Linear(3, 16), torch.nn.ReLU(), torch.nn.Linear(16, 1))
+    _save(wider.eval(), tmp_path / "wide.ts")
+    config = write_project(
+        tmp_path,
+        model={"paths": ["a.ts", "b.ts"]},
+        suite=SUITE,
+        baselines=[{"name": "old", "paths": ["a.ts", "wide.ts"]}],
+    )
+    err = _fails_at(config, "- wide.ts", capsys)
+    assert "checkpoint wide.ts is not the architecture of a.ts" in err
