@@ -366,3 +366,35 @@ def test_baseline_checkpoints_of_different_architectures(
     )
     err = _fails_at(config, "- wide.ts", capsys)
     assert "checkpoint wide.ts is not the architecture of a.ts" in err
+
+
+def test_calibration_and_fairness_figures_are_seed_level_too(tmp_path: Path) -> None:
+    frame = make_frame(600)
+    rng = np.random.default_rng(2)
+    pairs = []
+    for j in range(3):
+        logit = np.log(frame["pred_score"] / (1 - frame["pred_score"])) + rng.normal(0, 0.7, 600)
+        frame[f"s{j}"] = 1 / (1 + np.exp(-logit))
+        frame[f"l{j}"] = (frame[f"s{j}"] >= 0.5).astype(int)
+        pairs.append({"label": f"l{j}", "score": f"s{j}"})
+    suite = [
+        {
+            "id": "performance.calibration",
+            "params": {"n_boot": 100},
+            "thresholds": [{"metric": "ece", "max": 0.5}],
+        },
+        {
+            "id": "fairness.demographic_parity",
+            "params": {"n_boot": 100},
+            "thresholds": [{"metric": "demographic_parity_difference", "max": 0.9}],
+        },
+    ]
+    report = _run(tmp_path, suite, frame, predictions=pairs)
+    for result in report.results:
+        assert result.status != "error", result.message
+        level = [m for m in result.measurements if m.seed is None and m.value is not None]
+        own = [m for m in result.measurements if m.seed is not None]
+        assert level and all(m.seed_sd is not None for m in level), result.id
+        # every seed-level figure has each seed's own figure beside it
+        assert len(own) == 3 * len([m for m in result.measurements if m.seed is None])
+        assert result.details["seeds"]["count"] == 3
