@@ -67,6 +67,29 @@ class PredictionColumns(FrozenModel):
     )
 
 
+def _as_list(value: PredictionColumns | list[PredictionColumns] | None) -> list[PredictionColumns]:
+    if value is None:
+        return []
+    return list(value) if isinstance(value, list) else [value]
+
+
+def _check_seed_pairs(
+    value: PredictionColumns | list[PredictionColumns] | None,
+) -> PredictionColumns | list[PredictionColumns] | None:
+    """One ``{label, score}`` pair per seed: at least one, and all with scores or none."""
+    if not isinstance(value, list):
+        return value
+    if not value:
+        raise ValueError("lists no column pair; give one `{label, score}` pair per seed")
+    lacking = sum(p.score is None for p in value)
+    if 0 < lacking < len(value):
+        raise ValueError(
+            "every seed's prediction columns need a `score`, or none do: "
+            f"{lacking} of {len(value)} pairs lack one"
+        )
+    return value
+
+
 class ModelSection(FrozenModel):
     """How to load the model and read its outputs."""
 
@@ -86,8 +109,15 @@ class ModelSection(FrozenModel):
         default="logits", description="What the model returns."
     )
     threshold: float = Field(default=0.5, ge=0.0, le=1.0, description="Binary decision threshold.")
-    predictions: PredictionColumns | None = Field(
-        default=None, description="Use prediction columns instead of running a model."
+    paths: list[str] | str | None = Field(
+        default=None,
+        description="Several checkpoints of one architecture trained with different seeds: "
+        "a list of files or a glob such as `models/seed_*.pt`, each read like `path`.",
+    )
+    predictions: PredictionColumns | list[PredictionColumns] | None = Field(
+        default=None,
+        description="Use prediction columns instead of running a model; a list of "
+        "`{label, score}` pairs, one per training seed.",
     )
     batch_size: int = Field(default=8192, ge=1, description="Rows per inference batch.")
 
@@ -98,11 +128,45 @@ class ModelSection(FrozenModel):
 
     @model_validator(mode="after")
     def _model_or_predictions(self) -> ModelSection:
-        if self.path is None and self.predictions is None:
-            raise ValueError("set `path` (a model file) or `predictions` (prediction columns)")
-        if self.path is not None and self.predictions is not None:
+        given = [k for k in ("path", "paths", "predictions") if getattr(self, k) is not None]
+        if not given:
+            raise ValueError(
+                "set `path` (a model file), `paths` (one checkpoint per seed) or "
+                "`predictions` (prediction columns)"
+            )
+        if given == ["path", "predictions"]:
             raise ValueError("set either `path` or `predictions`, not both")
+        if len(given) > 1:
+            raise ValueError(
+                f"set only one of `path`, `paths` or `predictions`; got {', '.join(given)}"
+            )
+        if isinstance(self.paths, list) and not self.paths:
+            raise ValueError("`paths` lists no checkpoint")
         return self
+
+    @field_validator("predictions")
+    @classmethod
+    def _seed_pairs(
+        cls, value: PredictionColumns | list[PredictionColumns] | None
+    ) -> PredictionColumns | list[PredictionColumns] | None:
+        return _check_seed_pairs(value)
+
+    @property
+    def runs_model(self) -> bool:
+        """True when a model file (or several checkpoints) is run, not prediction columns."""
+        return self.predictions is None
+
+    @property
+    def columns(self) -> PredictionColumns | None:
+        """The first seed's prediction columns (the only ones with a single pair)."""
+        if isinstance(self.predictions, list):
+            return self.predictions[0]
+        return self.predictions
+
+    @property
+    def seed_columns(self) -> list[PredictionColumns]:
+        """Every seed's prediction columns, in order (empty when a model is run)."""
+        return _as_list(self.predictions)
 
 
 _BASELINE_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]*$")
@@ -122,11 +186,17 @@ class BaselineSection(FrozenModel):
     path: str | None = Field(
         default=None, description="Model file, in any format the candidate may use."
     )
+    paths: list[str] | str | None = Field(
+        default=None,
+        description="Several seeds' checkpoints of one architecture (a list or a glob); "
+        "seed i is paired with the candidate's seed i.",
+    )
     factory: str | None = Field(
         default=None, description="'package.module:function' returning the nn.Module."
     )
-    predictions: PredictionColumns | None = Field(
-        default=None, description="Prediction columns of the evaluation data."
+    predictions: PredictionColumns | list[PredictionColumns] | None = Field(
+        default=None,
+        description="Prediction columns of the evaluation data; a list of pairs, one per seed.",
     )
     predictions_file: str | None = Field(
         default=None, description="predictions.parquet written by an earlier `govkit check`."
@@ -146,15 +216,30 @@ class BaselineSection(FrozenModel):
 
     @model_validator(mode="after")
     def _one_source(self) -> BaselineSection:
-        sources = [k for k in ("path", "predictions", "predictions_file") if getattr(self, k)]
+        sources = [
+            k for k in ("path", "paths", "predictions", "predictions_file") if getattr(self, k)
+        ]
         if len(sources) != 1:
             raise ValueError(
-                "set exactly one of `path` (a model file), `predictions` (prediction "
-                "columns) or `predictions_file` (an earlier predictions.parquet)"
+                "set exactly one of `path` (a model file), `paths` (one checkpoint per "
+                "seed), `predictions` (prediction columns) or `predictions_file` (an "
+                "earlier predictions.parquet)"
             )
-        if self.factory is not None and self.path is None:
-            raise ValueError("`factory` goes with `path`")
+        if self.factory is not None and self.path is None and self.paths is None:
+            raise ValueError("`factory` goes with `path` or `paths`")
         return self
+
+    @field_validator("predictions")
+    @classmethod
+    def _seed_pairs(
+        cls, value: PredictionColumns | list[PredictionColumns] | None
+    ) -> PredictionColumns | list[PredictionColumns] | None:
+        return _check_seed_pairs(value)
+
+    @property
+    def seed_columns(self) -> list[PredictionColumns]:
+        """Every seed's prediction columns, in order (empty without columns)."""
+        return _as_list(self.predictions)
 
 
 class SliceSpec(FrozenModel):
@@ -378,7 +463,7 @@ class ProjectFile(FrozenModel):
 
     @model_validator(mode="after")
     def _inputs_declared(self) -> ProjectFile:
-        if self.model.path is not None and not self.data.features and self.data.transform is None:
+        if self.model.runs_model and not self.data.features and self.data.transform is None:
             raise ValueError("a model needs its inputs: set data.features or data.transform")
         names = [b.name for b in self.baselines]
         twice = sorted({n for n in names if names.count(n) > 1})

@@ -69,6 +69,10 @@ class Measurement(_ReportModel):
     own figure; ``model`` a baseline's name for that baseline's own figure;
     ``vs`` a baseline's name when the figure is the candidate's minus that
     baseline's, paired on the same rows.
+
+    With several training seeds the figure is the mean over the seeds, with
+    ``seed_sd`` and an interval for both rows and seeds; each seed's own figure
+    is a further measurement with ``seed`` set and its rows-only interval.
     """
 
     name: str
@@ -83,6 +87,15 @@ class Measurement(_ReportModel):
     vs: str | None = Field(
         default=None,
         description="The baseline subtracted, when the figure is candidate minus baseline.",
+    )
+    seed_sd: float | None = Field(
+        default=None,
+        description="With several training seeds: the figure's standard deviation across "
+        "them (the figure itself is their mean); null with one checkpoint.",
+    )
+    seed: str | None = Field(
+        default=None,
+        description="Null for the seed-level figure; else the checkpoint this figure is of.",
     )
 
 
@@ -119,8 +132,8 @@ class CheckResult(_ReportModel):
     )
 
     def own_measurements(self) -> list[Measurement]:
-        """The candidate's own figures: no baseline's figure, no paired difference."""
-        return [m for m in self.measurements if m.model is None and m.vs is None]
+        """The candidate's own seed-level figures: no baseline's, no difference, no one seed's."""
+        return [m for m in self.measurements if m.model is None and m.vs is None and m.seed is None]
 
 
 class Artifact(_ReportModel):

@@ -49,11 +49,22 @@ class Threshold(FrozenModel):
         description="A baseline's name: judge the candidate minus that baseline, paired "
         "on the same rows (e.g. `min: -0.005` allows at most 0.005 worse).",
     )
+    seeds: Literal["mean", "all"] = Field(
+        default="mean",
+        description="With several training seeds: judge the mean over seeds (`mean`), or "
+        "require the bound to hold in every seed (`all`).",
+    )
+    max_seed_sd: float | None = Field(
+        default=None,
+        ge=0.0,
+        description="With several training seeds: fail when the figure's standard deviation "
+        "across seeds is above this.",
+    )
 
     @model_validator(mode="after")
     def _a_bound(self) -> Threshold:
-        if self.max is None and self.min is None:
-            raise ValueError("a threshold needs `max` or `min`")
+        if self.max is None and self.min is None and self.max_seed_sd is None:
+            raise ValueError("a threshold needs `max` or `min` (or `max_seed_sd`)")
         return self
 
 

@@ -99,6 +99,12 @@ class CheckContext:
     #: baseline name -> its predictions on the evaluation split, row for row with
     #: ``eval`` (govkit.yaml's ``baselines``, in order); see :meth:`baselines`
     baseline_predictions: dict[str, Predictions] = field(default_factory=dict)
+    #: with several training seeds (``model.paths`` or a list of prediction columns):
+    #: each seed's name and evaluation predictions, the first being ``predictions("eval")``
+    seed_predictions: list[tuple[str, Predictions]] = field(default_factory=list)
+    #: baselines given with several seeds: their seeds' predictions, seed i paired with
+    #: the candidate's seed i
+    baseline_seed_predictions: dict[str, list[Predictions]] = field(default_factory=dict)
     # results shared between checks, by key; read and written through memo()
     _memo: dict[str, Any] = field(default_factory=dict, init=False, repr=False)
 

@@ -51,6 +51,10 @@ def _declared(source: ExportSource) -> list[tuple[FileRole, str]]:
     found: list[tuple[FileRole, str]] = []
     if cfg.model.path is not None:
         found.append(("model", cfg.model.path))
+    elif cfg.model.paths is not None:  # every training seed's checkpoint
+        from govkit.runner.seeds import checkpoint_paths
+
+        found += [("model", path) for path, _ in checkpoint_paths(source.project)]
     found.append(("eval_data", cfg.data.eval))
     if cfg.data.train is not None:
         found.append(("train_data", cfg.data.train))

@@ -151,7 +151,7 @@ def _model_component(
         component["hashes"] = [{"alg": "SHA-256", "content": model_file.sha256}]
     component["licenses"] = _licenses(card.license)
     component["modelCard"] = _model_card(source, card, data_refs)
-    predictions = source.project.model.model.predictions
+    predictions = source.project.model.model.columns
     if predictions is not None:
         columns = ", ".join(c for c in (predictions.label, predictions.score) if c)
         component["properties"] = [
@@ -201,8 +201,8 @@ def performance_metrics(source: ExportSource) -> list[dict[str, Any]]:
         if not result.id.startswith(METRIC_CHECK_PREFIXES):
             continue
         for m in result.measurements:
-            if m.model is not None or m.vs is not None or m.value is None:
-                continue  # a baseline's figure, a paired difference, or nothing measured
+            if m.model is not None or m.vs is not None or m.value is None or m.seed is not None:
+                continue  # a baseline's, a paired difference, one seed's, or nothing measured
             metric: dict[str, Any] = {
                 "type": m.name,
                 "value": repr(float(m.value)),

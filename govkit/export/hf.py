@@ -83,8 +83,8 @@ def measured_figures(report: Report) -> list[Figure]:
         if result.id.split(".")[0] not in FIGURE_CHECK_AREAS:
             continue
         for m in result.measurements:
-            if m.model is not None or m.vs is not None:
-                continue  # a baseline's figure, or a paired comparison
+            if m.model is not None or m.vs is not None or m.seed is not None:
+                continue  # a baseline's figure, a paired comparison, or one seed's figure
             if m.value is None or not math.isfinite(m.value):
                 continue
             parts = [f"{k}={v}" for k, v in sorted((m.group or {}).items())]

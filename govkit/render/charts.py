@@ -206,9 +206,8 @@ def _bound(result: CheckResult, name: str, ms: Sequence[Measurement]) -> _Bound 
     group to the left of the line lies further from the highest than the bound allows.
     """
     for rule in _rules(result):
-        if rule.metric == name and not rule.overall_only and rule.vs is None:
-            x = rule.min if rule.min is not None else rule.max
-            assert x is not None
+        x = rule.min if rule.min is not None else rule.max
+        if rule.metric == name and not rule.overall_only and rule.vs is None and x is not None:
             words = f"bound {bound_phrase(rule)}"
             return _Bound(float(x), words, words)
     judged = [float(m.value) for m in ms if m.value is not None]
@@ -446,13 +445,71 @@ def _calibration(result: CheckResult) -> list[_Plan]:
     return [("Calibration curve (overall)", draw, 3.2, alt)]
 
 
+def _seed_strip(result: CheckResult) -> list[_Plan]:
+    """Each judged overall figure's seeds as dots, their mean and seed-level interval as a bar.
+
+    A reader sees at once whether a win holds in every seed or rests on one.
+    """
+    judged = {(t.metric, t.vs) for t in _rules(result)}
+    level = [
+        m
+        for m in result.measurements
+        if m.seed is None
+        and m.seed_sd is not None
+        and m.group is None
+        and m.feature is None
+        and m.model is None
+        and (m.name, m.vs) in judged
+        and _finite(m.value)
+    ][:MAX_BARS]
+    rows = []
+    for m in level:
+        seeds = [
+            float(x.value or 0.0)
+            for x in result.measurements
+            if x.seed is not None
+            and (x.name, x.vs, x.group, x.feature, x.model) == (m.name, m.vs, None, None, None)
+            and _finite(x.value)
+        ]
+        if seeds:
+            rows.append((m, seeds))
+    if not rows:
+        return []
+
+    def draw(fig: Figure) -> None:
+        ax = fig.add_subplot()
+        for y, (m, seeds) in enumerate(rows):
+            ax.scatter(seeds, [y] * len(seeds), color=_BLUE, s=18, zorder=3)
+            ax.plot([float(m.value or 0.0)], [y], marker="|", color=_BOUND, markersize=14, zorder=4)
+        _draw_intervals(ax, [m for m, _ in rows], list(range(len(rows))))
+        labels = [m.name if m.vs is None else f"{m.name} vs {m.vs}" for m, _ in rows]
+        ax.set_yticks(list(range(len(rows))), [visible(x) for x in labels])
+        ax.invert_yaxis()
+        ax.set_xlabel("value per training seed (dots); mean and its interval (bar)")
+
+    k = len(rows[0][1])
+    parts = [
+        f"{visible(m.name if m.vs is None else f'{m.name} vs {m.vs}')} from "
+        f"{format_number(min(v))} to {format_number(max(v))}, mean {format_number(float(m.value or 0))}"
+        for m, v in rows
+    ]
+    alt = f"Each judged figure in each of {k} training seeds: " + "; ".join(parts) + "."
+    return [(f"Judged figures across {k} training seeds", draw, _bar_height(len(rows)), alt)]
+
+
 def figures_for(result: CheckResult) -> list[tuple[str, str, Figure]]:
     """``(caption, text alternative, figure)`` of every chart the result has data for.
 
     The figures are drawn but not saved: :func:`charts_for` writes them as SVG,
     and tests can inspect what was drawn (the bound line, the markers).
     """
-    plans = _group_rates(result) + _attribution(result) + _roc(result) + _calibration(result)
+    plans = (
+        _seed_strip(result)
+        + _group_rates(result)
+        + _attribution(result)
+        + _roc(result)
+        + _calibration(result)
+    )
     if not plans:
         return []
     # Figures are built directly: no pyplot, no GUI backend, no global figure

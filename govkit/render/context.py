@@ -188,6 +188,20 @@ class MeasurementView:
 
 
 @dataclass(frozen=True)
+class StabilityRow:
+    """One figure across training seeds: its mean, spread, range and seed-level interval."""
+
+    name: str
+    where: str
+    mean: str
+    sd: str
+    low: str
+    high: str
+    interval: str
+    seeds: int
+
+
+@dataclass(frozen=True)
 class FigureCell:
     """One figure in a table of figures: value, interval and sample size."""
 
@@ -251,6 +265,10 @@ class ResultView:
     params: tuple[tuple[str, str], ...]
     measurements: tuple[MeasurementView, ...]
     figure_tables: tuple[FigureTable, ...] = ()
+    #: with several training seeds, each seed-level figure's spread (the stability table)
+    stability: tuple[StabilityRow, ...] = ()
+    #: the check's note on training seeds (one checkpoint: no seed variation in the figures)
+    seed_note: str = ""
     #: each threshold rule as a sentence ("roc_auc overall must be at least 0.70 (blocking)");
     #: the raw record in ``threshold`` when the report holds a shape this version cannot read
     rules: tuple[str, ...] = ()
@@ -413,9 +431,47 @@ def _where(m: Measurement) -> str:
 def _whose(m: Measurement) -> str:
     """A figure's column: ``roc_auc``, a baseline's ``roc_auc (logistic)``, a paired
     difference ``roc_auc vs logistic``."""
-    if m.vs is not None:
-        return f"{m.name} vs {m.vs}"
-    return m.name if m.model is None else f"{m.name} ({m.model})"
+    name = m.name if m.vs is None else f"{m.name} vs {m.vs}"
+    if m.model is not None:
+        name = f"{m.name} ({m.model})"
+    return name if m.seed is None else f"{name}, seed {m.seed}"
+
+
+def _seed_note(r: CheckResult) -> str:
+    seeds = r.details.get("seeds") if isinstance(r.details, dict) else None
+    if isinstance(seeds, dict) and seeds.get("count") == 1 and isinstance(seeds.get("note"), str):
+        return seeds["note"][0].upper() + seeds["note"][1:] + "."
+    return ""
+
+
+def stability_rows(measurements: list[Measurement]) -> tuple[StabilityRow, ...]:
+    """The stability table: every seed-level figure with its seeds' SD, minimum and maximum.
+
+    Overall figures and aggregates only (a per-group figure's spread is in report.json):
+    the table is for reading at a glance whether a result holds across seeds.
+    """
+    per_seed: dict[tuple[str, str | None, str | None], list[float]] = {}
+    for m in measurements:
+        if m.seed is not None and m.group is None and m.value is not None:
+            per_seed.setdefault((m.name, m.feature, m.vs), []).append(m.value)
+    rows = []
+    for m in measurements:
+        if m.seed is not None or m.seed_sd is None or m.group is not None:
+            continue
+        values = per_seed.get((m.name, m.feature, m.vs), [])
+        rows.append(
+            StabilityRow(
+                name=_whose(m),
+                where=_where(m),
+                mean=format_value(m.value),
+                sd=format_value(m.seed_sd),
+                low=format_value(min(values)) if values else "—",
+                high=format_value(max(values)) if values else "—",
+                interval=format_interval(m.ci),
+                seeds=len(values),
+            )
+        )
+    return tuple(rows)
 
 
 def figure_tables(measurements: list[Measurement]) -> tuple[FigureTable, ...]:
@@ -429,6 +485,8 @@ def figure_tables(measurements: list[Measurement]) -> tuple[FigureTable, ...]:
     places: list[str] = []
     cells: dict[tuple[str, str], FigureCell] = {}
     for m in measurements:
+        if m.seed is not None:
+            continue  # one training seed's figure: the table shows the seed-level figure
         if m.model is not None and m.group is not None:
             continue
         where = _where(m)
@@ -518,6 +576,8 @@ def _result(r: CheckResult) -> ResultView:
         params=_pairs(r.params),
         measurements=tuple(_measurement(m) for m in r.measurements),
         figure_tables=figure_tables(r.measurements),
+        stability=stability_rows(r.measurements),
+        seed_note=_seed_note(r),
         rules=_rule_sentences(r),
         worst_slices=worst_slice_views(r.details),
     )

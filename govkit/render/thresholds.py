@@ -66,14 +66,26 @@ def _baseline_bound(rule: Threshold) -> str:
 
 
 def bound_phrase(rule: Threshold) -> str:
-    """``at least 0.70``, ``at most 0.10``, ``between 0.80 and 1.25``, or the baseline form."""
+    """``at least 0.70``, ``at most 0.10``, ``between 0.80 and 1.25``, or the baseline form;
+    with the training-seed terms (``in every training seed``, the SD across seeds)."""
+    parts: list[str] = []
+    if rule.min is not None or rule.max is not None:
+        parts.append(_value_bound(rule))
+        if rule.seeds == "all":
+            parts[-1] += " in every training seed"
+    if rule.max_seed_sd is not None:
+        parts.append(f"an SD across training seeds of at most {format_number(rule.max_seed_sd)}")
+    return ", with ".join(parts)
+
+
+def _value_bound(rule: Threshold) -> str:
     if rule.vs is not None:
         return _baseline_bound(rule)
     if rule.min is not None and rule.max is not None:
         return f"between {format_number(rule.min)} and {format_number(rule.max)}"
     if rule.min is not None:
         return f"at least {format_number(rule.min)}"
-    assert rule.max is not None  # a Threshold has a bound (its validator)
+    assert rule.max is not None  # the caller holds a value bound
     return f"at most {format_number(rule.max)}"
 
 
@@ -81,6 +93,8 @@ def applies_to(rule: Threshold, m: Measurement) -> bool:
     """Whether the gate judges ``m`` against ``rule``: its metric, its scope, its baseline."""
     if m.name != rule.metric or (rule.overall_only and m.group is not None):
         return False
+    if (getattr(m, "seed", None) is not None) != (rule.seeds == "all"):
+        return False  # one seed's figure is judged only by `seeds: all`
     return getattr(m, "vs", None) == rule.vs
 
 

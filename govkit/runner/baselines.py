@@ -28,7 +28,7 @@ import numpy as np
 
 from govkit.checks.context import CheckContext, Predictions
 from govkit.errors import InputError
-from govkit.project import BaselineSection, Project
+from govkit.project import BaselineSection, PredictionColumns, Project
 from govkit.runner.columns import column_predictions
 from govkit.runner.console import Console
 from govkit.runner.data import LoadedData
@@ -58,6 +58,9 @@ class Baseline:
     predictions: Predictions
     rows_matched: int
     rows: int
+    #: with several training seeds (``paths`` or a list of column pairs): every seed's
+    #: predictions, the first being ``predictions``; empty for a single model
+    seeds: tuple[Predictions, ...] = ()
 
 
 def _display(project: Project, path: Path) -> str:
@@ -68,7 +71,7 @@ def _display(project: Project, path: Path) -> str:
 
 
 def _source(entry: BaselineSection) -> Source:
-    if entry.path is not None:
+    if entry.path is not None or entry.paths is not None:
         return "model"
     return "columns" if entry.predictions is not None else "predictions_file"
 
@@ -103,11 +106,28 @@ def load_baselines(
         loc: tuple[str | int, ...] = ("baselines", i)
         console.progress(f"baseline {entry.name}: reading its predictions")
         matched = n
-        if entry.path is not None:
+        seeds: tuple[Predictions, ...] = ()
+        if entry.paths is not None:
+            seeds = _seed_models(project, data, ctx, entry, loc, candidate)
+            preds = seeds[0]
+        elif isinstance(entry.predictions, list):
+            seeds = tuple(
+                column_predictions(
+                    project,
+                    data.eval,
+                    data.coding,
+                    _display(project, data.eval_path),
+                    spec=spec,
+                    loc=(*loc, "predictions", j),
+                )
+                for j, spec in enumerate(entry.predictions)
+            )
+            preds = seeds[0]
+        elif entry.path is not None:
             preds = _model_predictions(project, data, ctx, entry, loc)
             # columns and recorded files are held to the label's classes as they are read
             _same_output(project, entry, loc, candidate, preds)
-        elif entry.predictions is not None:
+        elif isinstance(entry.predictions, PredictionColumns):
             preds = column_predictions(
                 project,
                 data.eval,
@@ -118,8 +138,60 @@ def load_baselines(
             )
         else:
             preds, matched = _recorded_predictions(project, data, entry, loc, keys, candidate)
-        found.append(Baseline(entry.name, _source(entry), preds, matched, n))
+        if len(seeds) > 1 and len(seeds) != len(ctx.seed_predictions):
+            raise project.error(
+                loc,
+                f"baseline '{entry.name}' has {len(seeds)} seeds and the candidate "
+                f"{max(1, len(ctx.seed_predictions))}; seed i of a baseline is paired with "
+                "seed i of the candidate",
+                hint="give the baseline one model, or as many seeds as the candidate",
+            )
+        found.append(Baseline(entry.name, _source(entry), preds, matched, n, seeds))
     return found
+
+
+def _seed_models(
+    project: Project,
+    data: LoadedData,
+    ctx: CheckContext,
+    entry: BaselineSection,
+    loc: tuple[str | int, ...],
+    candidate: Predictions,
+) -> tuple[Predictions, ...]:
+    """A baseline's seed checkpoints, each loaded once and scored in one shared data pass."""
+    from govkit.runner.model import load_model
+    from govkit.runner.predict import predictions_from_log_probs
+    from govkit.runner.seeds import expand_paths, same_architecture, score_together
+
+    assert entry.paths is not None
+    m = project.model.model
+    files = expand_paths(project, entry.paths, (*loc, "paths"))
+    models = [load_model(project, path=files[0][0], factory=entry.factory, loc=files[0][1])]
+    for path, where in files[1:]:
+        models.append(load_model(project, path=path, factory=entry.factory, loc=where))
+        same_architecture(project, models[0], models[-1], (files[0][0], path), where)
+    x = _model_inputs(project, data, ctx, loc)
+    try:
+        log_probs = score_together(
+            [model.to(ctx.device) for model in models],
+            x,
+            device=ctx.device,
+            batch_size=m.batch_size,
+            task=m.task,
+            output=m.output,
+        )
+    except InputError as err:
+        raise project.error(
+            (*loc, "paths"),
+            f"baseline '{entry.name}': {err.message}",
+            hint="a baseline reads the candidate's inputs and gives outputs of its task",
+        ) from err
+    found = []
+    for (_, where), lp in zip(files, log_probs, strict=True):
+        preds = predictions_from_log_probs(lp, m.task, m.threshold)
+        _same_output(project, entry, where, candidate, preds)
+        found.append(preds)
+    return tuple(found)
 
 
 def _same_output(

@@ -55,7 +55,7 @@ def column_predictions(
     import pandas as pd
 
     if spec is None:
-        spec = project.model.model.predictions
+        spec = project.model.model.columns
     if spec is None:
         raise project.error(loc, "no prediction columns are set")
     frame = split.frame

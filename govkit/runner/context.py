@@ -62,7 +62,7 @@ def predictions_only_context(
     import numpy as np
 
     np.random.seed(project.model.seed)
-    spec = project.model.model.predictions
+    spec = project.model.model.columns
     displays = {
         "eval": _file_display(project, data.eval_path),
         "train": _file_display(project, data.train_path) if data.train_path else "",
@@ -133,8 +133,12 @@ def _slicings(project: Project, data: LoadedData) -> list[Slicing]:
 
 
 def _prediction_columns(project: Project) -> list[str]:
-    spec = project.model.model.predictions
-    return [] if spec is None else [c for c in (spec.label, spec.score) if c is not None]
+    return [
+        c
+        for spec in project.model.model.seed_columns
+        for c in (spec.label, spec.score)
+        if c is not None
+    ]
 
 
 def model_context(
@@ -177,11 +181,15 @@ def model_context(
     np.random.seed(seed)
     torch.manual_seed(seed)
     m = project.model.model
-    console.progress(f"loading model {m.path} on {device}")
+    from govkit.runner.seeds import checkpoint_paths
+
+    first, first_loc = checkpoint_paths(project)[0]
+    console.progress(f"loading model {first} on {device}")
     try:
-        model = load_model(project)
+        model = load_model(project, path=first, factory=m.factory, loc=first_loc)
     except InputError as err:
-        raise _located(project, err, ("model", "path")) from err
+        where = ("model", "path") if first_loc == ("model",) else first_loc
+        raise _located(project, err, where) from err
     try:
         model = model.to(device)
     except Exception as err:  # some exported programs cannot move; say which device failed

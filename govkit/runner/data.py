@@ -232,17 +232,26 @@ def _column_keys(project: Project) -> list[tuple[Loc, str]]:
     for key in ("features", "sensitive", "proxies", "quasi_identifiers"):
         keys += [(("data", key, i), c) for i, c in enumerate(getattr(d, key))]
     keys += [(("data", "slices", i), s.column) for i, s in enumerate(d.slice_specs())]
-    preds = project.model.model.predictions
-    if preds is not None:
-        keys.append((("model", "predictions", "label"), preds.label))
+    m = project.model.model
+    for j, preds in enumerate(m.seed_columns):
+        at: Loc = (
+            ("model", "predictions", j)
+            if isinstance(m.predictions, list)
+            else (
+                "model",
+                "predictions",
+            )
+        )
+        keys.append(((*at, "label"), preds.label))
         if preds.score is not None:
-            keys.append((("model", "predictions", "score"), preds.score))
+            keys.append(((*at, "score"), preds.score))
     for i, baseline in enumerate(project.model.baselines):  # eval-only columns
-        if baseline.predictions is not None:
-            loc: Loc = ("baselines", i, "predictions")
-            keys.append(((*loc, "label"), baseline.predictions.label))
-            if baseline.predictions.score is not None:
-                keys.append(((*loc, "score"), baseline.predictions.score))
+        listed = isinstance(baseline.predictions, list)
+        for j, spec in enumerate(baseline.seed_columns):
+            loc: Loc = ("baselines", i, "predictions", *((j,) if listed else ()))
+            keys.append(((*loc, "label"), spec.label))
+            if spec.score is not None:
+                keys.append(((*loc, "score"), spec.score))
     return keys
 
 

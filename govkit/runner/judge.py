@@ -61,8 +61,15 @@ def applies_to(t: Threshold, m: Measurement) -> bool:
     A threshold without ``vs`` judges only the candidate's own figures (``model``
     and ``vs`` null): a baseline's figures are context, never gated. A threshold
     with ``vs: NAME`` judges only the paired differences against NAME.
+
+    With several training seeds, one seed's own figure (``seed`` set) is judged
+    only by a threshold with ``seeds: all``, and such a threshold judges only
+    those (with one checkpoint there are none, and :func:`judge` gives it the
+    plain figures).
     """
     if m.name != t.metric:
+        return False
+    if (m.seed is not None) != (t.seeds == "all"):
         return False
     if t.vs is None:
         return m.model is None and m.vs is None
@@ -204,11 +211,17 @@ def judge(
     unjudged: list[str] = []
     unmeasured: list[str] = []
     for t in thresholds:
-        named = [m for m in evidence.measurements if applies_to(t, m)]
-        candidates = [m for m in named if not t.overall_only or m.group is None]
+        named = _judged_by(t, evidence.measurements)
         if not named:
             unmeasured.append(t.metric)
-        elif not candidates:
+        if t.max_seed_sd is not None:
+            spread, unknown = _spread_findings(t, named)
+            findings += spread
+            unjudged += unknown
+            if t.max is None and t.min is None:
+                continue
+        candidates = [m for m in named if not t.overall_only or m.group is None]
+        if named and not candidates:
             unjudged.append(t.metric)
         for m in candidates:
             if m.value is not None and math.isfinite(m.value):
@@ -294,10 +307,39 @@ def judge(
     return Judgement("pass", _sentence(message), key, findings)
 
 
+def _judged_by(t: Threshold, measurements: list[Measurement]) -> list[Measurement]:
+    """The figures ``t`` judges; ``seeds: all`` with one checkpoint judges the plain figures."""
+    named = [m for m in measurements if applies_to(t, m)]
+    if not named and t.seeds == "all" and not any(m.seed is not None for m in measurements):
+        named = [m for m in measurements if applies_to(t.model_copy(update={"seeds": "mean"}), m)]
+    return named
+
+
+def _spread_findings(t: Threshold, named: list[Measurement]) -> tuple[list[Finding], list[str]]:
+    """``max_seed_sd``: each seed-level figure's SD across seeds against the bound.
+
+    With one checkpoint there is no spread to judge: the threshold lacks its evidence.
+    """
+    rule = Threshold(metric=f"{t.metric} seed_sd", max=t.max_seed_sd, vs=t.vs)
+    found: list[Finding] = []
+    unknown: list[str] = []
+    for m in named:
+        if m.seed is not None or (t.overall_only and m.group is not None):
+            continue
+        if m.seed_sd is None or not math.isfinite(m.seed_sd):
+            unknown.append(f"the seed SD of {_subject(m)} (one checkpoint)")
+            continue
+        sd = m.model_copy(update={"name": f"{m.name} seed_sd", "value": m.seed_sd, "ci": None})
+        found.append(_assess(sd, rule))
+    return found, unknown
+
+
 def _subject(m: Measurement) -> str:
     """``roc_auc for sex=Female``; a paired difference reads ``roc_auc vs logistic for ...``."""
     where = describe_where(m)
     name = m.name if m.vs is None else f"{m.name} vs {m.vs}"
+    if m.seed is not None:
+        name += f" of seed {m.seed}"
     return f"{name} for {where}" if where else name
 
 

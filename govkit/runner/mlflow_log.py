@@ -8,7 +8,7 @@ flag is given, and MLflow only inside it: the ``mlflow`` extra stays optional.
 Names. A figure's metric name is built from the report, so the same figure
 has the same name in every run::
 
-    <check id>/<measurement>[/<feature>][/<column>.<value>]...[/model.<name>][/vs.<name>]
+    <check id>/<measurement>[/<feature>][/<column>.<value>]...[/model.<name>][/vs.<name>][/seed.<name>]
 
 with an intersectional group's columns in alphabetical order:
 ``fairness.demographic_parity/selection_rate/sex.female`` is a group's rate,
@@ -127,6 +127,8 @@ def metric_name(check_id: str, m: Measurement) -> str:
         parts.append(f"model.{_segment(m.model)}")
     if m.vs is not None:
         parts.append(f"vs.{_segment(m.vs)}")
+    if m.seed is not None:
+        parts.append(f"seed.{_segment(m.seed)}")
     name = "/".join(parts)
     if len(name) > _MAX_KEY - len("/ci_high"):
         digest = hashlib.sha256(name.encode("utf-8")).hexdigest()[:12]

@@ -270,6 +270,8 @@ def gates_and_rollback(report: Report) -> tuple[list[Gate], list[RollbackRule]]:
         for m in result.measurements if result is not None else []:
             if m.name != t.metric or m.model is not None or m.vs != t.vs:
                 continue
+            if m.seed is not None or (t.min is None and t.max is None):
+                continue  # production has one model: its rule is the seed-level figure's bound
             if t.overall_only and m.group is not None:
                 continue
             rules.append(

@@ -39,6 +39,7 @@ govkit.yaml.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -259,7 +260,12 @@ def _bound(
 
 
 def _selected(measurements: list[Measurement], c: Criterion, where: PlanSlice) -> list[Measurement]:
-    named = [m for m in measurements if m.name == c.metric and m.model is None and m.vs == c.vs]
+    # a plan's criterion is about the model, so it reads the seed-level figure (the mean)
+    named = [
+        m
+        for m in measurements
+        if m.name == c.metric and m.model is None and m.vs == c.vs and m.seed is None
+    ]
     if where.every:
         return named
     if where.group is not None:
@@ -358,10 +364,29 @@ def _judge_one(
 
 
 def evaluate_plan(
-    plan: ProjectPlan, results: list[CheckResult], suite: Sequence[PlannedCheck]
+    plan: ProjectPlan,
+    results: list[CheckResult],
+    suite: Sequence[PlannedCheck],
+    *,
+    checkpoints: int = 1,
 ) -> PlanResult:
-    """Every criterion of ``plan`` judged against ``results``; see the module's rules."""
+    """Every criterion of ``plan`` judged against ``results``; see the module's rules.
+
+    ``checkpoints`` is the number of training seeds the run measured. Fewer than
+    the plan's ``sample_size.n_seeds`` makes every criterion
+    ``insufficient_evidence``: the figures may come from the best of the seeds
+    trained, which is exactly what promising a number of seeds rules out.
+    """
     model = plan.model
+    promised = model.sample_size.n_seeds
+    short = (
+        f"the plan promised {promised} training seeds (sample_size.n_seeds) and the run "
+        f"measured {checkpoints} checkpoint(s); figures from fewer seeds than promised "
+        "may be the best seed's, so no criterion is judged; give every seed's checkpoint "
+        "in model.paths"
+        if checkpoints < promised
+        else None
+    )
     deviations: dict[str, str] = {}
     for d in model.deviations or []:
         for ref in d.criteria:
@@ -369,6 +394,8 @@ def evaluate_plan(
     criteria: list[PlanCriterion] = []
     for ref, _, c in criterion_refs(model):
         verdict = _judge_one(c, model, results, suite)
+        if short is not None:
+            verdict = dataclasses.replace(verdict, status="insufficient_evidence", reason=short)
         op, threshold = _criterion_text(c)
         figure = verdict.figure
         deviation = deviations.get(ref)

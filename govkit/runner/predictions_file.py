@@ -64,7 +64,9 @@ def key_columns(project: Project, frame: pd.DataFrame) -> list[str]:
     if d.features and d.transform is None:
         return [str(c) for c in d.features]
     excluded = {d.label}
-    specs = [project.model.model.predictions] + [b.predictions for b in project.model.baselines]
+    specs = [*project.model.model.seed_columns] + [
+        spec for b in project.model.baselines for spec in b.seed_columns
+    ]
     for spec in specs:
         if spec is not None:
             excluded |= {c for c in (spec.label, spec.score) if c is not None}

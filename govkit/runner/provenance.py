@@ -75,12 +75,17 @@ def run_artifacts(
     """
     root = project.root
     found: list[Artifact] = []
-    if project.model.model.path is not None:
-        found.append(artifact("model", project.resolve(project.model.model.path), root))
+    from govkit.runner.seeds import checkpoint_paths, expand_paths
+
+    for file, _ in checkpoint_paths(project):  # every seed's checkpoint is an input
+        found.append(artifact("model", project.resolve(file), root))
     for baseline in project.model.baselines:  # prediction columns are part of the eval data
         source = baseline.path or baseline.predictions_file
         if source is not None:
             found.append(artifact("baseline", project.resolve(source), root))
+        if baseline.paths is not None:
+            for file, _ in expand_paths(project, baseline.paths, ()):
+                found.append(artifact("baseline", project.resolve(file), root))
     found.append(artifact("eval_data", data.eval_path, root))
     if data.train_path is not None:
         found.append(artifact("train_data", data.train_path, root))

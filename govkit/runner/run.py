@@ -106,7 +106,13 @@ def _load_project_suite(project: Project) -> LoadedSuite:
 def _threshold_record(plan: PlannedCheck) -> dict[str, Any]:
     return {
         "severity": plan.severity,
-        "rules": [t.model_dump(mode="json", exclude_none=True) for t in plan.thresholds],
+        # `seeds: mean` is the default and how every rule was judged before seeds existed
+        "rules": [
+            t.model_dump(
+                mode="json", exclude_none=True, exclude={"seeds"} if t.seeds == "mean" else None
+            )
+            for t in plan.thresholds
+        ],
     }
 
 
@@ -132,7 +138,15 @@ def _run_one(
         reason = gate.missing_input(plan.cls, ctx)
         if reason is not None:
             raise SkipCheck(reason)
-        evidence = plan.cls().measure(ctx, plan.params)
+        from govkit.runner.seed_figures import measure_over_seeds
+
+        check = plan.cls()
+        # a model's own figures vary with its training seed; the others do not depend on it
+        evidence = (
+            measure_over_seeds(check, ctx, plan.params)
+            if plan.cls.measures_baselines
+            else check.measure(ctx, plan.params)
+        )
         if not isinstance(evidence, Evidence):
             raise TypeError(f"measure() returned {type(evidence).__name__}, not Evidence")
         measurements = [clean_measurement(m) for m in evidence.measurements]
@@ -313,6 +327,7 @@ def _run_and_write(
     # `govkit schema` and `validate` import this module on a core install
     from govkit.runner.baselines import load_baselines
     from govkit.runner.predictions_file import key_columns, predictions_bytes, row_keys
+    from govkit.runner.seeds import seed_predictions
 
     gate.check_waiver_groups(project, data.eval.frame)
     restore = lambda: None  # noqa: E731 - replaced once torch is loaded
@@ -328,8 +343,12 @@ def _run_and_write(
             for text in slicing.warnings:
                 console.warn(f"warning: {text}")
         keys = row_keys(data.eval.frame, key_columns(project, data.eval.frame))
+        ctx.seed_predictions = [
+            (seed.name, seed.predictions) for seed in seed_predictions(project, data, ctx, console)
+        ]
         baselines = load_baselines(project, data, ctx, keys, console)
         ctx.baseline_predictions = {b.name: b.predictions for b in baselines}
+        ctx.baseline_seed_predictions = {b.name: list(b.seeds) for b in baselines if b.seeds}
         ctx.documents = load_documents(project, console)
         results: list[CheckResult] = []
         key_figures: dict[str, str] = {}
@@ -374,7 +393,11 @@ def _run_and_write(
         artifacts=run_artifacts(project, data, suite, console),
     )
     plan_result = (
-        evaluate_plan(experiment_plan, results, plans) if experiment_plan is not None else None
+        evaluate_plan(
+            experiment_plan, results, plans, checkpoints=max(1, len(ctx.seed_predictions))
+        )
+        if experiment_plan is not None
+        else None
     )
     blocked = any(r.blocking for r in results) or bool(plan_blockers(plan_result))
     report = Report(

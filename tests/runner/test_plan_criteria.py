@@ -366,3 +366,23 @@ def test_pdf_packet_reads_back_the_plan_table(
     text = " ".join(text.split())
     assert "Plan versus result" in text and "Handoff" in text
     assert "acceptance_criteria[1]" in text and "AUC bar reported only." in text
+
+
+def test_fewer_seeds_than_promised_judges_no_criterion(
+    tmp_path: Path, predictions: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A registered plan of five seeds, checked with one checkpoint: the best-seed pitfall."""
+    promised = {"n_seeds": 5, "rationale": "Five seeds show the spread across training runs."}
+    config = _project(
+        tmp_path, predictions, [MET, NOT_MET], status="registered", sample_size=promised
+    )
+    code, out, _ = _check(config, capsys)
+    assert code == 1, out
+    plan = _plan(config)
+    assert [c["status"] for c in plan["criteria"]] == ["insufficient_evidence"] * 2
+    assert all(c["blocking"] for c in plan["criteria"])
+    assert all("promised 5 training seeds" in c["reason"] for c in plan["criteria"])
+    assert all("1 checkpoint(s)" in c["reason"] for c in plan["criteria"])
+    # the figure is still shown, for the reviewer
+    assert plan["criteria"][0]["value"] is not None
+    assert plan["criteria_met"] is None

@@ -630,7 +630,18 @@ CONTRACT_KEYS = {
         "measurements",
         "details",
     },
-    "measurement": {"name", "group", "feature", "value", "ci", "n", "model", "vs"},
+    "measurement": {
+        "name",
+        "group",
+        "feature",
+        "value",
+        "ci",
+        "n",
+        "model",
+        "vs",
+        "seed_sd",
+        "seed",
+    },
 }
 
 
