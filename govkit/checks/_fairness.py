@@ -49,6 +49,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from pydantic import Field
 
+from govkit.checks._figures import per_group
 from govkit.checks.base import CheckParams, Evidence, SkipCheck
 from govkit.report import Measurement
 from govkit.stats.bootstrap import poisson_counts
@@ -275,11 +276,6 @@ def _binary_inputs(ctx: CheckContext) -> tuple[np.ndarray, np.ndarray]:
     return y_true, y_pred
 
 
-def _ci(bounds: np.ndarray, g: int) -> tuple[float, float] | None:
-    low, high = float(bounds[0][g]), float(bounds[1][g])
-    return None if math.isnan(low) or math.isnan(high) else (low, high)
-
-
 def measure_fairness(ctx: CheckContext, params: CheckParams, spec: FairnessSpec) -> Evidence:
     """Per-group rates, the judged groups, and between-group aggregates for every grouping.
 
@@ -394,19 +390,7 @@ def paired_fairness(
                 if ra is None or rb is None
                 else paired_interval(rate.fn(ra), rate.fn(rb), params.confidence)
             )
-            support = rate.support(ca)
-            for g in range(layer.n_groups):
-                ci = None if bounds is None else _ci(bounds, g)
-                out.append(
-                    Measurement(
-                        name=name,
-                        group=layer.label(g),
-                        value=to_value(value[g]),
-                        ci=ci,
-                        n=int(support[g]),
-                        vs=vs,
-                    )
-                )
+            out.extend(per_group(name, layer, value, bounds, rate.support(ca), vs=vs))
         if layer.grouping is None:
             continue
         judged = {
@@ -482,16 +466,7 @@ def fairness_evidence(
             value = rate.fn(counts)
             support = rate.support(counts)
             bounds = wilson_interval(rate.events(counts), support, params.confidence)
-            for g in range(layer.n_groups):
-                evidence.measurements.append(
-                    Measurement(
-                        name=name,
-                        group=layer.label(g),
-                        value=to_value(value[g]),
-                        ci=_ci(bounds, g),
-                        n=int(support[g]),
-                    )
-                )
+            evidence.measurements.extend(per_group(name, layer, value, bounds, support))
         if layer.grouping is None:
             continue
         gaps = _measure_grouping(evidence, layer, counts, seed, params, max_half_width, spec)

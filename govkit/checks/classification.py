@@ -8,9 +8,9 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from govkit.checks._figures import per_group
 from govkit.checks._slices import slice_notes, worst_slices
 from govkit.checks.base import Check, CheckParams, Evidence
-from govkit.report import Measurement
 from govkit.stats.bootstrap import bootstrap_rows, poisson_counts
 from govkit.stats.confusion import (
     accuracy,
@@ -21,7 +21,7 @@ from govkit.stats.confusion import (
     precision,
     recall,
 )
-from govkit.stats.intervals import interval_bounds, pick_ci, to_value
+from govkit.stats.intervals import interval_bounds
 from govkit.stats.layers import Layer, layers
 from govkit.stats.paired import joint_counts, paired_interval, split_joint
 from govkit.stats.rates import wilson_interval
@@ -224,18 +224,7 @@ def _emit(
     vs: str | None = None,
 ) -> None:
     """One measurement per group of ``layer``."""
-    for g in range(layer.n_groups):
-        evidence.measurements.append(
-            Measurement(
-                name=name,
-                group=layer.label(g),
-                value=to_value(value[g]),
-                ci=pick_ci(bounds, g),
-                n=int(n[g]),
-                model=model,
-                vs=vs,
-            )
-        )
+    evidence.measurements.extend(per_group(name, layer, value, bounds, n, model=model, vs=vs))
 
 
 def _count_figures(

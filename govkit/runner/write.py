@@ -92,27 +92,28 @@ def write_report_json(report: Report, folder: Path) -> Path:
     return write_atomic(folder / "report.json", report_json(report))
 
 
-def _is_own_report(path: Path) -> bool:
+def _own_json(path: Path) -> dict[str, Any] | None:
+    """The JSON object in ``path`` when it is small enough to be one govkit wrote, else None."""
     try:
         if path.stat().st_size > _MAX_OWN_REPORT:
-            return False
+            return None
         raw = json.loads(path.read_bytes())
     except (OSError, ValueError, RecursionError):
-        return False
-    if not isinstance(raw, dict) or not isinstance(raw.get("report_version"), int):
+        return None
+    return raw if isinstance(raw, dict) else None
+
+
+def _is_own_report(path: Path) -> bool:
+    raw = _own_json(path)
+    if raw is None or not isinstance(raw.get("report_version"), int):
         return False
     provenance = raw.get("provenance")
     return isinstance(provenance, dict) and isinstance(provenance.get("govkit_version"), str)
 
 
 def _is_own_monitoring(path: Path) -> bool:
-    try:
-        if path.stat().st_size > _MAX_OWN_REPORT:
-            return False
-        raw = json.loads(path.read_bytes())
-    except (OSError, ValueError, RecursionError):
-        return False
-    return isinstance(raw, dict) and isinstance(raw.get("monitoring_version"), int)
+    raw = _own_json(path)
+    return raw is not None and isinstance(raw.get("monitoring_version"), int)
 
 
 def _is_own_junit(path: Path) -> bool:
