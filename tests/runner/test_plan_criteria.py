@@ -342,8 +342,13 @@ def test_packet_shows_plan_versus_result_and_the_handoff(
     assert "registered; at least one criterion is not met" in table
     auc = next(line for line in table.splitlines() if r"acceptance\_criteria\[1\]" in line)
     assert r"roc\_auc \>= 0.9900" in auc
-    assert "not met" in auc and "2025-02-01: AUC bar reported only." in auc
+    assert "not met" in auc and "recorded, below" in auc
     assert "blocks the release" not in auc
+    # the deviation's text is listed under the table, beside the criterion it touches
+    note = next(
+        line for line in table.splitlines() if line.startswith(r"- **acceptance\_criteria\[1\]")
+    )
+    assert "2025-02-01: AUC bar reported only." in note
     handoff = report_md.split("## Handoff", 1)[1].split("## Results", 1)[0]
     assert "| performance.classification | accuracy |" in handoff and "below 0.5000" in handoff
     assert "| experiment plan (performance.classification) | accuracy |" in handoff
