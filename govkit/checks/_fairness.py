@@ -276,6 +276,21 @@ def _binary_inputs(ctx: CheckContext) -> tuple[np.ndarray, np.ndarray]:
     return y_true, y_pred
 
 
+def _judged_groups(
+    spec: FairnessSpec, counts: np.ndarray, params: Any, max_half_width: float
+) -> dict[str, np.ndarray]:
+    """For each rate of ``spec``, which groups have the rows to be judged on it."""
+    return {
+        name: judge_groups(
+            _RATES[name].support(counts),
+            min_group_size=params.min_group_size,
+            max_half_width=max_half_width,
+            confidence=params.confidence,
+        )
+        for name in spec.rates
+    }
+
+
 def measure_fairness(ctx: CheckContext, params: CheckParams, spec: FairnessSpec) -> Evidence:
     """Per-group rates, the judged groups, and between-group aggregates for every grouping.
 
@@ -393,15 +408,7 @@ def paired_fairness(
             out.extend(per_group(name, layer, value, bounds, rate.support(ca), vs=vs))
         if layer.grouping is None:
             continue
-        judged = {
-            name: judge_groups(
-                _RATES[name].support(ca),
-                min_group_size=params.min_group_size,
-                max_half_width=max_half_width,
-                confidence=params.confidence,
-            )
-            for name in spec.rates
-        }
+        judged = _judged_groups(spec, ca, params, max_half_width)
         judged_all = np.logical_and.reduce([judged[name] for name in spec.rates])
         n_rows = int(ca[judged_all].sum()) if judged_all.any() else 0
         point_a, point_b = _aggregates(spec, ca, judged), _aggregates(spec, cb, judged)
@@ -494,15 +501,7 @@ def _measure_grouping(
     grouping = layer.grouping
     assert grouping is not None
     feature = grouping.feature
-    judged = {
-        name: judge_groups(
-            _RATES[name].support(counts),
-            min_group_size=params.min_group_size,
-            max_half_width=max_half_width,
-            confidence=params.confidence,
-        )
-        for name in spec.rates
-    }
+    judged = _judged_groups(spec, counts, params, max_half_width)
     reps = None
     active = np.logical_or.reduce([judged[name] for name in spec.rates])
     if params.n_boot > 0 and int(active.sum()) >= 2:

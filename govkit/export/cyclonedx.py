@@ -200,9 +200,9 @@ def performance_metrics(source: ExportSource) -> list[dict[str, Any]]:
     for result in source.report.results:
         if not result.id.startswith(METRIC_CHECK_PREFIXES):
             continue
-        for m in result.measurements:
-            if m.model is not None or m.vs is not None or m.value is None or m.seed is not None:
-                continue  # a baseline's, a paired difference, one seed's, or nothing measured
+        for m in result.own_measurements():
+            if m.value is None:
+                continue
             metric: dict[str, Any] = {
                 "type": m.name,
                 "value": repr(float(m.value)),

@@ -82,9 +82,7 @@ def measured_figures(report: Report) -> list[Figure]:
     for result in report.results:
         if result.id.split(".")[0] not in FIGURE_CHECK_AREAS:
             continue
-        for m in result.measurements:
-            if m.model is not None or m.vs is not None or m.seed is not None:
-                continue  # a baseline's figure, a paired comparison, or one seed's figure
+        for m in result.own_measurements():
             if m.value is None or not math.isfinite(m.value):
                 continue
             parts = [f"{k}={v}" for k, v in sorted((m.group or {}).items())]

@@ -24,10 +24,10 @@ from typing import Any
 from pydantic import ValidationError
 
 from govkit.report import Measurement
-from govkit.runner.judge import format_number
+from govkit.runner.judge import applies_to, format_number
 from govkit.suite import Threshold
 
-__all__ = ["applies_to", "bound_phrase", "parse_rules", "rule_scope", "threshold_sentence"]
+__all__ = ["bound_phrase", "parse_rules", "rule_scope", "threshold_sentence"]
 
 _ON = {
     "point": "",
@@ -89,15 +89,6 @@ def _value_bound(rule: Threshold) -> str:
     return f"at most {format_number(rule.max)}"
 
 
-def applies_to(rule: Threshold, m: Measurement) -> bool:
-    """Whether the gate judges ``m`` against ``rule``: its metric, its scope, its baseline."""
-    if m.name != rule.metric or (rule.overall_only and m.group is not None):
-        return False
-    if (getattr(m, "seed", None) is not None) != (rule.seeds == "all"):
-        return False  # one seed's figure is judged only by `seeds: all`
-    return getattr(m, "vs", None) == rule.vs
-
-
 def rule_scope(rule: Threshold, measurements: Iterable[Measurement] = ()) -> str:
     """Where the rule applies, from the figures it was judged on.
 
@@ -106,7 +97,9 @@ def rule_scope(rule: Threshold, measurements: Iterable[Measurement] = ()) -> str
     group); joined when several kinds were judged. Without figures, what the
     rule allows: ``overall`` when ``overall_only``, else ``wherever measured``.
     """
-    judged = [m for m in measurements if applies_to(rule, m)]
+    judged = [
+        m for m in measurements if applies_to(rule, m) and not (rule.overall_only and m.group)
+    ]
     overall = any(m.group is None and not m.feature for m in judged)
     features = list(dict.fromkeys(m.feature for m in judged if m.group is None and m.feature))
     columns = list(dict.fromkeys(k for m in judged if m.group for k in m.group))

@@ -36,6 +36,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from pydantic import Field
 
 from govkit.report import PlanResult, Report
+from govkit.runner.judge import applies_to
 from govkit.strict import StrictModel
 from govkit.suite import Threshold
 
@@ -267,11 +268,12 @@ def gates_and_rollback(report: Report) -> tuple[list[Gate], list[RollbackRule]]:
             )
         )
         result = report.result(check_id)
+        # production runs one model: its rule bounds the seed-level figure, even where the
+        # gate also required the bound in every seed
+        seed_level = t.model_copy(update={"seeds": "mean"})
         for m in result.measurements if result is not None else []:
-            if m.name != t.metric or m.model is not None or m.vs != t.vs:
+            if not applies_to(seed_level, m) or (t.min is None and t.max is None):
                 continue
-            if m.seed is not None or (t.min is None and t.max is None):
-                continue  # production has one model: its rule is the seed-level figure's bound
             if t.overall_only and m.group is not None:
                 continue
             rules.append(
