@@ -6,11 +6,13 @@ and rendering need more, grouped in extras of the distribution
 :data:`DISTRIBUTION`:
 
 - ``tabular``: the checks that need only predictions and data (numpy, pandas,
-  pyarrow, scikit-learn, SciPy, fairlearn), without torch;
+  pyarrow, scikit-learn, SciPy, fairlearn, and DuckDB for data larger than
+  memory), without torch;
 - ``torch``: ``tabular`` plus torch, captum and shap, to run a PyTorch model
   (model checks, attribution, membership inference on a model);
 - ``pdf``: WeasyPrint, matplotlib and pypdf, for HTML and PDF packets;
-- ``mlflow``: MLflow, for ``govkit check --mlflow``; imported only when asked.
+- ``mlflow``: MLflow, for ``govkit check --mlflow``; imported only when asked;
+- ``ray``: Ray Data, for ``govkit check --engine ray``; imported only when asked.
 
 Whether a package is installed is asked with :func:`importlib.util.find_spec`,
 which finds a module without importing it: ``govkit --version`` and the checks
@@ -83,6 +85,7 @@ EXTRAS: dict[str, Extra] = {
             _pkg("scikit-learn", "sklearn"),
             _pkg("scipy"),
             _pkg("fairlearn"),
+            _pkg("duckdb"),
         ),
     ),
     "torch": Extra(
@@ -95,6 +98,7 @@ EXTRAS: dict[str, Extra] = {
         (_pkg("weasyprint"), _pkg("matplotlib"), _pkg("pypdf")),
     ),
     "mlflow": Extra("mlflow", (_pkg("mlflow"),)),
+    "ray": Extra("ray", (_pkg("ray"),), includes=("tabular",)),
 }
 
 
