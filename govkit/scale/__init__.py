@@ -1,0 +1,1 @@
+"""Data larger than memory: sources, sufficient statistics and the engines that compute them."""
