@@ -1,0 +1,1 @@
+"""Data that does not fit in memory: its sources, and the engines that measure it."""
