@@ -297,12 +297,20 @@ class ParquetSource:
     def _file_batches(self, index: int, columns: list[str], batch_size: int) -> Iterator[Any]:
         """One file's batches; any failure to read it is an InputError naming it."""
         import pyarrow as pa
+        import pyarrow.dataset as pads
 
         path = self.files[index]
         shown = self.file_display(path)
         try:
+            # one row group decoded at a time: memory follows the row group, not the file
             batches = self._file_dataset(index).to_batches(
-                columns=columns, batch_size=batch_size, use_threads=False
+                columns=columns,
+                batch_size=batch_size,
+                batch_readahead=1,
+                fragment_readahead=1,
+                use_threads=False,
+                # pre-buffering would fetch every column chunk of the file up front
+                fragment_scan_options=pads.ParquetFragmentScanOptions(pre_buffer=False),
             )
             for batch in batches:
                 # a batch is re-labelled with the table's schema: metadata of the first file
@@ -600,22 +608,6 @@ def _checked(
 ) -> ParquetSource:
     import pyarrow as pa
 
-    schemas: list[pa.Schema] = []
-    rows: list[int] = []
-    for path in files:
-        schema, n = _footer(path, _relative(path, root), errors)
-        if schemas:
-            difference = _schema_difference(schemas[0], schema)
-            if difference is not None:
-                raise errors.error(
-                    f"{_relative(path, root)} {difference}, unlike {_relative(files[0], root)}: "
-                    "the files of one source must have the same columns",
-                    _SAME_SCHEMA_HINT,
-                )
-        schemas.append(schema)
-        rows.append(n)
-    data_schema = schemas[0]
-
     keys = [_partition_keys(p, partition_base) for p in files]
     names = [[k for k, _ in ks] for ks in keys]
     for path, ks in zip(files, names, strict=True):
@@ -631,13 +623,29 @@ def _checked(
                 f"{'/'.join(names[0]) or '(none)'}",
                 "put every file under the same key=value folders, in the same order",
             )
-        for k in ks:
-            if k in data_schema.names:
+
+    schemas: list[pa.Schema] = []
+    rows: list[int] = []
+    for path in files:
+        schema, n = _footer(path, _relative(path, root), errors)
+        for k in names[0]:
+            if k in schema.names:
                 raise errors.error(
                     f"{_relative(path, root)}: the partition key '{k}' (a {k}=... folder) is "
                     "also a column inside the file; which value holds would be a guess",
                     f"rename the {k}=... folders, or drop the column '{k}' from the files",
                 )
+        if schemas:
+            difference = _schema_difference(schemas[0], schema)
+            if difference is not None:
+                raise errors.error(
+                    f"{_relative(path, root)} {difference}, unlike {_relative(files[0], root)}: "
+                    "the files of one source must have the same columns",
+                    _SAME_SCHEMA_HINT,
+                )
+        schemas.append(schema)
+        rows.append(n)
+    data_schema = schemas[0]
     partitioning: Literal["hive"] | None = "hive" if names[0] else None
     partition_schema = (
         _partition_types(files, partition_base, names[0]) if partitioning else pa.schema([])
