@@ -320,7 +320,8 @@ class ParquetSource:
             raise
         except (OSError, pa.ArrowException, ValueError) as err:
             raise self._errors.error(
-                f"{shown}: cannot read the Parquet file ({path}): {type(err).__name__}: {err}",
+                f"{shown}: cannot read the Parquet file ({path}): {type(err).__name__}: "
+                f"{_first_line(err)}",
                 "the file changed or is damaged since it was listed; write it again, "
                 "or remove it from the source",
             ) from err
@@ -405,7 +406,7 @@ def resolve_source(
 
 
 def _absolute(spec: str, base_dir: Path) -> Path:
-    path = Path(spec).expanduser()
+    path = Path(spec)
     return path if path.is_absolute() else base_dir / path
 
 
@@ -473,9 +474,9 @@ def _glob_base(pattern: str, base_dir: Path) -> Path:
 
 
 def _glob_files(pattern: str, base_dir: Path, errors: _Errors) -> list[Path]:
-    absolute = Path(pattern).expanduser().is_absolute()
+    absolute = Path(pattern).is_absolute()
     matched = (
-        glob.glob(str(Path(pattern).expanduser()), recursive=True)
+        glob.glob(pattern, recursive=True)
         if absolute
         else glob.glob(pattern, root_dir=base_dir, recursive=True)
     )
@@ -572,27 +573,30 @@ def _footer(path: Path, shown: str, errors: _Errors) -> tuple[pa.Schema, int]:
         raise errors.error(err.message, "paths are relative to the folder of govkit.yaml") from None
     except (OSError, pa.ArrowException, ValueError) as err:
         raise errors.error(
-            f"{shown}: not a readable Parquet file ({path}): {err}",
+            f"{shown}: not a readable Parquet file ({path}): {_first_line(err)}",
             "the file is damaged or is not Parquet; write it again, or remove it from the source",
         ) from err
     keep = [f for f in schema if not _PANDAS_INDEX.match(f.name)]
     return pa.schema(keep), int(meta.num_rows)
 
 
-def _schema_difference(first: pa.Schema, other: pa.Schema) -> str | None:
+def _schema_difference(first: pa.Schema, other: pa.Schema, first_name: str) -> str | None:
     """What differs between two files' columns, in words; None when they agree."""
     a, b = {f.name: f.type for f in first}, {f.name: f.type for f in other}
     for name in first.names:
         if name not in b:
-            return f"has no column '{name}'"
+            return f"has no column '{name}', which {first_name} has"
     for name in other.names:
         if name not in a:
-            return f"has a column '{name}' the first file lacks"
+            return f"has a column '{name}' that {first_name} lacks"
     for name in first.names:
         if a[name] != b[name]:
-            return f"column '{name}' is {b[name]} here but {a[name]} there"
+            return f"column '{name}' is {b[name]}, but {a[name]} in {first_name}"
     if first.names != other.names:
-        return f"has the same columns in another order ({', '.join(other.names[:8])})"
+        return (
+            f"has the columns of {first_name} in another order "
+            f"({', '.join(other.names[:8])}{' ...' if len(other.names) > 8 else ''})"
+        )
     return None
 
 
@@ -636,11 +640,11 @@ def _checked(
                     f"rename the {k}=... folders, or drop the column '{k}' from the files",
                 )
         if schemas:
-            difference = _schema_difference(schemas[0], schema)
+            difference = _schema_difference(schemas[0], schema, _relative(files[0], root))
             if difference is not None:
                 raise errors.error(
-                    f"{_relative(path, root)} {difference}, unlike {_relative(files[0], root)}: "
-                    "the files of one source must have the same columns",
+                    f"{_relative(path, root)}: {difference}; the files of one source must "
+                    "have the same columns",
                     _SAME_SCHEMA_HINT,
                 )
         schemas.append(schema)
@@ -684,6 +688,11 @@ def _partition_types(files: list[Path], base: Path, keys: list[str]) -> pa.Schem
         partition_base_dir=str(base),
     ).schema
     return pa.schema([pa.field(k, found.field(k).type) for k in keys])
+
+
+def _first_line(err: BaseException) -> str:
+    lines = str(err).strip().splitlines()
+    return lines[0] if lines else type(err).__name__
 
 
 def _sql_string(text: str) -> str:
