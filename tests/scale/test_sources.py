@@ -404,6 +404,27 @@ def test_check_on_a_hive_folder_gives_the_single_file_figures(
         assert a["sha256"] == sha256_file(tmp_path / "many" / a["path"])[0]
     pred = pq.read_table(tmp_path / "many" / "out" / "predictions.parquet")
     assert pred.num_rows == len(frame)
+    # the packet traces the same files
+    packet = tmp_path / "many" / "packet"
+    assert (
+        main(
+            [
+                "render",
+                "-c",
+                str(tmp_path / "many" / "govkit.yaml"),
+                "--format",
+                "md",
+                "--out",
+                str(packet),
+            ]
+        )
+        == 0
+    )
+    assert main(["verify", str(packet)]) == 0
+    capsys.readouterr()
+    text = "\n".join(p.read_text(encoding="utf-8") for p in packet.rglob("*.md"))
+    for a in data:
+        assert f"{a['path']} | {a['sha256']}" in text
 
 
 def test_data_digest_follows_every_file(tmp_path: Path) -> None:
@@ -490,3 +511,33 @@ def test_check_refuses_a_bad_source_with_exit_2_and_writes_nothing(
     assert "govkit.yaml:" in err and "data.eval" in err
     assert not (tmp_path / "out" / "report.json").exists()
     assert not (tmp_path / "out" / "predictions.parquet").exists()
+
+
+def test_single_file_digest_is_the_file_digest_and_exports_refuse_many_files(
+    tmp_path: Path,
+) -> None:
+    from types import SimpleNamespace
+
+    from govkit.errors import ConfigError
+    from govkit.export._files import data_file
+    from govkit.hashing import sha256_file
+    from govkit.project import load_project_file
+    from govkit.report import load_report
+
+    frame = _frame(300)
+    _write_hive(tmp_path, frame)
+    pq.write_table(pa.Table.from_pandas(frame, preserve_index=False), tmp_path / "eval.parquet")
+    config = _project(tmp_path, "eval.parquet")
+    assert main(["check", "-c", str(config), "-q"]) in (0, 1)
+    report = load_report(tmp_path / "out" / "report.json")
+    # one file: the split's digest is the file's, as it always was
+    assert report.provenance.data_sha256("eval_data") == sha256_file(tmp_path / "eval.parquet")[0]
+    assert report.provenance.data_sha256("train_data") is None
+
+    source: Any = SimpleNamespace(project=load_project_file(config))
+    assert data_file(source, "eval_data", "eval.parquet") == "eval.parquet"
+    for spec in ("lake", "lake/**/*.parquet", ["eval.parquet"]):
+        with pytest.raises(ConfigError) as info:
+            data_file(source, "eval_data", spec)
+        text = info.value.render()
+        assert "govkit.yaml:" in text and "data.eval" in text and "one file" in text
