@@ -2,10 +2,11 @@
 
 Splits are ``.csv``, ``.parquet`` or ``.npz`` files named in govkit.yaml,
 relative to it, or many Parquet files read as one table (a folder, hive
-partitions included, a glob, or a list; see :mod:`govkit.scale.sources`). An ``.npz`` holds ``X`` (N x F features), optionally ``y``
-(the labels, read as the column ``y``), ``feature_names`` (F strings) and
-any number of named 1-D arrays of length N (sensitive columns, prediction
-columns); it is read with ``allow_pickle=False``, so it can never run code.
+partitions included, a glob, or a list; see :mod:`govkit.scale.sources`).
+An ``.npz`` holds ``X`` (N x F features), optionally ``y`` (the labels, read
+as the column ``y``), ``feature_names`` (F strings) and any number of named
+1-D arrays of length N (sensitive columns, prediction columns); it is read
+with ``allow_pickle=False``, so it can never run code.
 
 Every column govkit.yaml names is checked against the file before anything
 runs, and each problem is reported at its key in govkit.yaml with the

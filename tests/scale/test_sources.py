@@ -541,3 +541,24 @@ def test_single_file_digest_is_the_file_digest_and_exports_refuse_many_files(
             data_file(source, "eval_data", spec)
         text = info.value.render()
         assert "govkit.yaml:" in text and "data.eval" in text and "one file" in text
+
+
+def test_training_split_of_many_files_is_read_and_recorded(tmp_path: Path) -> None:
+    from govkit.project import load_project_file
+    from govkit.runner.data import load_data
+
+    frame = _frame(300)
+    pq.write_table(pa.Table.from_pandas(frame, preserve_index=False), tmp_path / "eval.parquet")
+    lake = _write_hive(tmp_path, _frame(240, seed=5))
+    listed = sorted(p.relative_to(tmp_path).as_posix() for p in lake.rglob("*.parquet"))
+    config = _project(tmp_path, "eval.parquet")
+    cfg = yaml.safe_load(config.read_text())
+    cfg["data"]["train"] = list(reversed(listed))
+    config.write_text(yaml.safe_dump(cfg, sort_keys=False))
+    data = load_data(load_project_file(config), check_features=False)
+    assert data.train is not None and data.train_source is not None
+    assert len(data.train.frame) == 240 and "region" in data.train.frame.columns
+    assert [p.relative_to(tmp_path).as_posix() for p in data.train_source.files] == listed
+    assert data.train_path == lake  # messages name the listed files by their common folder
+    assert data.eval_source.files == (tmp_path / "eval.parquet",)
+    assert data.eval_source.parquet is None
