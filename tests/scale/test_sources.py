@@ -144,6 +144,9 @@ def test_ray_gets_the_files_and_the_partitioning(tmp_path: Path) -> None:
         "field_names": ["region"],
         "field_types": {"region": str},
     }
+    ray_datasource = pytest.importorskip("ray.data.datasource")
+    partitioning = ray_datasource.Partitioning(**source.ray_partitioning())  # Ray takes it as is
+    assert partitioning.field_names == ["region"]
     flat = tmp_path / "flat"
     _write_flat(flat, make_frame(60))
     assert _resolve("flat", tmp_path).ray_partitioning() is None
