@@ -299,9 +299,14 @@ _SliceEntry = Annotated[
 class DataSection(FrozenModel):
     """The data the checks run on."""
 
-    eval: str = Field(description="Evaluation split: .csv, .parquet or .npz.")
-    train: str | None = Field(
-        default=None, description="Training split (privacy and leakage checks)."
+    eval: str | list[str] = Field(
+        description="Evaluation split: one .csv, .parquet or .npz file; or many Parquet files "
+        "read as one table: a folder (key=value sub-folders are hive partitions, their keys "
+        "become columns), a glob (lake/**/*.parquet) or a list of files."
+    )
+    train: str | list[str] | None = Field(
+        default=None,
+        description="Training split (privacy and leakage checks); the same forms as eval.",
     )
     label: str = Field(description="Column holding the true label.")
     positive_label: str | int | float | bool | None = Field(

@@ -155,6 +155,23 @@ class Provenance(_ReportModel):
     config_sha256: str
     artifacts: list[Artifact] = Field(default_factory=list)
 
+    def data_sha256(self, role: Literal["eval_data", "train_data"]) -> str | None:
+        """One digest of a data split, to tell whether two runs read the same data.
+
+        A split of one file is that file's SHA-256. A split of many files (a
+        folder or glob of Parquet files) has one artifact per file, in row
+        order; its digest is the SHA-256 of their ``<sha256>  <path>`` lines,
+        so a changed, added, removed or renamed file changes it. None when
+        the report records no file of that role.
+        """
+        import hashlib
+
+        files = [a for a in self.artifacts if a.role == role]
+        if len(files) <= 1:
+            return files[0].sha256 if files else None
+        lines = "".join(f"{a.sha256}  {a.path}\n" for a in files)
+        return hashlib.sha256(lines.encode("utf-8")).hexdigest()
+
 
 class BaselineRows(_ReportModel):
     """A baseline of the run and how many evaluation rows its predictions covered."""

@@ -81,7 +81,7 @@ def _separated(a: Measurement, b: Measurement) -> bool | None:
 
 
 def _eval_hash(report: Report) -> str | None:
-    return next((a.sha256 for a in report.provenance.artifacts if a.role == "eval_data"), None)
+    return report.provenance.data_sha256("eval_data")
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,7 @@ from govkit.hashing import sha256_file
 if TYPE_CHECKING:
     from govkit.export import ExportSource
 
-__all__ = ["ProjectFile", "answer_text", "hashed_now", "project_files", "sentence"]
+__all__ = ["ProjectFile", "answer_text", "data_file", "hashed_now", "project_files", "sentence"]
 
 FileRole = Literal["model", "eval_data", "train_data"]
 
@@ -45,6 +45,27 @@ class ProjectFile:
     bytes: int
 
 
+def data_file(source: ExportSource, role: FileRole, spec: str | list[str]) -> str:
+    """The one file a data split names; ConfigError at its key for a many-file source.
+
+    The exports describe each split as one file (a Croissant FileObject, a
+    BOM component); a folder, glob or list of Parquet files has no such one
+    file, and listing a lake file by file is left to ``govkit check``'s report.
+    """
+    project = source.project
+    from govkit.scale.sources import is_single_file
+
+    if isinstance(spec, str) and is_single_file(spec, base_dir=project.root):
+        return spec
+    raise project.error(
+        _KEYS[role],
+        "this export describes each data split as one file, and this split is many "
+        "Parquet files (a folder, a glob or a list)",
+        hint="the report of `govkit check` lists every file with its SHA-256; for this "
+        "export, name one file (write the split to a single Parquet file)",
+    )
+
+
 def _declared(source: ExportSource) -> list[tuple[FileRole, str]]:
     """The (role, path) pairs the project names, in a fixed order: model, eval, train."""
     cfg = source.project.model
@@ -55,9 +76,9 @@ def _declared(source: ExportSource) -> list[tuple[FileRole, str]]:
         from govkit.runner.seeds import checkpoint_paths
 
         found += [("model", path) for path, _ in checkpoint_paths(source.project)]
-    found.append(("eval_data", cfg.data.eval))
+    found.append(("eval_data", data_file(source, "eval_data", cfg.data.eval)))
     if cfg.data.train is not None:
-        found.append(("train_data", cfg.data.train))
+        found.append(("train_data", data_file(source, "train_data", cfg.data.train)))
     return found
 
 

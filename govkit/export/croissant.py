@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from govkit.errors import InputError
-from govkit.export._files import ProjectFile, answer_text, hashed_now, sentence
+from govkit.export._files import ProjectFile, answer_text, data_file, hashed_now, sentence
 
 if TYPE_CHECKING:
     from govkit.documents.dataset_card import DatasetCard
@@ -150,9 +150,9 @@ def export_croissant(source: ExportSource) -> str:
 
 def _data_files(source: ExportSource) -> list[ProjectFile]:
     data = source.project.model.data
-    files = [hashed_now(source, "eval_data", data.eval)]
+    files = [hashed_now(source, "eval_data", data_file(source, "eval_data", data.eval))]
     if data.train is not None:
-        files.append(hashed_now(source, "train_data", data.train))
+        files.append(hashed_now(source, "train_data", data_file(source, "train_data", data.train)))
     return files
 
 

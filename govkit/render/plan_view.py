@@ -133,5 +133,5 @@ def handoff_view(report: Report | None) -> HandoffView | None:
                 bound=" or ".join(bounds) + on,
             )
         )
-    eval_hash = next((a.sha256 for a in report.provenance.artifacts if a.role == "eval_data"), None)
+    eval_hash = report.provenance.data_sha256("eval_data")
     return HandoffView(tuple(rows), eval_hash, per_group)

@@ -1,10 +1,12 @@
 """Reading the data splits and turning the label column into class indices.
 
 Splits are ``.csv``, ``.parquet`` or ``.npz`` files named in govkit.yaml,
-relative to it. An ``.npz`` holds ``X`` (N x F features), optionally ``y``
-(the labels, read as the column ``y``), ``feature_names`` (F strings) and
-any number of named 1-D arrays of length N (sensitive columns, prediction
-columns); it is read with ``allow_pickle=False``, so it can never run code.
+relative to it, or many Parquet files read as one table (a folder, hive
+partitions included, a glob, or a list; see :mod:`govkit.scale.sources`).
+An ``.npz`` holds ``X`` (N x F features), optionally ``y`` (the labels, read
+as the column ``y``), ``feature_names`` (F strings) and any number of named
+1-D arrays of length N (sensitive columns, prediction columns); it is read
+with ``allow_pickle=False``, so it can never run code.
 
 Every column govkit.yaml names is checked against the file before anything
 runs, and each problem is reported at its key in govkit.yaml with the
@@ -22,12 +24,13 @@ from govkit.diagnostics import Diagnostic, closest
 from govkit.errors import ConfigError, InputError
 from govkit.project import Project
 from govkit.safe_read import require_regular
+from govkit.scale.sources import ParquetSource, is_single_file, resolve_source
 
 if TYPE_CHECKING:
     import numpy as np
     import pandas as pd
 
-__all__ = ["LabelCoding", "LoadedData", "load_data", "read_table"]
+__all__ = ["LabelCoding", "LoadedData", "SplitSource", "load_data", "read_table"]
 
 SUFFIXES = (".csv", ".parquet", ".pq", ".npz")
 Loc = tuple[str | int, ...]
@@ -202,15 +205,42 @@ def _matches(series: pd.Series, value: Any) -> pd.Series:
     return hit
 
 
+@dataclass(frozen=True)
+class SplitSource:
+    """Where a split was read from.
+
+    Attributes
+    ----------
+    path
+        The file; for many files, the folder, the glob (as a path) or the
+        listed files' common folder: what messages name the split by.
+    files
+        Every file read, in the order of the rows (one for a single file).
+    parquet
+        The many-file source; None for a single file.
+    """
+
+    path: Path
+    files: tuple[Path, ...]
+    parquet: ParquetSource | None = None
+
+
 @dataclass
 class LoadedData:
-    """The splits with their labels as class indices."""
+    """The splits with their labels as class indices.
+
+    ``eval_path`` and ``train_path`` are :attr:`SplitSource.path` of the
+    splits (what messages name them by); ``eval_source`` and ``train_source``
+    list every file read.
+    """
 
     eval: Split
     train: Split | None
     coding: LabelCoding
     eval_path: Path
     train_path: Path | None
+    eval_source: SplitSource
+    train_source: SplitSource | None
 
 
 def _missing_column(
@@ -301,8 +331,29 @@ def _display(project: Project, path: Path) -> str:
         return str(path)
 
 
-def _read_split(project: Project, key: Literal["eval", "train"]) -> tuple[pd.DataFrame, Path]:
+def _read_many(project: Project, key: Literal["eval", "train"]) -> tuple[pd.DataFrame, SplitSource]:
+    """A split of many Parquet files, checked from their footers, then read whole."""
+    spec = getattr(project.model.data, key)
+    source = resolve_source(spec, base_dir=project.root, origin=project, key=("data", key))
+    if source.n_rows == 0:
+        message = f"{source.display}: its files have no rows"
+        raise InputError(
+            message,
+            diagnostics=[
+                project.diagnostic(("data", key), message, hint="name files that hold the split")
+            ],
+        )
+    # a folder or glob is named as written; a list by the folder its files share
+    where = project.resolve(spec) if isinstance(spec, str) else source.base_dir
+    return source.to_pandas(), SplitSource(where, source.files, source)
+
+
+def _read_split(
+    project: Project, key: Literal["eval", "train"]
+) -> tuple[pd.DataFrame, SplitSource]:
     relative = getattr(project.model.data, key)
+    if not is_single_file(relative, base_dir=project.root):
+        return _read_many(project, key)
     path = project.resolve(relative)
     display = _display(project, path)
     if not path.is_file():
@@ -318,7 +369,8 @@ def _read_split(project: Project, key: Literal["eval", "train"]) -> tuple[pd.Dat
             f"{display}: unsupported data file type '{path.suffix or path.name}'",
             hint=f"use {', '.join(SUFFIXES)}",
         )
-    return read_table(path, display, features=project.model.data.features), path
+    frame = read_table(path, display, features=project.model.data.features)
+    return frame, SplitSource(path, (path,))
 
 
 def _coding(project: Project, frames: list[pd.DataFrame]) -> LabelCoding:
@@ -371,10 +423,12 @@ def load_data(project: Project, *, check_features: bool) -> LoadedData:
     InputError
         A data file that is missing or unreadable.
     """
-    eval_frame, eval_path = _read_split(project, "eval")
-    train_frame, train_path = (None, None)
+    eval_frame, eval_source = _read_split(project, "eval")
+    eval_path = eval_source.path
+    train_frame, train_source, train_path = None, None, None
     if project.model.data.train is not None:
-        train_frame, train_path = _read_split(project, "train")
+        train_frame, train_source = _read_split(project, "train")
+        train_path = train_source.path
     problems = _check_columns(project, eval_frame, _display(project, eval_path), train=False)
     if train_frame is not None and train_path is not None:
         problems += _check_columns(project, train_frame, _display(project, train_path), train=True)
@@ -413,4 +467,6 @@ def load_data(project: Project, *, check_features: bool) -> LoadedData:
                 loc=loc,
             ),
         )
-    return LoadedData(eval_split, train_split, coding, eval_path, train_path)
+    return LoadedData(
+        eval_split, train_split, coding, eval_path, train_path, eval_source, train_source
+    )

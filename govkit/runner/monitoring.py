@@ -387,7 +387,7 @@ def build_monitoring(
     predicted = np.asarray(predictions.labels) if binary and predictions is not None else None
     groups = _groups(frame, [s for s in sensitive if s not in personal], y, predicted, k)
     gates, rules = gates_and_rollback(report)
-    eval_hash = next((a.sha256 for a in report.provenance.artifacts if a.role == "eval_data"), None)
+    eval_hash = report.provenance.data_sha256("eval_data")
     return Monitoring(
         system={"name": report.system.name, "version": report.system.version},
         eval_data_sha256=eval_hash,

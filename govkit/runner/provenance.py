@@ -1,7 +1,9 @@
 """Provenance: what exactly was checked, where, and with which tools.
 
 Every input file is recorded with its SHA-256 and size, so a reviewer can
-tell that the report speaks of the model and data they hold:
+tell that the report speaks of the model and data they hold (a split of many
+Parquet files, every one of them:
+:meth:`govkit.report.Provenance.data_sha256` folds them into one digest):
 :func:`run_artifacts` lists them for one run, in a fixed order (model, data,
 suite, documents) so that equal inputs give equal reports.
 """
@@ -86,9 +88,10 @@ def run_artifacts(
         if baseline.paths is not None:
             for file, _ in expand_paths(project, baseline.paths, ()):
                 found.append(artifact("baseline", project.resolve(file), root))
-    found.append(artifact("eval_data", data.eval_path, root))
-    if data.train_path is not None:
-        found.append(artifact("train_data", data.train_path, root))
+    # a split of many files records each one, in the order its rows were read
+    found += [artifact("eval_data", file, root) for file in data.eval_source.files]
+    if data.train_source is not None:
+        found += [artifact("train_data", file, root) for file in data.train_source.files]
     found.append(artifact("suite", suite.path, root))
     for i, doc in enumerate(project.model.documents):
         path = project.resolve(doc)
