@@ -54,7 +54,7 @@ def _count(n: float) -> str:
 
 
 def _duration(seconds: float) -> str:
-    s = max(0, int(math.ceil(seconds)))
+    s = max(0, math.ceil(seconds))
     h, rest = divmod(s, 3600)
     m, s = divmod(rest, 60)
     return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"

@@ -135,12 +135,15 @@ class ModelScorer:
             task=self.task,
             output=self.output,
         )
-        if self.task == "multiclass" and self.n_classes is not None:
-            if log_probs.shape[1] < self.n_classes:
-                raise InputError(
-                    f"the model returns {log_probs.shape[1]} class scores but the label "
-                    f"column has {self.n_classes} classes"
-                )
+        if (
+            self.task == "multiclass"
+            and self.n_classes is not None
+            and log_probs.shape[1] < self.n_classes
+        ):
+            raise InputError(
+                f"the model returns {log_probs.shape[1]} class scores but the label "
+                f"column has {self.n_classes} classes"
+            )
         predictions = predictions_from_log_probs(log_probs, self.task, self.threshold)
         labels = np.asarray(predictions.labels, dtype=np.int64)
         if self.task != "binary":

@@ -101,7 +101,9 @@ def test_batches_cut_as_the_model_batches_give_identical_predictions(
     run: Run, multiple: int
 ) -> None:
     """Re-cut to multiples of model.batch_size, every model call sees the in-memory run's rows."""
-    labels, scores = _score(run.scorer, batched(_uneven(run.frame, multiple), BATCH_SIZE * multiple))
+    labels, scores = _score(
+        run.scorer, batched(_uneven(run.frame, multiple), BATCH_SIZE * multiple)
+    )
     np.testing.assert_array_equal(labels, run.predictions.labels)
     np.testing.assert_array_equal(scores, run.predictions.scores)
     assert labels.dtype == np.int64 and scores.dtype == np.float64
@@ -249,3 +251,34 @@ def test_memory_stays_flat_with_the_number_of_batches(run: Run) -> None:
         tracemalloc.stop()
     assert twenty <= 1.25 * two + 64 * 1024, (two, twenty)
     assert leaking > twenty + 15 * len(big) * 8, (twenty, leaking)
+
+
+@pytest.mark.gpu
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
+def test_on_cuda_the_scorer_agrees_and_device_memory_stays_flat(run: Run) -> None:
+    model = run.scorer.model.to("cuda:0")
+    try:
+        scorer = make_scorer(
+            model,
+            run.scorer.encode,
+            columns=run.scorer.columns,
+            device="cuda:0",
+            task="binary",
+            output="logits",
+            threshold=0.4,
+            batch_size=BATCH_SIZE,
+        )
+        labels, scores = _score(scorer, batched([run.frame], 4 * BATCH_SIZE))
+        np.testing.assert_allclose(scores, run.predictions.scores, rtol=0, atol=1e-5)
+        near = np.abs(run.predictions.scores - 0.4) < 1e-5
+        np.testing.assert_array_equal(labels[~near], run.predictions.labels[~near])
+        peaks = []
+        for count in (2, 20):
+            torch.cuda.synchronize()
+            torch.cuda.reset_peak_memory_stats()
+            for _ in range(count):
+                scorer(run.frame)
+            peaks.append(torch.cuda.max_memory_allocated())
+        assert peaks[1] <= peaks[0] * 1.1 + 1024 * 1024, peaks
+    finally:
+        run.scorer.model.to("cpu")
