@@ -163,7 +163,8 @@ class Reservoir:
 
     Notes
     -----
-    Memory is at most ``n`` rows per stratum plus one count per stratum,
+    Memory is at most ``2 n`` rows per stratum (the rows held and those
+    that entered since they were last sorted) plus one count per stratum,
     whatever the number of rows added. Every batch must have the same
     columns; they are the content each row is hashed on, and the columns of
     the result.
@@ -200,6 +201,10 @@ class Reservoir:
         self._copies = np.zeros(0, dtype=np.int64)
         #: per full stratum, the largest key it keeps: a larger key cannot enter
         self._limits: dict[int, int] = {}
+        # rows that entered since the last compaction: sorting the held rows for every
+        # batch would cost their number per batch, so they are sorted once as many came
+        self._pending: list[tuple[pd.DataFrame, np.ndarray, np.ndarray, np.ndarray]] = []
+        self._pending_rows = 0
 
     @property
     def n_seen(self) -> int:
@@ -208,8 +213,8 @@ class Reservoir:
 
     @property
     def n_kept(self) -> int:
-        """Distinct rows held now (at most ``n`` per stratum)."""
-        return len(self._key)
+        """Rows held now, counting copies once (at most ``2 n`` per stratum)."""
+        return len(self._key) + self._pending_rows
 
     def add(self, batch: pd.DataFrame) -> None:
         """Offer every row of ``batch`` to the sample.
@@ -233,7 +238,12 @@ class Reservoir:
         if not enter.any():
             return
         at = np.flatnonzero(enter)
-        self._keep(batch.iloc[at], keys[at], stratum[at], np.ones(len(at), dtype=np.int64))
+        self._pending.append(
+            (batch.iloc[at], keys[at], stratum[at], np.ones(len(at), dtype=np.int64))
+        )
+        self._pending_rows += len(at)
+        if self._pending_rows >= max(self.n, len(self._key)):
+            self._compact()
 
     def merge(self, other: Reservoir) -> None:
         """Take in the rows of ``other`` (a reservoir of other rows with the same settings).
@@ -260,9 +270,11 @@ class Reservoir:
             )
         for s, size in other._counts.items():
             self._counts[s] = self._counts.get(s, 0) + size
+        other._compact()
         if other._rows is not None:
             rows = other._rows[list(self._columns)]
-            self._keep(rows, other._key, other._stratum, other._copies)
+            self._pending.append((rows, other._key, other._stratum, other._copies))
+        self._compact()
 
     def result(self) -> pd.DataFrame:
         """The sample: each stratum's share of its smallest-key rows, ordered by key.
@@ -270,6 +282,7 @@ class Reservoir:
         The same rows (as a multiset), in the same order, for the same seed
         and the same rows added, however they were batched, ordered or merged.
         """
+        self._compact()
         columns = list(self._columns or ())
         if self._rows is None or not self._counts:
             return pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
@@ -314,15 +327,25 @@ class Reservoir:
         bound = np.where(full[at] == stratum, limit[at], np.uint64(_UINT64_MAX))
         return keys <= bound
 
-    def _keep(
-        self, rows: pd.DataFrame, key: np.ndarray, stratum: np.ndarray, copies: np.ndarray
-    ) -> None:
-        """Add ``rows`` to those held, then keep the first ``n`` rows of each stratum."""
-        if self._rows is not None:
-            rows = pd.concat([self._rows, rows], ignore_index=True)
-            key = np.concatenate([self._key, key])
-            stratum = np.concatenate([self._stratum, stratum])
-            copies = np.concatenate([self._copies, copies])
+    def _compact(self) -> None:
+        """Add the pending rows to those held, then keep the first ``n`` rows of each stratum."""
+        if not self._pending:
+            return
+        parts = (
+            self._pending
+            if self._rows is None
+            else [
+                (self._rows, self._key, self._stratum, self._copies),
+                *self._pending,
+            ]
+        )
+        self._pending, self._pending_rows = [], 0
+        rows = (
+            pd.concat([p[0] for p in parts], ignore_index=True) if len(parts) > 1 else parts[0][0]
+        )
+        key = np.concatenate([p[1] for p in parts])
+        stratum = np.concatenate([p[2] for p in parts])
+        copies = np.concatenate([p[3] for p in parts])
         # one entry per content: equal keys are equal rows; their copies add up
         order = np.lexsort((key, stratum))
         key, stratum = key[order], stratum[order]

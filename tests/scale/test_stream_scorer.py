@@ -56,7 +56,9 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> Run:
     """The tiny income model, its in-memory predictions and a scorer from the same pieces."""
     root = tmp_path_factory.mktemp("stream")
     frame = make_frame(n=1000, seed=3)
-    config = _project(root, frame, train_tiny(frame), batch_size=BATCH_SIZE, threshold=0.4)
+    config = _project(
+        root, frame, train_tiny(frame, steps=60), batch_size=BATCH_SIZE, threshold=0.4
+    )
     project = load_project_file(config)
     data = load_data(project, check_features=True)
     ctx, _ = model_context(project, data, "cpu", Console(quiet=True))
@@ -128,7 +130,7 @@ def test_the_threshold_decides_binary_labels(run: Run) -> None:
 
 def test_multiclass_gives_argmax_and_no_scores() -> None:
     frame = make_frame(n=400, seed=5)
-    model = train_tiny(frame, out_dim=3)
+    model = train_tiny(frame, out_dim=3, steps=40)
     x = torch.tensor(frame[["x1", "x2", "x3"]].to_numpy(np.float32))
     with torch.inference_mode():
         expected = torch.log_softmax(model(x).double(), dim=1).argmax(dim=1).numpy()
