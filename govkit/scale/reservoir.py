@@ -13,7 +13,7 @@ Bottom-k sampling gives all three. Every row gets a key, a seeded 64-bit
 hash of its content (every column of the batch, numbers by value whatever
 their dtype, text as written, missing values as one value); the sample is the
 ``n`` rows with the smallest keys. The ``n`` smallest keys of a union are
-among the ``n`` smallest of each part, so a reservoir only ever holds ``n``
+among the ``n`` smallest of each part, so a reservoir holds about ``n``
 rows per stratum, and merging two is taking the ``n`` smallest of both.
 For distinct rows whose hashes behave as independent uniform draws (they do,
 for any seed), each set of ``n`` rows is equally likely: a simple random
@@ -27,9 +27,9 @@ what makes merging exact: an entry whose key is above a part's ``n``-th
 smallest key is above the merged ``n``-th smallest key too, so copies a part
 did not keep are never needed. Drawing copies together keeps every row's
 chance at ``n / N`` as long as no row repeats more than a small fraction of
-``n`` times (tested with pairs and triples); a row repeated about ``n`` times
-or more is under-represented, since it can fill at most the whole sample
-while its copies count for more than ``n`` rows of the table. Identical rows
+``n`` times (pairs and triples are drawn at their share); a row repeated
+about ``n`` times or more is under-represented, since its copies enter the
+sample together or not at all, and at most ``n`` of them. Identical rows
 carry identical information for every check, so a sample of few distinct
 rows is a small sample, not a wrong one. No bounded, order-free sample can do
 better: telling the k-th copy of a row from the first needs a count of every
@@ -39,8 +39,9 @@ With ``strata``, each combination of those columns (a missing value is a
 value of its own) keeps its own ``n`` smallest keys during the pass, and its
 exact row count. :meth:`Reservoir.result` then gives each stratum its share of
 ``n`` in proportion to its rows, rounded by largest remainder, at least one
-row per non-empty stratum, as :func:`govkit.attribution.stratified_sample`
-allocates for the in-memory run. That run stratifies the rows it explains
+row per non-empty stratum: the allocation of
+:func:`govkit.attribution.stratified_sample` in the in-memory run, which
+can leave a tiny stratum out, with that one row added. That run stratifies the rows it explains
 (``explain.*`` attribution checks) and the rows it re-scores
 (``fairness.counterfactual_flip``) by the true label and the combination of
 the sensitive columns, so an engine asked for those samples passes
