@@ -83,8 +83,10 @@ def _column_hash(series: pd.Series) -> np.ndarray:
 
     Numbers hash as :func:`govkit.privacy.rowhash.normalise_column` does (1,
     1.0 and an integer column that became float because a batch held a
-    missing value are one value); text is not case- or space-folded, since the
-    sample returns the rows themselves and two spellings are two rows.
+    missing value are one value), and so do numbers and booleans held in a
+    column of Python objects (a boolean column with a missing value); text is
+    not case- or space-folded, since the sample returns the rows themselves
+    and two spellings are two rows.
     """
     dtype = series.dtype
     if (
@@ -94,12 +96,31 @@ def _column_hash(series: pd.Series) -> np.ndarray:
     ):
         return normalise_column(series)
     codes, uniques = pd.factorize(series, use_na_sentinel=True)
-    text = np.array(["\0text:" + str(u) for u in np.asarray(uniques, dtype=object)], dtype=object)
+    values = np.asarray(uniques, dtype=object)
+    text = np.array(["\0text:" + str(u) for u in values], dtype=object)
     hashes = pd.util.hash_array(text, categorize=False) if len(text) else np.zeros(0, np.uint64)
+    number = np.array(
+        [isinstance(u, (bool, int, float, np.number, np.bool_)) for u in values], dtype=bool
+    )
+    if number.any():
+        hashes[number] = _object_number_hash(values[number])
     out = np.full(len(series), _MISSING_HASH, dtype=np.uint64)
     present = codes >= 0
     out[present] = hashes[codes[present]]
     return out
+
+
+def _object_number_hash(values: np.ndarray) -> np.ndarray:
+    """Numbers held as Python objects, hashed as the numeric column holding them would be."""
+    integral = all(
+        isinstance(u, (int, np.integer)) and not isinstance(u, (bool, np.bool_)) for u in values
+    )
+    if integral:
+        try:
+            return normalise_column(pd.Series(values.astype(np.int64)))
+        except OverflowError:  # beyond int64: by exact digits, as integer text hashes
+            return normalise_column(pd.Series([str(int(u)) for u in values], dtype=object))
+    return normalise_column(pd.Series(values.astype(np.float64)))
 
 
 def _combined(frame: pd.DataFrame, columns: Sequence[str], start: np.uint64) -> np.ndarray:

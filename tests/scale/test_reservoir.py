@@ -99,30 +99,39 @@ def _with_repeats(seed: int = 0) -> pd.DataFrame:
     """Rows with pairs and triples of identical rows, and an integer column with holes."""
     base = _table(3000, seed).drop(columns="pos")
     base["count"] = pd.array(np.arange(len(base)) % 7, dtype="Int64")
-    base.loc[base.index % 11 == 0, "count"] = pd.NA
+    base.loc[base.index % 211 == 0, "count"] = pd.NA
+    base["member"] = pd.array(np.arange(len(base)) % 3 == 0, dtype="boolean")
+    base.loc[base.index % 307 == 0, "member"] = pd.NA
     return pd.concat([base, base.iloc[:300], base.iloc[:100]], ignore_index=True)
 
 
 def _arrow_batches(frame: pd.DataFrame, parts: int, seed: int) -> list[pd.DataFrame]:
-    """Shuffled batches as a Parquet reader gives them: an integer column with holes turns float."""
+    """Shuffled batches as a Parquet reader gives them to pandas.
+
+    An integer column with a missing value turns float, a boolean one turns
+    into Python objects; without missing values they stay integer and boolean.
+    """
     rng = np.random.default_rng(seed)
     out = []
     for rows in np.array_split(rng.permutation(len(frame)), parts):
         batch = frame.iloc[rows]
-        if batch["count"].isna().any():
-            batch = batch.astype({"count": "float64"})
+        holes = batch["count"].isna().any()
+        batch = batch.astype({"count": "float64" if holes else "int64"})
+        member = batch["member"]
+        if member.isna().any():
+            batch["member"] = member.astype(object).where(member.notna(), None)
         else:
-            batch = batch.astype({"count": "int64"})
+            batch["member"] = member.astype(bool)
         out.append(batch)
     return out
 
 
-@pytest.mark.parametrize("strata", [(), ("sex", "label")])
+@pytest.mark.parametrize("strata", [(), ("sex", "label"), ("member",)])
 def test_batches_order_and_partitions_do_not_change_the_sample(strata: tuple[str, ...]) -> None:
     frame = _with_repeats()
     n = 150
     whole = Reservoir(n, seed=3, strata=strata)
-    whole.add(frame.astype({"count": "float64"}))
+    whole.add(_arrow_batches(frame, 1, 0)[0])
     expected = whole.result()
     assert len(expected) == n
 
