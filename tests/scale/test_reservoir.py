@@ -249,3 +249,17 @@ def test_misuse_is_a_clear_error() -> None:
         r.add(frame.drop(columns="x"))
     with pytest.raises(ValueError, match="cannot merge a reservoir of n=5, seed=1"):
         r.merge(Reservoir(5, seed=1, strata=("sex",)))
+
+
+def test_a_reservoir_travels_between_processes() -> None:
+    """Workers send their partition's reservoir back pickled; it merges as the original."""
+    import pickle
+
+    frame = _with_repeats()
+    left, right = Reservoir(50, seed=1, strata=("sex",)), Reservoir(50, seed=1, strata=("sex",))
+    left.add(frame.iloc[:1700])
+    right.add(frame.iloc[1700:])
+    left.merge(pickle.loads(pickle.dumps(right)))
+    whole = Reservoir(50, seed=1, strata=("sex",))
+    whole.add(frame)
+    pd.testing.assert_frame_equal(left.result(), whole.result())
