@@ -17,9 +17,15 @@ does for the split:
    project's decision threshold
    (:func:`govkit.runner.predict.predictions_from_log_probs`).
 
-Every step is the in-memory path's own function, so a row gets the same label
-and score whichever way it is scored. Nothing is kept between batches: memory
-is one batch's rows, inputs and outputs, whatever the number of rows.
+Every step is the in-memory path's own function. Fed batches of a multiple
+of ``model.batch_size`` rows, in the split's order (:func:`batched` re-cuts a
+source's uneven batches so), the model sees exactly the chunks the in-memory
+run gives it, and every label and score is bit for bit the same. Cut
+otherwise, a row may meet another float32 kernel path inside the model (BLAS
+and GPU kernels treat the last rows of a chunk apart), so scores agree to
+float32 rounding (about 1e-7) and a label can differ only for a score that
+close to the threshold. Nothing is kept between batches: memory is one
+batch's rows, inputs and outputs, whatever the number of rows.
 
 The runner builds a scorer from what it has already loaded::
 
