@@ -314,15 +314,16 @@ def measure_fairness(ctx: CheckContext, params: CheckParams, spec: FairnessSpec)
     """
     y_true, y_pred = _binary_inputs(ctx)
     all_layers = layers(ctx.eval.frame, list(ctx.sensitive))
+    weights = ctx.eval.weights
     tables = [
-        (layer, confusion_counts(layer.codes, layer.n_groups, y_true, y_pred))
+        (layer, confusion_counts(layer.codes, layer.n_groups, y_true, y_pred, weights=weights))
         for layer in all_layers
     ]
     evidence = fairness_evidence(tables, params, spec, seed=ctx.seed)
     for name in ctx.baselines():
         base = _binary_labels(ctx.predictions_of_baseline(name).labels, y_true, name)
         joints = [
-            (layer, joint_counts(layer.codes, layer.n_groups, y_true, y_pred, base))
+            (layer, joint_counts(layer.codes, layer.n_groups, y_true, y_pred, base, 2, weights))
             for layer in all_layers
         ]
         own = fairness_evidence(
