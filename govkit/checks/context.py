@@ -124,14 +124,14 @@ class CheckContext:
     #: baselines given with several seeds: their seeds' predictions, seed i paired with
     #: the candidate's seed i
     baseline_seed_predictions: dict[str, list[Predictions]] = field(default_factory=dict)
-    #: (split, quality columns, grouping columns, missing markers) -> the split's data-quality
+    #: (rows measured: "eval", "train" or "all", quality columns, grouping columns, missing markers) -> the split's data-quality
     #: profile computed by an engine, when the split's rows were not loaded; see :meth:`profile`
     profile_of: (
-        Callable[[SplitName, tuple[str, ...], tuple[str, ...], tuple[str, ...]], Profile] | None
+        Callable[[str, tuple[str, ...], tuple[str, ...], tuple[str, ...]], Profile] | None
     ) = None
-    #: (split, quasi-identifiers, sensitive column or None) -> class sizes computed by an
+    #: (rows measured: "eval", "train" or "all", quasi-identifiers, sensitive column or None) -> class sizes computed by an
     #: engine (:func:`govkit.scale.engines.base.class_sizes_of_frame`); see :meth:`class_sizes`
-    class_sizes_of: Callable[[SplitName, tuple[str, ...], str | None], pd.DataFrame] | None = None
+    class_sizes_of: Callable[[str, tuple[str, ...], str | None], pd.DataFrame] | None = None
     # results shared between checks, by key; read and written through memo()
     _memo: dict[str, Any] = field(default_factory=dict, init=False, repr=False)
 
@@ -188,7 +188,7 @@ class CheckContext:
 
     def profile(
         self,
-        split: SplitName,
+        split: str,
         columns: tuple[str, ...],
         groups: tuple[str, ...],
         markers: tuple[str, ...],
@@ -201,7 +201,7 @@ class CheckContext:
         return self.memo(key, lambda: profile_of(split, columns, groups, markers))
 
     def class_sizes(
-        self, split: SplitName, columns: tuple[str, ...], sensitive: str | None
+        self, split: str, columns: tuple[str, ...], sensitive: str | None
     ) -> pd.DataFrame | None:
         """The engine's k-anonymity classes of ``split``; None when its rows are loaded."""
         class_sizes_of = self.class_sizes_of

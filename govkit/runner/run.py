@@ -409,7 +409,7 @@ def _run_and_write(
             console.progress(f"[{i}/{len(plans)}] {plan.id}")
             on = ctx if stats is None else stats.context_for(plan.id)
             result, key, decision = _run_one(plan, on, waivers.get(plan.id, []))
-            if stats is not None and on is stats.sample and result.status != "skipped":
+            if stats is not None and stats.on_sample(plan.id) and result.status != "skipped":
                 result.details["sample"] = stats.sample_note()
             results.append(result)
             key_figures[plan.id] = key

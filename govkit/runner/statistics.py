@@ -35,7 +35,7 @@ from govkit.checks.context import CheckContext, Predictions, Split
 from govkit.errors import ConfigError, InputError
 from govkit.project import Project
 from govkit.runner.console import Console
-from govkit.runner.data import LoadedData
+from govkit.runner.data import LabelCoding, LoadedData
 
 if TYPE_CHECKING:
     import numpy as np
@@ -65,6 +65,10 @@ CELLS_CHECKS = frozenset(
         "fairness.equal_opportunity",
     }
 )
+
+#: checks that run on the sample's context but measure an engine's statistics of every row
+#: (the profile, the class sizes) through ``CheckContext.profile`` / ``class_sizes``
+PROFILE_CHECKS = frozenset({"data.quality", "privacy.k_anonymity"})
 
 #: rows of each split's seeded sample for the checks that need rows
 SAMPLE_ROWS = 100_000
@@ -163,6 +167,10 @@ class StatisticsRun:
     def context_for(self, check_id: str) -> CheckContext:
         """The cells for :data:`CELLS_CHECKS`, the sample for the others."""
         return self.cells if check_id in CELLS_CHECKS else self.sample
+
+    def on_sample(self, check_id: str) -> bool:
+        """Whether the check measures the sample only (and says so in its details)."""
+        return check_id not in CELLS_CHECKS and check_id not in PROFILE_CHECKS
 
     def sample_note(self) -> str:
         """What a check run on the sample says in its details."""
@@ -455,6 +463,7 @@ def build_statistics_run(
         predictions_of=cells_predictions,
     )
     cells_ctx.predictions("eval")  # bad prediction columns are configuration errors: find them now
+    _attach_engine_statistics(project, sample_ctx, engine, eval_tables, train_tables, coding)
     record: dict[str, Any] = {
         "cells": len(cells),
         "levels": LEVELS if score is not None else None,
@@ -470,6 +479,53 @@ def build_statistics_run(
     if quantile_edges:
         record["quantile_edges"] = quantile_edges
     return StatisticsRun(data, sample_ctx, cells_ctx, rows, record), device_text
+
+
+def _attach_engine_statistics(
+    project: Project,
+    ctx: CheckContext,
+    engine: Engine,
+    eval_tables: SplitTables,
+    train_tables: SplitTables | None,
+    coding: LabelCoding,
+) -> None:
+    """Data quality and k-anonymity measure every row through the engine, not the sample."""
+    from govkit.checks.quality import CLASS
+    from govkit.scale.engines.base import Profile, ProfileSpec
+
+    label = project.model.data.label
+    display = _display(project, eval_tables.path)
+
+    def tables_for(which: str) -> list[TableRef]:
+        if which == "train" and train_tables is not None:
+            return list(train_tables.tables)
+        if which == "all" and train_tables is not None:
+            return [*train_tables.tables, *eval_tables.tables]
+        return list(eval_tables.tables)
+
+    def profile_of(
+        which: str,
+        columns: tuple[str, ...],
+        groups: tuple[str, ...],
+        markers: tuple[str, ...],
+    ) -> Profile:
+        spec = ProfileSpec(columns, groups, label, markers)
+        profile = engine.profile(tables_for(which), spec)
+        counts = profile.counts.copy()
+        # the quality check reads the label as a class index, as the rows path codes it
+        counts[CLASS] = coding.encode(
+            counts[label],
+            what=f"label column '{label}' of {display}",
+            project=project,
+            loc=("data", "label"),
+        )
+        return Profile(counts, profile.columns, list(profile.approximate))
+
+    def class_sizes_of(which: str, columns: tuple[str, ...], sensitive: str | None) -> pd.DataFrame:
+        return engine.class_sizes(tables_for(which), columns, sensitive)
+
+    ctx.profile_of = profile_of
+    ctx.class_sizes_of = class_sizes_of
 
 
 def _model_cell_predictions(cells: pd.DataFrame, task: str, n_classes: int) -> Predictions:

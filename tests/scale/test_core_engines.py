@@ -31,6 +31,7 @@ SUITE: list[dict[str, Any]] = [
     {"id": "fairness.equalized_odds", "params": {"n_boot": 50}, "severity": "warn"},
     {"id": "data.quality", "severity": "warn"},
     {"id": "privacy.k_anonymity", "severity": "warn"},
+    {"id": "privacy.pii", "severity": "warn"},
 ]
 
 
@@ -134,6 +135,15 @@ def test_count_figures_equal_and_auc_within_bound(reports: dict[str, dict[str, A
             assert b[key]["value"] == pytest.approx(m["value"], abs=1e-12), (check, key)
 
 
+def test_quality_and_k_anonymity_measure_every_row(reports: dict[str, dict[str, Any]]) -> None:
+    for check in ("data.quality", "privacy.k_anonymity"):
+        rows = next(r for r in reports["pandas"]["results"] if r["id"] == check)
+        cells = next(r for r in reports["pandas-cells"]["results"] if r["id"] == check)
+        assert "sample" not in cells["details"]
+        assert cells["measurements"] == rows["measurements"], check
+        assert cells["details"] == rows["details"], check
+
+
 def test_report_records_the_engine(reports: dict[str, dict[str, Any]]) -> None:
     rows, cells = reports["pandas"]["engine"], reports["pandas-cells"]["engine"]
     assert rows["name"] == "pandas" and rows["rows"] == N_ROWS and rows["reason"] == "asked for"
@@ -141,8 +151,8 @@ def test_report_records_the_engine(reports: dict[str, dict[str, Any]]) -> None:
     stats = cells["statistics"]
     assert 0 < stats["cells"] < N_ROWS and 99_000 <= stats["sample_rows"] <= 100_000
     assert len(stats["quantile_edges"]["income"]) == 5
-    quality = next(r for r in reports["pandas-cells"]["results"] if r["id"] == "data.quality")
-    assert f"of {N_ROWS:,} evaluation rows" in quality["details"]["sample"]
+    pii = next(r for r in reports["pandas-cells"]["results"] if r["id"] == "privacy.pii")
+    assert f"of {N_ROWS:,} evaluation rows" in pii["details"]["sample"]
     classification = next(
         r for r in reports["pandas-cells"]["results"] if r["id"] == "performance.classification"
     )
