@@ -101,10 +101,17 @@ def _figures(report: dict[str, Any], check: str) -> dict[tuple[str, str, str], d
     }
 
 
+def _duckdb_engine_present() -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec("govkit.scale.engines.duckdb_engine") is not None
+
+
 @pytest.fixture(scope="module")
 def reports(project_dir: Path) -> dict[str, dict[str, Any]]:
     out: dict[str, dict[str, Any]] = {}
-    for engine in ("pandas", "pandas-cells"):
+    engines = ["pandas", "pandas-cells"] + (["duckdb"] if _duckdb_engine_present() else [])
+    for engine in engines:
         project = load_project_file(str(project_dir / "govkit.yaml"))
         outcome = execute_run(project, out=str(project_dir / engine), quiet=True, engine=engine)
         out[engine] = json.loads(outcome.report_path.read_text())
@@ -114,8 +121,22 @@ def reports(project_dir: Path) -> dict[str, dict[str, Any]]:
 COUNT_FIGURES = {"accuracy", "balanced_accuracy", "precision", "recall", "f1"}
 
 
-def test_count_figures_equal_and_auc_within_bound(reports: dict[str, dict[str, Any]]) -> None:
-    rows, cells = reports["pandas"], reports["pandas-cells"]
+STATISTICS = [
+    "pandas-cells",
+    pytest.param(
+        "duckdb",
+        marks=pytest.mark.skipif(
+            not _duckdb_engine_present(), reason="the duckdb engine is not in this tree"
+        ),
+    ),
+]
+
+
+@pytest.mark.parametrize("engine", STATISTICS)
+def test_count_figures_equal_and_auc_within_bound(
+    reports: dict[str, dict[str, Any]], engine: str
+) -> None:
+    rows, cells = reports["pandas"], reports[engine]
     a = _figures(rows, "performance.classification")
     b = _figures(cells, "performance.classification")
     assert a.keys() == b.keys()
@@ -135,13 +156,29 @@ def test_count_figures_equal_and_auc_within_bound(reports: dict[str, dict[str, A
             assert b[key]["value"] == pytest.approx(m["value"], abs=1e-12), (check, key)
 
 
-def test_quality_and_k_anonymity_measure_every_row(reports: dict[str, dict[str, Any]]) -> None:
+@pytest.mark.parametrize("engine", STATISTICS)
+def test_quality_and_k_anonymity_measure_every_row(
+    reports: dict[str, dict[str, Any]], engine: str
+) -> None:
     for check in ("data.quality", "privacy.k_anonymity"):
         rows = next(r for r in reports["pandas"]["results"] if r["id"] == check)
-        cells = next(r for r in reports["pandas-cells"]["results"] if r["id"] == check)
+        cells = next(r for r in reports[engine]["results"] if r["id"] == check)
         assert "sample" not in cells["details"]
         assert cells["measurements"] == rows["measurements"], check
+        # an engine's sums may add in another order: statistics agree to rounding
+        stats_rows = rows["details"].pop("statistics", None)
+        stats_cells = cells["details"].pop("statistics", None)
         assert cells["details"] == rows["details"], check
+        if stats_rows is not None:
+            assert stats_cells.keys() == stats_rows.keys()
+            for column, entry in stats_rows.items():
+                got = stats_cells[column]
+                assert got.keys() == entry.keys(), column
+                for key, value in entry.items():
+                    if isinstance(value, float):
+                        assert got[key] == pytest.approx(value, rel=1e-9), (column, key)
+                    else:
+                        assert got[key] == value, (column, key)
 
 
 def test_report_records_the_engine(reports: dict[str, dict[str, Any]]) -> None:
