@@ -248,6 +248,19 @@ def _output_folder(project: Project, out: str | None) -> Path:
     return folder
 
 
+def _progress(console: Console, rows: int, engine: str) -> Any:
+    """A progress bar over the rows the engine reads, where this installation has one."""
+    import importlib
+
+    try:
+        module = importlib.import_module("govkit.scale.progress")
+    except ModuleNotFoundError:
+        return None
+    return module.Progress(
+        total_rows=rows, label=f"{engine}: rows read", enabled=console.show_progress
+    )
+
+
 def _engine_address(project: Project, address: str | None) -> str | None:
     return address if address is not None else project.model.engine.address
 
@@ -361,13 +374,15 @@ def _run_and_write(
         if not predictions_only:
             restore = _deterministic(True)
         if choice.statistics:
+            eval_tables, train_tables = tables
+            assert eval_tables is not None
+            bar = _progress(console, eval_tables.n_rows, choice.name)
             opened = open_engine(
                 choice.name,
                 address=_engine_address(project, address),
                 memory_limit=project.model.engine.memory_limit,
+                progress=bar,
             )
-            eval_tables, train_tables = tables
-            assert eval_tables is not None
             stats, device_text = build_statistics_run(
                 project,
                 choice,
@@ -378,6 +393,8 @@ def _run_and_write(
                 console=console,
             )
             ctx, data = stats.sample, stats.data
+            if bar is not None:
+                bar.close()
         elif predictions_only:
             ctx, device_text = predictions_only_context(project, data, console)
         else:

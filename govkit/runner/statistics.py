@@ -315,7 +315,10 @@ def _cell_spec(
 
 
 def _scorer(project: Project, ctx: CheckContext, columns: Sequence[str], n_classes: int) -> Any:
-    """The model as a scorer of row batches: govkit.scale.stream's, else one built here."""
+    """The model as a scorer of row batches: govkit.scale.stream's, else one built here.
+
+    ``columns`` are the data's columns; the scorer reads the model's inputs among them.
+    """
     try:
         stream = importlib.import_module("govkit.scale.stream")
     except ModuleNotFoundError:
@@ -410,7 +413,7 @@ def build_statistics_run(
         import pandas as pd
 
         inputs = key_columns(project, pd.DataFrame(columns=eval_tables.columns))
-        scorer = _scorer(project, sample_ctx, inputs, len(provisional.coding.classes))
+        scorer = _scorer(project, sample_ctx, eval_tables.columns, len(provisional.coding.classes))
         read = inputs
     spec, quantile_edges = _cell_spec(project, engine, eval_tables, pred=pred, score=score)
     console.progress(f"counting cells of {eval_tables.n_rows:,} rows with {choice.name}")
