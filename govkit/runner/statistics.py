@@ -107,11 +107,13 @@ def split_tables(project: Project, key: Literal["eval", "train"]) -> SplitTables
     ConfigError, InputError
         A split that does not exist or cannot be read, at its govkit.yaml key.
     """
+    spec = getattr(project.model.data, key)
+    if isinstance(spec, str) and Path(spec).suffix.lower() in (".csv", ".npz"):
+        return None
     import pyarrow.parquet as pq
 
     from govkit.scale.engines.base import TableRef
 
-    spec = getattr(project.model.data, key)
     sources = _sources()
     if sources is not None and not sources.is_single_file(spec, base_dir=project.root):
         src = sources.resolve_source(spec, base_dir=project.root, origin=project, key=("data", key))
@@ -270,9 +272,20 @@ def _loaded_data(
         "eval_path": eval_tables.path,
         "train_path": train_tables.path if train_tables is not None else None,
     }
-    # fields other versions of LoadedData add (the files read) start empty here
-    for f in dataclasses.fields(LoadedData):
-        values.setdefault(f.name, None)
+    # where LoadedData lists every file read (SplitSource), the engine's tables are those files
+    from govkit.runner import data as data_module
+
+    split_source = getattr(data_module, "SplitSource", None)
+    fields = {f.name for f in dataclasses.fields(LoadedData)}
+    for key, tables in (("eval_source", eval_tables), ("train_source", train_tables)):
+        if key in fields:
+            values[key] = (
+                None
+                if tables is None or split_source is None
+                else split_source(
+                    tables.path, tuple(Path(f) for ref in tables.tables for f in ref.files)
+                )
+            )
     return LoadedData(**values)
 
 
@@ -370,7 +383,7 @@ def build_statistics_run(
     import numpy as np
 
     from govkit.runner.context import model_context, predictions_only_context
-    from govkit.scale.cells import LEVELS, SCORE_SUM, WEIGHT, auc_error_bound, score_level
+    from govkit.scale.cells import LEVEL, LEVELS, SCORE_SUM, WEIGHT, auc_error_bound, score_level
 
     refuse_unsupported(project, choice)
     _check_named_columns(project, eval_tables, train=False)
@@ -427,6 +440,14 @@ def build_statistics_run(
         raise project.error(("data", "eval"), f"{_display(project, eval_tables.path)}: no rows")
     weights = cells[WEIGHT].to_numpy(dtype=np.float64)
     rows = round(float(weights.sum()))
+    if score is not None and predictions_only and bool((cells[LEVEL] < 0).any()):
+        # a missing score has no level; the rows path refuses it, and so does this one
+        missing = round(float(weights[(cells[LEVEL] < 0).to_numpy()].sum()))
+        raise project.error(
+            ("model", "predictions", "score"),
+            f"score column '{score}' of {_display(project, eval_tables.path)} has "
+            f"{missing} missing value(s)",
+        )
     if score is not None:
         cells[score] = cells[SCORE_SUM].to_numpy(dtype=np.float64) / weights
 

@@ -165,3 +165,72 @@ def test_cells_intervals_cover_at_the_nominal_rate() -> None:
             hits[name] += low <= truth[name] <= high
     for name, count in hits.items():
         assert count / replicates >= 0.93, (name, count)
+
+
+def test_binned_slices_of_cells_count_rows() -> None:
+    """A slice cut on cells (bin representatives) has the rows' figures and outside count."""
+    from govkit.scale.cells import Key
+    from govkit.stats.slices import make_slicing
+
+    rng = np.random.default_rng(5)
+    frame = _population(10_000, rng)
+    frame["age"] = rng.integers(10, 100, size=len(frame)).astype(float)
+    edges = [18.0, 40.0, 65.0, 90.0]
+    spec = CellSpec(
+        keys=(Key("group"), Key("age", tuple(edges))), label="y", pred="pred", score="score"
+    )
+    cells = cells_of_frame(frame, spec)
+    cells["score"] = cells[SCORE_SUM] / cells[WEIGHT]
+    weights = cells[WEIGHT].to_numpy(dtype=np.float64)
+    by_rows = make_slicing(frame, "age", bins=edges)
+    by_cells = make_slicing(cells, "age", bins=edges, weights=weights)
+    assert by_cells.outside == by_rows.outside > 0
+    assert by_cells.warnings == by_rows.warnings
+    assert by_cells.grouping.labels == by_rows.grouping.labels
+    rows = _context(frame, frame["y"].to_numpy(), None)
+    rows.slices = [by_rows]
+    cells_ctx = _context(cells, cells["y"].to_numpy(dtype=np.int64), weights)
+    cells_ctx.slices = [by_cells]
+    a = _figures(Classification().measure(rows, CheckParams(n_boot=0)))
+    b = _figures(Classification().measure(cells_ctx, CheckParams(n_boot=0)))
+    assert a.keys() == b.keys()
+    for key, m in a.items():
+        if key[0] in COUNT_FIGURES:
+            assert b[key].value == pytest.approx(m.value, abs=1e-12) and b[key].n == m.n
+
+
+def test_multiclass_labels_from_cells_equal_the_rows() -> None:
+    rng = np.random.default_rng(6)
+    n = 5_000
+    frame = pd.DataFrame(
+        {
+            "group": rng.choice(["a", "b"], size=n),
+            "y": rng.integers(0, 3, size=n),
+            "pred": rng.integers(0, 3, size=n),
+        }
+    )
+    cells = cells_of_frame(frame, CellSpec(keys=(Key("group"),), label="y", pred="pred"))
+
+    def context(f: pd.DataFrame, weights: np.ndarray | None) -> CheckContext:
+        labels = f["pred"].to_numpy(dtype=np.int64)
+        onehot = np.full((len(f), 3), 1e-15)
+        onehot[np.arange(len(f)), labels] = 1.0
+        preds = Predictions(np.log(onehot), onehot, labels, has_scores=False)
+        return CheckContext(
+            task="multiclass",
+            seed=0,
+            device="cpu",
+            eval=Split("eval", f, f["y"].to_numpy(dtype=np.int64), weights=weights),
+            sensitive=["group"],
+            predictions_of=lambda split: preds,
+        )
+
+    a = _figures(Classification().measure(context(frame, None), CheckParams(n_boot=30)))
+    b = _figures(
+        Classification().measure(
+            context(cells, cells[WEIGHT].to_numpy(dtype=np.float64)), CheckParams(n_boot=30)
+        )
+    )
+    assert a.keys() == b.keys()
+    for key, m in a.items():
+        assert b[key].value == pytest.approx(m.value, abs=1e-12) and b[key].ci == m.ci

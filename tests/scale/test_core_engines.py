@@ -258,3 +258,17 @@ def test_missing_extra_is_exit_2_with_the_install_command(
     monkeypatch.setattr(importlib.util, "find_spec", find_spec)
     code, out = _cli(["check", "-c", str(project_dir / "govkit.yaml"), "--engine", "ray"], capsys)
     assert code == 2 and "pip install" in out and "ray" in out
+
+
+def test_missing_scores_are_refused_at_the_score_key(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    frame = _frame(2_000, seed=3)
+    frame.loc[::100, "pred_score"] = np.nan
+    frame.to_parquet(tmp_path / "eval.parquet", index=False)
+    (tmp_path / "suite.yaml").write_text(
+        yaml.safe_dump({"suite": 1, "name": "scale", "checks": SUITE[:1]}, sort_keys=False)
+    )
+    config = _write_config(tmp_path)
+    code, out = _cli(["check", "-c", str(config), "--engine", "pandas-cells"], capsys)
+    assert code == 2 and "missing value" in out and "govkit.yaml:" in out
