@@ -91,7 +91,11 @@ class Calibration(Check):
         sizes_of = [layer.n_groups for layer in all_layers]
         weights = ctx.eval.weights
         compared = [_compared(p, y_true, ctx.task) for p in models]
-        binned = [_Binned.of(pred, obs, codes, sizes_of, k, weights) for pred, obs in compared]
+        # on cells the replicates come from merged cells (below): the cells' bins give the point
+        binned = [
+            _Binned.of(pred, obs, codes, sizes_of, k, weights, resampled=weights is None)
+            for pred, obs in compared
+        ]
         squared = np.stack([calibration_error_parts(b) for b in binned], axis=-1)  # (groups, M)
         ece = calibration_error(squared)
 
@@ -232,7 +236,8 @@ class _Binned:
     """One model's probabilities binned within every group of every layer."""
 
     #: sparse (groups * bins, n) indicators of rows, predicted and observed values per cell
-    indicators: tuple[Any, Any, Any]
+    #: (None when only the point estimate is needed)
+    indicators: tuple[Any, Any, Any] | None
     #: (count, sum predicted, sum observed), each (groups, bins)
     sums: tuple[np.ndarray, np.ndarray, np.ndarray]
 
@@ -245,6 +250,8 @@ class _Binned:
         sizes: list[int],
         k: int,
         weights: np.ndarray | None,
+        *,
+        resampled: bool = True,
     ) -> _Binned:
         bins = bin_index(predicted, k)
         cells = [c * k + bins for c in codes]
@@ -262,11 +269,15 @@ class _Binned:
                 (None, predicted, observed) if w is None else (w, w * predicted, w * observed)
             )
         )
+        if not resampled:
+            return cls(None, (sums[0], sums[1], sums[2]))
         indicators = tuple(group_indicator(cells, n_cells, v) for v in (None, predicted, observed))
         return cls((indicators[0], indicators[1], indicators[2]), (sums[0], sums[1], sums[2]))
 
     def replicate(self, weights: np.ndarray) -> np.ndarray:
         """(B, groups) debiased squared errors under the row weights ``weights`` (B, n)."""
+        if self.indicators is None:
+            raise ValueError("these bins were built for the point estimate only")
         wt = weights.T
         b = weights.shape[0]
         shape = self.sums[0].shape

@@ -402,9 +402,10 @@ def _run_and_write(
         torch_version = (
             package_version("torch") if predictions_only else str(sys.modules["torch"].__version__)
         )
-        gate.check_waiver_groups(
-            project, data.eval.frame if stats is None else stats.cells.eval.frame
-        )
+        if stats is None:
+            gate.check_waiver_groups(project, data.eval.frame)
+        else:
+            gate.check_waiver_groups(project, stats.cells.eval.frame, stats.cells.slices)
         for slicing in ctx.slices:
             for text in slicing.warnings:
                 console.warn(f"warning: {text}")
