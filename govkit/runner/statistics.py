@@ -405,6 +405,16 @@ def build_statistics_run(
 
     predictions_only = m.predictions is not None
     columns_spec = m.columns
+    if not predictions_only:
+        from govkit.runner.data import _check_features
+
+        # a model's inputs must be numeric and complete, as on the rows path (seen on the sample)
+        problems = _check_features(project, sample_eval, _display(project, eval_tables.path))
+        if problems:
+            raise ConfigError(
+                f"{len(problems)} problem(s) with the columns named in {project.parsed.path}",
+                diagnostics=problems,
+            )
     # the sample's contexts first: a broken model is an input error before any pass over the data
     provisional = _loaded_data(
         project, sample_eval, sample_train, eval_tables, train_tables, sample_eval[d.label]
