@@ -272,3 +272,23 @@ def test_missing_scores_are_refused_at_the_score_key(
     config = _write_config(tmp_path)
     code, out = _cli(["check", "-c", str(config), "--engine", "pandas-cells"], capsys)
     assert code == 2 and "missing value" in out and "govkit.yaml:" in out
+
+
+def test_an_engine_for_csv_data_is_exit_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _frame(500).to_csv(tmp_path / "eval.csv", index=False)
+    (tmp_path / "suite.yaml").write_text(
+        yaml.safe_dump({"suite": 1, "name": "scale", "checks": SUITE[:1]}, sort_keys=False)
+    )
+    config = _write_config(tmp_path, engine={"name": "duckdb"})
+    text = config.read_text().replace("eval.parquet", "eval.csv")
+    config.write_text(text)
+    code, out = _cli(["check", "-c", str(config)], capsys)
+    assert code == 2 and "reads Parquet" in out and "engine" in out
+    project = load_project_file(str(config))
+    from govkit.runner.engine import choose_run_engine
+
+    with pytest.raises(ConfigError):
+        choose_run_engine(project, None, None)
+    assert choose_run_engine(project, "auto", None)[0].name == "pandas"
