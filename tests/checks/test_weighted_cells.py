@@ -234,3 +234,22 @@ def test_multiclass_labels_from_cells_equal_the_rows() -> None:
     assert a.keys() == b.keys()
     for key, m in a.items():
         assert b[key].value == pytest.approx(m.value, abs=1e-12) and b[key].ci == m.ci
+
+
+@pytest.mark.slow
+def test_cells_calibration_interval_covers_at_the_nominal_rate() -> None:
+    """The population's calibration error (from 2M rows) inside the cells path's interval."""
+    big = _population(2_000_000, np.random.default_rng(12))
+    rows, _, _ = _rows_and_cells(big)
+    rows.sensitive = []
+    truth = Calibration().measure(rows, CalibrationParams(n_boot=0)).measurements[0].value
+    assert truth is not None and truth > 0.05  # a miscalibrated model: the bound is not trivial
+    rng = np.random.default_rng(3)
+    hits, replicates = 0, 200
+    for _ in range(replicates):
+        _, cells_ctx, _ = _rows_and_cells(_population(2_000, rng))
+        cells_ctx.sensitive = []
+        ece = Calibration().measure(cells_ctx, CalibrationParams(n_boot=200)).measurements[0]
+        assert ece.ci is not None
+        hits += ece.ci[0] <= truth <= ece.ci[1]
+    assert hits / replicates >= 0.93, hits
