@@ -197,6 +197,16 @@ def test_report_records_the_engine(reports: dict[str, dict[str, Any]]) -> None:
     assert classification["details"]["statistics"]["rows"] == N_ROWS
 
 
+def test_the_packet_provenance_names_the_engine(reports: dict[str, dict[str, Any]]) -> None:
+    from govkit.render.context import _provenance
+    from govkit.report import Report
+
+    rows = dict(_provenance(Report.model_validate(reports["pandas"])))
+    assert rows["Engine"].startswith("pandas ") and f"{N_ROWS:,} evaluation rows" in rows["Engine"]
+    cells = dict(_provenance(Report.model_validate(reports["pandas-cells"])))
+    assert "cells (ROC AUC within" in cells["Engine"] and "seeded sample" in cells["Engine"]
+
+
 def test_auto_keeps_pandas_for_small_data(project_dir: Path) -> None:
     from govkit.runner.engine import choose_run_engine
 
