@@ -110,3 +110,23 @@ def test_several_checkpoints_are_refused_at_their_key(
     code = main(["check", "-c", str(path), "--engine", "pandas-cells"])
     err = capsys.readouterr().err
     assert code == 2 and "seeds.yaml:" in err and "--engine pandas" in err
+
+
+def test_leakage_refuses_a_sampled_training_split() -> None:
+    from govkit.checks.base import SkipCheck
+    from govkit.checks.context import CheckContext, Split
+    from govkit.checks.leakage import Leakage
+
+    frame = make_frame(200)
+    y = frame["label"].to_numpy()
+    ctx = CheckContext(
+        task="binary",
+        seed=0,
+        device="cpu",
+        eval=Split("eval", frame, y, sampled_from=10_000),
+        train=Split("train", frame, y, sampled_from=5_000_000),
+    )
+    with pytest.raises(SkipCheck, match="sample of 200 of its 5,000,000 rows"):
+        Leakage().measure(ctx, Leakage.Params())
+    ctx.train = Split("train", frame, y, sampled_from=200)  # the sample is the whole split
+    assert Leakage().measure(ctx, Leakage.Params()).measurements
