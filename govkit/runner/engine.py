@@ -16,7 +16,8 @@ from govkit.scale.choose import ENGINE_NAMES, STATISTICS_ENGINES, EngineChoice, 
 
 if TYPE_CHECKING:
     from govkit.runner.data import LoadedData
-    from govkit.runner.statistics import SplitTables, StatisticsRun
+    from govkit.runner.statistics import StatisticsRun
+    from govkit.runner.tables import SplitTables
     from govkit.scale.engines.base import Engine
 
 __all__ = ["choose_run_engine", "engine_record"]
@@ -46,7 +47,7 @@ def choose_run_engine(
         )
     if requested == "pandas":
         return EngineChoice("pandas", "asked for"), (None, None)
-    from govkit.runner.statistics import split_tables
+    from govkit.runner.tables import split_tables
 
     eval_tables = split_tables(project, "eval")
     train_tables = split_tables(project, "train") if project.model.data.train is not None else None
