@@ -30,7 +30,9 @@ the work, in three steps kept apart:
 
 The rates depend only on per-group cell counts, so the bootstrap resamples
 the counts (Poisson), not the rows: time does not grow with the number of
-rows, and every replicate is computed at once.
+rows, and every replicate is computed at once. For the same reason a split of
+weighted cells (``Split.weights``, an engine's statistics) gives exactly the
+figures of its rows.
 
 Each baseline of the run gets the same figures (``model`` set), and every
 rate and aggregate also gets the paired difference candidate minus baseline

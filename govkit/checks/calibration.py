@@ -60,6 +60,11 @@ class Calibration(Check):
     paired difference candidate minus baseline (``vs`` set), every model
     computed from the same row weights in each replicate; the difference's
     interval is the percentile interval of the paired replicates.
+
+    On a split of weighted cells (``Split.weights``) each cell is binned by
+    its mean score; ``details.statistics`` bounds what cells whose score level
+    holds a bin edge can change, and the replicates come from the cells merged
+    to coarse score levels.
     """
 
     id = "performance.calibration"

@@ -103,6 +103,12 @@ class Classification(Check):
     resample of the cells crossed by both models' labels, score metrics from
     the same row weights for every model (so the candidate's own figures do
     not change when a baseline is added).
+
+    On a split of weighted cells (``Split.weights``) the count figures are
+    those of the rows; ROC AUC is within ``details.statistics.auc_error_bound``
+    of the rows' value, and the score figures' replicates come from the cells
+    merged to :data:`~govkit.checks._cells.COARSE_LEVELS` levels, each with a
+    Poisson(count) weight, so their cost does not grow with the rows.
     """
 
     id = "performance.classification"
