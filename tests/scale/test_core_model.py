@@ -74,8 +74,26 @@ def _figures(report: dict[str, Any], check: str) -> dict[tuple[str, str], dict[s
     }
 
 
-def test_a_model_scored_by_the_engine_gives_the_rows_figures(root: Path) -> None:
-    rows, cells = _run(root, "pandas"), _run(root, "pandas-cells")
+def _duckdb_engine_present() -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec("govkit.scale.engines.duckdb_engine") is not None
+
+
+@pytest.mark.parametrize(
+    "engine",
+    [
+        "pandas-cells",
+        pytest.param(
+            "duckdb",
+            marks=pytest.mark.skipif(
+                not _duckdb_engine_present(), reason="the duckdb engine is not in this tree"
+            ),
+        ),
+    ],
+)
+def test_a_model_scored_by_the_engine_gives_the_rows_figures(root: Path, engine: str) -> None:
+    rows, cells = _run(root, "pandas"), _run(root, engine)
     for check in ("performance.classification", "fairness.demographic_parity"):
         a, b = _figures(rows, check), _figures(cells, check)
         assert a.keys() == b.keys()
