@@ -113,6 +113,8 @@ class StatisticsRun:
 
 def refuse_unsupported(project: Project, choice: EngineChoice) -> None:
     """Configurations the statistics path cannot serve: exit 2 at their govkit.yaml key."""
+    from govkit.runner.seeds import checkpoint_paths
+
     m = project.model
     fix = "or run with --engine pandas, which loads every row"
     if m.baselines:
@@ -129,9 +131,7 @@ def refuse_unsupported(project: Project, choice: EngineChoice) -> None:
             "engine measures one seed",
             hint=f"name one seed's columns, {fix}",
         )
-    if m.model.paths is not None and not (
-        isinstance(m.model.paths, list) and len(m.model.paths) == 1
-    ):
+    if m.model.paths is not None and len(checkpoint_paths(project)) > 1:
         raise project.error(
             ("model", "paths"),
             f"several checkpoints need every row side by side; the {choice.name} engine "
