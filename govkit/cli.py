@@ -131,6 +131,16 @@ def schema_cmd(out: str | None, check: bool) -> int:
 @click.option("--only", "only", multiple=True, help="Run only this check id (repeatable).")
 @click.option("--format", "fmt", type=_FORMATS, default="text", show_default=True)
 @click.option("--quiet", "-q", is_flag=True, help="No progress on stderr.")
+@click.option(
+    "--engine",
+    "engine",
+    default=None,
+    help="auto | pandas | duckdb | ray: what computes the figures (default: engine.name "
+    "in govkit.yaml, else auto).",
+)
+@click.option(
+    "--address", "address", default=None, help="The Ray cluster to connect to (--engine ray)."
+)
 @_mlflow_option("Log the figures, verdict and report files to MLflow")
 def check_cmd(
     config: str,
@@ -139,13 +149,23 @@ def check_cmd(
     only: tuple[str, ...],
     fmt: str,
     quiet: bool,
+    engine: str | None,
+    address: str | None,
     mlflow: str | None,
 ) -> int:
     """Run the suite on the model and data; exit 1 when a blocking check fails."""
     from govkit.commands.check import run_check
 
     return run_check(
-        config, out=out, device=device, only=list(only), fmt=fmt, quiet=quiet, mlflow=mlflow
+        config,
+        out=out,
+        device=device,
+        only=list(only),
+        fmt=fmt,
+        quiet=quiet,
+        mlflow=mlflow,
+        engine=engine,
+        address=address,
     )
 
 

@@ -438,6 +438,44 @@ class Waiver(FrozenModel):
         return {k: v for k, v in keys.items() if v is not None}
 
 
+_MEMORY_LIMIT = re.compile(r"^\s*\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)\s*$", re.IGNORECASE)
+
+
+class EngineSection(FrozenModel):
+    """``engine``: what computes the figures on data that does not fit in memory."""
+
+    name: Literal["auto", "pandas", "duckdb", "ray"] = Field(
+        default="auto",
+        description="pandas reads every row into memory; duckdb and ray compute sufficient "
+        "statistics and samples; auto keeps pandas for up to 2,000,000 rows and 256 MB of "
+        "Parquet per split and takes duckdb above.",
+    )
+    address: str | None = Field(
+        default=None,
+        description="The Ray cluster to connect to (ray only); null starts a local one.",
+    )
+    memory_limit: str | None = Field(
+        default=None,
+        description='DuckDB\'s memory limit, e.g. "4GB" (duckdb only); null: half the memory.',
+    )
+
+    @field_validator("memory_limit")
+    @classmethod
+    def _memory_limit(cls, value: str | None) -> str | None:
+        if value is not None and not _MEMORY_LIMIT.match(value):
+            raise ValueError(f'expected a size such as "4GB" or "512MB", got {value!r}')
+        return value
+
+    @model_validator(mode="after")
+    def _address_for_ray(self) -> EngineSection:
+        if self.address is not None and self.name != "ray":
+            raise ValueError(
+                f"address is for the ray engine; this engine is {self.name} "
+                "(set name: ray, or drop address)"
+            )
+        return self
+
+
 class ProjectFile(FrozenModel):
     """``govkit.yaml``."""
 
@@ -457,6 +495,10 @@ class ProjectFile(FrozenModel):
     baselines: list[BaselineSection] = Field(
         default_factory=list,
         description="Models the candidate is compared with, on the same rows.",
+    )
+    engine: EngineSection = Field(
+        default_factory=EngineSection,
+        description="What computes the figures: pandas in memory, or DuckDB / Ray statistics.",
     )
 
     @field_validator("device")

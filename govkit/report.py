@@ -229,6 +229,22 @@ class PlanResult(_ReportModel):
     )
 
 
+class EngineRecord(_ReportModel):
+    """What computed the figures: the engine, why it was chosen, and what it measured from."""
+
+    name: str = Field(description="pandas, duckdb or ray.")
+    version: str | None = Field(default=None, description="The engine package's version.")
+    reason: str = Field(description="Why this engine: asked for, or the auto rule's finding.")
+    memory_limit: str | None = None
+    address: str | None = None
+    rows: int | None = Field(default=None, ge=0, description="Evaluation rows measured.")
+    statistics: dict[str, Any] = Field(
+        default_factory=dict,
+        description="What the statistics path measured from: cells, score levels, the "
+        "AUC error bound, the sample the model-bound checks ran on; empty for pandas.",
+    )
+
+
 class ReportSystem(_ReportModel):
     name: str
     version: str
@@ -244,6 +260,7 @@ class Report(_ReportModel):
     results: list[CheckResult]
     baselines: list[BaselineRows] = Field(default_factory=list)
     plan: PlanResult | None = None
+    engine: EngineRecord | None = None
 
     def result(self, check_id: str) -> CheckResult | None:
         return next((r for r in self.results if r.id == check_id), None)

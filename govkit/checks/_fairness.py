@@ -30,7 +30,9 @@ the work, in three steps kept apart:
 
 The rates depend only on per-group cell counts, so the bootstrap resamples
 the counts (Poisson), not the rows: time does not grow with the number of
-rows, and every replicate is computed at once.
+rows, and every replicate is computed at once. For the same reason a split of
+weighted cells (``Split.weights``, an engine's statistics) gives exactly the
+figures of its rows.
 
 Each baseline of the run gets the same figures (``model`` set), and every
 rate and aggregate also gets the paired difference candidate minus baseline
@@ -314,15 +316,16 @@ def measure_fairness(ctx: CheckContext, params: CheckParams, spec: FairnessSpec)
     """
     y_true, y_pred = _binary_inputs(ctx)
     all_layers = layers(ctx.eval.frame, list(ctx.sensitive))
+    weights = ctx.eval.weights
     tables = [
-        (layer, confusion_counts(layer.codes, layer.n_groups, y_true, y_pred))
+        (layer, confusion_counts(layer.codes, layer.n_groups, y_true, y_pred, weights=weights))
         for layer in all_layers
     ]
     evidence = fairness_evidence(tables, params, spec, seed=ctx.seed)
     for name in ctx.baselines():
         base = _binary_labels(ctx.predictions_of_baseline(name).labels, y_true, name)
         joints = [
-            (layer, joint_counts(layer.codes, layer.n_groups, y_true, y_pred, base))
+            (layer, joint_counts(layer.codes, layer.n_groups, y_true, y_pred, base, 2, weights))
             for layer in all_layers
         ]
         own = fairness_evidence(

@@ -8,9 +8,11 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from govkit.checks._cells import COARSE_LEVELS, cells_record, coarse_rows, max_group_bound
 from govkit.checks._figures import per_group
 from govkit.checks._slices import slice_notes, worst_slices
 from govkit.checks.base import Check, CheckParams, Evidence
+from govkit.scale.cells import auc_error_bound, score_level
 from govkit.stats.bootstrap import bootstrap_rows, poisson_counts
 from govkit.stats.confusion import (
     accuracy,
@@ -22,7 +24,7 @@ from govkit.stats.confusion import (
     recall,
 )
 from govkit.stats.intervals import interval_bounds
-from govkit.stats.layers import Layer, layers
+from govkit.stats.layers import Layer, group_sizes, layers
 from govkit.stats.paired import joint_counts, paired_interval, split_joint
 from govkit.stats.rates import wilson_interval
 from govkit.stats.scores import group_indicator, weighted_roc_auc
@@ -101,6 +103,12 @@ class Classification(Check):
     resample of the cells crossed by both models' labels, score metrics from
     the same row weights for every model (so the candidate's own figures do
     not change when a baseline is added).
+
+    On a split of weighted cells (``Split.weights``) the count figures are
+    those of the rows; ROC AUC is within ``details.statistics.auc_error_bound``
+    of the rows' value, and the score figures' replicates come from the cells
+    merged to :data:`~govkit.checks._cells.COARSE_LEVELS` levels, each with a
+    Poisson(count) weight, so their cost does not grow with the rows.
     """
 
     id = "performance.classification"
@@ -124,6 +132,7 @@ class Classification(Check):
             )
         )
         all_layers = layers(ctx.eval.frame, list(ctx.sensitive), [s.grouping for s in ctx.slices])
+        weights = ctx.eval.weights
         notes: list[str] = []
         evidence = Evidence(
             details={
@@ -143,19 +152,23 @@ class Classification(Check):
         # baselines without scores take no part in the score metrics
         scored = [i for i, p in enumerate(models.preds) if p.has_scores] if score_names else []
         scores = _score_metrics(ctx, params, all_layers, y_true, models, scored, binary)
+        if weights is not None:
+            evidence.details["statistics"] = scores.statistics or cells_record(ctx)
 
         offset = 0
         for layer in all_layers:
-            sizes = np.bincount(layer.codes, minlength=layer.n_groups)
+            sizes = group_sizes(layer.codes, layer.n_groups, weights)
             for i, (name, p) in enumerate(zip(models.names, models.preds, strict=True)):
-                counts = confusion_counts(layer.codes, layer.n_groups, y_true, p.labels, n_classes)
+                counts = confusion_counts(
+                    layer.codes, layer.n_groups, y_true, p.labels, n_classes, weights
+                )
                 _count_figures(evidence, ctx, params, layer, counts, count_metrics, model=name)
                 if i in scored:
                     _score_figures(evidence, scores, layer, offset, counts, binary, i, model=name)
                 if name is None:  # the candidate itself
                     continue
                 joint = joint_counts(
-                    layer.codes, layer.n_groups, y_true, preds.labels, p.labels, n_classes
+                    layer.codes, layer.n_groups, y_true, preds.labels, p.labels, n_classes, weights
                 )
                 _count_differences(evidence, ctx, params, layer, joint, count_metrics, vs=name)
                 if i in scored and 0 in scored:
@@ -176,10 +189,11 @@ class Classification(Check):
             if m.group is None and m.model is None and m.vs is None
         }
         acc = overall.get("accuracy")
+        n_rows = ctx.eval.n_rows
         evidence.summary = (
-            f"Accuracy {acc:.3f} over {y_true.shape[0]} rows"
+            f"Accuracy {acc:.3f} over {n_rows} rows"
             if acc is not None
-            else f"{y_true.shape[0]} rows evaluated"
+            else f"{n_rows} rows evaluated"
         )
         evidence.summary += f", in {len(all_layers) - 1} grouping(s)."
         if ctx.slices:
@@ -327,6 +341,8 @@ class _ScoreFigures:
     #: position of each model in the last axis of ``replicates``
     column: dict[int, int]
     confidence: float
+    #: on weighted cells: what the figures were computed from, for ``details.statistics``
+    statistics: dict[str, Any] | None = None
 
     def bounds(self, index: int, name: str) -> np.ndarray | None:
         if self.replicates is None:
@@ -356,36 +372,106 @@ def _score_metrics(
 
     Every model is computed from the same row weights in each replicate, so
     the candidate's figures are the same with or without baselines and each
-    difference is paired.
+    difference is paired. On weighted cells the point values are computed on
+    the cells and the replicates on a coarser histogram of them
+    (:func:`govkit.checks._cells.coarse_rows`), so the bootstrap's cost does not grow with the rows.
     """
     names = (["roc_auc", "log_loss", "brier_score"] if binary else ["log_loss"]) if scored else []
     values: list[dict[str, np.ndarray]] = [{} for _ in models.preds]
     if not scored:
         return _ScoreFigures(names, values, None, {}, params.confidence)
     n = y_true.shape[0]
+    weights = ctx.eval.weights
     codes = [layer.codes for layer in all_layers]
     sizes = [layer.n_groups for layer in all_layers]
+    rows = [_row_scores(models.preds[i], y_true, binary) for i in scored]
+    statistic = _score_statistic(codes, sizes, y_true, rows, names, binary)
+
+    point = statistic(np.ones((1, n)) if weights is None else weights[None, :])[0]
+    for j, i in enumerate(scored):
+        values[i] = {k: point[:, m, j] for m, k in enumerate(names)}
+    reps = None
+    seed = derive_seed(ctx.seed, "classification-scores")
+    record: dict[str, Any] | None = None
+    if weights is None:
+        if params.n_boot > 0:
+            reps = bootstrap_rows(statistic, n, n_boot=params.n_boot, seed=seed)
+    else:
+        coarse = coarse_rows(
+            codes,
+            y_true,
+            weights,
+            scores=[r[0] for r in rows] if binary else [],
+            values=[v for r in rows for v in r],
+        )
+        merged: list[_RowScores] = []
+        for j in range(len(rows)):
+            p1, loss, squared = coarse.means[3 * j : 3 * j + 3]
+            assert p1 is not None and loss is not None
+            merged.append((p1, loss, squared))
+        record = cells_record(ctx)
+        if binary:
+            levels = score_level(rows[0][0])
+            record["auc_error_bound"] = auc_error_bound(levels, y_true == 1, weights)
+            record["auc_error_bound_max_group"] = max_group_bound(codes, levels, y_true, weights)
+        record["bootstrap"] = (
+            f"score figures resampled on {coarse.counts.size} merged cells "
+            f"({COARSE_LEVELS} score levels per group and label), each a Poisson(count) "
+            "weight; point values on the cells"
+        )
+        if binary:
+            record["bootstrap_auc_error_bound"] = auc_error_bound(
+                score_level(merged[0][0], COARSE_LEVELS), coarse.y_true == 1, coarse.counts
+            )
+        if params.n_boot > 0:
+            coarse_statistic = _score_statistic(
+                coarse.codes, sizes, coarse.y_true, merged, names, binary
+            )
+            reps = bootstrap_rows(
+                coarse_statistic,
+                coarse.counts.size,
+                n_boot=params.n_boot,
+                seed=seed,
+                counts=coarse.counts,
+            )
+    column = {i: j for j, i in enumerate(scored)}
+    return _ScoreFigures(names, values, reps, column, params.confidence, record)
+
+
+#: per scored model: (positive-class score or empty, per-row loss, per-row squared error or None)
+_RowScores = tuple[np.ndarray, np.ndarray, np.ndarray | None]
+
+
+def _row_scores(preds: Predictions, y_true: np.ndarray, binary: bool) -> _RowScores:
+    """What the score metrics average over the rows: the score, the loss, the squared error."""
+    log_probs = np.asarray(preds.log_probs, dtype=np.float64)
+    # log-probabilities give the loss of confident rows exactly, where clipped
+    # probabilities would not
+    loss = -log_probs[np.arange(y_true.shape[0]), y_true]
+    if not binary:
+        return np.empty(0), loss, None
+    p1 = np.asarray(preds.scores, dtype=np.float64).reshape(-1)
+    return p1, loss, (p1 - y_true) ** 2
+
+
+def _score_statistic(
+    codes: list[np.ndarray],
+    sizes: list[int],
+    y_true: np.ndarray,
+    rows: list[_RowScores],
+    names: list[str],
+    binary: bool,
+) -> Callable[[np.ndarray], np.ndarray]:
+    """(B, n) row weights -> (B, groups, metrics, models) score figures."""
     count_m = group_indicator(codes, sizes)
-    parts = [
-        _ScoreParts.of(models.preds[i], codes, sizes, all_layers, y_true, binary) for i in scored
-    ]
+    parts = [_ScoreParts.of(r, codes, sizes, y_true, binary) for r in rows]
 
     def statistic(weights: np.ndarray) -> np.ndarray:
         wt = weights.T
         total = np.asarray(count_m @ wt).T
-        # (B, groups, metrics, models)
         return np.stack([part.statistic(weights, wt, total, names) for part in parts], axis=-1)
 
-    point = statistic(np.ones((1, n)))[0]
-    for j, i in enumerate(scored):
-        values[i] = {k: point[:, m, j] for m, k in enumerate(names)}
-    reps = None
-    if params.n_boot > 0:
-        reps = bootstrap_rows(
-            statistic, n, n_boot=params.n_boot, seed=derive_seed(ctx.seed, "classification-scores")
-        )
-    column = {i: j for j, i in enumerate(scored)}
-    return _ScoreFigures(names, values, reps, column, params.confidence)
+    return statistic
 
 
 @dataclass(frozen=True)
@@ -401,29 +487,23 @@ class _ScoreParts:
     @classmethod
     def of(
         cls,
-        preds: Predictions,
+        rows: _RowScores,
         codes: list[np.ndarray],
         sizes: list[int],
-        all_layers: list[Layer],
         y_true: np.ndarray,
         binary: bool,
     ) -> _ScoreParts:
-        log_probs = np.asarray(preds.log_probs, dtype=np.float64)
-        n = y_true.shape[0]
-        # log-probabilities give the loss of confident rows exactly, where clipped
-        # probabilities would not
-        loss = -log_probs[np.arange(n), y_true]
+        p1, loss, squared = rows
         loss_m = group_indicator(codes, sizes, loss)
         brier_m = None
         groups_sorted: list[np.ndarray] = []
-        p1 = np.asarray(preds.scores, dtype=np.float64).reshape(-1) if binary else np.empty(0)
-        if binary:
-            brier_m = group_indicator(codes, sizes, (p1 - y_true) ** 2)
+        if binary and squared is not None:
+            brier_m = group_indicator(codes, sizes, squared)
             # rows of each group, sorted by score once for every replicate
             order = np.argsort(p1, kind="stable")
-            for layer in all_layers:
-                sorted_codes = layer.codes[order]
-                for g in range(layer.n_groups):
+            for layer_codes, n_groups in zip(codes, sizes, strict=True):
+                sorted_codes = layer_codes[order]
+                for g in range(n_groups):
                     groups_sorted.append(order[sorted_codes == g])
         return cls(loss_m, brier_m, p1, y_true, groups_sorted)
 

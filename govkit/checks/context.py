@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     import pandas as pd
     import torch
 
+    from govkit.scale.engines.base import Profile
     from govkit.stats.slices import Slicing
 
 __all__ = ["CheckContext", "Predictions", "Split"]
@@ -33,11 +34,29 @@ T = TypeVar("T")
 
 @dataclass
 class Split:
-    """One data split as loaded: every column, and the label as class indices."""
+    """One data split as loaded: every column, and the label as class indices.
+
+    With ``weights``, each entry of ``frame`` stands for that many rows: the
+    cells of :mod:`govkit.scale.cells`, where equal rows were counted once
+    and the score column holds the cell's mean score. Checks that measure
+    from counts (fairness, classification, calibration, slices) honour the
+    weights, so one code path serves the rows and the cells. None: each
+    entry is one row.
+    """
 
     name: SplitName
     frame: pd.DataFrame
     y_true: np.ndarray  # int64 class indices; binary labels are 0/1
+    weights: np.ndarray | None = None
+    #: the split is a seeded sample of this many rows (None: all the rows)
+    sampled_from: int | None = None
+
+    @property
+    def n_rows(self) -> int:
+        """The rows the split stands for: the sum of the weights, or its length."""
+        if self.weights is None:
+            return len(self.frame)
+        return round(float(self.weights.sum()))
 
 
 @dataclass
@@ -105,6 +124,14 @@ class CheckContext:
     #: baselines given with several seeds: their seeds' predictions, seed i paired with
     #: the candidate's seed i
     baseline_seed_predictions: dict[str, list[Predictions]] = field(default_factory=dict)
+    #: (rows measured: "eval", "train" or "all", quality columns, grouping columns, missing markers) -> the split's data-quality
+    #: profile computed by an engine, when the split's rows were not loaded; see :meth:`profile`
+    profile_of: (
+        Callable[[str, tuple[str, ...], tuple[str, ...], tuple[str, ...]], Profile] | None
+    ) = None
+    #: (rows measured: "eval", "train" or "all", quasi-identifiers, sensitive column or None) -> class sizes computed by an
+    #: engine (:func:`govkit.scale.engines.base.class_sizes_of_frame`); see :meth:`class_sizes`
+    class_sizes_of: Callable[[str, tuple[str, ...], str | None], pd.DataFrame] | None = None
     # results shared between checks, by key; read and written through memo()
     _memo: dict[str, Any] = field(default_factory=dict, init=False, repr=False)
 
@@ -158,6 +185,30 @@ class CheckContext:
         if name not in self.baseline_predictions:
             raise LookupError(f"no baseline named '{name}'")
         return self.baseline_predictions[name]
+
+    def profile(
+        self,
+        split: str,
+        columns: tuple[str, ...],
+        groups: tuple[str, ...],
+        markers: tuple[str, ...],
+    ) -> Profile | None:
+        """The engine's data-quality profile of ``split``; None when its rows are loaded."""
+        profile_of = self.profile_of
+        if profile_of is None:
+            return None
+        key = f"profile:{split}:{columns}:{groups}:{markers}"
+        return self.memo(key, lambda: profile_of(split, columns, groups, markers))
+
+    def class_sizes(
+        self, split: str, columns: tuple[str, ...], sensitive: str | None
+    ) -> pd.DataFrame | None:
+        """The engine's k-anonymity classes of ``split``; None when its rows are loaded."""
+        class_sizes_of = self.class_sizes_of
+        if class_sizes_of is None:
+            return None
+        key = f"class_sizes:{split}:{columns}:{sensitive}"
+        return self.memo(key, lambda: class_sizes_of(split, columns, sensitive))
 
     def predictions(self, split: SplitName = "eval") -> Predictions:
         """Predictions on ``split``, computed on first use and then shared."""

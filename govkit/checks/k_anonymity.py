@@ -23,6 +23,8 @@ from govkit.checks.context import CheckContext
 from govkit.diagnostics import closest
 from govkit.privacy.equivalence import class_codes, distinct_per_class
 from govkit.report import Measurement
+from govkit.scale.cells import WEIGHT
+from govkit.scale.engines.base import DISTINCT_SENSITIVE
 from govkit.stats.rates import wilson_interval
 from govkit.suite import Threshold
 
@@ -69,46 +71,21 @@ class KAnonymity(Check):
             )
         if frame.empty:
             raise SkipCheck("the data has no rows")
-        classes = class_codes(frame, qi)
-        sizes = np.bincount(classes)
-        n = len(frame)
-        k = int(sizes.min())
-        small = sizes < params.k
-        small_rows = int(sizes[small].sum())
-        measurements = [
-            Measurement(name="k", value=float(k), n=n),
-            Measurement(name="equivalence_classes", value=float(len(sizes)), n=n),
-            Measurement(name="small_class_rows", value=float(small_rows), n=n),
-            self._share("small_class_share", small_rows, n, params),
-            self._share("unique_row_share", int(sizes[sizes == 1].sum()), n, params),
-        ]
-        details: dict[str, Any] = {
-            "quasi_identifiers": qi,
-            "rows": n,
-            "split": params.split,
-            "k": k,
-            "target_k": params.k,
-            "equivalence_classes": len(sizes),
-            "classes_below_target": int(small.sum()),
-            "rows_below_target": small_rows,
-            "class_size_histogram": _histogram(sizes),
-            "distinct_values": {c: int(frame[c].nunique(dropna=False)) for c in qi},
-        }
-        if params.sensitive_column:
-            diversity = distinct_per_class(classes, frame[params.sensitive_column])
-            l_div = int(diversity.min())
-            measurements.append(
-                Measurement(
-                    name="l_diversity", feature=params.sensitive_column, value=float(l_div), n=n
-                )
-            )
-            details["l_diversity"] = l_div
-            details["classes_with_one_sensitive_value"] = int((diversity == 1).sum())
-        summary = (
-            f"Every combination of {', '.join(qi)} is shared by at least {k} rows "
-            f"({len(sizes)} classes over {n} rows)."
-        )
-        return Evidence(measurements=measurements, details=details, summary=summary)
+        table = ctx.class_sizes(params.split, tuple(qi), params.sensitive_column)
+        diversity: np.ndarray | None = None
+        if table is None:
+            classes = class_codes(frame, qi)
+            sizes = np.bincount(classes)
+            if params.sensitive_column:
+                diversity = distinct_per_class(classes, frame[params.sensitive_column])
+            distinct = {c: int(frame[c].nunique(dropna=False)) for c in qi}
+        else:
+            # an engine's classes of every row: the same figures, without the rows
+            sizes = table[WEIGHT].to_numpy(dtype=np.int64)
+            if params.sensitive_column:
+                diversity = table[DISTINCT_SENSITIVE].to_numpy(dtype=np.int64)
+            distinct = {c: int(table[c].nunique(dropna=False)) for c in qi}
+        return _evidence(qi, sizes, diversity, distinct, params)
 
     @staticmethod
     def _rows(ctx: CheckContext, which: str) -> pd.DataFrame:
@@ -120,12 +97,59 @@ class KAnonymity(Check):
             return ctx.train.frame
         return pd.concat([ctx.train.frame, ctx.eval.frame], ignore_index=True)
 
-    @staticmethod
-    def _share(name: str, hits: int, n: int, params: Any) -> Measurement:
-        # a Wilson score interval: 0 rows in small classes never gives [0, 0]
-        lo, hi = wilson_interval(hits, n, params.confidence)
-        ci = (float(lo), float(hi)) if n > 0 else None
-        return Measurement(name=name, value=hits / n, ci=ci, n=n)
+
+def _share(name: str, hits: int, n: int, params: Any) -> Measurement:
+    # a Wilson score interval: 0 rows in small classes never gives [0, 0]
+    lo, hi = wilson_interval(hits, n, params.confidence)
+    ci = (float(lo), float(hi)) if n > 0 else None
+    return Measurement(name=name, value=hits / n, ci=ci, n=n)
+
+
+def _evidence(
+    qi: list[str],
+    sizes: np.ndarray,
+    diversity: np.ndarray | None,
+    distinct: dict[str, int],
+    params: Any,
+) -> Evidence:
+    """The figures of the equivalence classes, from their sizes (and sensitive diversity)."""
+    n = int(sizes.sum())
+    k = int(sizes.min())
+    small = sizes < params.k
+    small_rows = int(sizes[small].sum())
+    measurements = [
+        Measurement(name="k", value=float(k), n=n),
+        Measurement(name="equivalence_classes", value=float(len(sizes)), n=n),
+        Measurement(name="small_class_rows", value=float(small_rows), n=n),
+        _share("small_class_share", small_rows, n, params),
+        _share("unique_row_share", int(sizes[sizes == 1].sum()), n, params),
+    ]
+    details: dict[str, Any] = {
+        "quasi_identifiers": qi,
+        "rows": n,
+        "split": params.split,
+        "k": k,
+        "target_k": params.k,
+        "equivalence_classes": len(sizes),
+        "classes_below_target": int(small.sum()),
+        "rows_below_target": small_rows,
+        "class_size_histogram": _histogram(sizes),
+        "distinct_values": distinct,
+    }
+    if params.sensitive_column and diversity is not None:
+        l_div = int(diversity.min())
+        measurements.append(
+            Measurement(
+                name="l_diversity", feature=params.sensitive_column, value=float(l_div), n=n
+            )
+        )
+        details["l_diversity"] = l_div
+        details["classes_with_one_sensitive_value"] = int((diversity == 1).sum())
+    summary = (
+        f"Every combination of {', '.join(qi)} is shared by at least {k} rows "
+        f"({len(sizes)} classes over {n} rows)."
+    )
+    return Evidence(measurements=measurements, details=details, summary=summary)
 
 
 def _histogram(sizes: np.ndarray) -> list[dict[str, Any]]:

@@ -65,6 +65,15 @@ class Leakage(Check):
     def measure(self, ctx: CheckContext, params: Any) -> Evidence:
         if ctx.train is None:
             raise SkipCheck("leakage needs the training split (data.train)")
+        sampled = ctx.train.sampled_from
+        if sampled is not None and sampled > len(ctx.train.frame):
+            # an evaluation row's duplicate would be found only if the sample drew it: the
+            # share would be understated by the sampling rate, so no figure is better
+            raise SkipCheck(
+                f"leakage compares every evaluation row with every training row; the training "
+                f"split is a sample of {len(ctx.train.frame):,} of its {sampled:,} rows here, "
+                "which would miss most duplicates. Run it with --engine pandas"
+            )
         train, evl = ctx.train.frame, ctx.eval.frame
         if params.columns is not None:
             absent = [c for c in params.columns if c not in train.columns or c not in evl.columns]

@@ -10,6 +10,7 @@ usually means a broken join or export.
 
 from __future__ import annotations
 
+import math
 from typing import Any, Literal
 
 import numpy as np
@@ -19,13 +20,24 @@ from pydantic import Field
 from govkit.checks.base import Check, CheckParams, Evidence
 from govkit.checks.context import CheckContext
 from govkit.privacy.cards import declared_missing_markers, declared_population_shares
-from govkit.privacy.missing import DEFAULT_MISSING_MARKERS, missing_mask
+from govkit.privacy.missing import DEFAULT_MISSING_MARKERS
 from govkit.report import Measurement
+from govkit.scale.cells import WEIGHT
+from govkit.scale.engines.base import (
+    ANY_MISSING,
+    Profile,
+    ProfileSpec,
+    missing_column,
+    profile_of_frame,
+)
 from govkit.stats.groups import Grouping, groupings
 from govkit.stats.rates import wilson_interval
 from govkit.suite import Threshold
 
-__all__ = ["Quality", "QualityParams"]
+__all__ = ["CLASS", "Quality", "QualityParams"]
+
+#: column of the profile counts holding the label as a class index
+CLASS = "__govkit_class"
 
 
 class QualityParams(CheckParams):
@@ -69,14 +81,42 @@ class Quality(Check):
 
     def measure(self, ctx: CheckContext, params: Any) -> Evidence:
         frame, y = self._rows(ctx, params.split)
-        n = len(frame)
         markers = [*params.missing_markers, *declared_missing_markers(ctx.documents)]
         columns = [str(c) for c in frame.columns]
-        missing = missing_mask(frame, markers)
+        sensitive = [c for c in ctx.sensitive if c in frame.columns]
+        profile = ctx.profile(params.split, tuple(columns), tuple(sensitive), tuple(markers))
+        if profile is None:
+            # the rows in memory are profiled as an engine profiles its table, so one
+            # measuring step serves both
+            rows = frame.copy(deep=False)
+            rows[CLASS] = y
+            spec = ProfileSpec(tuple(columns), tuple(sensitive), CLASS, tuple(markers))
+            profile = profile_of_frame(rows, spec)
+        return self._measure_profile(profile, columns, sensitive, markers, ctx, params)
+
+    def _measure_profile(
+        self,
+        profile: Profile,
+        columns: list[str],
+        sensitive: list[str],
+        markers: list[str],
+        ctx: CheckContext,
+        params: Any,
+    ) -> Evidence:
+        """Every figure from the profile: per-group counts with the label coded in :data:`CLASS`."""
+        counts = profile.counts
+        weight = counts[WEIGHT].to_numpy(dtype=np.int64)
+        y = counts[CLASS].to_numpy(dtype=np.int64)
+        n = int(weight.sum())
         measurements: list[Measurement] = []
         failures: list[str] = []
         small: list[str] = []
 
+        missing = (
+            np.stack([counts[missing_column(c)].to_numpy(dtype=np.int64) for c in columns], axis=1)
+            if columns
+            else np.zeros((len(counts), 0), dtype=np.int64)
+        )
         miss_counts = missing.sum(axis=0).astype(np.float64)
         ci = _ci(miss_counts, np.full(len(columns), float(n)), params)
         for j, column in enumerate(columns):
@@ -90,8 +130,7 @@ class Quality(Check):
                 )
             )
 
-        present = ~missing
-        distinct = [int(frame[c][present[:, j]].nunique()) for j, c in enumerate(columns)]
+        distinct = [int(profile.columns["distinct"].get(c, 0)) for c in columns]
         all_missing = [c for j, c in enumerate(columns) if n and miss_counts[j] == n]
         constant = [c for j, c in enumerate(columns) if distinct[j] == 1]
         failures += [f"column '{c}' has no value in any of the {n} rows" for c in all_missing]
@@ -99,8 +138,8 @@ class Quality(Check):
             f"column '{c}' holds a single value in every row that has one" for c in constant
         ]
 
-        classes = np.unique(y)
-        label_counts = np.bincount(y, minlength=int(classes.max()) + 1 if len(classes) else 0)
+        label_counts = _class_counts(y, weight)
+        any_missing = counts[ANY_MISSING].to_numpy(dtype=np.int64)
         details: dict[str, Any] = {
             "rows": n,
             "split": params.split,
@@ -109,23 +148,34 @@ class Quality(Check):
                 c: float(miss_counts[j] / n) if n else None for j, c in enumerate(columns)
             },
             "missing_count": {c: int(miss_counts[j]) for j, c in enumerate(columns)},
-            "rows_with_missing": int(missing.any(axis=1).sum()),
+            "rows_with_missing": int(any_missing.sum()),
             "distinct_values": dict(zip(columns, distinct, strict=True)),
             "constant_columns": constant,
             "all_missing_columns": all_missing,
             "label_distribution": {str(c): int(k) for c, k in enumerate(label_counts)},
-            "statistics": _statistics(frame, missing),
+            "statistics": _statistics(profile, columns),
         }
-        measurements += self._label_balance(None, y, ctx, params)
+        measurements += self._label_balance(None, label_counts, ctx, params)
 
         declared = declared_population_shares(ctx.documents)
-        sensitive = [c for c in ctx.sensitive if c in frame.columns]
         details["declared_population_shares"] = declared
         details["groups"] = {}
-        for grouping in groupings(frame, sensitive) if sensitive else []:
+        for grouping in groupings(counts, sensitive) if sensitive else []:
             measurements += self._groups(
-                grouping, y, missing, columns, declared, ctx, params, details, small
+                grouping,
+                y,
+                weight,
+                any_missing,
+                missing,
+                columns,
+                declared,
+                ctx,
+                params,
+                details,
+                small,
             )
+        if profile.approximate:
+            details["approximate"] = list(profile.approximate)
         return Evidence(
             measurements=measurements,
             failures=failures,
@@ -139,6 +189,8 @@ class Quality(Check):
         self,
         grouping: Grouping,
         y: np.ndarray,
+        weight: np.ndarray,
+        any_missing_rows: np.ndarray,
         missing: np.ndarray,
         columns: list[str],
         declared: dict[str, dict[str, float]],
@@ -148,11 +200,11 @@ class Quality(Check):
         small: list[str],
     ) -> list[Measurement]:
         out: list[Measurement] = []
-        sizes = grouping.sizes().astype(np.float64)
+        sizes = np.bincount(grouping.codes, weights=weight, minlength=grouping.n_groups)
         n = float(sizes.sum())
         share_ci = _ci(sizes, np.full_like(sizes, n), params)
         any_missing = np.bincount(
-            grouping.codes, weights=missing.any(axis=1), minlength=grouping.n_groups
+            grouping.codes, weights=any_missing_rows, minlength=grouping.n_groups
         )
         row_ci = _ci(any_missing, sizes, params)
         per_column = (
@@ -213,37 +265,41 @@ class Quality(Check):
                     for j, c in enumerate(columns)
                     if per_column[code, j]
                 }
-            out += self._label_balance(label, y[grouping.codes == code], ctx, params)
+            at = grouping.codes == code
+            out += self._label_balance(label, _class_counts(y[at], weight[at]), ctx, params)
             table.append(row)
         details["groups"][grouping.feature] = table
         return out
 
     @staticmethod
     def _label_balance(
-        group: dict[str, str] | None, y: np.ndarray, ctx: CheckContext, params: Any
+        group: dict[str, str] | None, counts: np.ndarray, ctx: CheckContext, params: Any
     ) -> list[Measurement]:
-        """binary: base_rate (share of positive labels); multiclass: class_share per class."""
-        n = len(y)
+        """binary: base_rate (share of positive labels); multiclass: class_share per class.
+
+        ``counts`` holds the rows of each class index.
+        """
+        n = int(counts.sum())
         if n == 0:
             return []
         if ctx.task == "binary":
-            hits = np.array([float((y == 1).sum())])
+            hits = np.array([float(counts[1]) if len(counts) > 1 else 0.0])
             ci = _ci(hits, np.array([float(n)]), params)
             return [
                 Measurement(name="base_rate", group=group, value=hits[0] / n, ci=_pair(ci, 0), n=n)
             ]
-        counts = np.bincount(y).astype(np.float64)
-        ci = _ci(counts, np.full_like(counts, float(n)), params)
+        shares = counts.astype(np.float64)
+        ci = _ci(shares, np.full_like(shares, float(n)), params)
         return [
             Measurement(
                 name="class_share",
                 group=group,
                 feature=f"label={c}",
-                value=counts[c] / n,
+                value=shares[c] / n,
                 ci=_pair(ci, c),
                 n=n,
             )
-            for c in range(len(counts))
+            for c in range(len(shares))
         ]
 
     @staticmethod
@@ -257,26 +313,32 @@ class Quality(Check):
         return frame, y
 
 
-def _statistics(frame: pd.DataFrame, missing: np.ndarray) -> dict[str, dict[str, Any]]:
+def _class_counts(y: np.ndarray, weight: np.ndarray) -> np.ndarray:
+    """Rows of each class index, up to the largest present (``np.bincount`` of the rows)."""
+    if y.size == 0:
+        return np.zeros(0, dtype=np.int64)
+    return np.bincount(y, weights=weight, minlength=int(y.max()) + 1).astype(np.int64)
+
+
+def _statistics(profile: Profile, columns: list[str]) -> dict[str, dict[str, Any]]:
     """Per-column descriptive statistics for the dataset card (no single row's value)."""
     out: dict[str, dict[str, Any]] = {}
-    for j, column in enumerate(frame.columns):
-        series = frame[column][~missing[:, j]]
-        entry: dict[str, Any] = {"dtype": str(frame[column].dtype), "present": len(series)}
-        if pd.api.types.is_numeric_dtype(series.dtype) and not pd.api.types.is_bool_dtype(
-            series.dtype
-        ):
-            values = series.to_numpy(dtype=np.float64)
-            if values.size:
-                q = np.percentile(values, [5, 50, 95])
-                entry |= {
-                    "mean": float(values.mean()),
-                    "std": float(values.std()),
-                    "p05": float(q[0]),
-                    "median": float(q[1]),
-                    "p95": float(q[2]),
-                }
+    for column in columns:
+        row = profile.columns.loc[column].to_dict()
+        entry: dict[str, Any] = {"dtype": str(row["dtype"]), "present": int(row["present"])}
+        if _numeric(str(row["dtype"])) or not math.isnan(float(row["mean"])):
+            if not math.isnan(float(row["mean"])):
+                entry |= {k: float(row[k]) for k in ("mean", "std", "p05", "median", "p95")}
         else:
-            entry["distinct"] = int(series.nunique())
-        out[str(column)] = entry
+            entry["distinct"] = int(row["distinct"])
+        out[column] = entry
     return out
+
+
+def _numeric(dtype: str) -> bool:
+    """Whether a column of this dtype gets numeric statistics (numbers, not booleans)."""
+    try:
+        kind = pd.api.types.pandas_dtype(dtype)
+    except TypeError:
+        return False
+    return bool(pd.api.types.is_numeric_dtype(kind) and not pd.api.types.is_bool_dtype(kind))

@@ -18,12 +18,15 @@ def run_check(
     fmt: str,
     quiet: bool,
     mlflow: str | None = None,
+    engine: str | None = None,
+    address: str | None = None,
 ) -> int:
     """Run the suite of ``config`` and print the result.
 
     ``mlflow`` (``--mlflow``) is None for no logging, ``""`` for MLflow's own
     choice of tracking URI, or the URI; the store is probed before any check
-    runs. When ``GITHUB_STEP_SUMMARY`` is set, a Markdown summary is appended
+    runs. ``engine`` and ``address`` (``--engine``, ``--address``) override
+    govkit.yaml's ``engine`` section. When ``GITHUB_STEP_SUMMARY`` is set, a Markdown summary is appended
     to that file.
 
     Returns 0 when nothing blocks the release, 1 when a blocking check failed,
@@ -41,7 +44,9 @@ def run_check(
         require_extras({"mlflow": ["`govkit check --mlflow`"]})
         probe_tracking_uri(resolve_tracking_uri(mlflow))
     project = load_project_file(config)
-    outcome = execute_run(project, only=only, device=device, out=out, quiet=quiet)
+    outcome = execute_run(
+        project, only=only, device=device, out=out, quiet=quiet, engine=engine, address=address
+    )
     _step_summary(outcome.report, outcome.key_figures)
     if fmt == "json":
         result(report_json(outcome.report), end="")

@@ -741,7 +741,27 @@ def _provenance(report: Report | None) -> tuple[tuple[str, str], ...]:
         ("Finished", p.finished_at),
         ("Git commit", p.git_commit or "—"),
         ("Project file SHA-256", p.config_sha256),
+        *_engine_row(report),
     )
+
+
+def _engine_row(report: Report) -> tuple[tuple[str, str], ...]:
+    """What computed the figures, in one line: the engine, why, and what it measured from."""
+    e = report.engine
+    if e is None:
+        return ()
+    text = e.name + (f" {e.version}" if e.version else "") + f" ({e.reason})"
+    if e.rows is not None:
+        text += f"; {e.rows:,} evaluation rows"
+    stats = e.statistics
+    if stats.get("cells") is not None:
+        text += f"; fairness, performance and calibration on {stats['cells']:,} cells"
+        bound = stats.get("auc_error_bound")
+        if isinstance(bound, int | float):
+            text += f" (ROC AUC within {bound:.1e})"
+    if stats.get("sample_rows") is not None:
+        text += f"; the other checks on a seeded sample of {stats['sample_rows']:,} rows"
+    return (("Engine", text),)
 
 
 def _artifacts(

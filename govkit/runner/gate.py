@@ -289,8 +289,12 @@ def active_waivers(
     return active
 
 
-def check_waiver_groups(project: Project, frame: Any) -> None:
+def check_waiver_groups(project: Project, frame: Any, slices: Sequence[Any] = ()) -> None:
     """Every ``group`` value of a waiver must occur in the evaluation data.
+
+    ``slices`` are ``data.slices`` already cut (:class:`govkit.stats.slices.Slicing`):
+    their groups are used as they are, which matters when ``frame`` holds cells
+    rather than rows (quantile edges come from every row).
 
     Raises
     ------
@@ -308,7 +312,10 @@ def check_waiver_groups(project: Project, frame: Any) -> None:
             if column not in frame.columns:
                 continue  # not a sensitive column: reported by active_waivers
             if column not in seen:
-                if column in binned:  # a binned slice is named by its bins
+                cut_already = {sl.grouping.feature: sl for sl in slices}
+                if column in binned and column in cut_already:
+                    grouping = cut_already[column].grouping
+                elif column in binned:  # a binned slice is named by its bins
                     spec = binned[column]
                     try:
                         cut = make_slicing(frame, column, bins=spec.bins, quantiles=spec.quantiles)

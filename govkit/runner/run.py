@@ -21,7 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from govkit import __version__
 from govkit.atomic import FolderLock, clean_leftovers
@@ -44,6 +44,7 @@ from govkit.runner.console import Console
 from govkit.runner.context import load_documents, model_context, predictions_only_context
 from govkit.runner.data import LoadedData, load_data
 from govkit.runner.device import check_device_text
+from govkit.runner.engine import choose_run_engine, engine_record
 from govkit.runner.judge import judge
 from govkit.runner.plan import PlannedCheck, plan_checks, require_known_baselines
 from govkit.runner.plan_criteria import (
@@ -60,6 +61,7 @@ from govkit.runner.provenance import (
     utc_now,
 )
 from govkit.runner.pseudonym import pseudonymise
+from govkit.runner.statistics import StatisticsRun, build_statistics_run
 from govkit.runner.write import (
     OUTPUT_NAMES,
     clean_measurement,
@@ -68,7 +70,11 @@ from govkit.runner.write import (
     write_outputs,
 )
 from govkit.safe_text import visible
+from govkit.scale.choose import open_engine
 from govkit.suite import LoadedSuite, load_suite
+
+if TYPE_CHECKING:
+    from govkit.scale.engines.base import Engine
 
 __all__ = ["RunOutcome", "execute_run"]
 
@@ -242,6 +248,23 @@ def _output_folder(project: Project, out: str | None) -> Path:
     return folder
 
 
+def _progress(console: Console, rows: int, engine: str) -> Any:
+    """A progress bar over the rows the engine reads, where this installation has one."""
+    import importlib
+
+    try:
+        module = importlib.import_module("govkit.scale.progress")
+    except ModuleNotFoundError:
+        return None
+    return module.Progress(
+        total_rows=rows, label=f"{engine}: rows read", enabled=console.show_progress
+    )
+
+
+def _engine_address(project: Project, address: str | None) -> str | None:
+    return address if address is not None else project.model.engine.address
+
+
 def execute_run(
     project: Project,
     *,
@@ -251,6 +274,8 @@ def execute_run(
     quiet: bool = False,
     console: Console | None = None,
     today: date | None = None,
+    engine: str | None = None,
+    address: str | None = None,
 ) -> RunOutcome:
     """Run the project's suite and write report.json and junit.xml.
 
@@ -268,6 +293,8 @@ def execute_run(
         No progress on stderr.
     console, today
         Where messages go and the date waivers are judged on (for tests).
+    engine, address
+        ``--engine`` and ``--address``: override govkit.yaml's ``engine`` section.
 
     Returns
     -------
@@ -289,7 +316,14 @@ def execute_run(
             clean_leftovers(out_dir / name)
         refuse_foreign_outputs(out_dir)
         return _run_and_write(
-            project, out_dir, only=only, device=device, console=console, today=today
+            project,
+            out_dir,
+            only=only,
+            device=device,
+            console=console,
+            today=today,
+            engine=engine,
+            address=address,
         )
 
 
@@ -301,6 +335,8 @@ def _run_and_write(
     device: str | None,
     console: Console,
     today: date | None,
+    engine: str | None = None,
+    address: str | None = None,
 ) -> RunOutcome:
     started_at = utc_now()
     requested = (
@@ -321,24 +357,55 @@ def _run_and_write(
             [b.name for b in project.model.baselines],
         )
     predictions_only = project.model.model.predictions is not None
-    console.progress(f"reading data {project.model.data.eval}")
-    data = load_data(project, check_features=not predictions_only)
+    choice, tables = choose_run_engine(project, engine, address)
+    stats: StatisticsRun | None = None
+    opened: Engine | None = None
+    if not choice.statistics:
+        console.progress(f"reading data {project.model.data.eval}")
+        data = load_data(project, check_features=not predictions_only)
     # numpy-backed, so imported once the data (and with it the tabular extra) is there:
     # `govkit schema` and `validate` import this module on a core install
     from govkit.runner.baselines import load_baselines
     from govkit.runner.predictions_file import key_columns, predictions_bytes, row_keys
     from govkit.runner.seeds import seed_predictions
 
-    gate.check_waiver_groups(project, data.eval.frame)
     restore = lambda: None  # noqa: E731 - replaced once torch is loaded
     try:
-        if predictions_only:
-            ctx, device_text = predictions_only_context(project, data, console)
-            torch_version = package_version("torch")
-        else:
+        if not predictions_only:
             restore = _deterministic(True)
+        if choice.statistics:
+            eval_tables, train_tables = tables
+            assert eval_tables is not None
+            bar = _progress(console, eval_tables.n_rows, choice.name)
+            opened = open_engine(
+                choice.name,
+                address=_engine_address(project, address),
+                memory_limit=project.model.engine.memory_limit,
+                progress=bar,
+            )
+            stats, device_text = build_statistics_run(
+                project,
+                choice,
+                opened,
+                eval_tables,
+                train_tables,
+                requested_device=requested,
+                console=console,
+            )
+            ctx, data = stats.sample, stats.data
+            if bar is not None:
+                bar.close()
+        elif predictions_only:
+            ctx, device_text = predictions_only_context(project, data, console)
+        else:
             ctx, device_text = model_context(project, data, requested, console)
-            torch_version = str(sys.modules["torch"].__version__)
+        torch_version = (
+            package_version("torch") if predictions_only else str(sys.modules["torch"].__version__)
+        )
+        if stats is None:
+            gate.check_waiver_groups(project, data.eval.frame)
+        else:
+            gate.check_waiver_groups(project, stats.cells.eval.frame, stats.cells.slices)
         for slicing in ctx.slices:
             for text in slicing.warnings:
                 console.warn(f"warning: {text}")
@@ -350,12 +417,18 @@ def _run_and_write(
         ctx.baseline_predictions = {b.name: b.predictions for b in baselines}
         ctx.baseline_seed_predictions = {b.name: list(b.seeds) for b in baselines if b.seeds}
         ctx.documents = load_documents(project, console)
+        if stats is not None:
+            stats.cells.documents = ctx.documents
+            stats.cells.seed_predictions = ctx.seed_predictions
         results: list[CheckResult] = []
         key_figures: dict[str, str] = {}
         used: set[int] = set()
         for i, plan in enumerate(plans, start=1):
             console.progress(f"[{i}/{len(plans)}] {plan.id}")
-            result, key, decision = _run_one(plan, ctx, waivers.get(plan.id, []))
+            on = ctx if stats is None else stats.context_for(plan.id)
+            result, key, decision = _run_one(plan, on, waivers.get(plan.id, []))
+            if stats is not None and stats.on_sample(plan.id) and result.status != "skipped":
+                result.details["sample"] = stats.sample_note()
             results.append(result)
             key_figures[plan.id] = key
             for text in decision.warnings:
@@ -365,6 +438,8 @@ def _run_and_write(
             console.warn(text)
     finally:
         restore()
+        if opened is not None:
+            opened.close()
     # group values of a column of personal data never reach an output
     results, key_figures, personal = pseudonymise(
         results,
@@ -410,6 +485,7 @@ def _run_and_write(
             BaselineRows(name=b.name, source=b.source, rows_matched=b.rows_matched, rows=b.rows)
             for b in baselines
         ],
+        engine=engine_record(project, choice, opened, stats, data, address),
     )
     predictions = predictions_bytes(
         keys,

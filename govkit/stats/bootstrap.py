@@ -20,7 +20,12 @@ _MAX_CELLS = 1 << 24  # weights generated at once: 16M float32 = 64 MB
 
 
 def bootstrap_rows(
-    statistic: Callable[[np.ndarray], np.ndarray], n_rows: int, *, n_boot: int, seed: int
+    statistic: Callable[[np.ndarray], np.ndarray],
+    n_rows: int,
+    *,
+    n_boot: int,
+    seed: int,
+    counts: np.ndarray | None = None,
 ) -> np.ndarray:
     """Replicates of a weighted statistic under a Poisson row bootstrap.
 
@@ -30,6 +35,11 @@ def bootstrap_rows(
         Maps a (B, n_rows) float64 weight matrix to (B,) or (B, K) replicates.
     n_rows, n_boot, seed
         Data size, number of replicates, seed.
+    counts
+        Rows each entry stands for (cells of equal rows). An entry of count
+        ``c`` gets a Poisson(c) weight, the sum of its rows' Poisson(1)
+        weights: the same distribution as resampling those rows one by one.
+        None: one row each.
 
     Returns
     -------
@@ -41,7 +51,8 @@ def bootstrap_rows(
     out = []
     for start in range(0, n_boot, per_chunk):
         b = min(per_chunk, n_boot - start)
-        weights = rng.poisson(1.0, size=(b, n_rows)).astype(np.float64)
+        lam = 1.0 if counts is None else np.asarray(counts, dtype=np.float64)
+        weights = rng.poisson(lam, size=(b, n_rows)).astype(np.float64)
         out.append(np.asarray(statistic(weights)))
     return np.concatenate(out, axis=0)
 

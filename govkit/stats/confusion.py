@@ -37,7 +37,12 @@ __all__ = [
 
 
 def confusion_counts(
-    codes: np.ndarray, n_groups: int, y_true: np.ndarray, y_pred: np.ndarray, n_classes: int = 2
+    codes: np.ndarray,
+    n_groups: int,
+    y_true: np.ndarray,
+    y_pred: np.ndarray,
+    n_classes: int = 2,
+    weights: np.ndarray | None = None,
 ) -> np.ndarray:
     """Per-group confusion matrices in one pass over the rows.
 
@@ -51,6 +56,9 @@ def confusion_counts(
         Class indices ``0 .. n_classes - 1``.
     n_classes
         Number of classes.
+    weights
+        Rows each entry stands for (the row counts of cells,
+        :mod:`govkit.scale.cells`); None counts each entry once.
 
     Returns
     -------
@@ -59,7 +67,12 @@ def confusion_counts(
     """
     cell = np.asarray(codes, dtype=np.int64) * n_classes + np.asarray(y_true, dtype=np.int64)
     cell = cell * n_classes + np.asarray(y_pred, dtype=np.int64)
-    counts = np.bincount(cell, minlength=n_groups * n_classes * n_classes)
+    size = n_groups * n_classes * n_classes
+    if weights is None:
+        counts = np.bincount(cell, minlength=size)
+    else:
+        # row counts are whole numbers; summed as floats they stay exact below 2^53
+        counts = np.rint(np.bincount(cell, np.asarray(weights, np.float64), minlength=size))
     return counts.reshape(n_groups, n_classes, n_classes).astype(np.int64)
 
 

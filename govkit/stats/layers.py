@@ -14,7 +14,7 @@ import pandas as pd
 
 from govkit.stats.groups import Grouping, groupings
 
-__all__ = ["Layer", "layers"]
+__all__ = ["Layer", "group_sizes", "layers"]
 
 
 @dataclass(frozen=True)
@@ -50,3 +50,10 @@ def layers(
     result += [Layer(g, g.codes) for g in groupings(frame, list(sensitive))]
     result += [Layer(g, g.codes) for g in slices]
     return result
+
+
+def group_sizes(codes: np.ndarray, n_groups: int, weights: np.ndarray | None = None) -> np.ndarray:
+    """Rows in each group: entries counted once, or by their ``weights`` (cells' row counts)."""
+    if weights is None:
+        return np.bincount(codes, minlength=n_groups)
+    return np.rint(np.bincount(codes, np.asarray(weights, np.float64), n_groups)).astype(np.int64)

@@ -39,8 +39,11 @@ def joint_counts(
     pred_a: np.ndarray,
     pred_b: np.ndarray,
     n_classes: int = 2,
+    weights: np.ndarray | None = None,
 ) -> np.ndarray:
     """Rows per group by true label, first model's label and second model's label.
+
+    ``weights`` are the rows each entry stands for (None: one each).
 
     Returns
     -------
@@ -57,7 +60,10 @@ def joint_counts(
     """
     c = int(n_classes)
     index = ((np.asarray(codes, np.int64) * c + y_true) * c + pred_a) * c + pred_b
-    counts = np.bincount(index, minlength=int(n_groups) * c**3)
+    if weights is None:
+        counts = np.bincount(index, minlength=int(n_groups) * c**3)
+    else:
+        counts = np.rint(np.bincount(index, np.asarray(weights, np.float64), int(n_groups) * c**3))
     return counts.reshape(int(n_groups), c, c, c).astype(np.float64)
 
 

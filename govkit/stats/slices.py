@@ -18,7 +18,14 @@ import pandas as pd
 
 from govkit.stats.groups import MISSING, Grouping, make_grouping
 
-__all__ = ["OUTSIDE", "Slicing", "bin_labels", "make_slicing"]
+__all__ = [
+    "OUTSIDE",
+    "Slicing",
+    "bin_labels",
+    "distinct_edges",
+    "make_slicing",
+    "quantile_probabilities",
+]
 
 OUTSIDE = "outside bins"
 
@@ -66,13 +73,23 @@ def bin_labels(edges: list[float]) -> list[str]:
     return labels
 
 
+def quantile_probabilities(q: int) -> list[float]:
+    """The probabilities a ``quantiles: q`` slice is cut at: 0, 1/q, ..., 1."""
+    return [float(p) for p in np.linspace(0.0, 1.0, q + 1)]
+
+
 def _quantile_edges(values: np.ndarray, q: int) -> list[float]:
     finite = values[np.isfinite(values)]
     if finite.size == 0:
         raise ValueError("has no numeric values to compute quantiles on")
-    edges = np.quantile(finite, np.linspace(0.0, 1.0, q + 1))
+    return distinct_edges(np.quantile(finite, quantile_probabilities(q)))
+
+
+def distinct_edges(edges: np.ndarray | list[float]) -> list[float]:
+    """Quantiles as bin edges: ties merged; a single value is an error (completes "column X ...")."""
+    values = np.asarray(edges, dtype=np.float64)
     # ties (a column with few distinct values) collapse bins: keep distinct edges
-    unique = [float(e) for e in np.unique(edges)]
+    unique = [float(e) for e in np.unique(values)]
     if len(unique) < 2:
         raise ValueError(f"has a single value ({_edge(unique[0])}): it cannot be cut into bins")
     return unique
@@ -84,8 +101,16 @@ def make_slicing(
     *,
     bins: list[float] | None = None,
     quantiles: int | None = None,
+    quantile_edges: list[float] | None = None,
+    weights: np.ndarray | None = None,
 ) -> Slicing:
     """The partition of ``frame``'s rows by ``column``.
+
+    ``quantile_edges`` are the edges of a ``quantiles`` slice computed over
+    rows that are not in ``frame`` (an engine's :meth:`quantiles` over the
+    whole table, when ``frame`` holds cells). ``weights`` are the rows each
+    entry of ``frame`` stands for; the rows outside the bins are counted with
+    them.
 
     Raises
     ------
@@ -102,7 +127,12 @@ def make_slicing(
         )
     values = series.to_numpy(dtype=np.float64, na_value=np.nan)
     method = "bins" if bins is not None else "quantiles"
-    edges = list(bins) if bins is not None else _quantile_edges(values, int(quantiles or 0))
+    if bins is not None:
+        edges = list(bins)
+    elif quantile_edges is not None:
+        edges = list(quantile_edges)
+    else:
+        edges = _quantile_edges(values, int(quantiles or 0))
     labels = bin_labels(edges)
     # side="right": a value equal to an inner edge starts the next bin, [a, b)
     index = np.searchsorted(np.asarray(edges), values, side="right") - 1
@@ -116,7 +146,11 @@ def make_slicing(
     order = [all_labels[int(i)] for i in present]
     codes = codes.astype(np.int64).reshape(-1)
     grouping = Grouping(column, (column,), codes, [{column: lab} for lab in order])
-    outside = int(outside_rows.sum())
+    outside = (
+        int(outside_rows.sum())
+        if weights is None
+        else round(float(np.asarray(weights, np.float64)[outside_rows].sum()))
+    )
     warnings = []
     if outside:
         warnings.append(

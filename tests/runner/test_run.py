@@ -602,7 +602,16 @@ def test_progress_only_on_a_terminal_without_quiet(
 # --- the report.json contract ------------------------------------------------------------------
 
 CONTRACT_KEYS = {
-    "report": {"report_version", "status", "system", "provenance", "results", "baselines", "plan"},
+    "report": {
+        "report_version",
+        "status",
+        "system",
+        "provenance",
+        "results",
+        "baselines",
+        "plan",
+        "engine",
+    },
     "provenance": {
         "govkit_version",
         "python",
