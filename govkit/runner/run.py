@@ -75,6 +75,7 @@ from govkit.suite import LoadedSuite, load_suite
 
 if TYPE_CHECKING:
     from govkit.scale.engines.base import Engine
+    from govkit.scale.progress import Progress
 
 __all__ = ["RunOutcome", "execute_run"]
 
@@ -248,17 +249,11 @@ def _output_folder(project: Project, out: str | None) -> Path:
     return folder
 
 
-def _progress(console: Console, rows: int, engine: str) -> Any:
-    """A progress bar over the rows the engine reads, where this installation has one."""
-    import importlib
+def _progress(console: Console, rows: int, engine: str) -> Progress:
+    """A progress bar over the rows the engine reads (stderr, a terminal, not --quiet)."""
+    from govkit.scale.progress import Progress
 
-    try:
-        module = importlib.import_module("govkit.scale.progress")
-    except ModuleNotFoundError:
-        return None
-    return module.Progress(
-        total_rows=rows, label=f"{engine}: rows read", enabled=console.show_progress
-    )
+    return Progress(total_rows=rows, label=f"{engine}: rows read", enabled=console.show_progress)
 
 
 def _engine_address(project: Project, address: str | None) -> str | None:

@@ -24,7 +24,6 @@ at their govkit.yaml key.
 from __future__ import annotations
 
 import dataclasses
-import importlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,7 +33,7 @@ from govkit.checks.context import CheckContext, Predictions, Split
 from govkit.errors import ConfigError
 from govkit.project import Project
 from govkit.runner.console import Console
-from govkit.runner.data import LabelCoding, LoadedData
+from govkit.runner.data import LabelCoding, LoadedData, SplitSource
 from govkit.runner.tables import SplitTables
 
 if TYPE_CHECKING:
@@ -193,28 +192,23 @@ def _loaded_data(
         splits.append(Split(name, frame, y, sampled_from=tables.n_rows))  # type: ignore[arg-type]
     eval_split = splits[0]
     assert eval_split is not None
-    values: dict[str, Any] = {
-        "eval": eval_split,
-        "train": splits[1],
-        "coding": coding,
-        "eval_path": eval_tables.path,
-        "train_path": train_tables.path if train_tables is not None else None,
-    }
-    # where LoadedData lists every file read (SplitSource), the engine's tables are those files
-    from govkit.runner import data as data_module
 
-    split_source = getattr(data_module, "SplitSource", None)
-    fields = {f.name for f in dataclasses.fields(LoadedData)}
-    for key, tables in (("eval_source", eval_tables), ("train_source", train_tables)):
-        if key in fields:
-            values[key] = (
-                None
-                if tables is None or split_source is None
-                else split_source(
-                    tables.path, tuple(Path(f) for ref in tables.tables for f in ref.files)
-                )
-            )
-    return LoadedData(**values)
+    def source(tables: SplitTables | None) -> SplitSource | None:
+        if tables is None:
+            return None
+        return SplitSource(tables.path, tuple(Path(f) for ref in tables.tables for f in ref.files))
+
+    eval_source = source(eval_tables)
+    assert eval_source is not None
+    return LoadedData(
+        eval=eval_split,
+        train=splits[1],
+        coding=coding,
+        eval_path=eval_tables.path,
+        train_path=train_tables.path if train_tables is not None else None,
+        eval_source=eval_source,
+        train_source=source(train_tables),
+    )
 
 
 def _cell_spec(
@@ -256,37 +250,13 @@ def _cell_spec(
 
 
 def _scorer(project: Project, ctx: CheckContext, columns: Sequence[str], n_classes: int) -> Any:
-    """The model as a scorer of row batches: govkit.scale.stream's, else one built here.
+    """The model as a scorer of row batches; ``columns`` are the data's, the scorer reads its inputs."""
+    from govkit.scale.stream import scorer_for_project
 
-    ``columns`` are the data's columns; the scorer reads the model's inputs among them.
-    """
-    try:
-        stream = importlib.import_module("govkit.scale.stream")
-    except ModuleNotFoundError:
-        stream = None
-    if stream is not None:
-        return stream.scorer_for_project(
-            project, ctx.model, ctx.encode, device=ctx.device, columns=columns, n_classes=n_classes
-        )
-    from govkit.runner.predict import predict_log_probs_numpy, predictions_from_log_probs
-
-    m = project.model.model
-    encode = ctx.encode
-    assert encode is not None
-
-    def score(batch: pd.DataFrame) -> tuple[np.ndarray, np.ndarray | None]:
-        lp = predict_log_probs_numpy(
-            ctx.model,
-            encode(batch),
-            device=ctx.device,
-            batch_size=m.batch_size,
-            task=m.task,
-            output=m.output,
-        )
-        p = predictions_from_log_probs(lp, m.task, m.threshold)
-        return p.labels, (p.scores if m.task == "binary" else None)
-
-    return score
+    assert ctx.encode is not None  # a model run always encodes
+    return scorer_for_project(
+        project, ctx.model, ctx.encode, device=ctx.device, columns=columns, n_classes=n_classes
+    )
 
 
 def build_statistics_run(
