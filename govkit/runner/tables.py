@@ -39,11 +39,15 @@ def split_tables(project: Project, key: Literal["eval", "train"]) -> SplitTables
     ConfigError, InputError
         A split that does not exist or cannot be read, at its govkit.yaml key.
     """
-    spec = getattr(project.model.data, key)
-    if isinstance(spec, str) and Path(spec).suffix.lower() in (".csv", ".npz"):
-        return None
     from govkit.scale.engines.base import TableRef
-    from govkit.scale.sources import resolve_source
+    from govkit.scale.sources import is_single_file, resolve_source
+
+    spec = getattr(project.model.data, key)
+    if spec is None:
+        return None
+    single = is_single_file(spec, base_dir=project.root)
+    if single and Path(spec).suffix.lower() not in (".parquet", ".pq"):
+        return None  # CSV, .npz, or a type the pandas path names in its error
 
     src = resolve_source(spec, base_dir=project.root, origin=project, key=("data", key))
     ref = TableRef(tuple(str(f) for f in src.files), hive=src.partitioning == "hive")
