@@ -60,8 +60,9 @@ class Baseline:
     predictions: Predictions
     rows_matched: int
     rows: int
-    #: with several training seeds (``paths`` or a list of column pairs): every seed's
-    #: predictions, the first being ``predictions``; empty for a single model
+    #: with several training seeds (``paths``, a list of column pairs, or a predictions file
+    #: of a run over seeds): every seed's predictions, the first being ``predictions``; empty
+    #: for a single model
     seeds: tuple[Predictions, ...] = ()
 
 
