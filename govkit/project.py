@@ -199,7 +199,9 @@ class BaselineSection(FrozenModel):
         description="Prediction columns of the evaluation data; a list of pairs, one per seed.",
     )
     predictions_file: str | None = Field(
-        default=None, description="predictions.parquet written by an earlier `govkit check`."
+        default=None,
+        description="predictions.parquet written by an earlier `govkit check`; from a run "
+        "over several seeds, the baseline has those seeds.",
     )
 
     @field_validator("name")

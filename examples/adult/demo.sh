@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # The govkit workflow end to end on the Adult example:
-# train -> validate the documents -> run the release checks -> render the
-# packet -> verify it; then the German Credit example in predictions-only
-# mode: predictions -> checks -> packet -> verify. Run from the repository
-# root with `make demo`.
+# train five seeds -> validate the documents -> run the release checks -> show
+# how the figures vary across the seeds -> render the packet -> verify it;
+# then the German Credit example in predictions-only mode: predictions ->
+# checks -> packet -> verify. Run from the repository root with `make demo`.
 #
 # The demo shows the gate; it is not the gate. `govkit check` exits 1 when a
 # blocking check fails (Adult has real disparities by sex and race), and the
@@ -24,7 +24,7 @@ fi
 cd "$here"
 step() { printf '\n==> %s\n' "$*"; }
 
-step "train the model (seeded; writes artifacts/ and build/data/)"
+step "train the model with five seeds (writes artifacts/ and build/data/)"
 "$python" train.py
 
 step "validate the governance documents and govkit.yaml"
@@ -40,6 +40,9 @@ case "$status" in
 esac
 echo "release gate verdict: $verdict"
 echo "(the demo continues either way; in CI this exit code would block the release)"
+
+step "stability across the five training seeds (from build/govkit/report.json)"
+"$python" stability.py
 
 step "render the review packet"
 "$govkit" render -c govkit.yaml

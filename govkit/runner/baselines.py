@@ -11,7 +11,8 @@ evaluation split, row for row with the candidate's, before any check runs:
   by row key (:mod:`govkit.runner.predictions_file`). At least 99% of the
   evaluation rows must find their key in it; on the few rows that do not, the
   baseline is taken to predict what the candidate predicts, so a difference
-  is never inflated by them (it shrinks by at most that share).
+  is never inflated by them (it shrinks by at most that share). A file from
+  a run over several seeds is a baseline with those seeds.
 
 Anything that does not fit (another task, another number of classes, a file
 made from other data or with other columns) is a configuration error at the
@@ -34,6 +35,7 @@ from govkit.runner.console import Console
 from govkit.runner.data import LoadedData
 from govkit.runner.predictions_file import (
     PredictionsFileError,
+    RecordedSeed,
     read_predictions,
 )
 
@@ -58,8 +60,9 @@ class Baseline:
     predictions: Predictions
     rows_matched: int
     rows: int
-    #: with several training seeds (``paths`` or a list of column pairs): every seed's
-    #: predictions, the first being ``predictions``; empty for a single model
+    #: with several training seeds (``paths``, a list of column pairs, or a predictions file
+    #: of a run over seeds): every seed's predictions, the first being ``predictions``; empty
+    #: for a single model
     seeds: tuple[Predictions, ...] = ()
 
 
@@ -137,14 +140,22 @@ def load_baselines(
                 loc=(*loc, "predictions"),
             )
         else:
-            preds, matched = _recorded_predictions(project, data, entry, loc, keys, candidate)
+            recorded, matched = _recorded_predictions(project, data, entry, loc, keys, candidate)
+            preds = recorded[0]
+            if len(recorded) > 1:
+                seeds = recorded
         if len(seeds) > 1 and len(seeds) != len(ctx.seed_predictions):
             raise project.error(
                 loc,
                 f"baseline '{entry.name}' has {len(seeds)} seeds and the candidate "
                 f"{max(1, len(ctx.seed_predictions))}; seed i of a baseline is paired with "
                 "seed i of the candidate",
-                hint="give the baseline one model, or as many seeds as the candidate",
+                hint=(
+                    "name the predictions.parquet of a run over as many seeds as this one, "
+                    "or of a run over one model"
+                    if entry.predictions_file is not None
+                    else "give the baseline one model, or as many seeds as the candidate"
+                ),
             )
         found.append(Baseline(entry.name, _source(entry), preds, matched, n, seeds))
     return found
@@ -269,7 +280,8 @@ def _recorded_predictions(
     loc: tuple[str | int, ...],
     keys: np.ndarray,
     candidate: Predictions,
-) -> tuple[Predictions, int]:
+) -> tuple[tuple[Predictions, ...], int]:
+    """A recorded file's predictions on the evaluation rows, one per seed it records."""
     import pandas as pd
 
     assert entry.predictions_file is not None
@@ -309,26 +321,43 @@ def _recorded_predictions(
             "predictions.parquet it writes (row keys cover the feature columns; "
             f"the file's: {', '.join(recorded.key_columns[:8]) or 'unknown'})",
         )
-    labels = np.where(found, recorded.labels[np.maximum(at, 0)], candidate.labels)
-    if coding.task == "binary":
-        p = np.where(found, recorded.scores[np.maximum(at, 0)], candidate.scores)
+    seeds = tuple(
+        _joined(seed, at, found, candidate, task=coding.task, has_scores=recorded.has_scores)
+        for seed in recorded.seeds
+    )
+    return seeds, matched
+
+
+def _joined(
+    seed: RecordedSeed,
+    at: np.ndarray,
+    found: np.ndarray,
+    candidate: Predictions,
+    *,
+    task: str,
+    has_scores: bool,
+) -> Predictions:
+    """One recorded seed's predictions on the evaluation rows (``at``: each row's place in the
+    file); a row missing from the file takes the candidate's prediction."""
+    labels = np.where(found, seed.labels[np.maximum(at, 0)], candidate.labels)
+    if task == "binary":
+        p = np.where(found, seed.scores[np.maximum(at, 0)], candidate.scores)
         p = np.clip(p, _EPS, 1.0 - _EPS)
         log_probs = np.stack([np.log1p(-p), np.log(p)], axis=1)
         scores = p
     else:
-        probs = recorded.scores[np.maximum(at, 0)]
+        probs = seed.scores[np.maximum(at, 0)]
         probs = np.where(found[:, None], probs, np.exp(candidate.log_probs))
         log_probs = np.log(np.clip(probs, _EPS, 1.0))
         scores = probs
-    if not recorded.has_scores:
+    if not has_scores:
         onehot = np.zeros_like(log_probs)
         onehot[np.arange(labels.shape[0]), labels] = 1.0
         log_probs = np.log(np.clip(onehot, _EPS, 1.0))
-        scores = labels.astype(np.float64) if coding.task == "binary" else np.exp(log_probs)
-    preds = Predictions(
+        scores = labels.astype(np.float64) if task == "binary" else np.exp(log_probs)
+    return Predictions(
         log_probs=log_probs,
         scores=scores,
         labels=labels.astype(np.int64),
-        has_scores=recorded.has_scores,
+        has_scores=has_scores,
     )
-    return preds, matched

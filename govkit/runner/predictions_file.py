@@ -22,11 +22,19 @@ positive-class probability; null when the predictions carry no score); for a
 multiclass task ``score_0`` ... ``score_{C-1}`` (each class's probability).
 Its schema metadata (key ``govkit``) records the task, the class names and
 the key columns, which a reader checks before joining.
+
+A run over several training seeds records every seed, so that a later release
+can pair its seeds with them: ``label`` and the score columns are the first
+seed's (a reader that knows one model reads that seed), and seed j >= 1 adds
+the same columns suffixed ``.seed{j}`` (``label.seed1``, ``score.seed1`` or
+``score_0.seed1`` ...). The metadata's ``seeds`` lists the seeds' names in
+order; a file without it holds one model.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -45,6 +53,7 @@ __all__ = [
     "FILE_NAME",
     "METADATA_KEY",
     "RecordedPredictions",
+    "RecordedSeed",
     "is_own_predictions",
     "key_columns",
     "predictions_bytes",
@@ -115,6 +124,35 @@ def _canonical_floats(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def _suffix(seed: int) -> str:
+    """Seed ``seed``'s column suffix: none for the first seed, ``.seed{j}`` after it."""
+    return "" if seed == 0 else f".seed{seed}"
+
+
+def _score_names(task: str, n_classes: int) -> list[str]:
+    return ["score"] if task == "binary" else [f"score_{k}" for k in range(n_classes)]
+
+
+def _prediction_columns(predictions: Predictions, task: str, suffix: str) -> dict[str, Any]:
+    import pyarrow as pa
+
+    data: dict[str, Any] = {
+        f"label{suffix}": pa.array(np.asarray(predictions.labels, dtype=np.int64)),
+    }
+    if task == "binary":
+        scores = np.asarray(predictions.scores, dtype=np.float64).reshape(-1)
+        data[f"score{suffix}"] = pa.array(
+            scores, mask=np.full(scores.shape, not predictions.has_scores)
+        )
+    else:
+        probs = np.exp(np.asarray(predictions.log_probs, dtype=np.float64))
+        for k in range(probs.shape[1]):
+            data[f"score_{k}{suffix}"] = pa.array(
+                probs[:, k], mask=np.full(probs.shape[0], not predictions.has_scores)
+            )
+    return data
+
+
 def predictions_bytes(
     keys: np.ndarray,
     predictions: Predictions,
@@ -122,35 +160,46 @@ def predictions_bytes(
     task: str,
     classes: list[str],
     columns: list[str],
+    seeds: Sequence[tuple[str, Predictions]] = (),
 ) -> bytes:
-    """The Parquet file's bytes, for an atomic write beside report.json."""
+    """The Parquet file's bytes, for an atomic write beside report.json.
+
+    ``seeds`` is every training seed's (name, predictions) when the run had
+    several, the first being ``predictions``; each is recorded, so a later run
+    can pair its seeds with them.
+    """
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    data: dict[str, Any] = {
-        "row_key": pa.array(np.asarray(keys, dtype=np.uint64)),
-        "label": pa.array(np.asarray(predictions.labels, dtype=np.int64)),
-    }
-    if task == "binary":
-        scores = np.asarray(predictions.scores, dtype=np.float64).reshape(-1)
-        data["score"] = pa.array(scores, mask=np.full(scores.shape, not predictions.has_scores))
-    else:
-        probs = np.exp(np.asarray(predictions.log_probs, dtype=np.float64))
-        for k in range(probs.shape[1]):
-            data[f"score_{k}"] = pa.array(
-                probs[:, k], mask=np.full(probs.shape[0], not predictions.has_scores)
-            )
-    meta = {
+    data: dict[str, Any] = {"row_key": pa.array(np.asarray(keys, dtype=np.uint64))}
+    data.update(_prediction_columns(predictions, task, ""))
+    several = len(seeds) > 1
+    if several:
+        for j, (_, seed) in enumerate(seeds[1:], start=1):
+            data.update(_prediction_columns(seed, task, _suffix(j)))
+    meta: dict[str, Any] = {
         "format": _FORMAT,
         "task": task,
         "classes": classes,
         "key_columns": columns,
         "has_scores": bool(predictions.has_scores),
     }
+    if several:
+        meta["seeds"] = [name for name, _ in seeds]
     table = pa.table(data).replace_schema_metadata({METADATA_KEY: json.dumps(meta).encode()})
     sink = pa.BufferOutputStream()
     pq.write_table(table, sink)
     return bytes(sink.getvalue().to_pybytes())
+
+
+@dataclass(frozen=True)
+class RecordedSeed:
+    """One training seed's columns of a predictions.parquet."""
+
+    name: str
+    labels: np.ndarray
+    #: (N,) positive-class probability (binary) or (N, C) probabilities (multiclass)
+    scores: np.ndarray
 
 
 @dataclass(frozen=True)
@@ -162,9 +211,18 @@ class RecordedPredictions:
     key_columns: list[str]
     has_scores: bool
     keys: np.ndarray
-    labels: np.ndarray
-    #: (N,) positive-class probability (binary) or (N, C) probabilities (multiclass)
-    scores: np.ndarray
+    #: every recorded seed in order; one for a file of one model
+    seeds: tuple[RecordedSeed, ...]
+
+    @property
+    def labels(self) -> np.ndarray:
+        """The first seed's predicted class indices."""
+        return self.seeds[0].labels
+
+    @property
+    def scores(self) -> np.ndarray:
+        """The first seed's probabilities."""
+        return self.seeds[0].scores
 
 
 class PredictionsFileError(ValueError):
@@ -190,37 +248,70 @@ def read_predictions(path: Path) -> RecordedPredictions:
     if task not in ("binary", "multiclass") or not isinstance(classes, list):
         raise PredictionsFileError("its govkit metadata has no task or classes")
     names = set(table.column_names)
-    score_names = ["score"] if task == "binary" else [f"score_{k}" for k in range(len(classes))]
-    missing = [c for c in ("row_key", "label", *score_names) if c not in names]
+    seed_names = meta.get("seeds")
+    if seed_names is None:
+        seed_names = ["0"]
+    if (
+        not isinstance(seed_names, list)
+        or not seed_names
+        or not all(isinstance(n, str) for n in seed_names)
+    ):
+        raise PredictionsFileError("its govkit metadata's seeds is not a list of names")
+    score_names = _score_names(str(task), len(classes))
+    wanted = [f"{c}{_suffix(j)}" for j in range(len(seed_names)) for c in ("label", *score_names)]
+    missing = [c for c in ("row_key", *wanted) if c not in names]
     if missing:
         raise PredictionsFileError(
             f"it lacks the column(s) {', '.join(missing)}; it has {', '.join(sorted(names))}"
         )
     keys = table.column("row_key").to_numpy(zero_copy_only=False)
-    labels = table.column("label").to_numpy(zero_copy_only=False)
-    if keys.dtype != np.uint64 or not np.issubdtype(labels.dtype, np.integer):
-        raise PredictionsFileError("row_key must be uint64 and label an integer column")
+    if keys.dtype != np.uint64:
+        raise PredictionsFileError("row_key must be uint64")
     has_scores = bool(meta.get("has_scores", True))
-    parts = []
-    for name in score_names:
-        column = table.column(name)
-        if has_scores and column.null_count:
-            raise PredictionsFileError(f"column {name} has {column.null_count} missing value(s)")
-        parts.append(column.to_numpy(zero_copy_only=False).astype(np.float64))
-    scores = parts[0] if task == "binary" else np.stack(parts, axis=1)
-    if has_scores and (np.isnan(scores).any() or (scores < 0).any() or (scores > 1).any()):
-        raise PredictionsFileError("its scores are not probabilities in [0, 1]")
-    if labels.size and (labels.min() < 0 or labels.max() >= len(classes)):
-        raise PredictionsFileError("its labels are not class indices")
+    seeds = tuple(
+        _read_seed(table, str(name), _suffix(j), score_names, len(classes), has_scores)
+        for j, name in enumerate(seed_names)
+    )
     return RecordedPredictions(
         task=str(task),
         classes=[str(c) for c in classes],
         key_columns=[str(c) for c in meta.get("key_columns", [])],
         has_scores=has_scores,
         keys=keys,
-        labels=labels.astype(np.int64),
-        scores=scores,
+        seeds=seeds,
     )
+
+
+def _read_seed(
+    table: Any,
+    name: str,
+    suffix: str,
+    score_names: list[str],
+    n_classes: int,
+    has_scores: bool,
+) -> RecordedSeed:
+    """One seed's label and score columns, checked."""
+    labels = table.column(f"label{suffix}").to_numpy(zero_copy_only=False)
+    if not np.issubdtype(labels.dtype, np.integer):
+        raise PredictionsFileError(f"label{suffix} must be an integer column")
+    parts = []
+    for score in score_names:
+        column = table.column(f"{score}{suffix}")
+        if has_scores and column.null_count:
+            raise PredictionsFileError(
+                f"column {score}{suffix} has {column.null_count} missing value(s)"
+            )
+        parts.append(column.to_numpy(zero_copy_only=False).astype(np.float64))
+    scores = parts[0] if len(score_names) == 1 else np.stack(parts, axis=1)
+    if has_scores and (np.isnan(scores).any() or (scores < 0).any() or (scores > 1).any()):
+        raise PredictionsFileError(
+            f"its scores{suffix and ' of ' + suffix[1:]} are not probabilities in [0, 1]"
+        )
+    if labels.size and (labels.min() < 0 or labels.max() >= n_classes):
+        raise PredictionsFileError(
+            f"its labels{suffix and ' of ' + suffix[1:]} are not class indices"
+        )
+    return RecordedSeed(name=name, labels=labels.astype(np.int64), scores=scores)
 
 
 def is_own_predictions(path: Path) -> bool:

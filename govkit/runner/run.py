@@ -488,6 +488,7 @@ def _run_and_write(
         task=ctx.task,
         classes=data.coding.class_names,
         columns=key_columns(project, data.eval.frame),
+        seeds=ctx.seed_predictions,
     )
     handoff = _monitoring(report, plans, ctx, data, [c.column for c in personal])
     try:

@@ -30,7 +30,7 @@ def adult_model(
 def _accuracy(folder: Path, module: ModuleType, split: str) -> float:
     frame = pd.read_parquet(folder / "build" / "data" / f"{split}.parquet")
     x, _ = module.transform(frame)
-    program = torch.export.load(str(folder / "artifacts" / "model.pt2"))
+    program = torch.export.load(str(folder / "artifacts" / "seed_0.pt2"))
     with torch.inference_mode():
         logits = program.module()(x)
     predicted = (logits > 0).numpy()
@@ -116,7 +116,7 @@ def test_transform_needs_its_columns(trained_adult: Path, adult_model: ModuleTyp
 
 
 def test_exported_model_takes_any_batch_size(trained_adult: Path) -> None:
-    program = torch.export.load(str(trained_adult / "artifacts" / "model.pt2"))
+    program = torch.export.load(str(trained_adult / "artifacts" / "seed_0.pt2"))
     width = len(
         json.loads((trained_adult / "artifacts" / "preprocess.json").read_text())["columns"]
     )
@@ -124,8 +124,8 @@ def test_exported_model_takes_any_batch_size(trained_adult: Path) -> None:
         assert program.module()(torch.zeros(rows, width)).shape == (rows,)
 
 
-def _state(folder: Path) -> tuple[dict[str, torch.Tensor], bytes]:
-    program = torch.export.load(str(folder / "artifacts" / "model.pt2"))
+def _state(folder: Path, name: str = "seed_0") -> tuple[dict[str, torch.Tensor], bytes]:
+    program = torch.export.load(str(folder / "artifacts" / f"{name}.pt2"))
     weights = {k: v.detach().clone() for k, v in program.state_dict.items()}
     return weights, (folder / "artifacts" / "preprocess.json").read_bytes()
 

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import re
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -59,6 +62,42 @@ def test_check_adult(trained_adult: Path) -> None:
     assert guard["deviation"] is not None and not guard["blocking"]
     assert by_ref["metrics.guardrail[0]"]["vs"] == "logistic"
     assert (trained_adult / "build" / "govkit" / "monitoring.json").is_file()
+    _assert_five_seeds(trained_adult, results, plan)
+
+
+def _assert_five_seeds(folder: Path, results: dict, plan: dict) -> None:  # type: ignore[type-arg]
+    """Adult trains five seeds: every figure is their mean, with each seed's beside it."""
+    names = [f"seed_{k}" for k in range(5)]
+    for check in (
+        "performance.classification",
+        "performance.calibration",
+        "fairness.equalized_odds",
+    ):
+        result = results[check]
+        assert (
+            result["details"]["seeds"]["count"] == 5
+            and result["details"]["seeds"]["names"] == names
+        )
+    measurements = results["performance.classification"]["measurements"]
+    overall = [
+        m
+        for m in measurements
+        if m["name"] == "accuracy" and m["group"] is None and m["vs"] is None and m["model"] is None
+    ]
+    level = [m for m in overall if m["seed"] is None]
+    assert len(level) == 1 and level[0]["seed_sd"] is not None
+    seeds = [m for m in overall if m["seed"] is not None]
+    assert [m["seed"] for m in seeds] == names
+    mean = sum(m["value"] for m in seeds) / 5
+    assert level[0]["value"] == pytest.approx(mean)
+    # five checkpoints meet the plan's promise, so no criterion is unjudged for want of seeds
+    assert all("training seeds" not in (c["reason"] or "") for c in plan["criteria"])
+    # the stability table demo.sh prints
+    done = subprocess.run(
+        [sys.executable, "stability.py"], cwd=folder, capture_output=True, text=True, check=True
+    )
+    assert "performance.classification: 5 seeds" in done.stdout
+    assert re.search(r"^  accuracy\s+overall\s+0\.8\d+\s+\S+\s+0\.8", done.stdout, re.MULTILINE)
 
 
 @pytest.mark.slow
