@@ -188,7 +188,7 @@ def test_wheel_holds_the_code_and_the_data(dist: Path) -> None:
         for line in metadata.splitlines()
         if line.startswith("Provides-Extra")
     }
-    assert extras == {"tabular", "torch", "checks", "pdf", "mlflow", "all", "dev"}
+    assert extras == {"tabular", "torch", "checks", "pdf", "mlflow", "ray", "all", "dev"}
 
 
 def test_the_wheel_is_built_from_the_sdist(dist: Path) -> None:
