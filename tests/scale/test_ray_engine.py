@@ -325,3 +325,28 @@ def test_missing_ray_gives_the_install_command(monkeypatch: pytest.MonkeyPatch) 
     monkeypatch.setattr(importlib.util, "find_spec", find_spec)
     with pytest.raises(MissingExtraError, match=r"pip install 'govkit-rai\[ray\]'"):
         RayEngine()
+
+
+def test_partial_cells_merge_in_a_tree_on_the_workers(
+    engine: Any, flat: tuple[TableRef, pd.DataFrame], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Nine read units, fan-in 2: one partial reaches the driver, and the cells are the same."""
+    from govkit.scale.engines import ray_engine
+
+    monkeypatch.setattr(ray_engine, "UNIT_ROWS", 1_000)
+    monkeypatch.setattr(ray_engine, "TREE_FAN_IN", 2)
+    received: list[int] = []
+    collect = engine._reduce
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        for part in collect(*args, **kwargs):
+            received.append(len(part))
+            yield part
+
+    monkeypatch.setattr(engine, "_reduce", counted)
+    table, frame = flat
+    spec = CellSpec(keys=(Key("sex"), Key("band")), label="label", pred="pred", score="score")
+    _same(engine.cells([table], spec), cells_of_frame(frame, spec))
+    assert len(received) == 1
+    classes = engine.class_sizes([table], ["sex", "zip3"], sensitive="band")
+    _same(classes, class_sizes_of_frame(frame, ["sex", "zip3"], "band"))

@@ -53,6 +53,7 @@ __all__ = [
     "numeric_keys",
     "present_values",
     "profile_partial",
+    "sum_class_partials",
 ]
 
 #: a batch sends a column's distinct values when it has at most this many
@@ -335,6 +336,13 @@ def class_partial(
     return sizes.rename(WEIGHT).reset_index()
 
 
+def sum_class_partials(parts: Sequence[pd.DataFrame], keys: Sequence[str]) -> pd.DataFrame:
+    """Several :func:`class_partial` tables as one: rows of the same combination add."""
+    table = pd.concat(list(parts), ignore_index=True)
+    grouped = table.groupby(list(keys), dropna=False, sort=False, observed=True)[WEIGHT]
+    return grouped.sum().reset_index()
+
+
 @dataclass
 class ClassesMerge:
     """Merges :func:`class_partial` tables into :func:`class_sizes_of_frame`'s table.
@@ -362,12 +370,7 @@ class ClassesMerge:
     def _sum(self) -> None:
         frames = ([self._merged] if self._merged is not None else []) + self._buffer
         if frames:
-            table = pd.concat(frames, ignore_index=True)
-            self._merged = (
-                table.groupby(self._keys(), dropna=False, sort=False, observed=True)[WEIGHT]
-                .sum()
-                .reset_index()
-            )
+            self._merged = sum_class_partials(frames, self._keys())
         self._buffer, self._buffered = [], 0
 
     def result(self) -> pd.DataFrame:

@@ -64,6 +64,8 @@ CONNECT_TIMEOUT_S = 5.0
 LOCAL_MAX_CPUS = 8
 #: rows a read unit (a run of one file's row groups) holds, about
 UNIT_ROWS = 1_000_000
+#: partials merged into one per task of the tree reduce
+TREE_FAN_IN = 8
 #: rows per batch a model scores
 SCORE_BATCH_ROWS = 65_536
 #: merge buffered partial cells once they hold this many rows more than the merged table
@@ -200,6 +202,37 @@ class _ScoredCells:
                 if name is not None:
                     frame[name] = np.array([], dtype=np.float64)
         return _packed(len(frame), cells_of_frame(frame, self.spec))
+
+
+def _merge_blocks(
+    combine: Callable[[list[Any]], Any], blocks: bool, *items: Any
+) -> tuple[int, Any]:
+    """A task of the tree reduce: packed blocks of partials, or partials, -> (rows, one partial)."""
+    rows, parts = 0, []
+    for item in items:
+        if not blocks:
+            parts.append(item)
+            continue
+        table = item if isinstance(item, pd.DataFrame) else item.to_pandas()
+        rows += int(table["rows"].sum())
+        parts.extend(pickle.loads(blob) for blob in table["partial"])
+    return rows, combine(parts)
+
+
+@dataclass(frozen=True)
+class _CombineCells:
+    spec: CellSpec
+
+    def __call__(self, parts: list[pd.DataFrame]) -> pd.DataFrame:
+        return combine_cells(parts, self.spec)
+
+
+@dataclass(frozen=True)
+class _CombineClasses:
+    keys: tuple[str, ...]
+
+    def __call__(self, parts: list[pd.DataFrame]) -> pd.DataFrame:
+        return _partials.sum_class_partials(parts, self.keys)
 
 
 @dataclass(frozen=True)
@@ -469,9 +502,10 @@ class RayEngine:
         ]
         if not units:
             raise InputError("no rows to read: the data names no Parquet file with a row group")
-        return ray.data.from_items(units, override_num_blocks=len(units)).map_batches(
+        dataset = ray.data.from_items(units, override_num_blocks=len(units)).map_batches(
             _ReadUnits(wanted, sources), batch_format="pyarrow", batch_size=1
         )
+        return dataset
 
     # --- running a stage ----------------------------------------------------------------
 
@@ -482,13 +516,89 @@ class RayEngine:
         measure: Callable[[pd.DataFrame], Any],
         *,
         count: bool = False,
+        combine: Callable[[list[Any]], Any] | None = None,
     ) -> Iterator[Any]:
-        """Each batch's partial ``measure``; ``count`` tells the progress bar the rows."""
+        """Each batch's partial ``measure``; ``count`` tells the progress bar the rows.
+
+        With ``combine`` (partials -> one partial), the partials are merged
+        on the workers (:meth:`_reduce`) and one partial reaches the driver.
+        """
         dataset = self._dataset(tables, columns)
         stage = dataset.map_batches(
             _PartialOfBatch(measure), batch_format="pyarrow", batch_size=None
         )
-        yield from self._collect(stage, tables, count=count)
+        if combine is not None:
+            yield from self._reduce(stage, tables, combine, count=count)
+        else:
+            yield from self._collect(stage, tables, count=count)
+
+    def _reduce(
+        self,
+        stage: Any,
+        tables: Sequence[TableRef],
+        combine: Callable[[list[Any]], Any],
+        *,
+        count: bool,
+    ) -> Iterator[Any]:
+        """Merge the stage's partials in a tree of tasks, :data:`TREE_FAN_IN` at a time.
+
+        Blocks of partials are merged as they are produced, and the merged
+        partials again, level by level, so the driver receives one partial
+        (about the size of the answer) however many batches there were; the
+        partials never pass through the driver on their way.
+        """
+        import ray
+
+        merge = ray.remote(num_returns=2)(_merge_blocks)
+        levels: list[list[Any]] = []
+        counted: list[Any] = []
+
+        def push(level: int, ref: Any) -> None:
+            while len(levels) <= level:
+                levels.append([])
+            levels[level].append(ref)
+            if len(levels[level]) == TREE_FAN_IN:
+                rows, part = merge.remote(combine, level == 0, *levels[level])
+                levels[level] = []
+                if level == 0:
+                    counted.append(rows)
+                push(level + 1, part)
+
+        try:
+            for bundle in stage.iter_internal_ref_bundles():
+                for ref in bundle.block_refs:
+                    push(0, ref)
+                self._advance(counted, count, wait=False)
+            rest: list[Any] = []
+            if levels and levels[0]:
+                rows, part = merge.remote(combine, True, *levels[0])
+                counted.append(rows)
+                rest.append(part)
+            rest += [ref for level in levels[1:] for ref in level]
+            while len(rest) > 1:
+                rest = [
+                    merge.remote(combine, False, *rest[i : i + TREE_FAN_IN])[1]
+                    for i in range(0, len(rest), TREE_FAN_IN)
+                ]
+            result = ray.get(rest[0]) if rest else combine([])
+            self._advance(counted, count, wait=True)
+        except Exception as err:  # a worker's failure, wrapped by Ray
+            raise _read_error(err, tables) from err
+        yield result
+
+    def _advance(self, counted: list[Any], count: bool, *, wait: bool) -> None:
+        """Tell the progress bar the rows of the first-level merges that are done."""
+        import ray
+
+        if not counted:
+            return
+        ready, pending = (
+            (counted, []) if wait else ray.wait(counted, num_returns=len(counted), timeout=0)
+        )
+        rows = sum(ray.get(list(ready))) if ready else 0
+        counted[:] = pending
+        if count and self.progress is not None and rows:
+            self.progress.advance(int(rows))
 
     def _collect(self, stage: Any, tables: Sequence[TableRef], *, count: bool) -> Iterator[Any]:
         try:
@@ -514,7 +624,9 @@ class RayEngine:
         keys = [k.column for k in spec.keys] + [spec.label]
         if scorer is None:
             needed = keys + [c for c in (spec.pred, spec.score) if c is not None]
-            parts = self._partials(tables, needed, _Cells(spec), count=True)
+            parts = self._partials(
+                tables, needed, _Cells(spec), count=True, combine=_CombineCells(spec)
+            )
         else:
             parts = self._scored_partials(tables, spec, scorer, [*keys, *columns])
         merged = _CellsMerge(spec)
@@ -543,7 +655,7 @@ class RayEngine:
             batch_size=SCORE_BATCH_ROWS,
             **placement,
         )
-        yield from self._collect(stage, tables, count=True)
+        yield from self._reduce(stage, tables, _CombineCells(spec), count=True)
 
     def profile(self, tables: Sequence[TableRef], spec: ProfileSpec) -> Profile:
         """The data-quality profile: one pass, plus one or two for large numeric columns."""
@@ -585,7 +697,9 @@ class RayEngine:
         """Equivalence classes (see :func:`class_sizes_of_frame`), merged from each batch's."""
         needed = [*columns, *([sensitive] if sensitive is not None else [])]
         merge = _partials.ClassesMerge(tuple(columns), sensitive)
-        for part in self._partials(tables, needed, _ClassShare(tuple(columns), sensitive)):
+        share = _ClassShare(tuple(columns), sensitive)
+        combine = _CombineClasses(tuple(needed))
+        for part in self._partials(tables, needed, share, combine=combine):
             merge.add(part)
         return merge.result()
 
