@@ -335,6 +335,7 @@ def test_partial_cells_merge_in_a_tree_on_the_workers(
 
     monkeypatch.setattr(ray_engine, "UNIT_ROWS", 1_000)
     monkeypatch.setattr(ray_engine, "TREE_FAN_IN", 2)
+    monkeypatch.setattr(ray_engine, "TREE_MIN_UNITS", 4)
     received: list[int] = []
     collect = engine._reduce
 

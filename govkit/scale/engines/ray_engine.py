@@ -66,6 +66,9 @@ LOCAL_MAX_CPUS = 8
 UNIT_ROWS = 1_000_000
 #: partials merged into one per task of the tree reduce
 TREE_FAN_IN = 8
+#: up to this many read units, partials go straight to the driver, merged as they arrive
+#: (merging them in a tree costs more than it saves when there are few)
+TREE_MIN_UNITS = 64
 #: rows per batch a model scores
 SCORE_BATCH_ROWS = 65_536
 #: merge buffered partial cells once they hold this many rows more than the merged table
@@ -368,6 +371,7 @@ class RayEngine:
         self.progress = progress
         self._footers: dict[str, _Footer] = {}
         self._owned = False
+        self._units = 0  # read units of the last dataset
         self._connect(address, num_cpus)
 
     # --- connecting ---------------------------------------------------------------------
@@ -505,6 +509,7 @@ class RayEngine:
         dataset = ray.data.from_items(units, override_num_blocks=len(units)).map_batches(
             _ReadUnits(wanted, sources), batch_format="pyarrow", batch_size=1
         )
+        self._units = len(units)
         return dataset
 
     # --- running a stage ----------------------------------------------------------------
@@ -520,14 +525,15 @@ class RayEngine:
     ) -> Iterator[Any]:
         """Each batch's partial ``measure``; ``count`` tells the progress bar the rows.
 
-        With ``combine`` (partials -> one partial), the partials are merged
-        on the workers (:meth:`_reduce`) and one partial reaches the driver.
+        With ``combine`` (partials -> one partial) and more than
+        :data:`TREE_MIN_UNITS` read units, the partials are merged on the
+        workers (:meth:`_reduce`) and one partial reaches the driver.
         """
         dataset = self._dataset(tables, columns)
         stage = dataset.map_batches(
             _PartialOfBatch(measure), batch_format="pyarrow", batch_size=None
         )
-        if combine is not None:
+        if combine is not None and self._units > TREE_MIN_UNITS:
             yield from self._reduce(stage, tables, combine, count=count)
         else:
             yield from self._collect(stage, tables, count=count)
@@ -655,7 +661,10 @@ class RayEngine:
             batch_size=SCORE_BATCH_ROWS,
             **placement,
         )
-        yield from self._reduce(stage, tables, _CombineCells(spec), count=True)
+        if self._units > TREE_MIN_UNITS:
+            yield from self._reduce(stage, tables, _CombineCells(spec), count=True)
+        else:
+            yield from self._collect(stage, tables, count=True)
 
     def profile(self, tables: Sequence[TableRef], spec: ProfileSpec) -> Profile:
         """The data-quality profile: one pass, plus one or two for large numeric columns."""
