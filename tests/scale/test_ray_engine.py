@@ -341,13 +341,18 @@ def test_partial_cells_merge_in_a_tree_on_the_workers(
 
     def counted(*args: Any, **kwargs: Any) -> Any:
         for part in collect(*args, **kwargs):
-            received.append(len(part))
+            received.append(1)
             yield part
 
     monkeypatch.setattr(engine, "_reduce", counted)
     table, frame = flat
     spec = CellSpec(keys=(Key("sex"), Key("band")), label="label", pred="pred", score="score")
     _same(engine.cells([table], spec), cells_of_frame(frame, spec))
-    assert len(received) == 1
+    assert received == [1]
     classes = engine.class_sizes([table], ["sex", "zip3"], sensitive="band")
     _same(classes, class_sizes_of_frame(frame, ["sex", "zip3"], "band"))
+    sample = engine.sample([table], 50, seed=1, columns=["sex", "income"], strata=["sex"])
+    whole = BottomK(50, seed=1, strata=["sex"])
+    whole.add(frame[["sex", "income"]])
+    _same(sample, whole.result())
+    assert received == [1, 1, 1]  # one partial for each statistic

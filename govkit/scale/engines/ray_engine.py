@@ -324,6 +324,17 @@ class _Sample:
         return sampler
 
 
+@dataclass(frozen=True)
+class _CombineSamples:
+    draw: _Sample
+
+    def __call__(self, parts: list[Any]) -> Any:
+        merged = _sampler(self.draw.n, self.draw.seed, self.draw.strata)
+        for part in parts:
+            merged.merge(part)
+        return merged
+
+
 # --- the engine -------------------------------------------------------------------------------
 
 
@@ -755,7 +766,8 @@ class RayEngine:
         """A seeded sample: each batch draws its own, the driver merges them."""
         wanted = list(dict.fromkeys([*columns, *strata])) if columns else self._all_columns(tables)
         merged = _sampler(n, seed, strata)
-        for part in self._partials(tables, wanted, _Sample(n, seed, tuple(strata))):
+        draw = _Sample(n, seed, tuple(strata))
+        for part in self._partials(tables, wanted, draw, combine=_CombineSamples(draw)):
             merged.merge(part)
         result = merged.result()
         return result[wanted] if len(result.columns) else pd.DataFrame(columns=wanted)
