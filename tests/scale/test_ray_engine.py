@@ -26,14 +26,13 @@ import pytest
 from govkit.errors import InputError
 from govkit.extras import MissingExtraError
 from govkit.scale.cells import LEVELS, SCORE_SUM, CellSpec, Key, cells_of_frame
-from govkit.scale.engines._bottom_k import BottomK
 from govkit.scale.engines.base import (
     ProfileSpec,
     TableRef,
     class_sizes_of_frame,
     profile_of_frame,
 )
-from govkit.scale.engines.ray_engine import RayEngine
+from govkit.scale.engines.ray_engine import RayEngine, _sampler
 
 pytest.importorskip("ray")
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning:ray.*")
@@ -268,7 +267,7 @@ def test_sample_is_the_seeded_sample_of_all_the_rows(
     table, frame = flat
     columns = ["sex", "band", "income", "label"]
     got = engine.sample([table], 200, seed=3, columns=columns, strata=["label"])
-    whole = BottomK(200, seed=3, strata=["label"])
+    whole = _sampler(200, 3, ["label"])
     whole.add(frame[columns])
     expected = whole.result()
     assert len(got) == len(expected) == 200
@@ -282,6 +281,23 @@ def test_sample_is_the_seeded_sample_of_all_the_rows(
 def test_n_rows_from_the_footers(engine: Any, flat: tuple[TableRef, pd.DataFrame]) -> None:
     table, frame = flat
     assert engine.n_rows([table, table]) == 2 * len(frame)
+    described = engine.describe()
+    assert described["name"] == "ray"
+    assert described["address"] == "local"
+    assert described["cpus"] == 2
+
+
+def test_files_without_rows_give_empty_statistics(engine: Any, tmp_path: Path) -> None:
+    empty = tmp_path / "empty.parquet"
+    pq.write_table(_arrow(0, 0), empty)
+    table = TableRef((str(empty),))
+    spec = CellSpec(keys=(Key("sex"),), label="label", pred="pred", score="score")
+    assert len(engine.cells([table], spec)) == 0
+    assert len(engine.class_sizes([table], ["sex"])) == 0
+    assert engine.n_rows([table]) == 0
+    profile = engine.profile([table], ProfileSpec(("income",), ("sex",), "label", MARKERS))
+    assert len(profile.counts) == 0
+    assert profile.columns.loc["income", "present"] == 0
 
 
 def test_a_missing_column_names_the_file(
@@ -303,6 +319,21 @@ def test_a_corrupt_file_names_the_file(
     broken.write_bytes(Path(table.files[0]).read_bytes()[:-100])
     with pytest.raises(InputError, match=r"broken\.parquet: cannot read the Parquet file"):
         engine.n_rows([TableRef((*table.files, str(broken)))])
+
+
+def test_a_file_damaged_inside_names_the_file(
+    engine: Any, flat: tuple[TableRef, pd.DataFrame], tmp_path: Path
+) -> None:
+    """A sound footer over damaged pages fails on a worker; the error still names the file."""
+    table, _ = flat
+    data = bytearray(Path(table.files[1]).read_bytes())
+    for i in range(64, len(data) // 2, 7):
+        data[i] ^= 0xFF
+    damaged = tmp_path / "damaged.parquet"
+    damaged.write_bytes(bytes(data))
+    spec = CellSpec(keys=(Key("text"),), label="label", pred="pred", score="score")
+    with pytest.raises(InputError, match=r"damaged\.parquet: cannot read the Parquet file"):
+        engine.cells([TableRef((table.files[0], str(damaged)))], spec)
 
 
 def test_an_unreachable_address_fails_fast_with_the_fix() -> None:
@@ -352,7 +383,7 @@ def test_partial_cells_merge_in_a_tree_on_the_workers(
     classes = engine.class_sizes([table], ["sex", "zip3"], sensitive="band")
     _same(classes, class_sizes_of_frame(frame, ["sex", "zip3"], "band"))
     sample = engine.sample([table], 50, seed=1, columns=["sex", "income"], strata=["sex"])
-    whole = BottomK(50, seed=1, strata=["sex"])
+    whole = _sampler(50, 1, ["sex"])
     whole.add(frame[["sex", "income"]])
     _same(sample, whole.result())
     assert received == [1, 1, 1]  # one partial for each statistic

@@ -71,6 +71,8 @@ def _is_numeric(dtype: Any) -> bool:
 def common_dtype(dtypes: Sequence[str]) -> str:
     """The dtype :func:`pandas.concat` gives columns of these dtypes (as strings)."""
     unique = list(dict.fromkeys(dtypes))
+    if not unique:  # no batch: nothing says what the column holds
+        return "object"
     if len(unique) == 1:
         return unique[0]
     try:
@@ -291,6 +293,9 @@ class ProfileMerge:
 
         self.set_ranks()
         keys = [*self.spec.groups, self.spec.label]
+        if not self._counts:
+            names = [*keys, WEIGHT, *map(missing_column, self.spec.columns), ANY_MISSING]
+            self._counts.append(pd.DataFrame({c: pd.Series(dtype=np.int64) for c in names}))
         counts = (
             pd.concat(self._counts, ignore_index=True)
             .groupby(keys, dropna=False, sort=False, observed=True)
