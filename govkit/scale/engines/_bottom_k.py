@@ -41,9 +41,22 @@ def row_hashes(frame: pd.DataFrame, seed: int) -> np.ndarray:
             values = series.astype(object).to_numpy()
             text = ["\x00" if pd.isna(v) else str(v) for v in values]
             canonical[str(column)] = pd.Series(text, dtype=object)
-    key = f"{seed & 0xFFFFFFFFFFFFFFFF:016x}"
     table = pd.DataFrame(canonical)
-    return pd.util.hash_pandas_object(table, index=False, hash_key=key).to_numpy(np.uint64)
+    content = pd.util.hash_pandas_object(table, index=False).to_numpy(np.uint64)
+    # pandas' hash key reaches text only, so the seed is mixed into every row's hash here
+    return _fmix(content ^ _fmix(np.array([seed & 0xFFFFFFFFFFFFFFFF], dtype=np.uint64)))
+
+
+def _fmix(h: np.ndarray) -> np.ndarray:
+    """MurmurHash3's 64-bit finaliser: a bijection mixing every input bit into every output bit."""
+    h = h.copy()
+    with np.errstate(over="ignore"):
+        h ^= h >> np.uint64(33)
+        h *= np.uint64(0xFF51AFD7ED558CCD)
+        h ^= h >> np.uint64(33)
+        h *= np.uint64(0xC4CEB9FE1A85EC53)
+        h ^= h >> np.uint64(33)
+    return h
 
 
 class BottomK:
