@@ -420,11 +420,7 @@ class RayEngine:
         try:
             ray.init(address=address, **options)
         except (ConnectionError, TimeoutError, RuntimeError, ValueError) as err:
-            raise InputError(
-                f"cannot connect to the Ray cluster at {address!r}: {type(err).__name__}: "
-                f"{_first_line(err)}. Start the cluster (`ray start --head`), or pass the "
-                "address its head printed, or drop --address to run on a local instance"
-            ) from err
+            raise _connect_error(address, err) from err
         self._owned = address is None
         self._quiet()
 
@@ -863,6 +859,28 @@ def _read_error(err: BaseException, tables: Sequence[TableRef]) -> InputError:
 def _first_line(err: BaseException) -> str:
     text = str(err).strip().splitlines()
     return text[0] if text else type(err).__name__
+
+
+def _connect_error(address: str | None, err: BaseException) -> InputError:
+    """Why ``ray.init`` failed: its first line, and the fix (Ray hides the reason in causes)."""
+    chain: list[BaseException] = []
+    current: BaseException | None = err
+    while current is not None and len(chain) < 8:
+        chain.append(current)
+        current = current.__cause__ or current.__context__
+    text = " ".join(str(e) for e in chain)
+    reason = f"{type(err).__name__}: {_first_line(err)}"
+    fix = (
+        "Start the cluster (`ray start --head`), or pass the address its head printed, "
+        "or drop --address to run on a local instance"
+    )
+    if "InvalidAuthToken" in text or "Authentication" in text:
+        reason += " (the cluster refused this process's authentication token)"
+        fix = (
+            "The cluster uses token authentication: set RAY_AUTH_MODE=token, with the "
+            "cluster's token in ~/.ray/auth_token or RAY_AUTH_TOKEN, before running govkit"
+        )
+    return InputError(f"cannot connect to the Ray cluster at {address!r}: {reason}. {fix}")
 
 
 def _check_reachable(address: str) -> None:
