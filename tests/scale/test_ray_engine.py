@@ -387,3 +387,70 @@ def test_partial_cells_merge_in_a_tree_on_the_workers(
     whole.add(frame[["sex", "income"]])
     _same(sample, whole.result())
     assert received == [1, 1, 1]  # one partial for each statistic
+
+
+_HEAD = """
+import sys
+import ray
+ray.init(address="local", num_cpus=1, include_dashboard=False, log_to_driver=False)
+print(ray.get_runtime_context().gcs_address, flush=True)
+sys.stdin.read()
+ray.shutdown()
+"""
+
+_DRIVER = """
+import sys
+from govkit.scale.cells import CellSpec, Key
+from govkit.scale.engines.base import TableRef
+from govkit.scale.engines.ray_engine import RayEngine
+engine = RayEngine(address=sys.argv[1])
+spec = CellSpec(keys=(Key("sex"),), label="label", pred="pred", score="score")
+cells = engine.cells([TableRef((sys.argv[2],))], spec)
+cells.to_pickle(sys.argv[3])
+print(engine.describe()["address"])
+engine.close()
+"""
+
+
+@pytest.mark.slow
+def test_a_running_cluster_at_an_address_computes_the_same_cells(
+    flat: tuple[TableRef, pd.DataFrame], tmp_path: Path
+) -> None:
+    """A second process connects to a cluster by its address, as ``--address`` does."""
+    import os
+    import subprocess
+    import sys
+
+    table, _ = flat
+    frame = pq.read_table(table.files[0]).to_pandas()
+    env = {**os.environ, "RAY_AUTH_MODE": "disabled"}  # no token to share between the two
+    head = subprocess.Popen(
+        [sys.executable, "-c", _HEAD],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        env=env,
+    )
+    try:
+        assert head.stdout is not None
+        address = head.stdout.readline().strip()
+        out = tmp_path / "cells.pkl"
+        driver = subprocess.run(
+            [sys.executable, "-c", _DRIVER, address, table.files[0], str(out)],
+            capture_output=True,
+            text=True,
+            timeout=180,
+            env=env,
+        )
+        assert driver.returncode == 0, driver.stderr[-2000:]
+        assert driver.stdout.strip().endswith(address)
+        spec = CellSpec(keys=(Key("sex"),), label="label", pred="pred", score="score")
+        _same(pd.read_pickle(out), cells_of_frame(frame, spec))
+    finally:
+        assert head.stdin is not None
+        head.stdin.close()
+        try:
+            head.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            head.kill()

@@ -418,7 +418,8 @@ class RayEngine:
 
             options["runtime_env"] = {"py_modules": [os.path.dirname(govkit.__file__)]}
         try:
-            ray.init(address=address, **options)
+            # "local" starts an instance even where `ray start` left a cluster to join by default
+            ray.init(address=address or "local", **options)
         except (ConnectionError, TimeoutError, RuntimeError, ValueError) as err:
             raise _connect_error(address, err) from err
         self._owned = address is None
