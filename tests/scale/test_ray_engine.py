@@ -217,10 +217,19 @@ def test_quantiles_of_many_values_take_the_exact_passes(
     monkeypatch.setattr(_partials, "DISTINCT_LIMIT", 10)
     monkeypatch.setattr(_ranks, "FETCH_LIMIT", 50)
     table, frame = flat
+    passes: list[int] = []
+    partials = engine._partials
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        passes.append(1)
+        return partials(*args, **kwargs)
+
+    monkeypatch.setattr(engine, "_partials", counted)
     probabilities = [0.0, 0.05, 0.3333, 0.5, 0.95, 1.0]
     got = engine.quantiles([table], "income", probabilities)
     expected = np.quantile(frame["income"].dropna().to_numpy(), probabilities)
     assert got == expected.tolist()
+    assert len(passes) == 3  # histogram, refined histogram, values
     assert engine.quantiles([table], "band", [0.5]) == [float(frame["band"].median())]
 
 

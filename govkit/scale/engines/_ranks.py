@@ -158,7 +158,7 @@ class RankSearch:
     :meth:`add_answers`, until :meth:`requests` is empty.
     """
 
-    fetch_limit: int = FETCH_LIMIT
+    fetch_limit: int = field(default_factory=lambda: FETCH_LIMIT)
     _top: dict[str, np.ndarray] = field(default_factory=dict)
     _targets: list[_Target] = field(default_factory=list)
     _pending: list[tuple[KeyRequest, list[_Target]]] = field(default_factory=list)
