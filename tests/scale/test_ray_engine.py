@@ -463,3 +463,39 @@ def test_a_running_cluster_at_an_address_computes_the_same_cells(
             head.wait(timeout=60)
         except subprocess.TimeoutExpired:
             head.kill()
+
+
+class _TorchScorer:
+    """A tiny fixed torch model as a scorer: it travels to the Ray actors by pickle."""
+
+    def __init__(self) -> None:
+        import torch
+
+        torch.manual_seed(0)
+        self.model = torch.nn.Sequential(
+            torch.nn.Linear(2, 4), torch.nn.Tanh(), torch.nn.Linear(4, 1)
+        )
+
+    def __call__(self, frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+        import torch
+
+        x = np.stack(
+            [(frame["income"].fillna(5e4).to_numpy() - 5e4) / 1.5e4, frame["zip3"] - 104.5], axis=1
+        )
+        with torch.inference_mode():
+            logit = self.model(torch.as_tensor(x, dtype=torch.float32))[:, 0]
+        score = torch.sigmoid(logit).double().numpy()
+        return (score >= 0.5).astype(np.int64), score
+
+
+@pytest.mark.slow
+def test_a_torch_model_scored_on_actors_gives_the_cells_of_scoring_in_memory(
+    engine: Any, flat: tuple[TableRef, pd.DataFrame]
+) -> None:
+    pytest.importorskip("torch")
+    table, frame = flat
+    scorer = _TorchScorer()
+    spec = CellSpec(keys=(Key("sex"),), label="label", pred="model_pred", score="model_score")
+    got = engine.cells([table], spec, scorer=scorer, columns=["income", "zip3"])
+    pred, score = scorer(frame)
+    _same(got, cells_of_frame(frame.assign(model_pred=pred, model_score=score), spec))
