@@ -499,3 +499,25 @@ def test_a_torch_model_scored_on_actors_gives_the_cells_of_scoring_in_memory(
     got = engine.cells([table], spec, scorer=scorer, columns=["income", "zip3"])
     pred, score = scorer(frame)
     _same(got, cells_of_frame(frame.assign(model_pred=pred, model_score=score), spec))
+
+
+def test_a_model_the_workers_cannot_import_is_a_clear_error(
+    engine: Any,
+    flat: tuple[TableRef, pd.DataFrame],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A scorer from a module only the driver sees: the error names the module, not a file."""
+    (tmp_path / "private_model.py").write_text(
+        "import numpy as np\n"
+        "def score(frame):\n"
+        "    return np.zeros(len(frame), dtype=np.int64), np.full(len(frame), 0.5)\n"
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    import private_model  # type: ignore[import-not-found]
+
+    table, _ = flat
+    spec = CellSpec(keys=(Key("sex"),), label="label", pred="p", score="s")
+    with pytest.raises(InputError, match="No module named 'private_model'") as caught:
+        engine.cells([table], spec, scorer=private_model.score, columns=["income"])
+    assert "Parquet" not in caught.value.message

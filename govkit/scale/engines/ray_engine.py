@@ -37,6 +37,7 @@ import functools
 import logging
 import os
 import pickle
+import re
 import socket
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -673,9 +674,10 @@ class RayEngine:
         if gpus:
             placement: dict[str, Any] = {"num_gpus": 1, "num_cpus": 1, "concurrency": gpus}
         else:
-            # one CPU stays free for the read tasks feeding the actors, or neither can run
+            # one CPU stays free for the read tasks feeding the actors, or neither can run;
+            # on a single CPU the one actor claims none and shares it with the reads
             cpus = int(resources.get("CPU", 1))
-            placement = {"num_cpus": 1, "concurrency": max(1, cpus - 1)}
+            placement = {"num_cpus": 1 if cpus >= 2 else 0, "concurrency": max(1, cpus - 1)}
         stage = dataset.map_batches(
             _ScoredCells,
             fn_constructor_kwargs={"spec": spec, "scorer": scorer},
@@ -847,13 +849,20 @@ def _read_error(err: BaseException, tables: Sequence[TableRef]) -> InputError:
     for line in str(err).splitlines():
         if line.startswith(raised):
             return InputError(line.removeprefix(raised))
+    text = "\n".join(str(e) for e in seen)
+    # the worker's own exception is the last "SomethingError: ..." line of its traceback
+    raised_lines = re.findall(r"^(?:[\w.]+\.)?(\w+(?:Error|Exception): .*)$", text, re.MULTILINE)
+    reason = raised_lines[-1] if raised_lines else f"{type(err).__name__}: {_first_line(err)}"
     files = [f for t in tables for f in t.files]
-    named = [f for f in files if f in str(err)]
-    where = named[0] if named else f"one of {len(files)} Parquet file(s)"
+    named = [f for f in files if f in text]
+    if named:
+        return InputError(
+            f"{named[0]}: reading it on Ray failed: {reason}; check that the file is "
+            "complete and readable from every worker"
+        )
     return InputError(
-        f"{where}: reading the data on Ray failed: {type(seen[-1]).__name__}: "
-        f"{_first_line(seen[-1])}; check that every file is complete and readable "
-        "from every worker"
+        f"the computation on Ray failed: {reason}; every worker must reach the files "
+        "and import what the model needs (govkit itself is sent to a cluster's workers)"
     )
 
 
