@@ -2,8 +2,9 @@
 
 Every statistic is computed per batch by a Ray Data ``map_batches`` stage,
 and only each batch's small partial result (its cells, its counts, its
-histogram) comes back to the driver, which adds them up; rows never travel
-to the driver, except the bounded sample of :meth:`RayEngine.sample`. The
+histogram) comes back to the driver, which adds them up; with many batches
+the partials are first merged on the workers, in a tree of tasks. Rows never
+travel to the driver, except the bounded sample of :meth:`RayEngine.sample`. The
 per-batch functions are the pandas references themselves
 (:func:`~govkit.scale.cells.cells_of_frame`) or their mergeable shares
 (:mod:`._partials`), so the statistics equal the in-memory ones by
