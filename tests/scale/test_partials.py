@@ -14,7 +14,6 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from govkit.scale.engines._bottom_k import BottomK
 from govkit.scale.engines._partials import (
     ClassesMerge,
     ProfileMerge,
@@ -144,32 +143,3 @@ def test_dtypes_merge_as_pandas_concat_merges_them() -> None:
     assert common_dtype(["int64", "int64"]) == "int64"
     assert common_dtype(["bool", "object"]) == "object"
     assert common_dtype(["str", "str"]) == "str"
-
-
-def test_bottom_k_is_the_same_whatever_the_batches() -> None:
-    frame = _frame(2_000, 9)
-    whole = BottomK(100, seed=4, strata=["label"])
-    whole.add(frame)
-    rng = np.random.default_rng(0)
-    merged = BottomK(100, seed=4, strata=["label"])
-    for batch in reversed(_split(frame, rng)):
-        part = BottomK(100, seed=4, strata=["label"])
-        part.add(batch)
-        merged.merge(part)
-    pd.testing.assert_frame_equal(merged.result(), whole.result())
-    assert len(whole.result()) == 100
-
-
-def test_bottom_k_draws_every_row_at_its_share() -> None:
-    """Seeded simulation: over 400 seeds, each of 200 rows is drawn about 400 × 20/200 times."""
-    frame = pd.DataFrame({"id": np.arange(200), "x": np.random.default_rng(1).normal(size=200)})
-    drawn = np.zeros(200)
-    for seed in range(400):
-        sampler = BottomK(20, seed=seed)
-        sampler.add(frame)
-        drawn[sampler.result()["id"].to_numpy()] += 1
-    expected = 400 * 20 / 200
-    chi2 = float(((drawn - expected) ** 2 / expected).sum())
-    # chi-square with 199 degrees of freedom: its 99.9th percentile is about 268
-    assert chi2 < 268
-    assert drawn.sum() == 400 * 20

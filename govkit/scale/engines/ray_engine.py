@@ -53,7 +53,6 @@ from govkit.errors import InputError
 from govkit.extras import require_extras
 from govkit.scale.cells import CellSpec, cells_of_frame, combine_cells
 from govkit.scale.engines import _partials
-from govkit.scale.engines._bottom_k import BottomK
 from govkit.scale.engines._ranks import (
     KeyRequest,
     RankSearch,
@@ -63,6 +62,7 @@ from govkit.scale.engines._ranks import (
     top_histogram,
 )
 from govkit.scale.engines.base import Profile, ProfileSpec, Scorer, TableRef
+from govkit.scale.reservoir import Reservoir
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -86,12 +86,8 @@ SCORE_BATCH_ROWS = 65_536
 _BUFFER_ROWS = 200_000
 
 
-def _sampler(n: int, seed: int, strata: Sequence[str]) -> Any:
-    """The shared mergeable reservoir when present, else the same contract here."""
-    try:
-        from govkit.scale.reservoir import Reservoir  # type: ignore[import-not-found]
-    except ImportError:
-        return BottomK(n, seed=seed, strata=strata)
+def _sampler(n: int, seed: int, strata: Sequence[str]) -> Reservoir:
+    """The mergeable reservoir every partition and the driver share."""
     return Reservoir(n, seed=seed, strata=strata)
 
 
