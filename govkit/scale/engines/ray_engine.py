@@ -391,6 +391,8 @@ class RayEngine:
         self._owned = False
         self._units = 0  # read units of the last dataset
         self._connect(address, num_cpus)
+        # read now: the report asks after the run, when a local instance is already stopped
+        self._description = self._cluster()
 
     # --- connecting ---------------------------------------------------------------------
 
@@ -438,6 +440,9 @@ class RayEngine:
         logging.getLogger("ray.data").setLevel(logging.CRITICAL)
 
     def describe(self) -> dict[str, Any]:
+        return dict(self._description)
+
+    def _cluster(self) -> dict[str, Any]:
         import ray
 
         resources = ray.cluster_resources()
