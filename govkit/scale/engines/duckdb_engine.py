@@ -145,7 +145,7 @@ class DuckDBEngine:
         self._con.execute("SET preserve_insertion_order = false")
         self._memory_limit, self._threads = self._con.execute(
             "SELECT current_setting('memory_limit'), current_setting('threads')"
-        ).fetchone() or ("", 0)
+        ).fetchall()[0]
         self._types_cache: dict[tuple[TableRef, ...], dict[str, str]] = {}
         self._dtypes_cache: dict[tuple[TableRef, ...], dict[str, Any]] = {}
 
@@ -252,14 +252,16 @@ class DuckDBEngine:
         }
         src = sql.source(tables)
         keys = [*spec.groups, spec.label]
-        key_sql = [f"{sql.key_value(k, types[k])} AS __g{i}" for i, k in enumerate(keys)]
-        counted = [f"sum(CAST({missing[c]} AS BIGINT)) AS __m{j}" for j, c in enumerate(columns)]
-        any_missing = " OR ".join(missing[c] for c in columns) or "false"
+        # the missing flags are computed once per row, in the inner query
+        inner = [f"{sql.key_value(k, types[k])} AS __g{i}" for i, k in enumerate(keys)]
+        inner += [f"{missing[c]} AS __m{j}" for j, c in enumerate(columns)]
+        flags = [f"__m{j}" for j in range(len(columns))]
+        summed = [f"sum(CAST({f} AS BIGINT))" for f in flags]
+        summed.append(f"sum(CAST({' OR '.join(flags) or 'false'} AS BIGINT))")
         group = ", ".join(f"__g{i}" for i in range(len(keys)))
         counts = self._frame(
-            f"SELECT {', '.join(key_sql)}, count(*) AS __n, "
-            + "".join(f"{c}, " for c in counted)
-            + f"sum(CAST({any_missing} AS BIGINT)) AS __any FROM {src} GROUP BY {group}",
+            f"SELECT {group}, count(*), {', '.join(summed)} "
+            f"FROM (SELECT {', '.join(inner)} FROM {src}) GROUP BY {group}",
             tables,
         )
         counts.columns = [*keys, WEIGHT, *(missing_column(c) for c in columns), ANY_MISSING]
@@ -332,13 +334,13 @@ class DuckDBEngine:
         self._require(tables, [column])
         v = f"CAST({sql.ident(column)} AS DOUBLE)"
         listed = ", ".join(sql.double(p) for p in probs)
-        row = self._execute(
+        (found,) = self._execute(
             f"SELECT quantile_cont({v}, [{listed}]) FROM {sql.source(tables)} WHERE isfinite({v})",
             tables,
-        ).fetchone()
-        if row is None or row[0] is None:
+        ).fetchall()[0]
+        if found is None:
             return [float("nan")] * len(probs)
-        return [float(x) for x in row[0]]
+        return [float(x) for x in found]
 
     def sample(
         self,
@@ -438,25 +440,34 @@ class DuckDBEngine:
     ) -> dict[str, dict[str, Any]]:
         if not columns:
             return {}
+        # a missing value becomes NULL in the inner query, which every aggregate skips:
+        # one flag per row instead of a FILTER per aggregate (several times faster in DuckDB)
+        inner: list[str] = []
         parts: list[str] = []
+        probs = ", ".join(sql.double(p) for p in _PROFILE_QUANTILES)
         for j, c in enumerate(columns):
-            present = f"FILTER (WHERE NOT {missing[c]})"
+            value = f"CAST({sql.ident(c)} AS DOUBLE)" if kinds[c] == "numeric" else sql.ident(c)
+            inner += [
+                f"CASE WHEN {missing[c]} THEN NULL ELSE {value} END AS __v{j}",
+                f"{sql.ident(c)} IS NULL AS __null{j}",
+            ]
             parts += [
-                f"count(*) {present} AS __present{j}",
-                f"count(DISTINCT {sql.key_value(c, types[c])}) {present} AS __distinct{j}",
-                f"count(*) FILTER (WHERE {sql.ident(c)} IS NULL) AS __nulls{j}",
+                f"count(__v{j}) AS __present{j}",
+                f"count(DISTINCT __v{j}) AS __distinct{j}",
+                f"sum(CAST(__null{j} AS BIGINT)) AS __nulls{j}",
             ]
             if kinds[c] == "numeric":
-                v = f"CAST({sql.ident(c)} AS DOUBLE)"
-                probs = ", ".join(sql.double(p) for p in _PROFILE_QUANTILES)
                 parts += [
-                    f"avg({v}) {present} AS __mean{j}",
-                    f"stddev_pop({v}) {present} AS __std{j}",
-                    f"quantile_cont({v}, [{probs}]) {present} AS __q{j}",
+                    f"avg(__v{j}) AS __mean{j}",
+                    f"stddev_pop(__v{j}) AS __std{j}",
+                    f"quantile_cont(__v{j}, [{probs}]) AS __q{j}",
                 ]
-        row = self._execute(f"SELECT {', '.join(parts)} FROM {sql.source(tables)}", tables)
-        values = row.fetchone() or ()
+        query = (
+            f"SELECT {', '.join(parts)} FROM (SELECT {', '.join(inner)} FROM {sql.source(tables)})"
+        )
+        row = self._execute(query, tables)
         names = [d[0] for d in row.description or ()]
+        values = row.fetchall()[0]
         found = dict(zip(names, values, strict=True))
         out: dict[str, dict[str, Any]] = {}
         for j, c in enumerate(columns):
@@ -521,7 +532,7 @@ class DuckDBEngine:
 
     def _frame(self, query: str, tables: Sequence[TableRef]) -> pd.DataFrame:
         try:
-            return self._execute(query, tables).df()
+            return self._con.sql(query).to_arrow_table().to_pandas()
         except self._duckdb.Error as err:
             self._fail(err, tables)
 
@@ -650,11 +661,29 @@ def _as_read(series: pd.Series, dtype: Any, *, categories: bool) -> pd.Series:
 
 
 def _sorted(frame: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
-    """The reference's order: by the keys, missing values last, stable."""
-    if frame.empty:
+    """The reference's order (``sort_values(keys, na_position="last", kind="mergesort")``).
+
+    Each key is replaced by its rank among the key's distinct values (missing
+    last), and the ranks are packed into one integer when they fit (else
+    sorted with ``numpy.lexsort``); a stable sort of that gives the same order
+    several times faster than comparing millions of rows key by key.
+    """
+    if frame.empty or not keys:
         return frame.reset_index(drop=True)
-    out = frame.sort_values(keys, na_position="last", kind="mergesort")
-    return out.reset_index(drop=True)
+    ranks: list[np.ndarray] = []
+    sizes: list[int] = []
+    for key in keys:
+        codes, uniques = pd.factorize(frame[key], sort=True, use_na_sentinel=True)
+        ranks.append(np.where(codes < 0, len(uniques), codes).astype(np.int64))
+        sizes.append(len(uniques) + 1)
+    if float(np.prod(np.asarray(sizes, dtype=np.float64))) < 2.0**62:
+        packed = np.zeros(len(frame), dtype=np.int64)
+        for rank, size in zip(ranks, sizes, strict=True):
+            packed = packed * size + rank
+        order = np.argsort(packed, kind="stable")
+    else:
+        order = np.lexsort(ranks[::-1])  # lexsort's last key is the primary one
+    return frame.iloc[order].reset_index(drop=True)
 
 
 def _column_kind(dtype: Any, sql_type: str) -> str:
