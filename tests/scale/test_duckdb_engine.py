@@ -394,3 +394,55 @@ def test_a_missing_column_or_file_is_an_input_error(
     gone = TableRef((str(tmp_path / "gone.parquet"),))
     with pytest.raises(InputError, match=r"gone\.parquet"):
         engine.cells([gone], CellSpec(keys=(), label="label"))
+
+
+def test_profile_past_the_exact_limit_estimates_and_says_so(
+    flat: tuple[TableRef, pd.DataFrame],
+) -> None:
+    table, frame = flat
+    spec = ProfileSpec(
+        columns=("income", "zip3", "text"), groups=("sex",), label="label", markers=MARKERS
+    )
+    want = profile_of_frame(frame, spec)
+    with DuckDBEngine(threads=2, exact_profile_rows=1_000) as e:
+        got = e.profile([table], spec)
+        assert e.describe()["exact_profile_rows"] == 1_000
+    assert got.approximate == ["distinct", "p05", "median", "p95"]
+    pd.testing.assert_frame_equal(got.counts, want.counts)  # counts stay exact
+    exact = ["dtype", "present", "mean", "std"]
+    pd.testing.assert_frame_equal(got.columns[exact], want.columns[exact], rtol=1e-9)
+    distinct = got.columns["distinct"] / want.columns["distinct"]
+    assert ((distinct > 0.9) & (distinct < 1.1)).all()
+    # a sketch's quantile sits within a few percent of rank of the exact one
+    values = np.sort(frame["income"].dropna().to_numpy())
+    for name, q in (("p05", 0.05), ("median", 0.5), ("p95", 0.95)):
+        rank = np.searchsorted(values, got.columns.loc["income", name]) / len(values)
+        assert abs(rank - q) < 0.02
+
+
+def test_quantiles_of_a_column_without_finite_values_are_nan(tmp_path: Path) -> None:
+    path = tmp_path / "nan.parquet"
+    pq.write_table(pa.table({"v": pa.array([np.nan, None, np.inf], pa.float64())}), path)
+    with DuckDBEngine(threads=1) as e:
+        assert np.isnan(e.quantiles([TableRef((str(path),))], "v", [0.1, 0.9])).all()
+
+
+def test_sorting_many_keys_equals_pandas_order() -> None:
+    from govkit.scale.engines.duckdb_engine import _sorted
+
+    rng = np.random.default_rng(0)
+    n = 5_000
+    frame = pd.DataFrame(
+        {
+            "s": pd.Series(rng.choice(["b", "a", "é", "Z", None], n), dtype="str"),
+            "f": rng.choice([np.nan, -1.5, 0.0, 2.0], n),
+            **{f"k{i}": rng.integers(0, 2**20, n) for i in range(4)},  # too many to pack
+        }
+    )
+    keys = list(frame.columns)
+    want = frame.sort_values(keys, na_position="last", kind="mergesort").reset_index(drop=True)
+    pd.testing.assert_frame_equal(_sorted(frame, keys), want)
+    pd.testing.assert_frame_equal(
+        _sorted(frame, keys[:3]),
+        frame.sort_values(keys[:3], na_position="last", kind="mergesort").reset_index(drop=True),
+    )

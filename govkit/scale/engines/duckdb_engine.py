@@ -52,12 +52,14 @@ if TYPE_CHECKING:
     import duckdb
     import pyarrow as pa
 
-__all__ = ["BATCH_ROWS", "DuckDBEngine", "default_memory_limit"]
+__all__ = ["BATCH_ROWS", "EXACT_PROFILE_ROWS", "DuckDBEngine", "default_memory_limit"]
 
 #: rows per batch handed to a streamed model
 BATCH_ROWS = 65_536
 #: scored batches' cells are folded together every this many batches, so memory stays flat
 _FOLD_EVERY = 16
+#: above this many rows a profile estimates distinct counts and quantiles (bounded memory)
+EXACT_PROFILE_ROWS = 10_000_000
 #: the probabilities of a profile's quantiles
 _PROFILE_QUANTILES = (0.05, 0.5, 0.95)
 _MEMORY_HINT = (
@@ -103,6 +105,11 @@ class DuckDBEngine:
         Threads DuckDB runs on; default: every core.
     progress
         Told how many rows each scored batch held (``advance(rows)``).
+    exact_profile_rows
+        Above this many rows, :meth:`profile` estimates distinct counts and
+        quantiles with fixed-size sketches and names them in
+        ``Profile.approximate``: exact ones hold every value in memory.
+        None: always exact.
 
     Raises
     ------
@@ -120,6 +127,7 @@ class DuckDBEngine:
         memory_limit: str | None = None,
         threads: int | None = None,
         progress: Any = None,
+        exact_profile_rows: int | None = EXACT_PROFILE_ROWS,
     ) -> None:
         require_extras({"tabular": ["the duckdb engine"]}, modules={"tabular": ["duckdb"]})
         import duckdb
@@ -128,6 +136,7 @@ class DuckDBEngine:
             raise ConfigError(f"the duckdb engine needs at least one thread, got {threads}")
         self._duckdb = duckdb
         self._progress = progress
+        self._exact_profile_rows = exact_profile_rows
         self._con: duckdb.DuckDBPyConnection = duckdb.connect(":memory:")
         self._spill = tempfile.mkdtemp(prefix="govkit-duckdb-")
         limit = memory_limit if memory_limit is not None else default_memory_limit()
@@ -158,6 +167,7 @@ class DuckDBEngine:
             "version": self._duckdb.__version__,
             "memory_limit": str(self._memory_limit),
             "threads": int(self._threads),
+            "exact_profile_rows": self._exact_profile_rows,
         }
 
     def n_rows(self, tables: Sequence[TableRef]) -> int:
@@ -271,7 +281,9 @@ class DuckDBEngine:
             counts[c] = counts[c].astype(np.int64)
         counts = _sorted(counts, keys)
 
-        stats = self._column_stats(tables, columns, types, kinds, missing)
+        limit = self._exact_profile_rows
+        estimate = limit is not None and self.n_rows(tables) > limit
+        stats = self._column_stats(tables, columns, types, kinds, missing, estimate=estimate)
         rows: list[dict[str, Any]] = []
         for c in columns:
             s = stats[c]
@@ -292,7 +304,12 @@ class DuckDBEngine:
                     "p95": float(q[2]),
                 }
             rows.append(entry | figures)
-        return Profile(counts=counts, columns=pd.DataFrame(rows).set_index("column"))
+        approximate = ["distinct", "p05", "median", "p95"] if estimate else []
+        return Profile(
+            counts=counts,
+            columns=pd.DataFrame(rows).set_index("column"),
+            approximate=approximate,
+        )
 
     def class_sizes(
         self, tables: Sequence[TableRef], columns: Sequence[str], sensitive: str | None = None
@@ -437,6 +454,8 @@ class DuckDBEngine:
         types: dict[str, str],
         kinds: dict[str, str],
         missing: dict[str, str],
+        *,
+        estimate: bool,
     ) -> dict[str, dict[str, Any]]:
         if not columns:
             return {}
@@ -445,6 +464,10 @@ class DuckDBEngine:
         inner: list[str] = []
         parts: list[str] = []
         probs = ", ".join(sql.double(p) for p in _PROFILE_QUANTILES)
+        # exact distinct counts and quantiles hold every value; past the limit, sketches
+        # (HyperLogLog, t-digest) of fixed size keep memory flat in rows
+        quantile = "approx_quantile" if estimate else "quantile_cont"
+        cast = "::FLOAT[]" if estimate else ""  # approx_quantile takes FLOAT probabilities
         for j, c in enumerate(columns):
             value = f"CAST({sql.ident(c)} AS DOUBLE)" if kinds[c] == "numeric" else sql.ident(c)
             inner += [
@@ -453,14 +476,18 @@ class DuckDBEngine:
             ]
             parts += [
                 f"count(__v{j}) AS __present{j}",
-                f"count(DISTINCT __v{j}) AS __distinct{j}",
+                (
+                    f"approx_count_distinct(__v{j}) AS __distinct{j}"
+                    if estimate
+                    else f"count(DISTINCT __v{j}) AS __distinct{j}"
+                ),
                 f"sum(CAST(__null{j} AS BIGINT)) AS __nulls{j}",
             ]
             if kinds[c] == "numeric":
                 parts += [
                     f"avg(__v{j}) AS __mean{j}",
                     f"stddev_pop(__v{j}) AS __std{j}",
-                    f"quantile_cont(__v{j}, [{probs}]) AS __q{j}",
+                    f"{quantile}(__v{j}, [{probs}]{cast}) AS __q{j}",
                 ]
         query = (
             f"SELECT {', '.join(parts)} FROM (SELECT {', '.join(inner)} FROM {sql.source(tables)})"
@@ -567,12 +594,14 @@ class DuckDBEngine:
     def _fail(self, err: BaseException, tables: Sequence[TableRef]) -> NoReturn:
         """Raise what a failed query means for the user: the file at fault, or the memory limit.
 
-        A query DuckDB cannot parse or an internal DuckDB error is our own bug
-        and is raised as it is (exit 3).
+        A query DuckDB cannot parse or bind (every column was checked before)
+        or an internal DuckDB error is our own bug, raised as it is (exit 3).
         """
         duckdb = self._duckdb
         first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
-        if isinstance(err, (duckdb.ParserException, duckdb.InternalException)):
+        if isinstance(
+            err, (duckdb.ParserException, duckdb.BinderException, duckdb.InternalException)
+        ):
             raise err
         if isinstance(err, duckdb.OutOfMemoryException):
             raise ConfigError(
