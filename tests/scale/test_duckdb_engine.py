@@ -236,13 +236,14 @@ def test_scored_cells_equal_the_reference_and_report_progress(
     counter = Counter()
     import govkit.scale.engines.duckdb_engine as module
 
-    batch_rows = module.BATCH_ROWS
-    module.BATCH_ROWS = 1_000  # several batches from these few rows
+    saved = module.BATCH_ROWS, module._FOLD_ROWS
+    # several batches from these few rows, folded together several times
+    module.BATCH_ROWS, module._FOLD_ROWS = 1_000, 1_500
     try:
         with DuckDBEngine(memory_limit="1GB", threads=2, progress=counter) as e:
             got = e.cells([table], spec, scorer=scorer, columns=["income"])
     finally:
-        module.BATCH_ROWS = batch_rows
+        module.BATCH_ROWS, module._FOLD_ROWS = saved
     scored = frame.copy()
     scored["model_pred"], scored["model_score"] = scorer(frame)
     _assert_cells_equal(got, cells_of_frame(scored, spec))

@@ -56,8 +56,8 @@ __all__ = ["BATCH_ROWS", "EXACT_PROFILE_ROWS", "DuckDBEngine", "default_memory_l
 
 #: rows per batch handed to a streamed model
 BATCH_ROWS = 65_536
-#: scored batches' cells are folded together every this many batches, so memory stays flat
-_FOLD_EVERY = 16
+#: scored batches' cells wait until they number this many (or as many as the cells so far)
+_FOLD_ROWS = 1 << 20
 #: above this many rows a profile estimates distinct counts and quantiles (bounded memory)
 EXACT_PROFILE_ROWS = 10_000_000
 #: the probabilities of a profile's quantiles
@@ -441,7 +441,10 @@ class DuckDBEngine:
             if spec.score is not None:
                 frame[spec.score] = np.nan if scores is None else scores
             parts.append(_cells.cells_of_frame(frame, spec))
-            if len(parts) >= _FOLD_EVERY:
+            pending = sum(len(p) for p in parts[1:])
+            # folding only when the new cells are as many as the old keeps the work
+            # linear in the rows, and memory bounded by twice the cells
+            if pending >= max(len(parts[0]), _FOLD_ROWS):
                 parts = [_cells.combine_cells(parts, spec)]
             if self._progress is not None:
                 self._progress.advance(len(frame))
