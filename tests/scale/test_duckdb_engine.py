@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -82,6 +83,7 @@ def _arrow(rows: int, seed: int) -> pa.Table:
             "text": pa.array(text, pa.string()),
             "income": pa.array(income, pa.float64()),
             "zip3": pa.array(zip3, pa.int32()),
+            "member": pa.array(rng.random(rows) < 0.3, pa.bool_(), mask=rng.random(rows) < 0.1),
         }
     )
 
@@ -147,6 +149,7 @@ SPECS = {
     "float32_score": CellSpec(keys=(Key("sex"),), label="label", pred="pred", score="score32"),
     "binned_int": CellSpec(keys=(Key("band", (1.0, 2.0, 3.0)),), label="label", pred="pred"),
     "label_only": CellSpec(keys=(Key("race"),), label="label"),
+    "bool_key_with_nulls": CellSpec(keys=(Key("member"), Key("sex")), label="label", pred="pred"),
     "few_levels": CellSpec(keys=(), label="label", pred="pred", score="score", levels=7),
 }
 
@@ -158,6 +161,32 @@ def test_cells_equal_the_reference(
     table, frame = flat
     spec = SPECS[name]
     _assert_cells_equal(engine.cells([table], spec), cells_of_frame(frame, spec))
+
+
+def test_cells_without_packed_keys_equal_the_reference(
+    engine: DuckDBEngine, flat: tuple[TableRef, pd.DataFrame], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Text keys with more values than an ENUM takes are grouped as they are."""
+    import govkit.scale.engines._duckdb_packed as packing
+
+    monkeypatch.setattr(packing, "MAX_TEXT_VALUES", 2)
+    monkeypatch.setattr(packing, "MAX_INT_RANGE", 2)
+    table, frame = flat
+    for spec in (SPECS["groups_binned_score"], SPECS["int_key_with_nulls"]):
+        assert packing.plan_codes(spec.keys, ["label"], *_probe(engine, table, spec)) is None
+        _assert_cells_equal(engine.cells([table], spec), cells_of_frame(frame, spec))
+
+
+def _probe(engine: DuckDBEngine, table: TableRef, spec: CellSpec) -> tuple[Any, ...]:
+    import govkit.scale.engines._duckdb_packed as packing
+    from govkit.scale.engines import _duckdb_sql as sql
+
+    types = engine._types([table])
+    columns = [k.column for k in spec.keys if k.edges is None] + ["label"]
+    query = packing.probe_query(columns, types, sql.source([table]))
+    assert query is not None
+    found = dict(zip(columns, engine._con.execute(query).fetchall()[0], strict=False))
+    return types, found, spec.levels, "-1"
 
 
 def test_cells_of_hive_partitions_and_a_union(

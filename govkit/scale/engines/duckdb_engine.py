@@ -37,6 +37,7 @@ from govkit.errors import ConfigError, InputError
 from govkit.extras import require_extras
 from govkit.scale import cells as _cells
 from govkit.scale.cells import LEVEL, SCORE_SUM, WEIGHT, CellSpec
+from govkit.scale.engines import _duckdb_packed as packing
 from govkit.scale.engines import _duckdb_sql as sql
 from govkit.scale.engines.base import (
     ANY_MISSING,
@@ -208,6 +209,9 @@ class DuckDBEngine:
                 *([spec.score] if spec.score else []),
             ],
         )
+        packed = self._packed_cells(tables, spec, types)
+        if packed is not None:
+            return packed
         inner: list[str] = []
         for i, key in enumerate(spec.keys):
             expr = (
@@ -234,6 +238,45 @@ class DuckDBEngine:
         )
         frame = self._frame(query, tables)
         frame.columns = [*spec.key_columns, WEIGHT, SCORE_SUM]
+        return _sorted(self._cells_dtypes(frame, tables, spec), spec.key_columns)
+
+    def _packed_cells(
+        self, tables: Sequence[TableRef], spec: CellSpec, types: dict[str, str]
+    ) -> pd.DataFrame | None:
+        """The cells grouped by one packed integer key (:mod:`._duckdb_packed`), or None."""
+        src = sql.source(tables)
+        plain = [k.column for k in spec.keys if k.edges is None]
+        labels = [spec.label, *([spec.pred] if spec.pred is not None else [])]
+        probe = packing.probe_query([*plain, *labels], types, src)
+        if probe is None:
+            return None
+        rows = self._execute(probe, tables).fetchall()
+        found = dict(zip([*plain, *labels], rows[0], strict=False)) if rows else {}
+        level = sql.level(spec.score, spec.levels) if spec.score is not None else "-1"
+        codes = packing.plan_codes(spec.keys, labels, types, found, spec.levels, level)
+        if codes is None:
+            return None
+        score = sql.score_sum(spec.score) if spec.score is not None else "0.0::DOUBLE"
+        query = (
+            f"SELECT {packing.packed_expr(codes)} AS __key, count(*) AS __n, "
+            f"sum({score}) AS __sum FROM {src} GROUP BY __key"
+        )
+        try:
+            result = self._con.sql(query).to_arrow_table()
+        except self._duckdb.Error as err:
+            self._fail(err, tables)
+        key = result.column("__key").to_numpy()
+        order = np.argsort(key, kind="stable")
+        values = packing.unpack(key[order], codes)
+        frame = pd.DataFrame(dict(zip(spec.key_columns, values, strict=True)))
+        frame[WEIGHT] = result.column("__n").to_numpy()[order]
+        frame[SCORE_SUM] = result.column("__sum").to_numpy()[order]
+        return self._cells_dtypes(frame, tables, spec)
+
+    def _cells_dtypes(
+        self, frame: pd.DataFrame, tables: Sequence[TableRef], spec: CellSpec
+    ) -> pd.DataFrame:
+        """The cells' columns in the reference's dtypes (the keys as pandas reads them)."""
         dtypes = self._dtypes(tables)
         binned = {k.column for k in spec.keys if k.edges is not None}
         for column in spec.key_columns[:-1]:
@@ -244,7 +287,7 @@ class DuckDBEngine:
         frame[LEVEL] = frame[LEVEL].astype(np.int64)
         frame[WEIGHT] = frame[WEIGHT].astype(np.int64)
         frame[SCORE_SUM] = frame[SCORE_SUM].astype(np.float64)
-        return _sorted(frame, spec.key_columns)
+        return frame
 
     def profile(self, tables: Sequence[TableRef], spec: ProfileSpec) -> Profile:
         """The data-quality profile (:func:`~govkit.scale.engines.base.profile_of_frame`), in two scans.
