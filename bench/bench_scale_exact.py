@@ -344,7 +344,7 @@ def run_cli(folder: Path, lake: Path) -> None:
                     "-q",
                     "--engine",
                     engine,
-                    "--output",
+                    "--out",
                     str(out),
                 ],
                 capture_output=True,
