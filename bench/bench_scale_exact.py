@@ -324,6 +324,23 @@ def _measurements(report: Path) -> dict[tuple[Any, ...], tuple[float, dict[str, 
     return out
 
 
+def _stated_bounds(details: Any, prefix: str = "") -> dict[str, float]:
+    """Every number under a key naming a bound in a result's details (e.g. the AUC error bound)."""
+    out: dict[str, float] = {}
+    if isinstance(details, dict):
+        for key, value in details.items():
+            if isinstance(value, int | float) and "bound" in str(key):
+                out[str(key)] = max(out.get(str(key), float("-inf")), float(value))
+            elif isinstance(value, dict | list):
+                for k, v in _stated_bounds(value).items():
+                    out[k] = max(out.get(k, float("-inf")), v)
+    elif isinstance(details, list):
+        for item in details:
+            for k, v in _stated_bounds(item).items():
+                out[k] = max(out.get(k, float("-inf")), v)
+    return out
+
+
 def run_cli(folder: Path, lake: Path) -> None:
     config = _project(folder, lake)
     engines = ["pandas", "duckdb", *(["ray"] if _ray_available() else [])]
@@ -380,8 +397,14 @@ def run_cli(folder: Path, lake: Path) -> None:
             f"{max(exact, default=float('nan')):.1e} (target {EXACT:.0e}); "
             f"{len(missing)} figures of pandas absent"
         )
+        stated = {key[0]: _stated_bounds(details) for key, (_, details) in figures.items()}
         for name, diffs in sorted(bounded.items()):
-            print(f"  {name}: max |diff| {max(diffs):.1e} over {len(diffs)} figures")
+            check = name.split(":")[0]
+            bounds = ", ".join(f"{k} {v:.1e}" for k, v in sorted(stated.get(check, {}).items()))
+            print(
+                f"  {name}: max |diff| {max(diffs):.1e} over {len(diffs)} figures "
+                f"(the report's bounds: {bounds or 'none stated'})"
+            )
 
 
 def main(argv: list[str] | None = None) -> int:
