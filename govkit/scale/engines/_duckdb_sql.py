@@ -191,10 +191,6 @@ def missing(column: str, sql_type: str, markers: Sequence[str] | None) -> str:
     marker_set = sorted({str(m).strip() for m in markers or ()})
     if marker_set:
         listed = ", ".join(string(m) for m in marker_set)
-        text = f"CAST({c} AS VARCHAR)"
-        ws = string(WHITESPACE)
-        # trimming every value is slow; only a value that starts or ends with whitespace needs it
-        padded = f"(contains({ws}, left({text}, 1)) OR contains({ws}, right({text}, 1)))"
-        trimmed = f"trim({text}, {ws}) IN ({listed})"
-        parts.append(f"coalesce({text} IN ({listed}) OR ({padded} AND {trimmed}), false)")
+        trimmed = f"trim(CAST({c} AS VARCHAR), {string(WHITESPACE)})"
+        parts.append(f"coalesce({trimmed} IN ({listed}), false)")
     return "(" + " OR ".join(parts) + ")"
