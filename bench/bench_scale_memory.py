@@ -9,7 +9,9 @@ process whose peak RSS is read from ``os.wait4``:
   command has that flag, otherwise the engine's statistics those checks need
   (cells, profile, class sizes, row count);
 - the anchor: DuckDB alone scanning the same files for the (group, label,
-  prediction) counts;
+  prediction) counts; and, beside it, DuckDB alone computing the cells
+  themselves (those keys and the score level: millions of groups) in one
+  GROUP BY, what the cells cost before any check;
 - on the small lake only, beside them: the pandas path (every row in memory)
   and fairlearn's MetricFrame (selection rate, TPR, FPR by sex and race).
 
@@ -99,6 +101,23 @@ def child_anchor(lake: str) -> None:
     print(json.dumps({"groups": len(rows)}))
 
 
+def child_anchor_cells(lake: str) -> None:
+    """DuckDB alone: the cells themselves (group, label, pred, score level) in one GROUP BY."""
+    import duckdb
+
+    files = ", ".join("'" + f.replace("'", "''") + "'" for f in _files(lake))
+    con = duckdb.connect()
+    con.execute("SET preserve_insertion_order = false")
+    level = "least(greatest(floor(score * 65536), 0), 65535)::BIGINT"
+    edges = ", ".join(str(e) for e in AGE_BINS)
+    rows = con.execute(
+        f"SELECT sex, race, list_position([{edges}], age) AS age_bin, label, pred, "
+        f"{level} AS level, count(*), sum(score) FROM read_parquet([{files}], "
+        "hive_partitioning = true) GROUP BY ALL"
+    ).fetchall()
+    print(json.dumps({"cells": len(rows)}))
+
+
 def child_pandas(lake: str) -> None:
     """The rows in memory: the pandas reference of the same statistics."""
     import pyarrow.dataset as pads
@@ -149,6 +168,7 @@ def child_fairlearn(lake: str) -> None:
 CHILDREN = {
     "engine": child_engine,
     "anchor": child_anchor,
+    "anchor-cells": child_anchor_cells,
     "pandas": child_pandas,
     "fairlearn": child_fairlearn,
 }
@@ -264,8 +284,10 @@ def main(argv: list[str] | None = None) -> int:
             )
             gate = _measure(_gate_command(folder, lake, "duckdb", cli))
             anchor = _measure([sys.executable, str(HERE), "--child", "anchor", str(lake)])
+            cells = _measure([sys.executable, str(HERE), "--child", "anchor-cells", str(lake)])
             print(_line(how, gate))
             print(_line("DuckDB alone: (group, label, pred)", anchor))
+            print(_line("DuckDB alone: the cells, one GROUP BY", cells))
             if gate[2] not in (0, 1):
                 print(gate[3])
             results[rows] = {"gate": gate, "anchor": anchor}
