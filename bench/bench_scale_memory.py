@@ -109,9 +109,9 @@ def child_anchor_cells(lake: str) -> None:
     con = duckdb.connect()
     con.execute("SET preserve_insertion_order = false")
     level = "least(greatest(floor(score * 65536), 0), 65535)::BIGINT"
-    edges = ", ".join(str(e) for e in AGE_BINS)
+    age_bin = " + ".join(f"CAST(age >= {e} AS INTEGER)" for e in AGE_BINS)
     rows = con.execute(
-        f"SELECT sex, race, list_position([{edges}], age) AS age_bin, label, pred, "
+        f"SELECT sex, race, {age_bin} AS age_bin, label, pred, "
         f"{level} AS level, count(*), sum(score) FROM read_parquet([{files}], "
         "hive_partitioning = true) GROUP BY ALL"
     ).fetchall()
