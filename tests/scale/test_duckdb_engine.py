@@ -443,7 +443,14 @@ def test_profile_past_the_exact_limit_estimates_and_says_so(
     pd.testing.assert_frame_equal(got.columns[exact], want.columns[exact], rtol=1e-9)
     distinct = got.columns["distinct"] / want.columns["distinct"]
     assert ((distinct > 0.9) & (distinct < 1.1)).all()
-    # a sketch's quantile sits within a few percent of rank of the exact one
+    # a column of few values gets exact quantiles from its histogram ...
+    figures = ["p05", "median", "p95"]
+    np.testing.assert_allclose(
+        got.columns.loc["zip3", figures].to_numpy(dtype=float),
+        want.columns.loc["zip3", figures].to_numpy(dtype=float),
+        rtol=1e-12,
+    )
+    # ... and a sketch's quantile sits within a few percent of rank of the exact one
     values = np.sort(frame["income"].dropna().to_numpy())
     for name, q in (("p05", 0.05), ("median", 0.5), ("p95", 0.95)):
         rank = np.searchsorted(values, got.columns.loc["income", name]) / len(values)
@@ -476,3 +483,17 @@ def test_sorting_many_keys_equals_pandas_order() -> None:
         _sorted(frame, keys[:3]),
         frame.sort_values(keys[:3], na_position="last", kind="mergesort").reset_index(drop=True),
     )
+
+
+def test_histogram_quantiles_match_numpy() -> None:
+    from govkit.scale.engines.duckdb_engine import _histogram_quantiles
+
+    rng = np.random.default_rng(5)
+    probs = [0.0, 0.05, 0.3, 0.5, 0.95, 0.999, 1.0]
+    for size in (1, 2, 7, 1_000):
+        values = rng.integers(-3, 4, size).astype(float) * 0.1
+        uniques, counts = np.unique(values, return_counts=True)
+        pairs = [(float(v), int(n)) for v, n in zip(uniques, counts, strict=True)]
+        rng.shuffle(pairs)
+        got = _histogram_quantiles(pairs, probs)
+        np.testing.assert_allclose(got, np.percentile(values, np.array(probs) * 100), rtol=1e-15)

@@ -61,6 +61,8 @@ BATCH_ROWS = 65_536
 _FOLD_ROWS = 1 << 20
 #: above this many rows a profile estimates distinct counts and quantiles (bounded memory)
 EXACT_PROFILE_ROWS = 10_000_000
+#: past the exact limit, a column with at most this many values gets exact quantiles
+_HISTOGRAM_VALUES = 1 << 20
 #: the probabilities of a profile's quantiles
 _PROFILE_QUANTILES = (0.05, 0.5, 0.95)
 _MEMORY_HINT = (
@@ -510,35 +512,26 @@ class DuckDBEngine:
         inner: list[str] = []
         parts: list[str] = []
         probs = ", ".join(sql.double(p) for p in _PROFILE_QUANTILES)
-        # exact distinct counts and quantiles hold every value; past the limit, sketches
-        # (HyperLogLog, t-digest) of fixed size keep memory flat in rows
-        quantile = "approx_quantile" if estimate else "quantile_cont"
-        cast = "::FLOAT[]" if estimate else ""  # approx_quantile takes FLOAT probabilities
         for j, c in enumerate(columns):
             value = f"CAST({sql.ident(c)} AS DOUBLE)" if kinds[c] == "numeric" else sql.ident(c)
             inner += [
                 f"CASE WHEN {missing[c]} THEN NULL ELSE {value} END AS __v{j}",
                 f"{sql.ident(c)} IS NULL AS __null{j}",
             ]
+            # exact distinct counts and quantiles hold every value; past the limit a
+            # fixed-size sketch (HyperLogLog) counts, and quantiles come afterwards
+            distinct = "approx_count_distinct(__v{j})" if estimate else "count(DISTINCT __v{j})"
             parts += [
                 f"count(__v{j}) AS __present{j}",
-                (
-                    f"approx_count_distinct(__v{j}) AS __distinct{j}"
-                    if estimate
-                    else f"count(DISTINCT __v{j}) AS __distinct{j}"
-                ),
+                distinct.format(j=j) + f" AS __distinct{j}",
                 f"sum(CAST(__null{j} AS BIGINT)) AS __nulls{j}",
             ]
             if kinds[c] == "numeric":
-                parts += [
-                    f"avg(__v{j}) AS __mean{j}",
-                    f"stddev_pop(__v{j}) AS __std{j}",
-                    f"{quantile}(__v{j}, [{probs}]{cast}) AS __q{j}",
-                ]
-        query = (
-            f"SELECT {', '.join(parts)} FROM (SELECT {', '.join(inner)} FROM {sql.source(tables)})"
-        )
-        row = self._execute(query, tables)
+                parts += [f"avg(__v{j}) AS __mean{j}", f"stddev_pop(__v{j}) AS __std{j}"]
+                if not estimate:
+                    parts.append(f"quantile_cont(__v{j}, [{probs}]) AS __q{j}")
+        source = f"(SELECT {', '.join(inner)} FROM {sql.source(tables)})"
+        row = self._execute(f"SELECT {', '.join(parts)} FROM {source}", tables)
         names = [d[0] for d in row.description or ()]
         values = row.fetchall()[0]
         found = dict(zip(names, values, strict=True))
@@ -552,6 +545,50 @@ class DuckDBEngine:
                 "std": found.get(f"__std{j}"),
                 "quantiles": found.get(f"__q{j}"),
             }
+        if estimate:
+            numeric = [j for j, c in enumerate(columns) if kinds[c] == "numeric"]
+            for j, q in self._bounded_quantiles(tables, source, numeric, out, columns).items():
+                out[columns[j]]["quantiles"] = q
+        return out
+
+    def _bounded_quantiles(
+        self,
+        tables: Sequence[TableRef],
+        source: str,
+        numeric: list[int],
+        stats: dict[str, dict[str, Any]],
+        columns: list[str],
+    ) -> dict[int, list[float]]:
+        """The profile's quantiles in memory bounded by the values, not the rows.
+
+        A column with few distinct values (at most :data:`_HISTOGRAM_VALUES`,
+        by its sketch) gets exact quantiles from its histogram, all such
+        columns in one scan (GROUPING SETS); the others a t-digest sketch.
+        """
+        few = [j for j in numeric if 0 < stats[columns[j]]["distinct"] <= _HISTOGRAM_VALUES]
+        many = [j for j in numeric if j not in few and stats[columns[j]]["present"]]
+        out: dict[int, list[float]] = {}
+        if few:
+            sets = ", ".join(f"(__v{j})" for j in few)
+            picked = ", ".join(f"__v{j}" for j in few)
+            marks = ", ".join(f"GROUPING(__v{j})" for j in few)
+            rows = self._execute(
+                f"SELECT [{marks}], [{picked}], count(*) FROM {source} "
+                f"GROUP BY GROUPING SETS ({sets})",
+                tables,
+            ).fetchall()
+            histograms: dict[int, list[tuple[float, int]]] = {j: [] for j in few}
+            for grouping, values, count in rows:
+                i = list(grouping).index(0)
+                if values[i] is not None:
+                    histograms[few[i]].append((float(values[i]), int(count)))
+            for j, pairs in histograms.items():
+                out[j] = _histogram_quantiles(pairs, _PROFILE_QUANTILES)
+        if many:
+            probs = ", ".join(sql.double(p) for p in _PROFILE_QUANTILES)
+            sketches = ", ".join(f"approx_quantile(__v{j}, [{probs}]::FLOAT[])" for j in many)
+            found = self._execute(f"SELECT {sketches} FROM {source}", tables).fetchall()[0]
+            out.update({j: list(q) for j, q in zip(many, found, strict=True)})
         return out
 
     def _stratified(
@@ -693,6 +730,24 @@ def _pandas_dtypes(tables: Sequence[TableRef]) -> dict[str, Any]:
         empty = pa.schema(fields, metadata=schema.metadata).empty_table().to_pandas()
         for name in empty.columns:
             out.setdefault(str(name), empty[name].dtype)
+    return out
+
+
+def _histogram_quantiles(pairs: list[tuple[float, int]], probs: Sequence[float]) -> list[float]:
+    """numpy's linear-interpolation quantiles of the values a histogram (value, count) holds."""
+    pairs.sort()
+    values = np.array([v for v, _ in pairs])
+    ends = np.cumsum([n for _, n in pairs])  # the rank after each value's last row
+    n = int(ends[-1])
+    out: list[float] = []
+    for p in probs:
+        h = (n - 1) * p
+        k = int(np.floor(h))
+        low = values[np.searchsorted(ends, k, side="right")]
+        high = values[np.searchsorted(ends, min(k + 1, n - 1), side="right")]
+        t = h - k
+        # numpy's lerp: the same rounding as numpy.percentile
+        out.append(float(high - (high - low) * (1 - t) if t >= 0.5 else low + (high - low) * t))
     return out
 
 
