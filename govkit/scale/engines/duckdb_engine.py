@@ -1,6 +1,7 @@
 """The statistics of Parquet files larger than memory, computed by embedded DuckDB.
 
-Every statistic is one SQL aggregate over ``read_parquet([...files...])``:
+Every statistic is a SQL aggregate over ``read_parquet([...files...])`` (one
+to three scans):
 DuckDB reads only the columns a query names, spills to a temporary folder
 when an aggregate outgrows its memory limit, and brings back a table of
 cells, counts or quantiles, never the rows. The only rows that cross into
@@ -292,10 +293,13 @@ class DuckDBEngine:
         return frame
 
     def profile(self, tables: Sequence[TableRef], spec: ProfileSpec) -> Profile:
-        """The data-quality profile (:func:`~govkit.scale.engines.base.profile_of_frame`), in two scans.
+        """The data-quality profile (:func:`~govkit.scale.engines.base.profile_of_frame`).
 
-        One scan groups the missing counts by the groups and label; the other
-        computes every column's statistics at once.
+        One scan groups the missing counts by the groups and label; another
+        computes every column's statistics at once. Past ``exact_profile_rows``
+        distinct counts come from HyperLogLog sketches and quantiles from a
+        third scan (exact from histograms for columns of few values, t-digest
+        sketches for the others), and ``approximate`` names them.
         """
         columns = list(spec.columns)
         types = self._require(tables, [*spec.groups, spec.label, *columns])
