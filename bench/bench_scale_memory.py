@@ -247,7 +247,7 @@ def _gate_command(folder: Path, lake: Path, engine: str, cli: bool) -> list[str]
 def _line(name: str, measured: tuple[float, float, int, str]) -> str:
     wall, rss, code, _ = measured
     note = "" if code in (0, 1) else f"  (exit {code})"
-    return f"  {name:34s} {wall:8.1f} s  {rss:8.0f} MB peak RSS{note}"
+    return f"  {name:38s} {wall:8.1f} s  {rss:8.0f} MB peak RSS{note}"
 
 
 def main(argv: list[str] | None = None) -> int:
