@@ -1,0 +1,322 @@
+"""Memory flat in rows: peak RSS and time of the gate on a small and a 10x larger lake, DuckDB engine.
+
+Two synthetic predictions-only lakes (hive-partitioned Parquet, written in
+chunks so the generator itself stays flat) are measured, each in a fresh
+process whose peak RSS is read from ``os.wait4``:
+
+- the gate with the DuckDB engine (fairness, classification, calibration,
+  data quality and k-anonymity): ``govkit check --engine duckdb`` when the
+  command has that flag, otherwise the engine's statistics those checks need
+  (cells, profile, class sizes, row count);
+- the anchor: DuckDB alone scanning the same files for the (group, label,
+  prediction) counts; and, beside it, DuckDB alone computing the cells
+  themselves (those keys and the score level: millions of groups) in one
+  GROUP BY, what the cells cost before any check;
+- on the small lake only, beside them: the pandas path (every row in memory)
+  and fairlearn's MetricFrame (selection rate, TPR, FPR by sex and race).
+
+Targets: peak RSS grows less than 30% from the small lake to the large one;
+the large run takes at most 3x the DuckDB anchor.
+
+Run: ``.venv/bin/python bench/bench_scale_memory.py [--small 1000000 --large 5000000] [--full]``
+(``--full``: 5M and 50M rows, about 1.2 GB of disk). Prints figures; asserts nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _scale_data import AGE_BINS, folder_bytes, write_lake
+
+REPO = Path(__file__).resolve().parents[1]
+HERE = Path(__file__).resolve()
+QUASI_IDENTIFIERS = ("zip3", "age", "sex")
+PROFILED = ("sex", "race", "age", "zip3", "income", "hours", "education", "label", "pred", "score")
+
+
+def _measure(command: list[str]) -> tuple[float, float, int, str]:
+    """Run ``command``; its wall time (s), peak RSS (MB), exit status and the tail of its output."""
+    with tempfile.TemporaryFile() as out:
+        start = time.perf_counter()
+        proc = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, cwd=REPO)
+        _, status, usage = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - start
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        text = out.read().decode(errors="replace")
+    return wall, usage.ru_maxrss / 1024.0, proc.returncode, text[-3000:]
+
+
+# --- what each measured process runs (this script, called with --child) -------------------
+
+
+def _files(lake: str) -> tuple[str, ...]:
+    return tuple(sorted(str(p) for p in Path(lake).rglob("*.parquet")))
+
+
+def child_engine(lake: str) -> None:
+    """The DuckDB engine computing what the five checks need."""
+    from govkit.scale.cells import CellSpec, Key
+    from govkit.scale.engines.base import ProfileSpec, TableRef
+    from govkit.scale.engines.duckdb_engine import DuckDBEngine
+
+    table = [TableRef(_files(lake), hive=True)]
+    with DuckDBEngine() as engine:
+        engine.n_rows(table)
+        spec = CellSpec(
+            keys=(Key("sex"), Key("race"), Key("age", AGE_BINS)),
+            label="label",
+            pred="pred",
+            score="score",
+        )
+        cells = engine.cells(table, spec)
+        engine.profile(
+            table,
+            ProfileSpec(columns=PROFILED, groups=("sex", "race"), label="label", markers=("?",)),
+        )
+        engine.class_sizes(table, list(QUASI_IDENTIFIERS), "race")
+    print(json.dumps({"cells": len(cells)}))
+
+
+def child_anchor(lake: str) -> None:
+    """DuckDB alone: the (group, label, prediction) counts of the same files."""
+    import duckdb
+
+    files = ", ".join("'" + f.replace("'", "''") + "'" for f in _files(lake))
+    con = duckdb.connect()
+    rows = con.execute(
+        f"SELECT sex, race, label, pred, count(*) FROM read_parquet([{files}], "
+        "hive_partitioning = true) GROUP BY ALL"
+    ).fetchall()
+    print(json.dumps({"groups": len(rows)}))
+
+
+def child_anchor_cells(lake: str) -> None:
+    """DuckDB alone: the cells themselves (group, label, pred, score level) in one GROUP BY."""
+    import duckdb
+
+    files = ", ".join("'" + f.replace("'", "''") + "'" for f in _files(lake))
+    con = duckdb.connect()
+    con.execute("SET preserve_insertion_order = false")
+    level = "least(greatest(floor(score * 65536), 0), 65535)::BIGINT"
+    age_bin = " + ".join(f"CAST(age >= {e} AS INTEGER)" for e in AGE_BINS)
+    rows = con.execute(
+        f"SELECT sex, race, {age_bin} AS age_bin, label, pred, "
+        f"{level} AS level, count(*), sum(score) FROM read_parquet([{files}], "
+        "hive_partitioning = true) GROUP BY ALL"
+    ).fetchall()
+    print(json.dumps({"cells": len(rows)}))
+
+
+def child_pandas(lake: str) -> None:
+    """The rows in memory: the pandas reference of the same statistics."""
+    import pyarrow.dataset as pads
+
+    from govkit.scale.cells import CellSpec, Key, cells_of_frame
+    from govkit.scale.engines.base import ProfileSpec, class_sizes_of_frame, profile_of_frame
+
+    dataset = pads.dataset(
+        list(_files(lake)),
+        format="parquet",
+        partitioning=pads.HivePartitioning.discover(infer_dictionary=False),
+        partition_base_dir=lake,
+    )
+    frame = dataset.to_table().to_pandas()
+    spec = CellSpec(
+        keys=(Key("sex"), Key("race"), Key("age", AGE_BINS)),
+        label="label",
+        pred="pred",
+        score="score",
+    )
+    cells = cells_of_frame(frame, spec)
+    profile_of_frame(
+        frame, ProfileSpec(columns=PROFILED, groups=("sex", "race"), label="label", markers=("?",))
+    )
+    class_sizes_of_frame(frame, list(QUASI_IDENTIFIERS), "race")
+    print(json.dumps({"cells": len(cells)}))
+
+
+def child_fairlearn(lake: str) -> None:
+    """fairlearn's MetricFrame by sex and race on the rows (read with pandas)."""
+    import fairlearn.metrics as flm
+    import pandas as pd
+
+    frame = pd.read_parquet(lake, columns=["sex", "race", "label", "pred"])
+    flm.MetricFrame(
+        metrics={
+            "selection_rate": flm.selection_rate,
+            "tpr": flm.true_positive_rate,
+            "fpr": flm.false_positive_rate,
+        },
+        y_true=frame["label"],
+        y_pred=frame["pred"],
+        sensitive_features=frame[["sex", "race"]],
+    )
+    print(json.dumps({"rows": len(frame)}))
+
+
+CHILDREN = {
+    "engine": child_engine,
+    "anchor": child_anchor,
+    "anchor-cells": child_anchor_cells,
+    "pandas": child_pandas,
+    "fairlearn": child_fairlearn,
+}
+
+
+# --- the gate through the command line ----------------------------------------------------
+
+
+def _cli_engines() -> bool:
+    done = subprocess.run(
+        [sys.executable, "-m", "govkit", "check", "--help"],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        check=False,
+    )
+    return "--engine" in done.stdout
+
+
+def _project(folder: Path, lake: Path) -> Path:
+    import yaml
+
+    checks = [
+        "performance.classification",
+        "performance.calibration",
+        "fairness.demographic_parity",
+        "fairness.equalized_odds",
+        "fairness.equal_opportunity",
+        "data.quality",
+        "privacy.k_anonymity",
+    ]
+    suite = {
+        "suite": 1,
+        "name": "scale-memory",
+        # no bootstrap: the run measures reading and aggregating, not resampling
+        "checks": [{"id": c, "severity": "warn", "params": {"n_boot": 0}} for c in checks],
+    }
+    (folder / "suite.yaml").write_text(yaml.safe_dump(suite, sort_keys=False))
+    config = {
+        "govkit": 1,
+        "system": {"name": "scale-memory", "version": "1"},
+        "model": {"predictions": {"label": "pred", "score": "score"}},
+        "data": {
+            "eval": str(lake),
+            "label": "label",
+            "sensitive": ["sex", "race"],
+            "quasi_identifiers": list(QUASI_IDENTIFIERS),
+            "slices": [{"column": "age", "bins": list(AGE_BINS)}],
+        },
+        "suite": "suite.yaml",
+        "output": str(folder / "out"),
+    }
+    path = folder / "govkit.yaml"
+    path.write_text(yaml.safe_dump(config, sort_keys=False))
+    return path
+
+
+def _gate_command(folder: Path, lake: Path, engine: str, cli: bool) -> list[str]:
+    if cli:
+        config = _project(folder, lake)
+        return [
+            sys.executable,
+            "-m",
+            "govkit",
+            "check",
+            "-c",
+            str(config),
+            "-q",
+            "--engine",
+            engine,
+        ]
+    child = "engine" if engine == "duckdb" else "pandas"
+    return [sys.executable, str(HERE), "--child", child, str(lake)]
+
+
+def _line(name: str, measured: tuple[float, float, int, str]) -> str:
+    wall, rss, code, _ = measured
+    note = "" if code in (0, 1) else f"  (exit {code})"
+    return f"  {name:38s} {wall:8.1f} s  {rss:8.0f} MB peak RSS{note}"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--small", type=int, default=1_000_000)
+    parser.add_argument("--large", type=int, default=5_000_000)
+    parser.add_argument("--full", action="store_true", help="5M and 50M rows")
+    parser.add_argument("--dir", default=None, help="where the lakes are written (default: TMP)")
+    parser.add_argument("--child", choices=sorted(CHILDREN), help=argparse.SUPPRESS)
+    parser.add_argument("lake", nargs="?", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.child:
+        CHILDREN[args.child](args.lake)
+        return 0
+    small, large = (5_000_000, 50_000_000) if args.full else (args.small, args.large)
+    cli = _cli_engines()
+    how = "govkit check --engine duckdb" if cli else "DuckDB engine statistics"
+    if not cli:
+        print("govkit check has no --engine flag here: measuring the engine's statistics directly")
+    import duckdb
+
+    print(f"DuckDB {duckdb.__version__}, {os.cpu_count()} CPUs")
+    results: dict[int, dict[str, Any]] = {}
+    with tempfile.TemporaryDirectory(prefix="govkit-bench-", dir=args.dir) as tmp:
+        for rows in (small, large):
+            folder = Path(tmp) / str(rows)
+            folder.mkdir()
+            lake = folder / "lake"
+            start = time.perf_counter()
+            files = write_lake(lake, rows)
+            print(
+                f"\n{rows:,} rows: {len(files)} files, {folder_bytes(lake) / 1e6:.0f} MB "
+                f"(written in {time.perf_counter() - start:.0f} s)"
+            )
+            gate = _measure(_gate_command(folder, lake, "duckdb", cli))
+            anchor = _measure([sys.executable, str(HERE), "--child", "anchor", str(lake)])
+            cells = _measure([sys.executable, str(HERE), "--child", "anchor-cells", str(lake)])
+            print(_line(how, gate))
+            print(_line("DuckDB alone: (group, label, pred)", anchor))
+            print(_line("DuckDB alone: the cells, one GROUP BY", cells))
+            if gate[2] not in (0, 1):
+                print(gate[3])
+            results[rows] = {"gate": gate, "anchor": anchor}
+            if rows == small:
+                fits = rows * 200 < (os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")) // 2
+                if fits:
+                    print(
+                        _line(
+                            "pandas (rows in memory)",
+                            _measure(_gate_command(folder, lake, "pandas", cli)),
+                        )
+                    )
+                    fl = _measure([sys.executable, str(HERE), "--child", "fairlearn", str(lake)])
+                    print(_line("fairlearn MetricFrame (sex, race)", fl))
+                else:
+                    print(
+                        "  pandas and fairlearn: skipped, the rows would not fit in half the memory"
+                    )
+            shutil.rmtree(lake)
+    g_small, g_large = results[small]["gate"], results[large]["gate"]
+    growth = g_large[1] / g_small[1] - 1.0
+    ratio = g_large[0] / results[large]["anchor"][0]
+    print(
+        f"\npeak RSS {small:,} -> {large:,} rows: {g_small[1]:.0f} -> {g_large[1]:.0f} MB, "
+        f"growth {growth:+.0%} (target < +30%)"
+    )
+    print(f"time of the {large:,}-row run against DuckDB alone: {ratio:.1f}x (target <= 3x)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

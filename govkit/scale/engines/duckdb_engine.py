@@ -1,0 +1,865 @@
+"""The statistics of Parquet files larger than memory, computed by embedded DuckDB.
+
+Every statistic is a SQL aggregate over ``read_parquet([...files...])`` (one
+to three scans):
+DuckDB reads only the columns a query names, spills to a temporary folder
+when an aggregate outgrows its memory limit, and brings back a table of
+cells, counts or quantiles, never the rows. The only rows that cross into
+Python are the batches a streamed model scores (:meth:`DuckDBEngine.cells`
+with a ``scorer``) and a bounded seeded sample.
+
+Each statistic reproduces its pandas reference in :mod:`govkit.scale.engines.base`
+and :mod:`govkit.scale.cells`: the same keys (NaN and NULL one missing
+value, binned and quantised as the reference does; see
+:mod:`govkit.scale.engines._duckdb_sql`), the same integer counts, the same
+column dtypes and the same sort order, so a check cannot tell which engine
+measured.
+
+A file that cannot be read, or a column that is not in the files, is an
+:class:`~govkit.errors.InputError` naming the file (exit 2); a memory limit
+that DuckDB cannot parse, or a statistic that does not fit under it even
+when spilling, is a :class:`~govkit.errors.ConfigError` naming
+``engine.memory_limit``.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import tempfile
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, NoReturn
+
+import numpy as np
+import pandas as pd
+
+from govkit.errors import ConfigError, InputError
+from govkit.extras import require_extras
+from govkit.scale import cells as _cells
+from govkit.scale.cells import LEVEL, SCORE_SUM, WEIGHT, CellSpec
+from govkit.scale.engines import _duckdb_packed as packing
+from govkit.scale.engines import _duckdb_sql as sql
+from govkit.scale.engines.base import (
+    ANY_MISSING,
+    DISTINCT_SENSITIVE,
+    Profile,
+    ProfileSpec,
+    Scorer,
+    TableRef,
+    missing_column,
+)
+
+if TYPE_CHECKING:
+    import duckdb
+    import pyarrow as pa
+
+__all__ = ["BATCH_ROWS", "EXACT_PROFILE_ROWS", "DuckDBEngine", "default_memory_limit"]
+
+#: rows per batch handed to a streamed model
+BATCH_ROWS = 65_536
+#: scored batches' cells wait until they number this many (or as many as the cells so far)
+_FOLD_ROWS = 1 << 20
+#: above this many rows a profile estimates distinct counts and quantiles (bounded memory)
+EXACT_PROFILE_ROWS = 10_000_000
+#: past the exact limit, a column with at most this many values gets exact quantiles
+_HISTOGRAM_VALUES = 1 << 20
+#: the probabilities of a profile's quantiles
+_PROFILE_QUANTILES = (0.05, 0.5, 0.95)
+_MEMORY_HINT = (
+    "set engine.memory_limit in govkit.yaml to a size such as '4GB' or '512MB' "
+    "(KB, MB, GB, TB or KiB, MiB, GiB, TiB)"
+)
+
+
+def default_memory_limit() -> str:
+    """Half of this machine's memory (or of the container's limit, when lower), as DuckDB reads it.
+
+    Half leaves room for Python, the model a scorer runs, and the page cache
+    DuckDB reads Parquet through.
+    """
+    total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    try:
+        with open("/sys/fs/cgroup/memory.max", encoding="ascii") as handle:
+            text = handle.read().strip()
+        if text.isdigit():
+            total = min(total, int(text))
+    except OSError:
+        pass
+    return f"{max(total // 2 // 2**20, 64)}MiB"
+
+
+def _tables_text(tables: Sequence[TableRef]) -> str:
+    files = [f for t in tables for f in t.files]
+    if len(files) == 1:
+        return files[0]
+    return f"{len(files)} Parquet files ({files[0]} ...)"
+
+
+class DuckDBEngine:
+    """The :class:`~govkit.scale.engines.base.Engine` over embedded DuckDB.
+
+    Parameters
+    ----------
+    memory_limit
+        The most memory DuckDB may hold (``"4GB"``, ``"512MiB"``); beyond it
+        aggregates spill to a temporary folder. Default: half the machine's
+        memory (:func:`default_memory_limit`).
+    threads
+        Threads DuckDB runs on; default: every core.
+    progress
+        Told how many rows each scored batch held (``advance(rows)``).
+    exact_profile_rows
+        Above this many rows, :meth:`profile` estimates distinct counts and
+        quantiles with fixed-size sketches and names them in
+        ``Profile.approximate``: exact ones hold every value in memory.
+        None: always exact.
+
+    Raises
+    ------
+    MissingExtraError
+        DuckDB is not installed (the message gives the install command).
+    ConfigError
+        A memory limit DuckDB cannot read, or fewer than one thread.
+    """
+
+    name = "duckdb"
+
+    def __init__(
+        self,
+        *,
+        memory_limit: str | None = None,
+        threads: int | None = None,
+        progress: Any = None,
+        exact_profile_rows: int | None = EXACT_PROFILE_ROWS,
+    ) -> None:
+        require_extras({"tabular": ["the duckdb engine"]}, modules={"tabular": ["duckdb"]})
+        import duckdb
+
+        if threads is not None and threads < 1:
+            raise ConfigError(f"the duckdb engine needs at least one thread, got {threads}")
+        self._duckdb = duckdb
+        self._progress = progress
+        self._exact_profile_rows = exact_profile_rows
+        self._con: duckdb.DuckDBPyConnection = duckdb.connect(":memory:")
+        self._spill = tempfile.mkdtemp(prefix="govkit-duckdb-")
+        limit = memory_limit if memory_limit is not None else default_memory_limit()
+        try:
+            self._con.execute(f"SET memory_limit = {sql.string(str(limit))}")
+        except (duckdb.Error, ValueError) as err:
+            self.close()
+            raise ConfigError(
+                f"engine.memory_limit: {limit!r} is not a memory size (hint: {_MEMORY_HINT})"
+            ) from err
+        if threads is not None:
+            self._con.execute(f"SET threads = {int(threads)}")
+        self._con.execute(f"SET temp_directory = {sql.string(self._spill)}")
+        # no statistic depends on the order rows are read in; a sample orders itself
+        self._con.execute("SET preserve_insertion_order = false")
+        self._memory_limit, self._threads = self._con.execute(
+            "SELECT current_setting('memory_limit'), current_setting('threads')"
+        ).fetchall()[0]
+        self._types_cache: dict[tuple[TableRef, ...], dict[str, str]] = {}
+        self._dtypes_cache: dict[tuple[TableRef, ...], dict[str, Any]] = {}
+
+    # --- the protocol -------------------------------------------------------------
+
+    def describe(self) -> dict[str, Any]:
+        """Name, DuckDB version, the memory limit in force and the threads."""
+        return {
+            "name": self.name,
+            "version": self._duckdb.__version__,
+            "memory_limit": str(self._memory_limit),
+            "threads": int(self._threads),
+            "exact_profile_rows": self._exact_profile_rows,
+        }
+
+    def n_rows(self, tables: Sequence[TableRef]) -> int:
+        """Rows in all files, from the Parquet footers: no data is read."""
+        import pyarrow.parquet as pq
+
+        total = 0
+        for table in tables:
+            for path in table.files:
+                try:
+                    total += pq.read_metadata(path).num_rows
+                except (OSError, ValueError) as err:
+                    raise _file_error(path, err) from err
+        return total
+
+    def cells(
+        self,
+        tables: Sequence[TableRef],
+        spec: CellSpec,
+        *,
+        scorer: Scorer | None = None,
+        columns: Sequence[str] = (),
+    ) -> pd.DataFrame:
+        """The cells of the rows, as :func:`govkit.scale.cells.cells_of_frame` returns them.
+
+        Without ``scorer``, one GROUP BY. With it, the rows stream out in
+        batches of ``columns`` and the keys, the model scores each, and the
+        batches' cells are added up (:func:`~govkit.scale.cells.combine_cells`).
+        """
+        if scorer is not None:
+            return self._scored_cells(tables, spec, scorer, columns)
+        types = self._require(
+            tables,
+            [
+                *(k.column for k in spec.keys),
+                spec.label,
+                *([spec.pred] if spec.pred else []),
+                *([spec.score] if spec.score else []),
+            ],
+        )
+        packed = self._packed_cells(tables, spec, types)
+        if packed is not None:
+            return packed
+        inner: list[str] = []
+        for i, key in enumerate(spec.keys):
+            expr = (
+                sql.binned(key)
+                if key.edges is not None
+                else sql.key_value(key.column, types[key.column])
+            )
+            inner.append(f"{expr} AS __k{i}")
+        inner.append(f"{sql.key_value(spec.label, types[spec.label])} AS __label")
+        if spec.pred is not None:
+            inner.append(f"{sql.key_value(spec.pred, types[spec.pred])} AS __pred")
+        if spec.score is not None:
+            inner.append(f"{sql.level(spec.score, spec.levels)} AS __level")
+            inner.append(f"{sql.score_sum(spec.score)} AS __score")
+        else:
+            inner += ["CAST(-1 AS BIGINT) AS __level", "0.0::DOUBLE AS __score"]
+        names = [f"__k{i}" for i in range(len(spec.keys))] + ["__label"]
+        names += ["__pred"] if spec.pred is not None else []
+        names.append("__level")
+        group = ", ".join(names)
+        query = (
+            f"SELECT {group}, count(*) AS __n, sum(__score) AS __sum "
+            f"FROM (SELECT {', '.join(inner)} FROM {sql.source(tables)}) GROUP BY {group}"
+        )
+        frame = self._frame(query, tables)
+        frame.columns = [*spec.key_columns, WEIGHT, SCORE_SUM]
+        return _sorted(self._cells_dtypes(frame, tables, spec), spec.key_columns)
+
+    def _packed_cells(
+        self, tables: Sequence[TableRef], spec: CellSpec, types: dict[str, str]
+    ) -> pd.DataFrame | None:
+        """The cells grouped by one packed integer key (:mod:`._duckdb_packed`), or None."""
+        src = sql.source(tables)
+        plain = [k.column for k in spec.keys if k.edges is None]
+        labels = [spec.label, *([spec.pred] if spec.pred is not None else [])]
+        probe = packing.probe_query([*plain, *labels], types, src)
+        if probe is None:
+            return None
+        rows = self._execute(probe, tables).fetchall()
+        found = dict(zip([*plain, *labels], rows[0], strict=False)) if rows else {}
+        level = sql.level(spec.score, spec.levels) if spec.score is not None else "-1"
+        codes = packing.plan_codes(spec.keys, labels, types, found, spec.levels, level)
+        if codes is None:
+            return None
+        score = sql.score_sum(spec.score) if spec.score is not None else "0.0::DOUBLE"
+        query = (
+            f"SELECT {packing.packed_expr(codes)} AS __key, count(*) AS __n, "
+            f"sum({score}) AS __sum FROM {src} GROUP BY __key"
+        )
+        try:
+            result = self._con.sql(query).to_arrow_table()
+        except self._duckdb.Error as err:
+            self._fail(err, tables)
+        key = result.column("__key").to_numpy()
+        order = np.argsort(key)  # the keys are unique: no need for a stable sort
+        values = packing.unpack(key[order], codes)
+        frame = pd.DataFrame(dict(zip(spec.key_columns, values, strict=True)))
+        frame[WEIGHT] = result.column("__n").to_numpy()[order]
+        frame[SCORE_SUM] = result.column("__sum").to_numpy()[order]
+        return self._cells_dtypes(frame, tables, spec)
+
+    def _cells_dtypes(
+        self, frame: pd.DataFrame, tables: Sequence[TableRef], spec: CellSpec
+    ) -> pd.DataFrame:
+        """The cells' columns in the reference's dtypes (the keys as pandas reads them)."""
+        dtypes = self._dtypes(tables)
+        binned = {k.column for k in spec.keys if k.edges is not None}
+        for column in spec.key_columns[:-1]:
+            if column in binned:
+                frame[column] = frame[column].astype(np.float64)
+            else:
+                frame[column] = _as_read(frame[column], dtypes.get(column), categories=False)
+        frame[LEVEL] = frame[LEVEL].astype(np.int64)
+        frame[WEIGHT] = frame[WEIGHT].astype(np.int64)
+        frame[SCORE_SUM] = frame[SCORE_SUM].astype(np.float64)
+        return frame
+
+    def profile(self, tables: Sequence[TableRef], spec: ProfileSpec) -> Profile:
+        """The data-quality profile (:func:`~govkit.scale.engines.base.profile_of_frame`).
+
+        One scan groups the missing counts by the groups and label; another
+        computes every column's statistics at once. Past ``exact_profile_rows``
+        distinct counts come from HyperLogLog sketches and quantiles from a
+        third scan (exact from histograms for columns of few values, t-digest
+        sketches for the others), and ``approximate`` names them.
+        """
+        columns = list(spec.columns)
+        types = self._require(tables, [*spec.groups, spec.label, *columns])
+        dtypes = self._dtypes(tables)
+        kinds = {c: _column_kind(dtypes.get(c), types[c]) for c in columns}
+        missing = {
+            c: sql.missing(c, types[c], spec.markers if kinds[c] == "text" else None)
+            for c in columns
+        }
+        src = sql.source(tables)
+        keys = [*spec.groups, spec.label]
+        # the missing flags are computed once per row, in the inner query
+        inner = [f"{sql.key_value(k, types[k])} AS __g{i}" for i, k in enumerate(keys)]
+        inner += [f"{missing[c]} AS __m{j}" for j, c in enumerate(columns)]
+        flags = [f"__m{j}" for j in range(len(columns))]
+        summed = [f"sum(CAST({f} AS BIGINT))" for f in flags]
+        summed.append(f"sum(CAST({' OR '.join(flags) or 'false'} AS BIGINT))")
+        group = ", ".join(f"__g{i}" for i in range(len(keys)))
+        counts = self._frame(
+            f"SELECT {group}, count(*), {', '.join(summed)} "
+            f"FROM (SELECT {', '.join(inner)} FROM {src}) GROUP BY {group}",
+            tables,
+        )
+        counts.columns = [*keys, WEIGHT, *(missing_column(c) for c in columns), ANY_MISSING]
+        for k in keys:
+            counts[k] = _as_read(counts[k], dtypes.get(k), categories=True)
+        for c in [WEIGHT, *(missing_column(c) for c in columns), ANY_MISSING]:
+            counts[c] = counts[c].astype(np.int64)
+        counts = _sorted(counts, keys)
+
+        limit = self._exact_profile_rows
+        estimate = limit is not None and self.n_rows(tables) > limit
+        stats = self._column_stats(tables, columns, types, kinds, missing, estimate=estimate)
+        rows: list[dict[str, Any]] = []
+        for c in columns:
+            s = stats[c]
+            entry: dict[str, Any] = {
+                "column": c,
+                "dtype": str(_read_dtype(dtypes.get(c), has_null=s["nulls"] > 0)),
+                "present": int(s["present"]),
+                "distinct": int(s["distinct"]),
+            }
+            figures = dict.fromkeys(("mean", "std", "p05", "median", "p95"), np.nan)
+            if kinds[c] == "numeric" and s["present"]:
+                q = s["quantiles"]
+                figures = {
+                    "mean": float(s["mean"]),
+                    "std": float(s["std"]),
+                    "p05": float(q[0]),
+                    "median": float(q[1]),
+                    "p95": float(q[2]),
+                }
+            rows.append(entry | figures)
+        approximate = ["distinct", "p05", "median", "p95"] if estimate else []
+        return Profile(
+            counts=counts,
+            columns=pd.DataFrame(rows).set_index("column"),
+            approximate=approximate,
+        )
+
+    def class_sizes(
+        self, tables: Sequence[TableRef], columns: Sequence[str], sensitive: str | None = None
+    ) -> pd.DataFrame:
+        """The equivalence classes (:func:`~govkit.scale.engines.base.class_sizes_of_frame`)."""
+        keys = list(columns)
+        types = self._require(tables, [*keys, *([sensitive] if sensitive else [])])
+        inner = [f"{sql.key_value(k, types[k])} AS __k{i}" for i, k in enumerate(keys)]
+        aggregates = ["count(*) AS __n"]
+        if sensitive is not None:
+            inner.append(f"{sql.key_value(sensitive, types[sensitive])} AS __s")
+            # pandas' nunique(dropna=False): a missing value is one more value
+            aggregates.append("count(DISTINCT __s) + max(CASE WHEN __s IS NULL THEN 1 ELSE 0 END)")
+        group = ", ".join(f"__k{i}" for i in range(len(keys)))
+        frame = self._frame(
+            f"SELECT {group}, {', '.join(aggregates)} "
+            f"FROM (SELECT {', '.join(inner)} FROM {sql.source(tables)}) GROUP BY {group}",
+            tables,
+        )
+        frame.columns = [*keys, WEIGHT, *([DISTINCT_SENSITIVE] if sensitive else [])]
+        dtypes = self._dtypes(tables)
+        for k in keys:
+            frame[k] = _as_read(frame[k], dtypes.get(k), categories=True)
+        frame[WEIGHT] = frame[WEIGHT].astype(np.int64)
+        if sensitive is not None:
+            frame[DISTINCT_SENSITIVE] = frame[DISTINCT_SENSITIVE].astype(np.int64)
+        return _sorted(frame, keys)
+
+    def quantiles(
+        self, tables: Sequence[TableRef], column: str, probabilities: Sequence[float]
+    ) -> list[float]:
+        """Exact quantiles of the finite values (``numpy.quantile``'s linear rule); NaN when none."""
+        probs = [float(p) for p in probabilities]
+        if not probs:
+            return []
+        bad = [p for p in probs if not 0.0 <= p <= 1.0]
+        if bad:
+            raise ValueError(f"probabilities must lie in [0, 1], got {bad}")
+        self._require(tables, [column])
+        v = f"CAST({sql.ident(column)} AS DOUBLE)"
+        listed = ", ".join(sql.double(p) for p in probs)
+        (found,) = self._execute(
+            f"SELECT quantile_cont({v}, [{listed}]) FROM {sql.source(tables)} WHERE isfinite({v})",
+            tables,
+        ).fetchall()[0]
+        if found is None:
+            return [float("nan")] * len(probs)
+        return [float(x) for x in found]
+
+    def sample(
+        self,
+        tables: Sequence[TableRef],
+        n: int,
+        *,
+        seed: int,
+        columns: Sequence[str] = (),
+        strata: Sequence[str] = (),
+    ) -> pd.DataFrame:
+        """At most ``n`` rows, the same for a seed however many threads read them.
+
+        Each row's rank is a hash of the seed, its file and its row number in
+        that file; the rows of lowest rank are kept. With ``strata``, each
+        combination keeps ``max(1, round(n * share))`` rows (halves round up).
+        The rows come back in the table's order (file, then row).
+        """
+        if n < 0:
+            raise ValueError(f"a sample size cannot be negative, got {n}")
+        types = self._types(tables)
+        wanted = list(dict.fromkeys(columns)) if columns else list(types)
+        self._require(tables, [*wanted, *strata])
+        src = sql.source(tables, provenance=True)
+        order_keys = [sql.ident(sql.FILE_COLUMN), sql.ident(sql.ROW_COLUMN)]
+        rank = f"hash({int(seed)}, {', '.join(order_keys)})"
+        picked = ", ".join(sql.ident(c) for c in wanted)
+        if not strata:
+            inner = (
+                f"SELECT {picked}, {', '.join(order_keys)} FROM {src} "
+                f"ORDER BY {rank}, {', '.join(order_keys)} LIMIT {int(n)}"
+            )
+            frame = self._frame(f"SELECT * FROM ({inner}) ORDER BY {', '.join(order_keys)}", tables)
+        else:
+            frame = self._stratified(tables, src, n, rank, wanted, list(strata), types)
+        frame = frame[wanted].reset_index(drop=True)
+        dtypes = self._dtypes(tables)
+        for c in wanted:
+            frame[c] = _as_read(frame[c], dtypes.get(c), categories=True)
+        return frame
+
+    def close(self) -> None:
+        """Close the connection and remove the spill folder."""
+        try:
+            self._con.close()
+        finally:
+            shutil.rmtree(self._spill, ignore_errors=True)
+
+    def __enter__(self) -> DuckDBEngine:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # --- statistics in parts ------------------------------------------------------
+
+    def _scored_cells(
+        self, tables: Sequence[TableRef], spec: CellSpec, scorer: Scorer, columns: Sequence[str]
+    ) -> pd.DataFrame:
+        written = {c for c in (spec.pred, spec.score) if c is not None}
+        needed = [*columns, *(k.column for k in spec.keys), spec.label]
+        wanted = [c for c in dict.fromkeys(needed) if c not in written]
+        self._require(tables, wanted)
+        picked = ", ".join(sql.ident(c) for c in wanted)
+        query = f"SELECT {picked} FROM {sql.source(tables)}"
+        try:
+            reader: Any = self._con.sql(query).to_arrow_reader(BATCH_ROWS)
+        except self._duckdb.Error as err:
+            self._fail(err, tables)
+        parts: list[pd.DataFrame] = []
+        while reader is not None:
+            try:
+                batch = reader.read_next_batch()
+            except StopIteration:
+                break
+            except (self._duckdb.Error, OSError) as err:
+                self._fail(err, tables)
+            frame = batch.to_pandas()
+            predicted, scores = scorer(frame)
+            if spec.pred is not None:
+                frame[spec.pred] = predicted
+            if spec.score is not None:
+                frame[spec.score] = np.nan if scores is None else scores
+            parts.append(_cells.cells_of_frame(frame, spec))
+            pending = sum(len(p) for p in parts[1:])
+            # folding only when the new cells are as many as the old keeps the work
+            # linear in the rows, and memory bounded by twice the cells
+            if pending >= max(len(parts[0]), _FOLD_ROWS):
+                parts = [_cells.combine_cells(parts, spec)]
+            if self._progress is not None:
+                self._progress.advance(len(frame))
+        return _cells.combine_cells(parts, spec)
+
+    def _column_stats(
+        self,
+        tables: Sequence[TableRef],
+        columns: list[str],
+        types: dict[str, str],
+        kinds: dict[str, str],
+        missing: dict[str, str],
+        *,
+        estimate: bool,
+    ) -> dict[str, dict[str, Any]]:
+        if not columns:
+            return {}
+        # a missing value becomes NULL in the inner query, which every aggregate skips:
+        # one flag per row instead of a FILTER per aggregate (several times faster in DuckDB)
+        inner: list[str] = []
+        parts: list[str] = []
+        probs = ", ".join(sql.double(p) for p in _PROFILE_QUANTILES)
+        for j, c in enumerate(columns):
+            value = f"CAST({sql.ident(c)} AS DOUBLE)" if kinds[c] == "numeric" else sql.ident(c)
+            inner += [
+                f"CASE WHEN {missing[c]} THEN NULL ELSE {value} END AS __v{j}",
+                f"{sql.ident(c)} IS NULL AS __null{j}",
+            ]
+            # exact distinct counts and quantiles hold every value; past the limit a
+            # fixed-size sketch (HyperLogLog) counts, and quantiles come afterwards
+            distinct = "approx_count_distinct(__v{j})" if estimate else "count(DISTINCT __v{j})"
+            parts += [
+                f"count(__v{j}) AS __present{j}",
+                distinct.format(j=j) + f" AS __distinct{j}",
+                f"sum(CAST(__null{j} AS BIGINT)) AS __nulls{j}",
+            ]
+            if kinds[c] == "numeric":
+                parts += [f"avg(__v{j}) AS __mean{j}", f"stddev_pop(__v{j}) AS __std{j}"]
+                if not estimate:
+                    parts.append(f"quantile_cont(__v{j}, [{probs}]) AS __q{j}")
+        source = f"(SELECT {', '.join(inner)} FROM {sql.source(tables)})"
+        row = self._execute(f"SELECT {', '.join(parts)} FROM {source}", tables)
+        names = [d[0] for d in row.description or ()]
+        values = row.fetchall()[0]
+        found = dict(zip(names, values, strict=True))
+        out: dict[str, dict[str, Any]] = {}
+        for j, c in enumerate(columns):
+            out[c] = {
+                "present": found[f"__present{j}"],
+                "distinct": found[f"__distinct{j}"],
+                "nulls": found[f"__nulls{j}"],
+                "mean": found.get(f"__mean{j}"),
+                "std": found.get(f"__std{j}"),
+                "quantiles": found.get(f"__q{j}"),
+            }
+        if estimate:
+            numeric = [j for j, c in enumerate(columns) if kinds[c] == "numeric"]
+            for j, q in self._bounded_quantiles(tables, source, numeric, out, columns).items():
+                out[columns[j]]["quantiles"] = q
+        return out
+
+    def _bounded_quantiles(
+        self,
+        tables: Sequence[TableRef],
+        source: str,
+        numeric: list[int],
+        stats: dict[str, dict[str, Any]],
+        columns: list[str],
+    ) -> dict[int, list[float]]:
+        """The profile's quantiles in memory bounded by the values, not the rows.
+
+        A column with few distinct values (at most :data:`_HISTOGRAM_VALUES`,
+        by its sketch) gets exact quantiles from its histogram, all such
+        columns in one scan (GROUPING SETS); the others a t-digest sketch.
+        """
+        few = [j for j in numeric if 0 < stats[columns[j]]["distinct"] <= _HISTOGRAM_VALUES]
+        many = [j for j in numeric if j not in few and stats[columns[j]]["present"]]
+        out: dict[int, list[float]] = {}
+        if few:
+            sets = ", ".join(f"(__v{j})" for j in few)
+            picked = ", ".join(f"__v{j}" for j in few)
+            marks = ", ".join(f"GROUPING(__v{j})" for j in few)
+            rows = self._execute(
+                f"SELECT [{marks}], [{picked}], count(*) FROM {source} "
+                f"GROUP BY GROUPING SETS ({sets})",
+                tables,
+            ).fetchall()
+            histograms: dict[int, list[tuple[float, int]]] = {j: [] for j in few}
+            for grouping, values, count in rows:
+                i = list(grouping).index(0)
+                if values[i] is not None:
+                    histograms[few[i]].append((float(values[i]), int(count)))
+            for j, pairs in histograms.items():
+                out[j] = _histogram_quantiles(pairs, _PROFILE_QUANTILES)
+        if many:
+            probs = ", ".join(sql.double(p) for p in _PROFILE_QUANTILES)
+            sketches = ", ".join(f"approx_quantile(__v{j}, [{probs}]::FLOAT[])" for j in many)
+            found = self._execute(f"SELECT {sketches} FROM {source}", tables).fetchall()[0]
+            out.update({j: list(q) for j, q in zip(many, found, strict=True)})
+        return out
+
+    def _stratified(
+        self,
+        tables: Sequence[TableRef],
+        src: str,
+        n: int,
+        rank: str,
+        wanted: list[str],
+        strata: list[str],
+        types: dict[str, str],
+    ) -> pd.DataFrame:
+        keys = ", ".join(f"{sql.key_value(s, types[s])} AS __s{i}" for i, s in enumerate(strata))
+        group = ", ".join(f"__s{i}" for i in range(len(strata)))
+        sizes = self._execute(
+            f"SELECT {group}, count(*) FROM (SELECT {keys} FROM {src}) GROUP BY {group}", tables
+        ).fetchall()
+        total = sum(int(r[-1]) for r in sizes)
+        if total == 0:
+            return pd.DataFrame({c: [] for c in wanted})
+        quota = {tuple(r[:-1]): max(1, int(np.floor(n * int(r[-1]) / total + 0.5))) for r in sizes}
+        top = max(quota.values())
+        fields = [*wanted, sql.FILE_COLUMN, sql.ROW_COLUMN]
+        packed = ", ".join(f"{sql.string(f'c{i}')}: {sql.ident(f)}" for i, f in enumerate(fields))
+        query = (
+            f"SELECT {group}, min_by({{{packed}, '__rank': __rank}}, __rank, {top}) AS __rows "
+            f"FROM (SELECT *, {keys}, {rank} AS __rank FROM {src}) GROUP BY {group}"
+        )
+        kept: list[pd.DataFrame] = []
+        for row in self._execute(query, tables).fetchall():
+            chosen = sorted(
+                row[-1],
+                key=lambda r: (r["__rank"], r[f"c{len(fields) - 2}"], r[f"c{len(fields) - 1}"]),
+            )
+            chosen = chosen[: quota[tuple(row[:-1])]]
+            kept.append(
+                pd.DataFrame(
+                    [[r[f"c{i}"] for i in range(len(fields))] for r in chosen], columns=fields
+                )
+            )
+        frame = pd.concat(kept, ignore_index=True) if kept else pd.DataFrame(columns=fields)
+        return frame.sort_values([sql.FILE_COLUMN, sql.ROW_COLUMN], kind="mergesort")
+
+    # --- reading ------------------------------------------------------------------
+
+    def _execute(self, query: str, tables: Sequence[TableRef]) -> duckdb.DuckDBPyConnection:
+        try:
+            return self._con.execute(query)
+        except self._duckdb.Error as err:
+            self._fail(err, tables)
+
+    def _frame(self, query: str, tables: Sequence[TableRef]) -> pd.DataFrame:
+        try:
+            return self._con.sql(query).to_arrow_table().to_pandas()
+        except self._duckdb.Error as err:
+            self._fail(err, tables)
+
+    def _types(self, tables: Sequence[TableRef]) -> dict[str, str]:
+        """Each column's DuckDB type, from the files' footers (no data is read)."""
+        key = tuple(tables)
+        if key not in self._types_cache:
+            rows = self._execute(f"DESCRIBE SELECT * FROM {sql.source(tables)}", tables).fetchall()
+            self._types_cache[key] = {str(r[0]): str(r[1]) for r in rows}
+        return self._types_cache[key]
+
+    def _dtypes(self, tables: Sequence[TableRef]) -> dict[str, Any]:
+        """Each column's pandas dtype when pandas reads the files (without missing values)."""
+        key = tuple(tables)
+        if key not in self._dtypes_cache:
+            self._dtypes_cache[key] = _pandas_dtypes(tables)
+        return self._dtypes_cache[key]
+
+    def _require(self, tables: Sequence[TableRef], columns: Sequence[str]) -> dict[str, str]:
+        types = self._types(tables)
+        absent = [c for c in dict.fromkeys(columns) if c not in types]
+        if absent:
+            names = list(types)
+            listed = ", ".join(names[:12]) + (" ..." if len(names) > 12 else "")
+            raise InputError(
+                f"{_tables_text(tables)}: no column {', '.join(repr(c) for c in absent)} "
+                f"in the files (hint: the files have {listed}; fix the column name in "
+                "govkit.yaml or write the column into every file)"
+            )
+        return types
+
+    def _fail(self, err: BaseException, tables: Sequence[TableRef]) -> NoReturn:
+        """Raise what a failed query means for the user: the file at fault, or the memory limit.
+
+        A query DuckDB cannot parse or bind (every column was checked before)
+        or an internal DuckDB error is our own bug, raised as it is (exit 3).
+        """
+        duckdb = self._duckdb
+        first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+        if isinstance(
+            err, (duckdb.ParserException, duckdb.BinderException, duckdb.InternalException)
+        ):
+            raise err
+        if isinstance(err, duckdb.OutOfMemoryException):
+            raise ConfigError(
+                f"DuckDB ran out of memory under its limit of {self._memory_limit} ({first}) "
+                f"(hint: raise engine.memory_limit in govkit.yaml, or free disk space under "
+                f"{tempfile.gettempdir()} for spilling)"
+            ) from err
+        files = [f for t in tables for f in t.files]
+        for path in sorted(files, key=len, reverse=True):
+            if path in str(err):
+                raise _file_error(path, first) from err
+        for path in files:
+            problem = _footer_problem(path)
+            if problem is not None:
+                raise _file_error(path, problem) from err
+        raise InputError(
+            f"{_tables_text(tables)}: DuckDB cannot read the data: {first} "
+            "(hint: check that every file is a complete Parquet file with the same columns)"
+        ) from err
+
+
+# --- pandas dtypes ------------------------------------------------------------------
+
+
+def _pandas_dtypes(tables: Sequence[TableRef]) -> dict[str, Any]:
+    """The dtypes pandas gives the columns (pyarrow's reading of the first file's schema)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    out: dict[str, Any] = {}
+    for table in tables:
+        if not table.files:
+            continue
+        path = table.files[0]
+        try:
+            schema: pa.Schema = pq.read_schema(path)
+        except (OSError, ValueError, pa.ArrowException) as err:
+            raise _file_error(path, err) from err
+        fields = list(schema)
+        if table.hive:
+            arrow = {"INTEGER": pa.int32(), "BIGINT": pa.int64(), "VARCHAR": pa.string()}
+            fields += [pa.field(k, arrow[v]) for k, v in sql.hive_types(table.files).items()]
+        empty = pa.schema(fields, metadata=schema.metadata).empty_table().to_pandas()
+        for name in empty.columns:
+            out.setdefault(str(name), empty[name].dtype)
+    return out
+
+
+def _histogram_quantiles(pairs: list[tuple[float, int]], probs: Sequence[float]) -> list[float]:
+    """numpy's linear-interpolation quantiles of the values a histogram (value, count) holds."""
+    pairs.sort()
+    values = np.array([v for v, _ in pairs])
+    ends = np.cumsum([n for _, n in pairs])  # the rank after each value's last row
+    n = int(ends[-1])
+    out: list[float] = []
+    for p in probs:
+        h = (n - 1) * p
+        k = int(np.floor(h))
+        low = values[np.searchsorted(ends, k, side="right")]
+        high = values[np.searchsorted(ends, min(k + 1, n - 1), side="right")]
+        t = h - k
+        # numpy's lerp: the same rounding as numpy.percentile
+        out.append(float(high - (high - low) * (1 - t) if t >= 0.5 else low + (high - low) * t))
+    return out
+
+
+def _read_dtype(dtype: Any, *, has_null: bool) -> Any:
+    """The dtype pandas gives a column of ``dtype`` that holds missing values or not."""
+    if dtype is None or not has_null:
+        return dtype
+    if pd.api.types.is_integer_dtype(dtype) and not isinstance(dtype, pd.CategoricalDtype):
+        return np.dtype(np.float64)
+    if pd.api.types.is_bool_dtype(dtype):
+        return np.dtype(object)
+    return dtype
+
+
+def _as_read(series: pd.Series, dtype: Any, *, categories: bool) -> pd.Series:
+    """A column DuckDB returned, in the dtype pandas would have read it in.
+
+    DuckDB hands back integers with NULLs as nullable ``Int64``; pandas reads
+    them as float64 with NaN. Categorical columns keep their values' dtype
+    when ``categories`` is False (the cells' keys are plain values).
+    """
+    if dtype is None:
+        return series
+    if isinstance(dtype, pd.CategoricalDtype):
+        if categories:
+            return series.astype("category")
+        dtype = dtype.categories.dtype if len(dtype.categories) else series.dtype
+    target = _read_dtype(dtype, has_null=bool(series.isna().any()))
+    if series.dtype == target:
+        return series
+    try:
+        if target == np.dtype(object):
+            return series.astype(object).where(series.notna(), None)
+        if pd.api.types.is_float_dtype(target):
+            return pd.Series(
+                series.to_numpy(dtype=target, na_value=np.nan), index=series.index, name=series.name
+            )
+        return series.astype(target)
+    except (TypeError, ValueError):
+        return series
+
+
+def _sorted(frame: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """The reference's order (``sort_values(keys, na_position="last", kind="mergesort")``).
+
+    Each key is replaced by its rank among the key's distinct values (missing
+    last), and the ranks are packed into one integer when they fit (else
+    sorted with ``numpy.lexsort``); a stable sort of that gives the same order
+    several times faster than comparing millions of rows key by key.
+    """
+    if frame.empty or not keys:
+        return frame.reset_index(drop=True)
+    ranks: list[np.ndarray] = []
+    sizes: list[int] = []
+    for key in keys:
+        codes, uniques = pd.factorize(frame[key], sort=True, use_na_sentinel=True)
+        ranks.append(np.where(codes < 0, len(uniques), codes).astype(np.int64))
+        sizes.append(len(uniques) + 1)
+    if float(np.prod(np.asarray(sizes, dtype=np.float64))) < 2.0**62:
+        packed = np.zeros(len(frame), dtype=np.int64)
+        for rank, size in zip(ranks, sizes, strict=True):
+            packed = packed * size + rank
+        order = np.argsort(packed, kind="stable")
+    else:
+        order = np.lexsort(ranks[::-1])  # lexsort's last key is the primary one
+    return frame.iloc[order].reset_index(drop=True)
+
+
+def _column_kind(dtype: Any, sql_type: str) -> str:
+    """``numeric`` (statistics computed), ``plain`` (missing = NULL/NaN) or ``text`` (markers too).
+
+    The same split as :func:`~govkit.privacy.missing.missing_mask` and
+    :func:`~govkit.scale.engines.base.profile_of_frame`: numbers and dates are
+    never compared with markers; booleans are numbers there but get no mean.
+    """
+    if dtype is None:
+        numeric = not sql_type.upper().startswith(("VARCHAR", "BLOB"))
+        return "numeric" if numeric and sql_type.upper() != "BOOLEAN" else "text"
+    if pd.api.types.is_bool_dtype(dtype):
+        return "plain"
+    if pd.api.types.is_numeric_dtype(dtype):
+        return "numeric"
+    if pd.api.types.is_datetime64_any_dtype(dtype):
+        return "plain"
+    return "text"
+
+
+# --- errors -------------------------------------------------------------------------
+
+_FILE_HINT = (
+    "the file is damaged, not Parquet, or changed since it was listed; write it again, "
+    "or remove it from the data source"
+)
+
+
+def _file_error(path: str, problem: object) -> InputError:
+    text = problem if isinstance(problem, str) else f"{type(problem).__name__}: {problem}"
+    text = re.sub(r"\s+", " ", str(text)).strip()
+    return InputError(f"{path}: cannot read the Parquet file: {text} (hint: {_FILE_HINT})")
+
+
+def _footer_problem(path: str) -> str | None:
+    """Why a file's Parquet footer cannot be read, or None when it can."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    try:
+        pq.read_metadata(path)
+    except (OSError, ValueError, pa.ArrowException) as err:
+        return f"{type(err).__name__}: {err}"
+    return None
