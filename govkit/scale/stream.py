@@ -45,7 +45,9 @@ transform, raised by the encoder.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
@@ -97,8 +99,12 @@ class ModelScorer:
         batch_size: int,
         n_classes: int | None,
         complete: Sequence[str],
+        reload: Callable[[], Any] | None = None,
     ) -> None:
         self.model = model
+        #: loads the model again in another process (a Ray worker): a compiled or exported
+        #: model cannot be pickled, so a scorer sent elsewhere carries this instead
+        self.reload = reload
         self.encode = encode
         self.columns: tuple[str, ...] = tuple(columns)
         self.device = device
@@ -108,6 +114,17 @@ class ModelScorer:
         self.batch_size = int(batch_size)
         self.n_classes = n_classes
         self.complete: tuple[str, ...] = tuple(complete)
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = dict(self.__dict__)
+        if self.reload is not None:
+            state["model"] = None
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        if self.model is None and self.reload is not None:
+            self.model = self.reload().to(self.device)
 
     def __call__(self, batch: pd.DataFrame) -> tuple[np.ndarray, np.ndarray | None]:
         """Labels (int64 class indices) and, for a binary task, scores (float64) of ``batch``.
@@ -192,6 +209,7 @@ def make_scorer(
     batch_size: int = 1024,
     n_classes: int | None = None,
     complete: Sequence[str] = (),
+    reload: Callable[[], Any] | None = None,
 ) -> ModelScorer:
     """A scorer of raw batches by ``model``, predicting as the in-memory run does.
 
@@ -218,6 +236,9 @@ def make_scorer(
     complete
         Columns that must be numeric without missing values (``data.features``
         when they are stacked as they are, without a transform).
+    reload
+        Loads the model again; a scorer pickled to another process (a Ray
+        worker) carries this instead of the model, which may not pickle.
 
     Returns
     -------
@@ -245,6 +266,7 @@ def make_scorer(
         batch_size=batch_size,
         n_classes=n_classes,
         complete=complete,
+        reload=reload,
     )
 
 
@@ -275,8 +297,11 @@ def scorer_for_project(
     ``columns`` are the data's columns (a source's schema); the scorer keeps
     the model's inputs among them (:func:`model_input_columns`).
     """
+    from govkit.runner.seeds import checkpoint_paths
+
     m, d = project.model.model, project.model.data
     inputs = model_input_columns(project, columns)
+    path, loc = checkpoint_paths(project)[0]
     return make_scorer(
         model,
         encode,
@@ -288,7 +313,18 @@ def scorer_for_project(
         batch_size=m.batch_size,
         n_classes=n_classes,
         complete=list(d.features) if d.transform is None else (),
+        reload=functools.partial(_load_checkpoint, project.path, path, m.factory, loc),
     )
+
+
+def _load_checkpoint(
+    config: Path, path: str, factory: str | None, loc: tuple[str | int, ...]
+) -> Any:
+    """The project's model loaded again from its file, as the run loaded it (another process)."""
+    from govkit.project import load_project_file
+    from govkit.runner.model import load_model
+
+    return load_model(load_project_file(config), path=path, factory=factory, loc=loc)
 
 
 def batched(batches: Iterable[pd.DataFrame], batch_size: int) -> Iterator[pd.DataFrame]:

@@ -101,16 +101,10 @@ def _figures(report: dict[str, Any], check: str) -> dict[tuple[str, str, str], d
     }
 
 
-def _duckdb_engine_present() -> bool:
-    import importlib.util
-
-    return importlib.util.find_spec("govkit.scale.engines.duckdb_engine") is not None
-
-
 @pytest.fixture(scope="module")
 def reports(project_dir: Path) -> dict[str, dict[str, Any]]:
     out: dict[str, dict[str, Any]] = {}
-    engines = ["pandas", "pandas-cells"] + (["duckdb"] if _duckdb_engine_present() else [])
+    engines = ["pandas", "pandas-cells", "duckdb", "ray"]
     for engine in engines:
         project = load_project_file(str(project_dir / "govkit.yaml"))
         outcome = execute_run(project, out=str(project_dir / engine), quiet=True, engine=engine)
@@ -121,15 +115,7 @@ def reports(project_dir: Path) -> dict[str, dict[str, Any]]:
 COUNT_FIGURES = {"accuracy", "balanced_accuracy", "precision", "recall", "f1"}
 
 
-STATISTICS = [
-    "pandas-cells",
-    pytest.param(
-        "duckdb",
-        marks=pytest.mark.skipif(
-            not _duckdb_engine_present(), reason="the duckdb engine is not in this tree"
-        ),
-    ),
-]
+STATISTICS = ["pandas-cells", "duckdb", "ray"]
 
 
 @pytest.mark.parametrize("engine", STATISTICS)

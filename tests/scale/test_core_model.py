@@ -74,24 +74,7 @@ def _figures(report: dict[str, Any], check: str) -> dict[tuple[str, str], dict[s
     }
 
 
-def _duckdb_engine_present() -> bool:
-    import importlib.util
-
-    return importlib.util.find_spec("govkit.scale.engines.duckdb_engine") is not None
-
-
-@pytest.mark.parametrize(
-    "engine",
-    [
-        "pandas-cells",
-        pytest.param(
-            "duckdb",
-            marks=pytest.mark.skipif(
-                not _duckdb_engine_present(), reason="the duckdb engine is not in this tree"
-            ),
-        ),
-    ],
-)
+@pytest.mark.parametrize("engine", ["pandas-cells", "duckdb", "ray"])
 def test_a_model_scored_by_the_engine_gives_the_rows_figures(root: Path, engine: str) -> None:
     rows, cells = _run(root, "pandas"), _run(root, engine)
     for check in ("performance.classification", "fairness.demographic_parity"):
