@@ -129,7 +129,9 @@ def test_documents_need_no_extra(tmp_path: Path) -> None:
 def test_version_lists_the_installed_extras(tmp_path: Path) -> None:
     full = _govkit("", "--version", cwd=tmp_path)
     assert full.returncode == 0
-    assert full.stdout.split(" (", 1)[1] == "govkit-rai; extras: tabular, torch, pdf, mlflow, ray)\n"
+    assert (
+        full.stdout.split(" (", 1)[1] == "govkit-rai; extras: tabular, torch, pdf, mlflow, ray)\n"
+    )
     part = _govkit("fairlearn,captum,weasyprint,matplotlib,pypdf", "--version", cwd=tmp_path)
     assert part.stdout.split(" (", 1)[1] == (
         "govkit-rai; extras: mlflow; tabular partly installed, missing fairlearn; "
