@@ -4,11 +4,11 @@ A synthetic predictions-only lake (hive-partitioned Parquet: sensitive ``sex``
 and ``race``, an ``age`` slice, label, prediction, score, features with
 missing values, quasi-identifiers) is measured three ways:
 
-- with ``govkit check --engine pandas|duckdb|ray`` on a generated project,
-  when the command has that flag: the figures of report.json are compared
+- with ``govkit check --engine pandas|duckdb|ray`` on a generated project:
+  the figures of report.json are compared
   one by one (fairness and classification must agree to 1e-9; calibration
   and AUC within the bound the report states, or the cells' own bound);
-- otherwise with the statistics themselves: the cells of the rows read by
+- with ``--statistics``, the statistics themselves: the cells of the rows read by
   pandas (:func:`govkit.scale.cells.cells_of_frame`), of DuckDB and of Ray
   (skipped with a message when its engine is absent), and the figures the
   checks compute from them (per-group selection rate, TPR and FPR and their
@@ -177,17 +177,6 @@ def _from_cells(cells: pd.DataFrame) -> tuple[dict[tuple[str, str], float], dict
 
 
 # --- the two ways of running ---------------------------------------------------------------
-
-
-def _cli_engines() -> bool:
-    done = subprocess.run(
-        [sys.executable, "-m", "govkit", "check", "--help"],
-        capture_output=True,
-        text=True,
-        cwd=REPO,
-        check=False,
-    )
-    return "--engine" in done.stdout
 
 
 def _ray_available() -> bool:
@@ -414,7 +403,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--statistics",
         action="store_true",
-        help="compare the statistics directly even when govkit check has --engine",
+        help="compare the statistics directly rather than govkit check's reports",
     )
     args = parser.parse_args(argv)
     rows = 5_000_000 if args.full else args.rows
@@ -427,12 +416,10 @@ def main(argv: list[str] | None = None) -> int:
             f"data: {rows:,} rows in {len(files)} hive-partitioned Parquet files, "
             f"{folder_bytes(lake) / 1e6:.0f} MB, written in {t_write:.1f} s"
         )
-        if not args.statistics and _cli_engines():
-            run_cli(folder, lake)
-        else:
-            if not args.statistics:
-                print("govkit check has no --engine flag here: comparing the statistics directly")
+        if args.statistics:
             run_statistics(lake, rows)
+        else:
+            run_cli(folder, lake)
     return 0
 
 
