@@ -150,15 +150,7 @@ def open_engine(
         raise ConfigError(f"unknown engine '{name}'; expected one of {known}")
     module_name, class_name, extra, package = _MODULES[name]
     require_extras({extra: [f"--engine {name}"]}, modules={extra: [package]})
-    try:
-        module = importlib.import_module(module_name)
-    except ModuleNotFoundError as err:
-        if err.name != module_name:
-            raise
-        raise ConfigError(
-            f"the {name} engine is not part of this govkit installation; "
-            "upgrade govkit, or use engine: pandas"
-        ) from err
+    module = importlib.import_module(module_name)
     cls = getattr(module, class_name)
     if name == "ray":
         return cls(address=address, progress=progress)  # type: ignore[no-any-return]

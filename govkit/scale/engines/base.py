@@ -26,6 +26,7 @@ from typing import Any, Protocol
 import numpy as np
 import pandas as pd
 
+from govkit.errors import InputError
 from govkit.privacy.missing import missing_mask
 from govkit.scale.cells import WEIGHT, CellSpec
 
@@ -38,6 +39,7 @@ __all__ = [
     "Scorer",
     "TableRef",
     "class_sizes_of_frame",
+    "footer_rows",
     "missing_column",
     "profile_of_frame",
 ]
@@ -162,6 +164,30 @@ def class_sizes_of_frame(
         out[DISTINCT_SENSITIVE] = grouped[sensitive].nunique(dropna=False)
     out = out.reset_index().sort_values(keys, na_position="last", kind="mergesort")
     return out.reset_index(drop=True).astype({WEIGHT: np.int64})
+
+
+def footer_rows(tables: Sequence[TableRef]) -> int:
+    """Rows of the union of ``tables``, from the files' Parquet footers: no row is read.
+
+    Raises
+    ------
+    InputError
+        A file whose footer cannot be read, named.
+    """
+    import pyarrow.parquet as pq
+
+    total = 0
+    for table in tables:
+        for path in table.files:
+            try:
+                total += pq.read_metadata(path).num_rows
+            except (OSError, ValueError) as err:  # pyarrow's ArrowInvalid is a ValueError
+                raise InputError(
+                    f"{path}: cannot read the Parquet file: {type(err).__name__}: {err} "
+                    "(hint: the file is damaged, not Parquet, or changed since it was listed; "
+                    "write it again, or remove it from the data source)"
+                ) from err
+    return total
 
 
 class Engine(Protocol):

@@ -47,6 +47,7 @@ from govkit.scale.engines.base import (
     ProfileSpec,
     Scorer,
     TableRef,
+    footer_rows,
     missing_column,
 )
 
@@ -176,16 +177,7 @@ class DuckDBEngine:
 
     def n_rows(self, tables: Sequence[TableRef]) -> int:
         """Rows in all files, from the Parquet footers: no data is read."""
-        import pyarrow.parquet as pq
-
-        total = 0
-        for table in tables:
-            for path in table.files:
-                try:
-                    total += pq.read_metadata(path).num_rows
-                except (OSError, ValueError) as err:
-                    raise _file_error(path, err) from err
-        return total
+        return footer_rows(tables)
 
     def cells(
         self,

@@ -23,6 +23,7 @@ from govkit.scale.engines.base import (
     Scorer,
     TableRef,
     class_sizes_of_frame,
+    footer_rows,
     profile_of_frame,
 )
 
@@ -108,18 +109,7 @@ class PandasEngine:
         return {"name": self.name, "version": pd.__version__}
 
     def n_rows(self, tables: Sequence[TableRef]) -> int:
-        import pyarrow.parquet as pq
-
-        total = 0
-        for ref in tables:
-            for path in ref.files:
-                try:
-                    total += pq.ParquetFile(path).metadata.num_rows
-                except Exception as err:
-                    raise InputError(
-                        f"{path}: cannot read the file: {type(err).__name__}: {err}"
-                    ) from err
-        return total
+        return footer_rows(tables)
 
     def cells(
         self,
