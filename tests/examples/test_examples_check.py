@@ -1,27 +1,31 @@
-"""``govkit check`` on both examples, end to end, through the command line entry point."""
+"""``govkit check`` on both examples, end to end, through the command line entry point.
+
+The runs are the README's worked examples (``readme_run``, once per session):
+Adult trained, checked and its stability table printed, German Credit's
+predictions made and checked, each ``govkit`` line in its own process.
+"""
 
 from __future__ import annotations
 
 import json
 import re
-import subprocess
-import sys
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from govkit.cli import main
 from govkit.suite import load_suite
+from tests.readme import ReadmeRun
 
 pytest.importorskip("govkit.commands.check", reason="the check command is not built yet")
 
 
-def _check(folder: Path) -> tuple[int, dict]:  # type: ignore[type-arg]
-    code = main(["check", "-c", str(folder / "govkit.yaml"), "--quiet"])
+def _check(readme_run: ReadmeRun, name: str) -> tuple[Path, int, dict]:  # type: ignore[type-arg]
+    """The README's ``govkit check`` of one example: its folder, exit code and report."""
+    folder = readme_run.root / "examples" / name
+    code = readme_run.find("check", "-c", f"examples/{name}/govkit.yaml").returncode
     report_path = folder / "build" / "govkit" / "report.json"
     assert report_path.is_file(), f"govkit check exited {code} without writing {report_path}"
-    return code, json.loads(report_path.read_text(encoding="utf-8"))
+    return folder, code, json.loads(report_path.read_text(encoding="utf-8"))
 
 
 def _assert_consistent(folder: Path, code: int, report: dict) -> None:  # type: ignore[type-arg]
@@ -36,8 +40,8 @@ def _assert_consistent(folder: Path, code: int, report: dict) -> None:  # type: 
 
 
 @pytest.mark.slow
-def test_check_adult(trained_adult: Path) -> None:
-    code, report = _check(trained_adult)
+def test_check_adult(readme_run: ReadmeRun) -> None:
+    trained_adult, code, report = _check(readme_run, "adult")
     _assert_consistent(trained_adult, code, report)
     assert report["system"] == {"name": "adult-income", "version": "1.0.0"}
     results = {r["id"]: r for r in report["results"]}
@@ -62,10 +66,10 @@ def test_check_adult(trained_adult: Path) -> None:
     assert guard["deviation"] is not None and not guard["blocking"]
     assert by_ref["metrics.guardrail[0]"]["vs"] == "logistic"
     assert (trained_adult / "build" / "govkit" / "monitoring.json").is_file()
-    _assert_five_seeds(trained_adult, results, plan)
+    _assert_five_seeds(readme_run, results, plan)
 
 
-def _assert_five_seeds(folder: Path, results: dict, plan: dict) -> None:  # type: ignore[type-arg]
+def _assert_five_seeds(readme_run: ReadmeRun, results: dict, plan: dict) -> None:  # type: ignore[type-arg]
     """Adult trains five seeds: every figure is their mean, with each seed's beside it."""
     names = [f"seed_{k}" for k in range(5)]
     for check in (
@@ -93,20 +97,15 @@ def _assert_five_seeds(folder: Path, results: dict, plan: dict) -> None:  # type
     # five checkpoints meet the plan's promise, so no criterion is unjudged for want of seeds
     assert all("training seeds" not in (c["reason"] or "") for c in plan["criteria"])
     # the stability table demo.sh prints
-    done = subprocess.run(
-        [sys.executable, "stability.py"], cwd=folder, capture_output=True, text=True, check=True
-    )
+    done = readme_run.find("examples/adult/stability.py")
+    assert done.returncode == 0, done.stderr[-2000:]
     assert "performance.classification: 5 seeds" in done.stdout
     assert re.search(r"^  accuracy\s+overall\s+0\.8\d+\s+\S+\s+0\.8", done.stdout, re.MULTILINE)
 
 
 @pytest.mark.slow
-def test_check_german_credit(
-    tmp_path: Path, example_copy: Callable[[str, Path], Path], script: Callable[..., str]
-) -> None:
-    folder = example_copy("german_credit", tmp_path)
-    script(folder, "make_predictions.py")
-    code, report = _check(folder)
+def test_check_german_credit(readme_run: ReadmeRun) -> None:
+    folder, code, report = _check(readme_run, "german_credit")
     _assert_consistent(folder, code, report)
     groups = {
         key

@@ -74,9 +74,19 @@ def _figures(report: dict[str, Any], check: str) -> dict[tuple[str, str], dict[s
     }
 
 
+@pytest.fixture(scope="module")
+def rows(root: Path) -> dict[str, Any]:
+    """The in-memory run every engine is compared with (run once for the module)."""
+    return _run(root, "pandas")
+
+
 @pytest.mark.parametrize("engine", ["pandas-cells", "duckdb", "ray"])
-def test_a_model_scored_by_the_engine_gives_the_rows_figures(root: Path, engine: str) -> None:
-    rows, cells = _run(root, "pandas"), _run(root, engine)
+def test_a_model_scored_by_the_engine_gives_the_rows_figures(
+    root: Path, rows: dict[str, Any], engine: str, request: pytest.FixtureRequest
+) -> None:
+    if engine == "ray":
+        request.getfixturevalue("local_ray")
+    cells = _run(root, engine)
     for check in ("performance.classification", "fairness.demographic_parity"):
         a, b = _figures(rows, check), _figures(cells, check)
         assert a.keys() == b.keys()

@@ -1,6 +1,7 @@
 """The Ray engine reproduces the pandas reference of every statistic, on a local Ray instance.
 
-One local instance (two CPUs) serves the whole module. The data holds what a
+One local instance (two CPUs, from ``local_ray`` in conftest.py) serves the
+module, and the other scale tests that run Ray. The data holds what a
 batch-by-batch engine can get wrong: integer columns with nulls in some files
 only (pandas reads those batches as float64), NaN and NULL scores, scores on
 level edges, text with missing markers, binned values on and outside the bin
@@ -75,7 +76,7 @@ def _arrow(rows: int, seed: int, *, band_nulls: bool = True) -> pa.Table:
 
 
 @pytest.fixture(scope="module")
-def engine() -> Any:
+def engine(local_ray: None) -> Any:
     ray_engine = RayEngine(num_cpus=2)
     yield ray_engine
     ray_engine.close()
