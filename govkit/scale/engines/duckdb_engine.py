@@ -24,6 +24,7 @@ when spilling, is a :class:`~govkit.errors.ConfigError` naming
 
 from __future__ import annotations
 
+import itertools
 import os
 import re
 import shutil
@@ -67,6 +68,10 @@ EXACT_PROFILE_ROWS = 10_000_000
 _HISTOGRAM_VALUES = 1 << 20
 #: the probabilities of a profile's quantiles
 _PROFILE_QUANTILES = (0.05, 0.5, 0.95)
+#: a stratum that needs a rate above this many times the overall sampling rate is ranked whole
+_RATE_CAP = 4.0
+#: names of temporary tables, unique within the process
+_TEMP_NAMES = itertools.count()
 _MEMORY_HINT = (
     "set engine.memory_limit in govkit.yaml to a size such as '4GB' or '512MB' "
     "(KB, MB, GB, TB or KiB, MiB, GiB, TiB)"
@@ -359,17 +364,23 @@ class DuckDBEngine:
         keys = list(columns)
         types = self._require(tables, [*keys, *([sensitive] if sensitive else [])])
         inner = [f"{sql.key_value(k, types[k])} AS __k{i}" for i, k in enumerate(keys)]
-        aggregates = ["count(*) AS __n"]
-        if sensitive is not None:
-            inner.append(f"{sql.key_value(sensitive, types[sensitive])} AS __s")
-            # pandas' nunique(dropna=False): a missing value is one more value
-            aggregates.append("count(DISTINCT __s) + max(CASE WHEN __s IS NULL THEN 1 ELSE 0 END)")
         group = ", ".join(f"__k{i}" for i in range(len(keys)))
-        frame = self._frame(
-            f"SELECT {group}, {', '.join(aggregates)} "
-            f"FROM (SELECT {', '.join(inner)} FROM {sql.source(tables)}) GROUP BY {group}",
-            tables,
-        )
+        rows = f"(SELECT {', '.join(inner)} FROM {sql.source(tables)})"
+        if sensitive is None:
+            query = f"SELECT {group}, count(*) AS __n FROM {rows} GROUP BY {group}"
+        else:
+            inner.append(f"{sql.key_value(sensitive, types[sensitive])} AS __s")
+            rows = f"(SELECT {', '.join(inner)} FROM {sql.source(tables)})"
+            # count(DISTINCT) per class keeps a set of values per class; grouping by the
+            # class and the value first, then counting the groups, is one more plain
+            # GROUP BY over far fewer rows. pandas' nunique(dropna=False): a missing
+            # value is one more value, which count(*) of the groups counts as such.
+            query = (
+                f"SELECT {group}, sum(__m) AS __n, count(*) AS __d FROM "
+                f"(SELECT {group}, __s, count(*) AS __m FROM {rows} GROUP BY {group}, __s) "
+                f"GROUP BY {group}"
+            )
+        frame = self._frame(query, tables)
         frame.columns = [*keys, WEIGHT, *([DISTINCT_SENSITIVE] if sensitive else [])]
         dtypes = self._dtypes(tables)
         for k in keys:
@@ -597,36 +608,84 @@ class DuckDBEngine:
         strata: list[str],
         types: dict[str, str],
     ) -> pd.DataFrame:
+        """Per stratum the ``max(1, round(n * share))`` rows of lowest (rank, file, row).
+
+        Ranking every row of every stratum (``min_by`` over all rows) costs as
+        much as sorting them. The ranks are uniform hashes, so the rows a
+        stratum keeps almost surely all lie under a rank threshold a little
+        above its quota's share (:func:`_sampling_rate`): one filtered scan
+        returns those few rows, and the lowest of them are exactly the lowest
+        of the stratum. A stratum too small for the common threshold, or
+        (rarely) short of its quota under it, is ranked whole by a second,
+        restricted query; the rows are the same either way.
+        """
         keys = ", ".join(f"{sql.key_value(s, types[s])} AS __s{i}" for i, s in enumerate(strata))
         group = ", ".join(f"__s{i}" for i in range(len(strata)))
-        sizes = self._execute(
-            f"SELECT {group}, count(*) FROM (SELECT {keys} FROM {src}) GROUP BY {group}", tables
-        ).fetchall()
-        total = sum(int(r[-1]) for r in sizes)
-        if total == 0:
-            return pd.DataFrame({c: [] for c in wanted})
-        quota = {tuple(r[:-1]): max(1, int(np.floor(n * int(r[-1]) / total + 0.5))) for r in sizes}
-        top = max(quota.values())
-        fields = [*wanted, sql.FILE_COLUMN, sql.ROW_COLUMN]
-        packed = ", ".join(f"{sql.string(f'c{i}')}: {sql.ident(f)}" for i, f in enumerate(fields))
-        query = (
-            f"SELECT {group}, min_by({{{packed}, '__rank': __rank}}, __rank, {top}) AS __rows "
-            f"FROM (SELECT *, {keys}, {rank} AS __rank FROM {src}) GROUP BY {group}"
+        table = f"__govkit_strata_{next(_TEMP_NAMES)}"
+        self._execute(
+            f"CREATE TEMP TABLE {table} AS SELECT row_number() OVER () AS __id, {group}, "
+            f"count(*) AS __n FROM (SELECT {keys} FROM {src}) GROUP BY {group}",
+            tables,
         )
-        kept: list[pd.DataFrame] = []
-        for row in self._execute(query, tables).fetchall():
-            chosen = sorted(
-                row[-1],
-                key=lambda r: (r["__rank"], r[f"c{len(fields) - 2}"], r[f"c{len(fields) - 1}"]),
-            )
-            chosen = chosen[: quota[tuple(row[:-1])]]
-            kept.append(
-                pd.DataFrame(
-                    [[r[f"c{i}"] for i in range(len(fields))] for r in chosen], columns=fields
+        try:
+            sizes = self._execute(f"SELECT __id, __n FROM {table}", tables).fetchall()
+            total = sum(int(size) for _, size in sizes)
+            fields = [*wanted, sql.FILE_COLUMN, sql.ROW_COLUMN]
+            if total == 0:
+                return pd.DataFrame({c: [] for c in fields})
+            quota = {
+                int(i): max(1, int(np.floor(n * int(size) / total + 0.5))) for i, size in sizes
+            }
+            rates = {int(i): _sampling_rate(quota[int(i)], int(size)) for i, size in sizes}
+            cap = min(1.0, _RATE_CAP * n / total)
+            pooled = [i for i, rate in rates.items() if rate <= cap]
+            picked = ", ".join(f"x.{sql.ident(f)}" for f in fields)
+            on = " AND ".join(f"x.__s{i} IS NOT DISTINCT FROM t.__s{i}" for i in range(len(strata)))
+            rows = f"(SELECT *, {keys}, {rank} AS __rank FROM {src})"
+            parts: list[pd.DataFrame] = []
+            if pooled:
+                top = max(rates[i] for i in pooled)
+                threshold = min(1 << 53, int(np.ceil(top * 2.0**53)))
+                parts.append(
+                    self._frame(
+                        f"SELECT t.__id, x.__rank, {picked} FROM {rows} x JOIN {table} t ON {on} "
+                        f"WHERE (x.__rank >> 11) < {threshold}",
+                        tables,
+                    )
                 )
-            )
-        frame = pd.concat(kept, ignore_index=True) if kept else pd.DataFrame(columns=fields)
-        return frame.sort_values([sql.FILE_COLUMN, sql.ROW_COLUMN], kind="mergesort")
+                found = parts[0]["__id"].value_counts()
+                short = [i for i in pooled if int(found.get(i, 0)) < quota[i]]
+            else:
+                short = []
+            whole = sorted({*short, *(i for i in rates if i not in pooled)})
+            if whole:
+                # every row of these strata, reduced to each one's lowest ranks in DuckDB
+                ids = ", ".join(str(i) for i in whole)
+                named = ", ".join(
+                    f"{sql.string(f'c{j}')}: x.{sql.ident(f)}" for j, f in enumerate(fields)
+                )
+                top_quota = max(quota[i] for i in whole)
+                query = (
+                    f"SELECT __id, unnest(__rows, recursive := true) FROM ("
+                    f"SELECT t.__id, min_by({{'__rank': x.__rank, {named}}}, x.__rank, {top_quota}) "
+                    f"AS __rows FROM {rows} x JOIN (SELECT * FROM {table} WHERE __id IN ({ids})) t "
+                    f"ON {on} GROUP BY t.__id)"
+                )
+                ranked = self._frame(query, tables)
+                ranked.columns = ["__id", "__rank", *fields]
+                if parts:
+                    parts[0] = parts[0][~parts[0]["__id"].isin(whole)]
+                parts.append(ranked)
+        finally:
+            self._execute(f"DROP TABLE IF EXISTS {table}", tables)
+        frame = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
+        frame = frame.sort_values(
+            ["__id", "__rank", sql.FILE_COLUMN, sql.ROW_COLUMN], kind="mergesort"
+        )
+        within = frame.groupby("__id", sort=False).cumcount().to_numpy()
+        limit = frame["__id"].map(quota).to_numpy()
+        frame = frame[within < limit]
+        return frame.sort_values([sql.FILE_COLUMN, sql.ROW_COLUMN], kind="mergesort")[fields]
 
     # --- reading ------------------------------------------------------------------
 
@@ -727,6 +786,17 @@ def _pandas_dtypes(tables: Sequence[TableRef]) -> dict[str, Any]:
         for name in empty.columns:
             out.setdefault(str(name), empty[name].dtype)
     return out
+
+
+def _sampling_rate(quota: int, size: int) -> float:
+    """The share of a stratum's ranks under which its ``quota`` lowest lie, all but surely.
+
+    The rows under a rate ``p`` number Binomial(size, p); at ``p = (q + 8 sqrt(q) + 16) / size``
+    falling short of ``q`` takes about eight standard deviations: it does not happen.
+    """
+    if size <= 0:
+        return 1.0
+    return min(1.0, (quota + 8.0 * np.sqrt(quota) + 16.0) / size)
 
 
 def _histogram_quantiles(pairs: list[tuple[float, int]], probs: Sequence[float]) -> list[float]:
