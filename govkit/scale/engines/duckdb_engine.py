@@ -40,7 +40,9 @@ from govkit.extras import require_extras
 from govkit.scale import cells as _cells
 from govkit.scale.cells import LEVEL, SCORE_SUM, WEIGHT, CellSpec
 from govkit.scale.engines import _duckdb_packed as packing
+from govkit.scale.engines import _duckdb_profile as profiling
 from govkit.scale.engines import _duckdb_sql as sql
+from govkit.scale.engines._ranks import interpolate, order_statistics_needed
 from govkit.scale.engines.base import (
     ANY_MISSING,
     DISTINCT_SENSITIVE,
@@ -64,8 +66,6 @@ BATCH_ROWS = 65_536
 _FOLD_ROWS = 1 << 20
 #: above this many rows a profile estimates distinct counts and quantiles (bounded memory)
 EXACT_PROFILE_ROWS = 10_000_000
-#: past the exact limit, a column with at most this many values gets exact quantiles
-_HISTOGRAM_VALUES = 1 << 20
 #: the probabilities of a profile's quantiles
 _PROFILE_QUANTILES = (0.05, 0.5, 0.95)
 #: a stratum that needs a rate above this many times the overall sampling rate is ranked whole
@@ -292,59 +292,66 @@ class DuckDBEngine:
     def profile(self, tables: Sequence[TableRef], spec: ProfileSpec) -> Profile:
         """The data-quality profile (:func:`~govkit.scale.engines.base.profile_of_frame`).
 
-        One scan groups the missing counts by the groups and label; another
-        computes every column's statistics at once. Past ``exact_profile_rows``
-        distinct counts come from HyperLogLog sketches and quantiles from a
-        third scan (exact from histograms for columns of few values, t-digest
-        sketches for the others), and ``approximate`` names them.
+        A probe of the first files tells the columns of few values from the
+        others (:mod:`._duckdb_profile`). One scan counts the few-valued
+        columns value by value: their figures follow exactly from those
+        histograms, and a text column's markers are tested once per value.
+        A second scan groups the missing counts by the groups and label, with
+        the moments of the many-valued numeric columns per group; a third
+        counts their distinct values, and their exact quantiles come from a
+        bucket search (two more, narrow, scans). Past ``exact_profile_rows``
+        distinct counts of many-valued columns come from HyperLogLog sketches,
+        and ``approximate`` names the statistics that may be estimated.
         """
         columns = list(spec.columns)
         types = self._require(tables, [*spec.groups, spec.label, *columns])
         dtypes = self._dtypes(tables)
         kinds = {c: _column_kind(dtypes.get(c), types[c]) for c in columns}
-        missing = {
-            c: sql.missing(c, types[c], spec.markers if kinds[c] == "text" else None)
-            for c in columns
-        }
-        src = sql.source(tables)
-        keys = [*spec.groups, spec.label]
-        # the missing flags are computed once per row, in the inner query
-        inner = [f"{sql.key_value(k, types[k])} AS __g{i}" for i, k in enumerate(keys)]
-        inner += [f"{missing[c]} AS __m{j}" for j, c in enumerate(columns)]
-        flags = [f"__m{j}" for j in range(len(columns))]
-        summed = [f"sum(CAST({f} AS BIGINT))" for f in flags]
-        summed.append(f"sum(CAST({' OR '.join(flags) or 'false'} AS BIGINT))")
-        group = ", ".join(f"__g{i}" for i in range(len(keys)))
-        counts = self._frame(
-            f"SELECT {group}, count(*), {', '.join(summed)} "
-            f"FROM (SELECT {', '.join(inner)} FROM {src}) GROUP BY {group}",
-            tables,
+        limit = self._exact_profile_rows
+        estimate = limit is not None and self.n_rows(tables) > limit
+        few, near = self._probe(tables, columns, types, kinds)
+        stats = self._histograms(tables, few, kinds, spec.markers)
+        missing: dict[str, str] = {}
+        for c in columns:
+            test = None
+            if c in stats and kinds[c] == "text":
+                test = profiling.marker_test(c, types[c], stats[c].markers)
+            markers = spec.markers if kinds[c] == "text" else None
+            missing[c] = test if test is not None else sql.missing(c, types[c], markers)
+        many = [c for c in columns if c not in stats]
+        complete = {c for c, f in stats.items() if f.missing == 0}
+        # the probe's median bracket: a value near the middle (a finite one)
+        middle = {c: near[c][len(_PROFILE_QUANTILES) // 2][0] for c in many if c in near}
+        shifts = {c: v for c, v in middle.items() if np.isfinite(v)}
+        counts, extra = self._missing_counts(
+            tables, spec, columns, types, missing, many, kinds, complete, shifts
         )
-        counts.columns = [*keys, WEIGHT, *(missing_column(c) for c in columns), ANY_MISSING]
+        keys = [*spec.groups, spec.label]
         for k in keys:
             counts[k] = _as_read(counts[k], dtypes.get(k), categories=True)
         for c in [WEIGHT, *(missing_column(c) for c in columns), ANY_MISSING]:
             counts[c] = counts[c].astype(np.int64)
+        stats.update(
+            self._many_valued(
+                tables, many, kinds, missing, counts, extra, near, shifts, estimate=estimate
+            )
+        )
         counts = _sorted(counts, keys)
-
-        limit = self._exact_profile_rows
-        estimate = limit is not None and self.n_rows(tables) > limit
-        stats = self._column_stats(tables, columns, types, kinds, missing, estimate=estimate)
         rows: list[dict[str, Any]] = []
         for c in columns:
             s = stats[c]
             entry: dict[str, Any] = {
                 "column": c,
-                "dtype": str(_read_dtype(dtypes.get(c), has_null=s["nulls"] > 0)),
-                "present": int(s["present"]),
-                "distinct": int(s["distinct"]),
+                "dtype": str(_read_dtype(dtypes.get(c), has_null=s.nulls > 0)),
+                "present": int(s.present),
+                "distinct": int(s.distinct),
             }
             figures = dict.fromkeys(("mean", "std", "p05", "median", "p95"), np.nan)
-            if kinds[c] == "numeric" and s["present"]:
-                q = s["quantiles"]
+            if kinds[c] == "numeric" and s.present and s.quantiles is not None:
+                q = s.quantiles
                 figures = {
-                    "mean": float(s["mean"]),
-                    "std": float(s["std"]),
+                    "mean": float(s.mean if s.mean is not None else np.nan),
+                    "std": float(s.std if s.std is not None else np.nan),
                     "p05": float(q[0]),
                     "median": float(q[1]),
                     "p95": float(q[2]),
@@ -502,100 +509,290 @@ class DuckDBEngine:
                 self._progress.advance(len(frame))
         return _cells.combine_cells(parts, spec)
 
-    def _column_stats(
+    def _probe(
         self,
         tables: Sequence[TableRef],
         columns: list[str],
         types: dict[str, str],
         kinds: dict[str, str],
+    ) -> tuple[list[str], dict[str, list[tuple[float, float]]]]:
+        """What a probe of files spread over the tables shows (a guess, never a figure).
+
+        The columns that seem to have few values (:func:`~._duckdb_profile.is_few_valued`),
+        and for each numeric column the values around each profile quantile
+        (:func:`~._duckdb_profile.brackets`) between which the full data's
+        order statistics should lie.
+        """
+        if not columns:
+            return [], {}
+        probe = profiling.probe_tables(tables)
+        numeric = [c for c in columns if kinds[c] == "numeric"]
+        parts = [f"approx_count_distinct({sql.ident(c)})" for c in columns]
+        probs = profiling.bracket_probabilities(_PROFILE_QUANTILES)
+        listed = ", ".join(sql.double(p) for p in probs)
+        for c in numeric:
+            value = f"CAST({sql.ident(c)} AS DOUBLE)"
+            present = f"CASE WHEN {sql.missing(c, types[c], None)} THEN NULL ELSE {value} END"
+            parts.append(f"quantile_disc({present}, [{listed}])")
+        found = self._execute(
+            f"SELECT count(*), {', '.join(parts)} FROM {sql.source(probe)}", tables
+        )
+        rows, *values = found.fetchall()[0]
+        few = [
+            c
+            for c, d in zip(columns, values[: len(columns)], strict=True)
+            if profiling.is_few_valued(int(d or 0), int(rows))
+        ]
+        near = {
+            c: profiling.brackets(q, len(_PROFILE_QUANTILES))
+            for c, q in zip(numeric, values[len(columns) :], strict=True)
+            if q is not None
+        }
+        return few, near
+
+    def _histograms(
+        self,
+        tables: Sequence[TableRef],
+        few: list[str],
+        kinds: dict[str, str],
+        markers: Sequence[str],
+    ) -> dict[str, profiling.Figures]:
+        """Every figure of the few-valued columns, from their histograms (one scan)."""
+        if not few:
+            return {}
+        names = ", ".join(sql.ident(c) for c in few)
+        sets = ", ".join(f"({sql.ident(c)})" for c in few)
+        marks = ", ".join(f"GROUPING({sql.ident(c)})" for c in few)
+        rows = self._execute(
+            f"SELECT [{marks}], {names}, count(*) FROM {sql.source(tables)} "
+            f"GROUP BY GROUPING SETS ({sets})",
+            tables,
+        ).fetchall()
+        pairs: dict[str, list[tuple[Any, int]]] = {c: [] for c in few}
+        for row in rows:
+            i = list(row[0]).index(0)
+            pairs[few[i]].append((row[1 + i], int(row[-1])))
+        return {
+            c: profiling.histogram_figures(pairs[c], kinds[c], markers, _PROFILE_QUANTILES)
+            for c in few
+        }
+
+    def _missing_counts(
+        self,
+        tables: Sequence[TableRef],
+        spec: ProfileSpec,
+        columns: list[str],
+        types: dict[str, str],
         missing: dict[str, str],
+        many: list[str],
+        kinds: dict[str, str],
+        complete: set[str],
+        shifts: dict[str, float],
+    ) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """The missing counts per group and label, and the many-valued columns' figures per group.
+
+        A column ``complete`` (its histogram has no missing value) is not
+        tested row by row: its counts are zero. For a many-valued column: its
+        NULLs; if numeric, the sums of its present values and of their squares
+        after subtracting ``shifts[column]`` (a value near the middle, so the
+        variance keeps its digits), and its least and greatest value, per
+        group. ``avg`` and ``var_pop`` cost several times more per row than sums.
+        """
+        keys = [*spec.groups, spec.label]
+        tested = [j for j, c in enumerate(columns) if c not in complete]
+        # the missing flags are computed once per row, in the inner query
+        inner = [f"{sql.key_value(k, types[k])} AS __g{i}" for i, k in enumerate(keys)]
+        inner += [f"{missing[columns[j]]} AS __m{j}" for j in tested]
+        flags = [f"__m{j}" for j in tested]
+        summed = [
+            f"sum(CAST({f} AS BIGINT)) AS __missing{j}" for j, f in zip(tested, flags, strict=True)
+        ]
+        summed.append(f"sum(CAST({' OR '.join(flags) or 'false'} AS BIGINT)) AS __any")
+        extra: list[str] = []
+        for c in many:
+            j = columns.index(c)
+            inner.append(f"{sql.ident(c)} IS NULL AS __null{j}")
+            extra.append(f"sum(CAST(__null{j} AS BIGINT)) AS __nulls{j}")
+            if kinds[c] == "numeric":
+                value = f"CAST({sql.ident(c)} AS DOUBLE)"
+                inner.append(f"CASE WHEN {missing[c]} THEN NULL ELSE {value} END AS __v{j}")
+                shift = sql.double(shifts.get(c, 0.0))
+                extra += [
+                    f"sum(__v{j} - {shift}) AS __s1_{j}",
+                    f"sum((__v{j} - {shift}) * (__v{j} - {shift})) AS __s2_{j}",
+                    f"min(__v{j}) AS __min{j}",
+                    f"max(__v{j}) AS __max{j}",
+                ]
+        group = ", ".join(f"__g{i}" for i in range(len(keys)))
+        flagged = f"(SELECT {', '.join(inner)} FROM {sql.source(tables)})"
+        frame = self._frame(
+            f"SELECT {group}, count(*) AS __n, {', '.join([*summed, *extra])} "
+            f"FROM {flagged} GROUP BY {group}",
+            tables,
+        )
+        counts = frame.iloc[:, : len(keys)].copy()
+        counts.columns = keys
+        counts[WEIGHT] = frame["__n"]
+        for j, c in enumerate(columns):
+            counts[missing_column(c)] = frame[f"__missing{j}"] if j in tested else 0
+        counts[ANY_MISSING] = frame["__any"].fillna(0)
+        return counts, frame
+
+    def _many_valued(
+        self,
+        tables: Sequence[TableRef],
+        many: list[str],
+        kinds: dict[str, str],
+        missing: dict[str, str],
+        counts: pd.DataFrame,
+        extra: pd.DataFrame,
+        near: dict[str, list[tuple[float, float]]],
+        shifts: dict[str, float],
         *,
         estimate: bool,
-    ) -> dict[str, dict[str, Any]]:
-        if not columns:
+    ) -> dict[str, profiling.Figures]:
+        """The figures of the many-valued columns: distinct values (one scan), exact quantiles."""
+        if not many:
             return {}
-        # a missing value becomes NULL in the inner query, which every aggregate skips:
-        # one flag per row instead of a FILTER per aggregate (several times faster in DuckDB)
+        out: dict[str, profiling.Figures] = {}
+        columns = [c for c in counts.columns if c.startswith("__govkit_missing::")]
+        names = [c.split("::", 1)[1] for c in columns]
+        rows = counts[WEIGHT].to_numpy(dtype=np.int64)
         inner: list[str] = []
-        parts: list[str] = []
-        probs = ", ".join(sql.double(p) for p in _PROFILE_QUANTILES)
-        for j, c in enumerate(columns):
+        distinct: list[str] = []
+        for c in many:
+            j = names.index(c)
+            gone = counts[missing_column(c)].to_numpy(dtype=np.int64)
+            present = rows - gone
+            figures = profiling.Figures(
+                present=int(present.sum()),
+                distinct=0,
+                nulls=int(extra[f"__nulls{j}"].fillna(0).sum()),
+            )
             value = f"CAST({sql.ident(c)} AS DOUBLE)" if kinds[c] == "numeric" else sql.ident(c)
-            inner += [
-                f"CASE WHEN {missing[c]} THEN NULL ELSE {value} END AS __v{j}",
-                f"{sql.ident(c)} IS NULL AS __null{j}",
-            ]
-            # exact distinct counts and quantiles hold every value; past the limit a
-            # fixed-size sketch (HyperLogLog) counts, and quantiles come afterwards
-            distinct = "approx_count_distinct(__v{j})" if estimate else "count(DISTINCT __v{j})"
-            parts += [
-                f"count(__v{j}) AS __present{j}",
-                distinct.format(j=j) + f" AS __distinct{j}",
-                f"sum(CAST(__null{j} AS BIGINT)) AS __nulls{j}",
-            ]
-            if kinds[c] == "numeric":
-                parts += [f"avg(__v{j}) AS __mean{j}", f"stddev_pop(__v{j}) AS __std{j}"]
-                if not estimate:
-                    parts.append(f"quantile_cont(__v{j}, [{probs}]) AS __q{j}")
+            inner.append(f"CASE WHEN {missing[c]} THEN NULL ELSE {value} END AS __v{j}")
+            # exact distinct counts hold every value; past the limit a HyperLogLog sketch counts
+            distinct.append(
+                f"approx_count_distinct(__v{j})" if estimate else f"count(DISTINCT __v{j})"
+            )
+            if kinds[c] == "numeric" and figures.present:
+                figures.mean, figures.std = profiling.shifted_moments(
+                    int(present.sum()),
+                    float(extra[f"__s1_{j}"].fillna(0).sum()),
+                    float(extra[f"__s2_{j}"].fillna(0).sum()),
+                    shifts.get(c, 0.0),
+                )
+            out[c] = figures
+        # the distinct counts' scan also counts the values below and within each bracket
+        wanted: dict[tuple[int, int], tuple[float, float]] = {}
+        for c in many:
+            j = names.index(c)
+            if kinds[c] == "numeric" and out[c].present and c in near:
+                for k, bracket in enumerate(near[c]):
+                    wanted[(j, k)] = bracket
+                    low, high = (sql.double(x) for x in bracket)
+                    distinct += [
+                        f"count(*) FILTER (WHERE __v{j} < {low})",
+                        f"count(*) FILTER (WHERE __v{j} <= {high})",
+                    ]
         source = f"(SELECT {', '.join(inner)} FROM {sql.source(tables)})"
-        row = self._execute(f"SELECT {', '.join(parts)} FROM {source}", tables)
-        names = [d[0] for d in row.description or ()]
-        values = row.fetchall()[0]
-        found = dict(zip(names, values, strict=True))
-        out: dict[str, dict[str, Any]] = {}
-        for j, c in enumerate(columns):
-            out[c] = {
-                "present": found[f"__present{j}"],
-                "distinct": found[f"__distinct{j}"],
-                "nulls": found[f"__nulls{j}"],
-                "mean": found.get(f"__mean{j}"),
-                "std": found.get(f"__std{j}"),
-                "quantiles": found.get(f"__q{j}"),
-            }
-        if estimate:
-            numeric = [j for j, c in enumerate(columns) if kinds[c] == "numeric"]
-            for j, q in self._bounded_quantiles(tables, source, numeric, out, columns).items():
-                out[columns[j]]["quantiles"] = q
+        found = self._execute(f"SELECT {', '.join(distinct)} FROM {source}", tables).fetchall()[0]
+        for c, d in zip(many, found[: len(many)], strict=True):
+            out[c].distinct = int(d or 0)
+        ends = dict(
+            zip(
+                wanted,
+                zip(found[len(many) :: 2], found[len(many) + 1 :: 2], strict=True),
+                strict=True,
+            )
+        )
+        for c, q in self._bracketed(tables, source, names, out, wanted, ends).items():
+            out[c].quantiles = q
+        search = profiling.BucketSearch(lambda q: self._execute(q, tables).fetchall(), source)
+        fallback: list[int] = []
+        for c in many:
+            j = names.index(c)
+            if kinds[c] != "numeric" or not out[c].present or out[c].quantiles is not None:
+                continue
+            low = extra[f"__min{j}"].min()
+            high = extra[f"__max{j}"].max()
+            if search.searchable(low, high):
+                search.want(j, out[c].present, float(low), float(high), _PROFILE_QUANTILES)
+            else:
+                fallback.append(j)
+        for j, q in search.quantiles().items():
+            out[names[j]].quantiles = q
+        if fallback:
+            # infinite values: DuckDB's own quantiles (a t-digest sketch past the exact limit)
+            probs = ", ".join(sql.double(p) for p in _PROFILE_QUANTILES)
+            rule = (
+                "approx_quantile({v}, [{p}]::FLOAT[])" if estimate else "quantile_cont({v}, [{p}])"
+            )
+            listed = ", ".join(rule.format(v=f"__v{j}", p=probs) for j in fallback)
+            found = self._execute(f"SELECT {listed} FROM {source}", tables).fetchall()[0]
+            for j, q in zip(fallback, found, strict=True):
+                out[names[j]].quantiles = [float(x) for x in q]
         return out
 
-    def _bounded_quantiles(
+    def _bracketed(
         self,
         tables: Sequence[TableRef],
         source: str,
-        numeric: list[int],
-        stats: dict[str, dict[str, Any]],
-        columns: list[str],
-    ) -> dict[int, list[float]]:
-        """The profile's quantiles in memory bounded by the values, not the rows.
+        names: list[str],
+        figures: dict[str, profiling.Figures],
+        wanted: dict[tuple[int, int], tuple[float, float]],
+        ends: dict[tuple[int, int], tuple[int, int]],
+    ) -> dict[str, list[float]]:
+        """Exact quantiles of the columns whose every order statistic lies in its bracket.
 
-        A column with few distinct values (at most :data:`_HISTOGRAM_VALUES`,
-        by its sketch) gets exact quantiles from its histogram, all such
-        columns in one scan (GROUPING SETS); the others a t-digest sketch.
+        ``ends`` holds, per (column, quantile), the values below the bracket
+        and those up to its top: a rank between them is read from the values
+        inside the bracket, fetched (one filtered scan for all). A column
+        with a rank outside its bracket is left to the bucket search.
         """
-        few = [j for j in numeric if 0 < stats[columns[j]]["distinct"] <= _HISTOGRAM_VALUES]
-        many = [j for j in numeric if j not in few and stats[columns[j]]["present"]]
-        out: dict[int, list[float]] = {}
-        if few:
-            sets = ", ".join(f"(__v{j})" for j in few)
-            picked = ", ".join(f"__v{j}" for j in few)
-            marks = ", ".join(f"GROUPING(__v{j})" for j in few)
-            rows = self._execute(
-                f"SELECT [{marks}], [{picked}], count(*) FROM {source} "
-                f"GROUP BY GROUPING SETS ({sets})",
-                tables,
-            ).fetchall()
-            histograms: dict[int, list[tuple[float, int]]] = {j: [] for j in few}
-            for grouping, values, count in rows:
-                i = list(grouping).index(0)
-                if values[i] is not None:
-                    histograms[few[i]].append((float(values[i]), int(count)))
-            for j, pairs in histograms.items():
-                out[j] = _histogram_quantiles(pairs, _PROFILE_QUANTILES)
-        if many:
-            probs = ", ".join(sql.double(p) for p in _PROFILE_QUANTILES)
-            sketches = ", ".join(f"approx_quantile(__v{j}, [{probs}]::FLOAT[])" for j in many)
-            found = self._execute(f"SELECT {sketches} FROM {source}", tables).fetchall()[0]
-            out.update({j: list(q) for j, q in zip(many, found, strict=True)})
+        columns = sorted({j for j, _ in wanted})
+        ranks: dict[tuple[int, int], tuple[int, int]] = {}
+        usable: list[int] = []
+        for j in columns:
+            n = figures[names[j]].present
+            below, above, _ = order_statistics_needed(n, _PROFILE_QUANTILES)
+            inside = all(
+                ends[(j, k)][0] <= below[k] and above[k] < ends[(j, k)][1]
+                for k in range(len(_PROFILE_QUANTILES))
+            )
+            if inside:
+                usable.append(j)
+                for k in range(len(_PROFILE_QUANTILES)):
+                    ranks[(j, k)] = (int(below[k]), int(above[k]))
+        if not usable:
+            return {}
+        regions = [(j, k) for j in usable for k in range(len(_PROFILE_QUANTILES))]
+        # on the columns as read, so that DuckDB filters while it scans: a numeric
+        # column's missing values (NULL, NaN) lie in no bracket
+        value = {j: f"CAST({sql.ident(names[j])} AS DOUBLE)" for j in usable}
+        conds = [
+            f"{value[j]} BETWEEN {sql.double(wanted[(j, k)][0])} AND {sql.double(wanted[(j, k)][1])}"
+            for j, k in regions
+        ]
+        picked = ", ".join(
+            f"CASE WHEN {cond} THEN {value[j]} END AS __f{i}"
+            for i, ((j, _), cond) in enumerate(zip(regions, conds, strict=True))
+        )
+        where = " OR ".join(f"({cond})" for cond in conds)
+        frame = self._frame(f"SELECT {picked} FROM {sql.source(tables)} WHERE {where}", tables)
+        out: dict[str, list[float]] = {}
+        for j in usable:
+            low: list[float] = []
+            high: list[float] = []
+            for k in range(len(_PROFILE_QUANTILES)):
+                i = regions.index((j, k))
+                values = frame.iloc[:, i].to_numpy(dtype=np.float64, na_value=np.nan)
+                values = np.sort(values[~np.isnan(values)])
+                start = ends[(j, k)][0]
+                low.append(float(values[ranks[(j, k)][0] - start]))
+                high.append(float(values[ranks[(j, k)][1] - start]))
+            _, _, gamma = order_statistics_needed(figures[names[j]].present, _PROFILE_QUANTILES)
+            out[names[j]] = [float(q) for q in interpolate(np.array(low), np.array(high), gamma)]
         return out
 
     def _stratified(
