@@ -712,7 +712,7 @@ class DuckDBEngine:
                 strict=True,
             )
         )
-        for c, q in self._bracketed(tables, source, names, out, wanted, ends).items():
+        for c, q in self._bracketed(tables, names, out, wanted, ends).items():
             out[c].quantiles = q
         search = profiling.BucketSearch(lambda q: self._execute(q, tables).fetchall(), source)
         fallback: list[int] = []
@@ -743,7 +743,6 @@ class DuckDBEngine:
     def _bracketed(
         self,
         tables: Sequence[TableRef],
-        source: str,
         names: list[str],
         figures: dict[str, profiling.Figures],
         wanted: dict[tuple[int, int], tuple[float, float]],
@@ -753,7 +752,7 @@ class DuckDBEngine:
 
         ``ends`` holds, per (column, quantile), the values below the bracket
         and those up to its top: a rank between them is read from the values
-        inside the bracket, fetched (one filtered scan for all). A column
+        inside the bracket, fetched (one filtered scan of each column). A column
         with a rank outside its bracket is left to the bucket search.
         """
         columns = sorted({j for j, _ in wanted})
@@ -772,31 +771,28 @@ class DuckDBEngine:
                     ranks[(j, k)] = (int(below[k]), int(above[k]))
         if not usable:
             return {}
-        regions = [(j, k) for j in usable for k in range(len(_PROFILE_QUANTILES))]
-        # on the columns as read, so that DuckDB filters while it scans: a numeric
-        # column's missing values (NULL, NaN) lie in no bracket
-        value = {j: f"CAST({sql.ident(names[j])} AS DOUBLE)" for j in usable}
-        conds = [
-            f"{value[j]} BETWEEN {sql.double(wanted[(j, k)][0])} AND {sql.double(wanted[(j, k)][1])}"
-            for j, k in regions
-        ]
-        picked = ", ".join(
-            f"CASE WHEN {cond} THEN {value[j]} END AS __f{i}"
-            for i, ((j, _), cond) in enumerate(zip(regions, conds, strict=True))
-        )
-        where = " OR ".join(f"({cond})" for cond in conds)
-        frame = self._frame(f"SELECT {picked} FROM {sql.source(tables)} WHERE {where}", tables)
         out: dict[str, list[float]] = {}
         for j in usable:
+            # one query per column, on the column as read: DuckDB filters it while it
+            # scans, reading no other column (a missing value, NULL or NaN, lies in no bracket)
+            value = f"CAST({sql.ident(names[j])} AS DOUBLE)"
+            brackets = [wanted[(j, k)] for k in range(len(_PROFILE_QUANTILES))]
+            where = " OR ".join(
+                f"{value} BETWEEN {sql.double(lo)} AND {sql.double(hi)}" for lo, hi in brackets
+            )
+            fetched = self._frame(
+                f"SELECT {value} AS __f FROM {sql.source(tables)} WHERE {where}", tables
+            )
+            values = np.sort(fetched["__f"].to_numpy(dtype=np.float64, na_value=np.nan))
             low: list[float] = []
             high: list[float] = []
-            for k in range(len(_PROFILE_QUANTILES)):
-                i = regions.index((j, k))
-                values = frame.iloc[:, i].to_numpy(dtype=np.float64, na_value=np.nan)
-                values = np.sort(values[~np.isnan(values)])
+            for k, (lo, hi) in enumerate(brackets):
+                held = values[
+                    np.searchsorted(values, lo, "left") : np.searchsorted(values, hi, "right")
+                ]
                 start = ends[(j, k)][0]
-                low.append(float(values[ranks[(j, k)][0] - start]))
-                high.append(float(values[ranks[(j, k)][1] - start]))
+                low.append(float(held[ranks[(j, k)][0] - start]))
+                high.append(float(held[ranks[(j, k)][1] - start]))
             _, _, gamma = order_statistics_needed(figures[names[j]].present, _PROFILE_QUANTILES)
             out[names[j]] = [float(q) for q in interpolate(np.array(low), np.array(high), gamma)]
         return out
