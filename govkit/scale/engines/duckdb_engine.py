@@ -1,7 +1,7 @@
 """The statistics of Parquet files larger than memory, computed by embedded DuckDB.
 
 Every statistic is a SQL aggregate over ``read_parquet([...files...])`` (one
-to three scans):
+scan, or a few each cheap per row):
 DuckDB reads only the columns a query names, spills to a temporary folder
 when an aggregate outgrows its memory limit, and brings back a table of
 cells, counts or quantiles, never the rows. The only rows that cross into
@@ -64,7 +64,7 @@ __all__ = ["BATCH_ROWS", "EXACT_PROFILE_ROWS", "DuckDBEngine", "default_memory_l
 BATCH_ROWS = 65_536
 #: scored batches' cells wait until they number this many (or as many as the cells so far)
 _FOLD_ROWS = 1 << 20
-#: above this many rows a profile estimates distinct counts and quantiles (bounded memory)
+#: above this many rows a profile estimates many-valued columns' distinct counts (bounded memory)
 EXACT_PROFILE_ROWS = 10_000_000
 #: the probabilities of a profile's quantiles
 _PROFILE_QUANTILES = (0.05, 0.5, 0.95)
@@ -116,9 +116,11 @@ class DuckDBEngine:
     progress
         Told how many rows each scored batch held (``advance(rows)``).
     exact_profile_rows
-        Above this many rows, :meth:`profile` estimates distinct counts and
-        quantiles with fixed-size sketches and names them in
-        ``Profile.approximate``: exact ones hold every value in memory.
+        Above this many rows, :meth:`profile` estimates the distinct counts
+        of many-valued columns with HyperLogLog sketches (exact ones hold
+        every value in memory) and names the statistics that may be
+        estimated in ``Profile.approximate``. Its quantiles stay exact
+        (a column holding infinite values excepted: a t-digest sketch).
         None: always exact.
 
     Raises
@@ -292,16 +294,21 @@ class DuckDBEngine:
     def profile(self, tables: Sequence[TableRef], spec: ProfileSpec) -> Profile:
         """The data-quality profile (:func:`~govkit.scale.engines.base.profile_of_frame`).
 
-        A probe of the first files tells the columns of few values from the
-        others (:mod:`._duckdb_profile`). One scan counts the few-valued
+        A probe of files spread over the tables tells the columns of few
+        values from the others, and brackets each quantile of the numeric
+        ones (:mod:`._duckdb_profile`). One scan counts the few-valued
         columns value by value: their figures follow exactly from those
         histograms, and a text column's markers are tested once per value.
         A second scan groups the missing counts by the groups and label, with
-        the moments of the many-valued numeric columns per group; a third
-        counts their distinct values, and their exact quantiles come from a
-        bucket search (two more, narrow, scans). Past ``exact_profile_rows``
-        distinct counts of many-valued columns come from HyperLogLog sketches,
-        and ``approximate`` names the statistics that may be estimated.
+        shifted sums of the many-valued numeric columns per group; a third
+        counts their distinct values and the values below and in each
+        bracket; one filtered scan per column then reads the exact order
+        statistics inside the brackets (a bracket that missed its rank hands
+        the column to a bucket search). Past ``exact_profile_rows`` distinct
+        counts of many-valued columns come from HyperLogLog sketches, and
+        ``approximate`` names the statistics that may be estimated (the
+        quantiles included, although they are exact unless a column holds
+        infinite values).
         """
         columns = list(spec.columns)
         types = self._require(tables, [*spec.groups, spec.label, *columns])
