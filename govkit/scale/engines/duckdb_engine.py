@@ -1,7 +1,7 @@
 """The statistics of Parquet files larger than memory, computed by embedded DuckDB.
 
 Every statistic is a SQL aggregate over ``read_parquet([...files...])`` (one
-to three scans):
+scan, or a few each cheap per row):
 DuckDB reads only the columns a query names, spills to a temporary folder
 when an aggregate outgrows its memory limit, and brings back a table of
 cells, counts or quantiles, never the rows. The only rows that cross into
@@ -24,6 +24,7 @@ when spilling, is a :class:`~govkit.errors.ConfigError` naming
 
 from __future__ import annotations
 
+import itertools
 import os
 import re
 import shutil
@@ -39,7 +40,9 @@ from govkit.extras import require_extras
 from govkit.scale import cells as _cells
 from govkit.scale.cells import LEVEL, SCORE_SUM, WEIGHT, CellSpec
 from govkit.scale.engines import _duckdb_packed as packing
+from govkit.scale.engines import _duckdb_profile as profiling
 from govkit.scale.engines import _duckdb_sql as sql
+from govkit.scale.engines._ranks import interpolate, order_statistics_needed
 from govkit.scale.engines.base import (
     ANY_MISSING,
     DISTINCT_SENSITIVE,
@@ -61,12 +64,14 @@ __all__ = ["BATCH_ROWS", "EXACT_PROFILE_ROWS", "DuckDBEngine", "default_memory_l
 BATCH_ROWS = 65_536
 #: scored batches' cells wait until they number this many (or as many as the cells so far)
 _FOLD_ROWS = 1 << 20
-#: above this many rows a profile estimates distinct counts and quantiles (bounded memory)
+#: above this many rows a profile estimates many-valued columns' distinct counts (bounded memory)
 EXACT_PROFILE_ROWS = 10_000_000
-#: past the exact limit, a column with at most this many values gets exact quantiles
-_HISTOGRAM_VALUES = 1 << 20
 #: the probabilities of a profile's quantiles
 _PROFILE_QUANTILES = (0.05, 0.5, 0.95)
+#: a stratum that needs a rate above this many times the overall sampling rate is ranked whole
+_RATE_CAP = 4.0
+#: names of temporary tables, unique within the process
+_TEMP_NAMES = itertools.count()
 _MEMORY_HINT = (
     "set engine.memory_limit in govkit.yaml to a size such as '4GB' or '512MB' "
     "(KB, MB, GB, TB or KiB, MiB, GiB, TiB)"
@@ -111,9 +116,11 @@ class DuckDBEngine:
     progress
         Told how many rows each scored batch held (``advance(rows)``).
     exact_profile_rows
-        Above this many rows, :meth:`profile` estimates distinct counts and
-        quantiles with fixed-size sketches and names them in
-        ``Profile.approximate``: exact ones hold every value in memory.
+        Above this many rows, :meth:`profile` estimates the distinct counts
+        of many-valued columns with HyperLogLog sketches (exact ones hold
+        every value in memory) and names the statistics that may be
+        estimated in ``Profile.approximate``. Its quantiles stay exact
+        (a column holding infinite values excepted: a t-digest sketch).
         None: always exact.
 
     Raises
@@ -287,59 +294,71 @@ class DuckDBEngine:
     def profile(self, tables: Sequence[TableRef], spec: ProfileSpec) -> Profile:
         """The data-quality profile (:func:`~govkit.scale.engines.base.profile_of_frame`).
 
-        One scan groups the missing counts by the groups and label; another
-        computes every column's statistics at once. Past ``exact_profile_rows``
-        distinct counts come from HyperLogLog sketches and quantiles from a
-        third scan (exact from histograms for columns of few values, t-digest
-        sketches for the others), and ``approximate`` names them.
+        A probe of files spread over the tables tells the columns of few
+        values from the others, and brackets each quantile of the numeric
+        ones (:mod:`._duckdb_profile`). One scan counts the few-valued
+        columns value by value: their figures follow exactly from those
+        histograms, and a text column's markers are tested once per value.
+        A second scan groups the missing counts by the groups and label, with
+        shifted sums of the many-valued numeric columns per group; a third
+        counts their distinct values and the values below and in each
+        bracket; one filtered scan per column then reads the exact order
+        statistics inside the brackets (a bracket that missed its rank hands
+        the column to a bucket search). Past ``exact_profile_rows`` distinct
+        counts of many-valued columns come from HyperLogLog sketches, and
+        ``approximate`` names the statistics that may be estimated (the
+        quantiles included, although they are exact unless a column holds
+        infinite values).
         """
         columns = list(spec.columns)
         types = self._require(tables, [*spec.groups, spec.label, *columns])
         dtypes = self._dtypes(tables)
         kinds = {c: _column_kind(dtypes.get(c), types[c]) for c in columns}
-        missing = {
-            c: sql.missing(c, types[c], spec.markers if kinds[c] == "text" else None)
-            for c in columns
-        }
-        src = sql.source(tables)
-        keys = [*spec.groups, spec.label]
-        # the missing flags are computed once per row, in the inner query
-        inner = [f"{sql.key_value(k, types[k])} AS __g{i}" for i, k in enumerate(keys)]
-        inner += [f"{missing[c]} AS __m{j}" for j, c in enumerate(columns)]
-        flags = [f"__m{j}" for j in range(len(columns))]
-        summed = [f"sum(CAST({f} AS BIGINT))" for f in flags]
-        summed.append(f"sum(CAST({' OR '.join(flags) or 'false'} AS BIGINT))")
-        group = ", ".join(f"__g{i}" for i in range(len(keys)))
-        counts = self._frame(
-            f"SELECT {group}, count(*), {', '.join(summed)} "
-            f"FROM (SELECT {', '.join(inner)} FROM {src}) GROUP BY {group}",
-            tables,
+        limit = self._exact_profile_rows
+        estimate = limit is not None and self.n_rows(tables) > limit
+        few, near = self._probe(tables, columns, types, kinds)
+        stats = self._histograms(tables, few, kinds, spec.markers)
+        missing: dict[str, str] = {}
+        for c in columns:
+            test = None
+            if c in stats and kinds[c] == "text":
+                test = profiling.marker_test(c, types[c], stats[c].markers)
+            markers = spec.markers if kinds[c] == "text" else None
+            missing[c] = test if test is not None else sql.missing(c, types[c], markers)
+        many = [c for c in columns if c not in stats]
+        complete = {c for c, f in stats.items() if f.missing == 0}
+        # the probe's median bracket: a value near the middle (a finite one)
+        middle = {c: near[c][len(_PROFILE_QUANTILES) // 2][0] for c in many if c in near}
+        shifts = {c: v for c, v in middle.items() if np.isfinite(v)}
+        counts, extra = self._missing_counts(
+            tables, spec, columns, types, missing, many, kinds, complete, shifts
         )
-        counts.columns = [*keys, WEIGHT, *(missing_column(c) for c in columns), ANY_MISSING]
+        keys = [*spec.groups, spec.label]
         for k in keys:
             counts[k] = _as_read(counts[k], dtypes.get(k), categories=True)
         for c in [WEIGHT, *(missing_column(c) for c in columns), ANY_MISSING]:
             counts[c] = counts[c].astype(np.int64)
+        stats.update(
+            self._many_valued(
+                tables, many, kinds, missing, counts, extra, near, shifts, estimate=estimate
+            )
+        )
         counts = _sorted(counts, keys)
-
-        limit = self._exact_profile_rows
-        estimate = limit is not None and self.n_rows(tables) > limit
-        stats = self._column_stats(tables, columns, types, kinds, missing, estimate=estimate)
         rows: list[dict[str, Any]] = []
         for c in columns:
             s = stats[c]
             entry: dict[str, Any] = {
                 "column": c,
-                "dtype": str(_read_dtype(dtypes.get(c), has_null=s["nulls"] > 0)),
-                "present": int(s["present"]),
-                "distinct": int(s["distinct"]),
+                "dtype": str(_read_dtype(dtypes.get(c), has_null=s.nulls > 0)),
+                "present": int(s.present),
+                "distinct": int(s.distinct),
             }
             figures = dict.fromkeys(("mean", "std", "p05", "median", "p95"), np.nan)
-            if kinds[c] == "numeric" and s["present"]:
-                q = s["quantiles"]
+            if kinds[c] == "numeric" and s.present and s.quantiles is not None:
+                q = s.quantiles
                 figures = {
-                    "mean": float(s["mean"]),
-                    "std": float(s["std"]),
+                    "mean": float(s.mean if s.mean is not None else np.nan),
+                    "std": float(s.std if s.std is not None else np.nan),
                     "p05": float(q[0]),
                     "median": float(q[1]),
                     "p95": float(q[2]),
@@ -359,17 +378,23 @@ class DuckDBEngine:
         keys = list(columns)
         types = self._require(tables, [*keys, *([sensitive] if sensitive else [])])
         inner = [f"{sql.key_value(k, types[k])} AS __k{i}" for i, k in enumerate(keys)]
-        aggregates = ["count(*) AS __n"]
-        if sensitive is not None:
-            inner.append(f"{sql.key_value(sensitive, types[sensitive])} AS __s")
-            # pandas' nunique(dropna=False): a missing value is one more value
-            aggregates.append("count(DISTINCT __s) + max(CASE WHEN __s IS NULL THEN 1 ELSE 0 END)")
         group = ", ".join(f"__k{i}" for i in range(len(keys)))
-        frame = self._frame(
-            f"SELECT {group}, {', '.join(aggregates)} "
-            f"FROM (SELECT {', '.join(inner)} FROM {sql.source(tables)}) GROUP BY {group}",
-            tables,
-        )
+        rows = f"(SELECT {', '.join(inner)} FROM {sql.source(tables)})"
+        if sensitive is None:
+            query = f"SELECT {group}, count(*) AS __n FROM {rows} GROUP BY {group}"
+        else:
+            inner.append(f"{sql.key_value(sensitive, types[sensitive])} AS __s")
+            rows = f"(SELECT {', '.join(inner)} FROM {sql.source(tables)})"
+            # count(DISTINCT) per class keeps a set of values per class; grouping by the
+            # class and the value first, then counting the groups, is one more plain
+            # GROUP BY over far fewer rows. pandas' nunique(dropna=False): a missing
+            # value is one more value, which count(*) of the groups counts as such.
+            query = (
+                f"SELECT {group}, sum(__m) AS __n, count(*) AS __d FROM "
+                f"(SELECT {group}, __s, count(*) AS __m FROM {rows} GROUP BY {group}, __s) "
+                f"GROUP BY {group}"
+            )
+        frame = self._frame(query, tables)
         frame.columns = [*keys, WEIGHT, *([DISTINCT_SENSITIVE] if sensitive else [])]
         dtypes = self._dtypes(tables)
         for k in keys:
@@ -491,100 +516,292 @@ class DuckDBEngine:
                 self._progress.advance(len(frame))
         return _cells.combine_cells(parts, spec)
 
-    def _column_stats(
+    def _probe(
         self,
         tables: Sequence[TableRef],
         columns: list[str],
         types: dict[str, str],
         kinds: dict[str, str],
-        missing: dict[str, str],
-        *,
-        estimate: bool,
-    ) -> dict[str, dict[str, Any]]:
-        if not columns:
-            return {}
-        # a missing value becomes NULL in the inner query, which every aggregate skips:
-        # one flag per row instead of a FILTER per aggregate (several times faster in DuckDB)
-        inner: list[str] = []
-        parts: list[str] = []
-        probs = ", ".join(sql.double(p) for p in _PROFILE_QUANTILES)
-        for j, c in enumerate(columns):
-            value = f"CAST({sql.ident(c)} AS DOUBLE)" if kinds[c] == "numeric" else sql.ident(c)
-            inner += [
-                f"CASE WHEN {missing[c]} THEN NULL ELSE {value} END AS __v{j}",
-                f"{sql.ident(c)} IS NULL AS __null{j}",
-            ]
-            # exact distinct counts and quantiles hold every value; past the limit a
-            # fixed-size sketch (HyperLogLog) counts, and quantiles come afterwards
-            distinct = "approx_count_distinct(__v{j})" if estimate else "count(DISTINCT __v{j})"
-            parts += [
-                f"count(__v{j}) AS __present{j}",
-                distinct.format(j=j) + f" AS __distinct{j}",
-                f"sum(CAST(__null{j} AS BIGINT)) AS __nulls{j}",
-            ]
-            if kinds[c] == "numeric":
-                parts += [f"avg(__v{j}) AS __mean{j}", f"stddev_pop(__v{j}) AS __std{j}"]
-                if not estimate:
-                    parts.append(f"quantile_cont(__v{j}, [{probs}]) AS __q{j}")
-        source = f"(SELECT {', '.join(inner)} FROM {sql.source(tables)})"
-        row = self._execute(f"SELECT {', '.join(parts)} FROM {source}", tables)
-        names = [d[0] for d in row.description or ()]
-        values = row.fetchall()[0]
-        found = dict(zip(names, values, strict=True))
-        out: dict[str, dict[str, Any]] = {}
-        for j, c in enumerate(columns):
-            out[c] = {
-                "present": found[f"__present{j}"],
-                "distinct": found[f"__distinct{j}"],
-                "nulls": found[f"__nulls{j}"],
-                "mean": found.get(f"__mean{j}"),
-                "std": found.get(f"__std{j}"),
-                "quantiles": found.get(f"__q{j}"),
-            }
-        if estimate:
-            numeric = [j for j, c in enumerate(columns) if kinds[c] == "numeric"]
-            for j, q in self._bounded_quantiles(tables, source, numeric, out, columns).items():
-                out[columns[j]]["quantiles"] = q
-        return out
+    ) -> tuple[list[str], dict[str, list[tuple[float, float]]]]:
+        """What a probe of files spread over the tables shows (a guess, never a figure).
 
-    def _bounded_quantiles(
+        The columns that seem to have few values (:func:`~._duckdb_profile.is_few_valued`),
+        and for each numeric column the values around each profile quantile
+        (:func:`~._duckdb_profile.brackets`) between which the full data's
+        order statistics should lie.
+        """
+        if not columns:
+            return [], {}
+        probe = profiling.probe_tables(tables)
+        numeric = [c for c in columns if kinds[c] == "numeric"]
+        parts = [f"approx_count_distinct({sql.ident(c)})" for c in columns]
+        probs = profiling.bracket_probabilities(_PROFILE_QUANTILES)
+        listed = ", ".join(sql.double(p) for p in probs)
+        for c in numeric:
+            value = f"CAST({sql.ident(c)} AS DOUBLE)"
+            present = f"CASE WHEN {sql.missing(c, types[c], None)} THEN NULL ELSE {value} END"
+            parts.append(f"quantile_disc({present}, [{listed}])")
+        found = self._execute(
+            f"SELECT count(*), {', '.join(parts)} FROM {sql.source(probe)}", tables
+        )
+        rows, *values = found.fetchall()[0]
+        few = [
+            c
+            for c, d in zip(columns, values[: len(columns)], strict=True)
+            if profiling.is_few_valued(int(d or 0), int(rows))
+        ]
+        near = {
+            c: profiling.brackets(q, len(_PROFILE_QUANTILES))
+            for c, q in zip(numeric, values[len(columns) :], strict=True)
+            if q is not None
+        }
+        return few, near
+
+    def _histograms(
         self,
         tables: Sequence[TableRef],
-        source: str,
-        numeric: list[int],
-        stats: dict[str, dict[str, Any]],
-        columns: list[str],
-    ) -> dict[int, list[float]]:
-        """The profile's quantiles in memory bounded by the values, not the rows.
+        few: list[str],
+        kinds: dict[str, str],
+        markers: Sequence[str],
+    ) -> dict[str, profiling.Figures]:
+        """Every figure of the few-valued columns, from their histograms (one scan)."""
+        if not few:
+            return {}
+        names = ", ".join(sql.ident(c) for c in few)
+        sets = ", ".join(f"({sql.ident(c)})" for c in few)
+        marks = ", ".join(f"GROUPING({sql.ident(c)})" for c in few)
+        rows = self._execute(
+            f"SELECT [{marks}], {names}, count(*) FROM {sql.source(tables)} "
+            f"GROUP BY GROUPING SETS ({sets})",
+            tables,
+        ).fetchall()
+        pairs: dict[str, list[tuple[Any, int]]] = {c: [] for c in few}
+        for row in rows:
+            i = list(row[0]).index(0)
+            pairs[few[i]].append((row[1 + i], int(row[-1])))
+        return {
+            c: profiling.histogram_figures(pairs[c], kinds[c], markers, _PROFILE_QUANTILES)
+            for c in few
+        }
 
-        A column with few distinct values (at most :data:`_HISTOGRAM_VALUES`,
-        by its sketch) gets exact quantiles from its histogram, all such
-        columns in one scan (GROUPING SETS); the others a t-digest sketch.
+    def _missing_counts(
+        self,
+        tables: Sequence[TableRef],
+        spec: ProfileSpec,
+        columns: list[str],
+        types: dict[str, str],
+        missing: dict[str, str],
+        many: list[str],
+        kinds: dict[str, str],
+        complete: set[str],
+        shifts: dict[str, float],
+    ) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """The missing counts per group and label, and the many-valued columns' figures per group.
+
+        A column ``complete`` (its histogram has no missing value) is not
+        tested row by row: its counts are zero. For a many-valued column: its
+        NULLs; if numeric, the sums of its present values and of their squares
+        after subtracting ``shifts[column]`` (a value near the middle, so the
+        variance keeps its digits), and its least and greatest value, per
+        group. ``avg`` and ``var_pop`` cost several times more per row than sums.
         """
-        few = [j for j in numeric if 0 < stats[columns[j]]["distinct"] <= _HISTOGRAM_VALUES]
-        many = [j for j in numeric if j not in few and stats[columns[j]]["present"]]
-        out: dict[int, list[float]] = {}
-        if few:
-            sets = ", ".join(f"(__v{j})" for j in few)
-            picked = ", ".join(f"__v{j}" for j in few)
-            marks = ", ".join(f"GROUPING(__v{j})" for j in few)
-            rows = self._execute(
-                f"SELECT [{marks}], [{picked}], count(*) FROM {source} "
-                f"GROUP BY GROUPING SETS ({sets})",
-                tables,
-            ).fetchall()
-            histograms: dict[int, list[tuple[float, int]]] = {j: [] for j in few}
-            for grouping, values, count in rows:
-                i = list(grouping).index(0)
-                if values[i] is not None:
-                    histograms[few[i]].append((float(values[i]), int(count)))
-            for j, pairs in histograms.items():
-                out[j] = _histogram_quantiles(pairs, _PROFILE_QUANTILES)
-        if many:
+        keys = [*spec.groups, spec.label]
+        tested = [j for j, c in enumerate(columns) if c not in complete]
+        # the missing flags are computed once per row, in the inner query
+        inner = [f"{sql.key_value(k, types[k])} AS __g{i}" for i, k in enumerate(keys)]
+        inner += [f"{missing[columns[j]]} AS __m{j}" for j in tested]
+        flags = [f"__m{j}" for j in tested]
+        summed = [
+            f"sum(CAST({f} AS BIGINT)) AS __missing{j}" for j, f in zip(tested, flags, strict=True)
+        ]
+        summed.append(f"sum(CAST({' OR '.join(flags) or 'false'} AS BIGINT)) AS __any")
+        extra: list[str] = []
+        for c in many:
+            j = columns.index(c)
+            inner.append(f"{sql.ident(c)} IS NULL AS __null{j}")
+            extra.append(f"sum(CAST(__null{j} AS BIGINT)) AS __nulls{j}")
+            if kinds[c] == "numeric":
+                value = f"CAST({sql.ident(c)} AS DOUBLE)"
+                inner.append(f"CASE WHEN {missing[c]} THEN NULL ELSE {value} END AS __v{j}")
+                shift = sql.double(shifts.get(c, 0.0))
+                extra += [
+                    f"sum(__v{j} - {shift}) AS __s1_{j}",
+                    f"sum((__v{j} - {shift}) * (__v{j} - {shift})) AS __s2_{j}",
+                    f"min(__v{j}) AS __min{j}",
+                    f"max(__v{j}) AS __max{j}",
+                ]
+        group = ", ".join(f"__g{i}" for i in range(len(keys)))
+        flagged = f"(SELECT {', '.join(inner)} FROM {sql.source(tables)})"
+        frame = self._frame(
+            f"SELECT {group}, count(*) AS __n, {', '.join([*summed, *extra])} "
+            f"FROM {flagged} GROUP BY {group}",
+            tables,
+        )
+        counts = frame.iloc[:, : len(keys)].copy()
+        counts.columns = keys
+        counts[WEIGHT] = frame["__n"]
+        for j, c in enumerate(columns):
+            counts[missing_column(c)] = frame[f"__missing{j}"] if j in tested else 0
+        counts[ANY_MISSING] = frame["__any"].fillna(0)
+        return counts, frame
+
+    def _many_valued(
+        self,
+        tables: Sequence[TableRef],
+        many: list[str],
+        kinds: dict[str, str],
+        missing: dict[str, str],
+        counts: pd.DataFrame,
+        extra: pd.DataFrame,
+        near: dict[str, list[tuple[float, float]]],
+        shifts: dict[str, float],
+        *,
+        estimate: bool,
+    ) -> dict[str, profiling.Figures]:
+        """The figures of the many-valued columns: distinct values (one scan), exact quantiles."""
+        if not many:
+            return {}
+        out: dict[str, profiling.Figures] = {}
+        columns = [c for c in counts.columns if c.startswith("__govkit_missing::")]
+        names = [c.split("::", 1)[1] for c in columns]
+        rows = counts[WEIGHT].to_numpy(dtype=np.int64)
+        inner: list[str] = []
+        distinct: list[str] = []
+        for c in many:
+            j = names.index(c)
+            gone = counts[missing_column(c)].to_numpy(dtype=np.int64)
+            present = rows - gone
+            figures = profiling.Figures(
+                present=int(present.sum()),
+                distinct=0,
+                nulls=int(extra[f"__nulls{j}"].fillna(0).sum()),
+            )
+            value = f"CAST({sql.ident(c)} AS DOUBLE)" if kinds[c] == "numeric" else sql.ident(c)
+            inner.append(f"CASE WHEN {missing[c]} THEN NULL ELSE {value} END AS __v{j}")
+            # exact distinct counts hold every value; past the limit a HyperLogLog sketch counts
+            distinct.append(
+                f"approx_count_distinct(__v{j})" if estimate else f"count(DISTINCT __v{j})"
+            )
+            if kinds[c] == "numeric" and figures.present:
+                figures.mean, figures.std = profiling.shifted_moments(
+                    int(present.sum()),
+                    float(extra[f"__s1_{j}"].fillna(0).sum()),
+                    float(extra[f"__s2_{j}"].fillna(0).sum()),
+                    shifts.get(c, 0.0),
+                )
+            out[c] = figures
+        # the distinct counts' scan also counts the values below and within each bracket,
+        # on the column as read (a missing value, NULL or NaN, is below no bracket and
+        # within none), as sums of comparisons: FILTER clauses cost several times more
+        wanted: dict[tuple[int, int], tuple[float, float]] = {}
+        compared: list[str] = []
+        for c in many:
+            j = names.index(c)
+            if kinds[c] == "numeric" and out[c].present and c in near:
+                compared.append(f"CAST({sql.ident(c)} AS DOUBLE) AS __r{j}")
+                for k, bracket in enumerate(near[c]):
+                    wanted[(j, k)] = bracket
+                    low, high = (sql.double(x) for x in bracket)
+                    distinct += [
+                        f"sum(CAST(__r{j} < {low} AS INTEGER))",
+                        f"sum(CAST(__r{j} <= {high} AS INTEGER))",
+                    ]
+        source = f"(SELECT {', '.join(inner)} FROM {sql.source(tables)})"
+        scanned = f"(SELECT {', '.join([*inner, *compared])} FROM {sql.source(tables)})"
+        row = self._execute(f"SELECT {', '.join(distinct)} FROM {scanned}", tables).fetchall()[0]
+        found = [0 if x is None else int(x) for x in row]
+        for c, d in zip(many, found[: len(many)], strict=True):
+            out[c].distinct = int(d or 0)
+        ends = dict(
+            zip(
+                wanted,
+                zip(found[len(many) :: 2], found[len(many) + 1 :: 2], strict=True),
+                strict=True,
+            )
+        )
+        for c, q in self._bracketed(tables, names, out, wanted, ends).items():
+            out[c].quantiles = q
+        search = profiling.BucketSearch(lambda q: self._execute(q, tables).fetchall(), source)
+        fallback: list[int] = []
+        for c in many:
+            j = names.index(c)
+            if kinds[c] != "numeric" or not out[c].present or out[c].quantiles is not None:
+                continue
+            low = extra[f"__min{j}"].min()
+            high = extra[f"__max{j}"].max()
+            if search.searchable(low, high):
+                search.want(j, out[c].present, float(low), float(high), _PROFILE_QUANTILES)
+            else:
+                fallback.append(j)
+        for j, q in search.quantiles().items():
+            out[names[j]].quantiles = q
+        if fallback:
+            # infinite values: DuckDB's own quantiles (a t-digest sketch past the exact limit)
             probs = ", ".join(sql.double(p) for p in _PROFILE_QUANTILES)
-            sketches = ", ".join(f"approx_quantile(__v{j}, [{probs}]::FLOAT[])" for j in many)
-            found = self._execute(f"SELECT {sketches} FROM {source}", tables).fetchall()[0]
-            out.update({j: list(q) for j, q in zip(many, found, strict=True)})
+            rule = (
+                "approx_quantile({v}, [{p}]::FLOAT[])" if estimate else "quantile_cont({v}, [{p}])"
+            )
+            listed = ", ".join(rule.format(v=f"__v{j}", p=probs) for j in fallback)
+            sketched = self._execute(f"SELECT {listed} FROM {source}", tables).fetchall()[0]
+            for j, qs in zip(fallback, sketched, strict=True):
+                out[names[j]].quantiles = [float(x) for x in qs]
+        return out
+
+    def _bracketed(
+        self,
+        tables: Sequence[TableRef],
+        names: list[str],
+        figures: dict[str, profiling.Figures],
+        wanted: dict[tuple[int, int], tuple[float, float]],
+        ends: dict[tuple[int, int], tuple[int, int]],
+    ) -> dict[str, list[float]]:
+        """Exact quantiles of the columns whose every order statistic lies in its bracket.
+
+        ``ends`` holds, per (column, quantile), the values below the bracket
+        and those up to its top: a rank between them is read from the values
+        inside the bracket, fetched (one filtered scan of each column). A column
+        with a rank outside its bracket is left to the bucket search.
+        """
+        columns = sorted({j for j, _ in wanted})
+        ranks: dict[tuple[int, int], tuple[int, int]] = {}
+        usable: list[int] = []
+        for j in columns:
+            n = figures[names[j]].present
+            below, above, _ = order_statistics_needed(n, _PROFILE_QUANTILES)
+            inside = all(
+                ends[(j, k)][0] <= below[k] and above[k] < ends[(j, k)][1]
+                for k in range(len(_PROFILE_QUANTILES))
+            )
+            if inside:
+                usable.append(j)
+                for k in range(len(_PROFILE_QUANTILES)):
+                    ranks[(j, k)] = (int(below[k]), int(above[k]))
+        if not usable:
+            return {}
+        out: dict[str, list[float]] = {}
+        for j in usable:
+            # one query per column, on the column as read: DuckDB filters it while it
+            # scans, reading no other column (a missing value, NULL or NaN, lies in no bracket)
+            value = f"CAST({sql.ident(names[j])} AS DOUBLE)"
+            brackets = [wanted[(j, k)] for k in range(len(_PROFILE_QUANTILES))]
+            where = " OR ".join(
+                f"{value} BETWEEN {sql.double(lo)} AND {sql.double(hi)}" for lo, hi in brackets
+            )
+            fetched = self._frame(
+                f"SELECT {value} AS __f FROM {sql.source(tables)} WHERE {where}", tables
+            )
+            values = np.sort(fetched["__f"].to_numpy(dtype=np.float64, na_value=np.nan))
+            low: list[float] = []
+            high: list[float] = []
+            for k, (lo, hi) in enumerate(brackets):
+                held = values[
+                    np.searchsorted(values, lo, "left") : np.searchsorted(values, hi, "right")
+                ]
+                start = ends[(j, k)][0]
+                low.append(float(held[ranks[(j, k)][0] - start]))
+                high.append(float(held[ranks[(j, k)][1] - start]))
+            _, _, gamma = order_statistics_needed(figures[names[j]].present, _PROFILE_QUANTILES)
+            out[names[j]] = [float(q) for q in interpolate(np.array(low), np.array(high), gamma)]
         return out
 
     def _stratified(
@@ -597,36 +814,84 @@ class DuckDBEngine:
         strata: list[str],
         types: dict[str, str],
     ) -> pd.DataFrame:
+        """Per stratum the ``max(1, round(n * share))`` rows of lowest (rank, file, row).
+
+        Ranking every row of every stratum (``min_by`` over all rows) costs as
+        much as sorting them. The ranks are uniform hashes, so the rows a
+        stratum keeps almost surely all lie under a rank threshold a little
+        above its quota's share (:func:`_sampling_rate`): one filtered scan
+        returns those few rows, and the lowest of them are exactly the lowest
+        of the stratum. A stratum too small for the common threshold, or
+        (rarely) short of its quota under it, is ranked whole by a second,
+        restricted query; the rows are the same either way.
+        """
         keys = ", ".join(f"{sql.key_value(s, types[s])} AS __s{i}" for i, s in enumerate(strata))
         group = ", ".join(f"__s{i}" for i in range(len(strata)))
-        sizes = self._execute(
-            f"SELECT {group}, count(*) FROM (SELECT {keys} FROM {src}) GROUP BY {group}", tables
-        ).fetchall()
-        total = sum(int(r[-1]) for r in sizes)
-        if total == 0:
-            return pd.DataFrame({c: [] for c in wanted})
-        quota = {tuple(r[:-1]): max(1, int(np.floor(n * int(r[-1]) / total + 0.5))) for r in sizes}
-        top = max(quota.values())
-        fields = [*wanted, sql.FILE_COLUMN, sql.ROW_COLUMN]
-        packed = ", ".join(f"{sql.string(f'c{i}')}: {sql.ident(f)}" for i, f in enumerate(fields))
-        query = (
-            f"SELECT {group}, min_by({{{packed}, '__rank': __rank}}, __rank, {top}) AS __rows "
-            f"FROM (SELECT *, {keys}, {rank} AS __rank FROM {src}) GROUP BY {group}"
+        table = f"__govkit_strata_{next(_TEMP_NAMES)}"
+        self._execute(
+            f"CREATE TEMP TABLE {table} AS SELECT row_number() OVER () AS __id, {group}, "
+            f"count(*) AS __n FROM (SELECT {keys} FROM {src}) GROUP BY {group}",
+            tables,
         )
-        kept: list[pd.DataFrame] = []
-        for row in self._execute(query, tables).fetchall():
-            chosen = sorted(
-                row[-1],
-                key=lambda r: (r["__rank"], r[f"c{len(fields) - 2}"], r[f"c{len(fields) - 1}"]),
-            )
-            chosen = chosen[: quota[tuple(row[:-1])]]
-            kept.append(
-                pd.DataFrame(
-                    [[r[f"c{i}"] for i in range(len(fields))] for r in chosen], columns=fields
+        try:
+            sizes = self._execute(f"SELECT __id, __n FROM {table}", tables).fetchall()
+            total = sum(int(size) for _, size in sizes)
+            fields = [*wanted, sql.FILE_COLUMN, sql.ROW_COLUMN]
+            if total == 0:
+                return pd.DataFrame({c: [] for c in fields})
+            quota = {
+                int(i): max(1, int(np.floor(n * int(size) / total + 0.5))) for i, size in sizes
+            }
+            rates = {int(i): _sampling_rate(quota[int(i)], int(size)) for i, size in sizes}
+            cap = min(1.0, _RATE_CAP * n / total)
+            pooled = [i for i, rate in rates.items() if rate <= cap]
+            picked = ", ".join(f"x.{sql.ident(f)}" for f in fields)
+            on = " AND ".join(f"x.__s{i} IS NOT DISTINCT FROM t.__s{i}" for i in range(len(strata)))
+            rows = f"(SELECT *, {keys}, {rank} AS __rank FROM {src})"
+            parts: list[pd.DataFrame] = []
+            if pooled:
+                top = max(rates[i] for i in pooled)
+                threshold = min(1 << 53, int(np.ceil(top * 2.0**53)))
+                parts.append(
+                    self._frame(
+                        f"SELECT t.__id, x.__rank, {picked} FROM {rows} x JOIN {table} t ON {on} "
+                        f"WHERE (x.__rank >> 11) < {threshold}",
+                        tables,
+                    )
                 )
-            )
-        frame = pd.concat(kept, ignore_index=True) if kept else pd.DataFrame(columns=fields)
-        return frame.sort_values([sql.FILE_COLUMN, sql.ROW_COLUMN], kind="mergesort")
+                found = parts[0]["__id"].value_counts()
+                short = [i for i in pooled if int(found.get(i, 0)) < quota[i]]
+            else:
+                short = []
+            whole = sorted({*short, *(i for i in rates if i not in pooled)})
+            if whole:
+                # every row of these strata, reduced to each one's lowest ranks in DuckDB
+                ids = ", ".join(str(i) for i in whole)
+                named = ", ".join(
+                    f"{sql.string(f'c{j}')}: x.{sql.ident(f)}" for j, f in enumerate(fields)
+                )
+                top_quota = max(quota[i] for i in whole)
+                query = (
+                    f"SELECT __id, unnest(__rows, recursive := true) FROM ("
+                    f"SELECT t.__id, min_by({{'__rank': x.__rank, {named}}}, x.__rank, {top_quota}) "
+                    f"AS __rows FROM {rows} x JOIN (SELECT * FROM {table} WHERE __id IN ({ids})) t "
+                    f"ON {on} GROUP BY t.__id)"
+                )
+                ranked = self._frame(query, tables)
+                ranked.columns = ["__id", "__rank", *fields]
+                if parts:
+                    parts[0] = parts[0][~parts[0]["__id"].isin(whole)]
+                parts.append(ranked)
+        finally:
+            self._execute(f"DROP TABLE IF EXISTS {table}", tables)
+        frame = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
+        frame = frame.sort_values(
+            ["__id", "__rank", sql.FILE_COLUMN, sql.ROW_COLUMN], kind="mergesort"
+        )
+        within = frame.groupby("__id", sort=False).cumcount().to_numpy()
+        limit = frame["__id"].map(quota).to_numpy()
+        frame = frame[within < limit]
+        return frame.sort_values([sql.FILE_COLUMN, sql.ROW_COLUMN], kind="mergesort")[fields]
 
     # --- reading ------------------------------------------------------------------
 
@@ -727,6 +992,17 @@ def _pandas_dtypes(tables: Sequence[TableRef]) -> dict[str, Any]:
         for name in empty.columns:
             out.setdefault(str(name), empty[name].dtype)
     return out
+
+
+def _sampling_rate(quota: int, size: int) -> float:
+    """The share of a stratum's ranks under which its ``quota`` lowest lie, all but surely.
+
+    The rows under a rate ``p`` number Binomial(size, p); at ``p = (q + 8 sqrt(q) + 16) / size``
+    falling short of ``q`` takes about eight standard deviations: it does not happen.
+    """
+    if size <= 0:
+        return 1.0
+    return min(1.0, (quota + 8.0 * np.sqrt(quota) + 16.0) / size)
 
 
 def _histogram_quantiles(pairs: list[tuple[float, int]], probs: Sequence[float]) -> list[float]:
