@@ -1,15 +1,22 @@
-"""Cells grouped by one packed integer: the fast path of the DuckDB engine's cells.
+"""Cells keyed by one packed integer: the fast paths of the DuckDB engine's cells.
 
 With 2^16 score levels the cells are nearly as many as the rows of a few
 million, and a hash aggregate over several text keys is then the slowest
 part of a gate. When every key has few values, each is replaced by its rank
-among them (text through an ENUM of its sorted values, integers by their
-offset from the minimum, a binned column by its bin), the ranks are packed
-into one BIGINT, and DuckDB groups by that alone. Ranks follow the
-reference's sort order (missing last), so sorting the packed key sorts the
-cells as :func:`govkit.scale.cells.cells_of_frame` does, and unpacking it
-gives back the values.
+among the values the rows hold (text through an ENUM of its sorted values,
+integers by their offset from the minimum, a binned column by its bin, the
+score by its level), the ranks are packed into one integer in mixed radix,
+and the cells are counted by that alone: densely, one slot per possible
+key, when the product of the ranks is small (:mod:`._duckdb_dense`), else
+by a GROUP BY. Ranks follow the reference's sort order (missing last), so
+sorting the packed key sorts the cells as
+:func:`govkit.scale.cells.cells_of_frame` does, and unpacking it gives back
+the values.
 
+One scan first (:func:`probe_query`) finds what the ranks need: each text
+key's values, each integer key's range, whether a key has missing values,
+the range of a binned column and of the scores. A slot is kept only for a
+value the rows can hold, so the packed keys are as few as the data allows.
 :func:`plan_codes` says whether the path applies (None otherwise: a float
 key, a text key with too many values, a product of ranks past 2^62).
 """
@@ -22,10 +29,19 @@ from typing import Any
 
 import numpy as np
 
-from govkit.scale.cells import Key
+from govkit.scale.cells import Key, bin_representative, score_level
 from govkit.scale.engines import _duckdb_sql as sql
 
-__all__ = ["Code", "plan_codes", "probe_query", "unpack"]
+__all__ = [
+    "Code",
+    "level_range",
+    "packed_expr",
+    "plan_codes",
+    "probe_query",
+    "space",
+    "unpack",
+    "unpack_ranks",
+]
 
 #: most values a text key may have on this path (its ENUM)
 MAX_TEXT_VALUES = 1 << 16
@@ -53,68 +69,136 @@ class Code:
     values: np.ndarray
 
 
-def probe_query(columns: Sequence[str], types: dict[str, str], source: str) -> str | None:
-    """One scan for what the ranks need: the text keys' values, the integer keys' range.
+def probe_query(
+    columns: Sequence[str],
+    types: dict[str, str],
+    source: str,
+    *,
+    binned: Sequence[str] = (),
+    score: str | None = None,
+) -> str | None:
+    """One scan for what the ranks need; None when a column cannot be ranked (a float or a date key).
 
-    The query returns one value per column, in order; None when a column
-    cannot be ranked (a float or a date key).
+    The query returns one value per column of ``columns``, in order (a text
+    column's distinct values, with None among them when it has missing
+    values; an integer or boolean column's ``[min, max, missing]``), then
+    ``[min, max, missing]`` of each ``binned`` column as a double (NaN
+    counted as missing), then, with ``score``, the same of the scores
+    (non-finite counted as missing).
     """
     parts: list[str] = []
     for i, c in enumerate(columns):
         t = types[c].upper()
+        col = sql.ident(c)
         if t == "VARCHAR":
-            parts.append(f"list(DISTINCT {sql.ident(c)}) AS __p{i}")
-        elif t in _INTEGER_TYPES:
-            parts.append(f"[min({sql.ident(c)}), max({sql.ident(c)})] AS __p{i}")
-        elif t == "BOOLEAN":
-            parts.append(f"NULL AS __p{i}")  # one value per column, in order
+            parts.append(
+                f"list(DISTINCT {col}) || CASE WHEN count({col}) < count(*) "
+                f"THEN [NULL] ELSE [] END AS __p{i}"
+            )
+        elif t in _INTEGER_TYPES or t == "BOOLEAN":
+            v = f"CAST({col} AS BIGINT)"
+            parts.append(f"[min({v}), max({v}), count(*) - count({v})] AS __p{i}")
         else:
             return None
+    for i, c in enumerate(binned):
+        v = f"CAST({sql.ident(c)} AS DOUBLE)"
+        parts.append(_range(v, f"NOT isnan({v})", f"__b{i}"))
+    if score is not None:
+        s = f"CAST({sql.ident(score)} AS DOUBLE)"
+        parts.append(_range(s, f"isfinite({s})", "__s"))
     if not parts:
         return "SELECT 1"
     return f"SELECT {', '.join(parts)} FROM {source}"
 
 
+def _range(value: str, kept: str, name: str) -> str:
+    return (
+        f"[min({value}) FILTER (WHERE {kept}), max({value}) FILTER (WHERE {kept}), "
+        f"count(*) FILTER (WHERE {value} IS NULL OR NOT ({kept}))] AS {name}"
+    )
+
+
+def level_range(probed: Any, levels: int) -> tuple[int, int]:
+    """The lowest and highest score level the rows hold (-1 for missing scores), from the probe.
+
+    ``probed`` is the score's ``[min, max, missing]``; None when the cells
+    have no scores (every level -1).
+    """
+    if probed is None:
+        return -1, -1
+    low, high, missing = probed
+    if low is None:
+        return -1, -1
+    found = score_level(np.array([low, high], dtype=np.float64), levels)
+    return (-1 if missing else int(found[0])), int(found[1])
+
+
+def _ranked(expr: str, values: list[Any], missing: bool, kind: Any = object) -> Code:
+    """A key whose rank ``expr`` gives for present values; NULL takes the last rank if ``missing``."""
+    if missing or not values:  # an empty column keeps one (missing) slot
+        expr = f"coalesce({expr}, {len(values)})"
+        return Code(expr, len(values) + 1, np.array([*values, np.nan], dtype=kind))
+    return Code(expr, len(values), np.array(values, dtype=kind))
+
+
 def _column_code(column: str, sql_type: str, probed: Any) -> Code | None:
     c = sql.ident(column)
     t = sql_type.upper()
-    if t == "BOOLEAN":
-        return Code(f"coalesce(CAST({c} AS BIGINT), 2)", 3, np.array([False, True, np.nan], object))
     if t == "VARCHAR":
-        values = sorted(v for v in probed if v is not None)
+        present = list(probed or ())
+        values = sorted(v for v in present if v is not None)
         if len(values) > MAX_TEXT_VALUES or any("\x00" in v for v in values):
             return None
+        missing = None in present
         if not values:
-            return Code("CAST(0 AS BIGINT)", 1, np.array([np.nan], dtype=object))
+            return _ranked("CAST(NULL AS BIGINT)", [], missing)
         enum = ", ".join(sql.string(v) for v in values)
-        expr = f"coalesce(CAST(enum_code(CAST({c} AS ENUM({enum}))) AS BIGINT), {len(values)})"
-        return Code(expr, len(values) + 1, np.array([*values, np.nan], dtype=object))
-    low, high = probed
+        expr = f"CAST(enum_code(CAST({c} AS ENUM({enum}))) AS BIGINT)"
+        return _ranked(expr, values, missing)
+    low, high, missing = probed
     if low is None:
-        return Code("CAST(0 AS BIGINT)", 1, np.array([np.nan]))
+        return _ranked("CAST(NULL AS BIGINT)", [], bool(missing))
     span = int(high) - int(low) + 1
     if span > MAX_INT_RANGE:
         return None
-    expr = f"coalesce(CAST({c} AS BIGINT) - ({int(low)}), {span})"
-    ints = np.concatenate([np.arange(int(low), int(high) + 1, dtype=np.float64), [np.nan]])
-    return Code(expr, span + 1, ints)
+    expr = f"(CAST({c} AS BIGINT) - ({int(low)}))"
+    if t == "BOOLEAN":
+        return _ranked(expr, [bool(v) for v in range(int(low), int(high) + 1)], bool(missing))
+    ints = [float(v) for v in range(int(low), int(high) + 1)]
+    return _ranked(expr, ints, bool(missing), np.float64)
 
 
-def _binned_code(key: Key) -> Code:
-    """A binned key's rank: the rank of its representative among all representatives."""
+def _binned_code(key: Key, probed: Any) -> Code:
+    """A binned key's rank: the rank of its representative among those the rows can take.
+
+    ``probed`` is the column's ``[min, max, missing]`` (None: every bin kept).
+    """
     edges = [float(e) for e in key.edges or ()]
     below, above = edges[0] - 1.0, edges[-1] + 1.0
     reps = sorted({below, *edges[:-1], above})
-    rank = {r: i for i, r in enumerate(reps)}
+    first, last, missing = 0, len(reps) - 1, True
+    if probed is not None:
+        low, high, missing_rows = probed
+        missing = bool(missing_rows)
+        if low is None:
+            first, last = 0, -1
+        else:
+            lo, hi = bin_representative(np.array([low, high], dtype=np.float64), edges)
+            first, last = reps.index(float(lo)), reps.index(float(hi))
+    kept = reps[first : last + 1]
     v = f"CAST({sql.ident(key.column)} AS DOUBLE)"
-    arms = [
-        f"WHEN {v} IS NULL OR isnan({v}) THEN {len(reps)}",
-        f"WHEN {v} < {sql.double(edges[0])} THEN {rank[below]}",
-        f"WHEN {v} > {sql.double(edges[-1])} THEN {rank[above]}",
-    ]
-    arms += [f"WHEN {v} >= {sql.double(e)} THEN {rank[e]}" for e in reversed(edges[:-1])]
+    arms = [f"WHEN {v} IS NULL OR isnan({v}) THEN NULL"]
+    if kept:
+        rank = {r: i for i, r in enumerate(kept)}
+        if below in rank:
+            arms.append(f"WHEN {v} < {sql.double(edges[0])} THEN {rank[below]}")
+        if above in rank:
+            arms.append(f"WHEN {v} > {sql.double(edges[-1])} THEN {rank[above]}")
+        arms += [
+            f"WHEN {v} >= {sql.double(e)} THEN {rank[e]}" for e in reversed(edges[:-1]) if e in rank
+        ]
     expr = "CAST(CASE " + " ".join(arms) + " END AS BIGINT)"
-    return Code(expr, len(reps) + 1, np.array([*reps, np.nan]))
+    return _ranked(expr, kept, missing, np.float64)
 
 
 def plan_codes(
@@ -124,16 +208,23 @@ def plan_codes(
     probed: dict[str, Any],
     levels: int,
     level_expr: str,
+    *,
+    binned: Sequence[Any] | None = None,
+    level_bounds: tuple[int, int] | None = None,
 ) -> list[Code] | None:
     """The ranks of every key of the cells (keys, then ``columns``, then the level), or None.
 
     ``columns`` are the label and prediction; ``probed`` holds what
-    :func:`probe_query` found for each of them and each unbinned key.
+    :func:`probe_query` found for each of them and each unbinned key,
+    ``binned`` what it found for each binned key in order (None: every bin
+    kept), ``level_bounds`` the levels the rows hold (:func:`level_range`;
+    None: every level and -1).
     """
     codes: list[Code] = []
+    ranges = list(binned) if binned is not None else None
     for key in keys:
         if key.edges is not None:
-            codes.append(_binned_code(key))
+            codes.append(_binned_code(key, ranges.pop(0) if ranges else None))
             continue
         code = _column_code(key.column, types[key.column], probed.get(key.column))
         if code is None:
@@ -144,11 +235,17 @@ def plan_codes(
         if code is None:
             return None
         codes.append(code)
-    level_values = np.arange(-1, levels, dtype=np.int64)
-    codes.append(Code(f"({level_expr}) + 1", levels + 1, level_values))
-    if float(np.prod([float(c.size) for c in codes])) >= 2.0**62:
+    low, high = level_bounds if level_bounds is not None else (-1, levels - 1)
+    level_values = np.arange(low, high + 1, dtype=np.int64)
+    codes.append(Code(f"(({level_expr}) - ({low}))", len(level_values), level_values))
+    if space(codes) >= 2.0**62:
         return None
     return codes
+
+
+def space(codes: Sequence[Code]) -> float:
+    """How many packed keys the codes can make: the product of their sizes."""
+    return float(np.prod([float(c.size) for c in codes]))
 
 
 def packed_expr(codes: Sequence[Code]) -> str:
@@ -159,11 +256,17 @@ def packed_expr(codes: Sequence[Code]) -> str:
     return expr
 
 
-def unpack(packed: np.ndarray, codes: Sequence[Code]) -> list[np.ndarray]:
-    """Each key's values from the packed keys."""
+def unpack_ranks(packed: np.ndarray, codes: Sequence[Code]) -> list[np.ndarray]:
+    """Each key's ranks from the packed keys."""
     rest = np.asarray(packed, dtype=np.int64)
     out: list[np.ndarray] = []
     for code in reversed(codes):
         rest, rank = np.divmod(rest, code.size)
-        out.append(code.values[rank])
+        out.append(rank)
     return out[::-1]
+
+
+def unpack(packed: np.ndarray, codes: Sequence[Code]) -> list[np.ndarray]:
+    """Each key's values from the packed keys."""
+    ranks = unpack_ranks(packed, codes)
+    return [code.values[rank] for code, rank in zip(codes, ranks, strict=True)]

@@ -38,6 +38,7 @@ from govkit.errors import ConfigError, InputError
 from govkit.extras import require_extras
 from govkit.scale import cells as _cells
 from govkit.scale.cells import LEVEL, SCORE_SUM, WEIGHT, CellSpec
+from govkit.scale.engines import _duckdb_dense as dense
 from govkit.scale.engines import _duckdb_packed as packing
 from govkit.scale.engines import _duckdb_sql as sql
 from govkit.scale.engines.base import (
@@ -61,6 +62,8 @@ __all__ = ["BATCH_ROWS", "EXACT_PROFILE_ROWS", "DuckDBEngine", "default_memory_l
 BATCH_ROWS = 65_536
 #: scored batches' cells wait until they number this many (or as many as the cells so far)
 _FOLD_ROWS = 1 << 20
+#: rows per Arrow batch DuckDB streams to the dense count of the cells
+_STREAM_ROWS = 1 << 20
 #: above this many rows a profile estimates distinct counts and quantiles (bounded memory)
 EXACT_PROFILE_ROWS = 10_000_000
 #: past the exact limit, a column with at most this many values gets exact quantiles
@@ -238,35 +241,83 @@ class DuckDBEngine:
     def _packed_cells(
         self, tables: Sequence[TableRef], spec: CellSpec, types: dict[str, str]
     ) -> pd.DataFrame | None:
-        """The cells grouped by one packed integer key (:mod:`._duckdb_packed`), or None."""
+        """The cells by one packed integer key (:mod:`._duckdb_packed`), or None.
+
+        Counted densely (:mod:`._duckdb_dense`) when every packed key fits a
+        slot in memory, else grouped by the packed key in DuckDB.
+        """
         src = sql.source(tables)
         plain = [k.column for k in spec.keys if k.edges is None]
+        binned = [k.column for k in spec.keys if k.edges is not None]
         labels = [spec.label, *([spec.pred] if spec.pred is not None else [])]
-        probe = packing.probe_query([*plain, *labels], types, src)
+        probe = packing.probe_query([*plain, *labels], types, src, binned=binned, score=spec.score)
         if probe is None:
             return None
-        rows = self._execute(probe, tables).fetchall()
-        found = dict(zip([*plain, *labels], rows[0], strict=False)) if rows else {}
+        row = self._execute(probe, tables).fetchall()[0]
+        named = len(plain) + len(labels)
+        found = dict(zip([*plain, *labels], row[:named], strict=True))
+        ranges = row[named : named + len(binned)]
+        scores = row[named + len(binned)] if spec.score is not None else None
         level = sql.level(spec.score, spec.levels) if spec.score is not None else "-1"
-        codes = packing.plan_codes(spec.keys, labels, types, found, spec.levels, level)
+        codes = packing.plan_codes(
+            spec.keys,
+            labels,
+            types,
+            found,
+            spec.levels,
+            level,
+            binned=ranges,
+            level_bounds=packing.level_range(scores, spec.levels),
+        )
         if codes is None:
             return None
-        score = sql.score_sum(spec.score) if spec.score is not None else "0.0::DOUBLE"
-        query = (
-            f"SELECT {packing.packed_expr(codes)} AS __key, count(*) AS __n, "
-            f"sum({score}) AS __sum FROM {src} GROUP BY __key"
+        score = sql.score_sum(spec.score) if spec.score is not None else None
+        key = packing.packed_expr(codes)
+        slots = packing.space(codes)
+        if slots <= dense.MAX_SLOTS:
+            counted = self._dense(tables, key, score, int(slots))
+            index, weights, sums = counted.cells()
+        else:
+            query = (
+                f"SELECT {key} AS __key, count(*) AS __n, "
+                f"sum({score or '0.0::DOUBLE'}) AS __sum FROM {src} GROUP BY __key"
+            )
+            try:
+                result = self._con.sql(query).to_arrow_table()
+            except self._duckdb.Error as err:
+                self._fail(err, tables)
+            packed = result.column("__key").to_numpy()
+            order = np.argsort(packed)  # the keys are unique: no need for a stable sort
+            index = packed[order]
+            weights = result.column("__n").to_numpy()[order]
+            sums = result.column("__sum").to_numpy()[order]
+        dtypes = self._dtypes(tables)
+        ranks = packing.unpack_ranks(index, codes)
+        frame = pd.DataFrame(
+            {
+                column: _key_values(code.values, rank, dtypes.get(column))
+                for column, code, rank in zip(spec.key_columns, codes, ranks, strict=True)
+            }
         )
-        try:
-            result = self._con.sql(query).to_arrow_table()
-        except self._duckdb.Error as err:
-            self._fail(err, tables)
-        key = result.column("__key").to_numpy()
-        order = np.argsort(key)  # the keys are unique: no need for a stable sort
-        values = packing.unpack(key[order], codes)
-        frame = pd.DataFrame(dict(zip(spec.key_columns, values, strict=True)))
-        frame[WEIGHT] = result.column("__n").to_numpy()[order]
-        frame[SCORE_SUM] = result.column("__sum").to_numpy()[order]
+        frame[WEIGHT] = weights
+        frame[SCORE_SUM] = sums
         return self._cells_dtypes(frame, tables, spec)
+
+    def _dense(
+        self, tables: Sequence[TableRef], key: str, score: str | None, slots: int
+    ) -> dense.DenseCounts:
+        """Every row's packed key (and score) streamed out of DuckDB and counted in ``slots``."""
+        width = "INTEGER" if slots < 2**31 else "BIGINT"
+        columns = f"CAST({key} AS {width})" + (f", {score}" if score is not None else "")
+        import pyarrow as pa
+
+        try:
+            reader = self._con.sql(f"SELECT {columns} FROM {sql.source(tables)}").to_arrow_reader(
+                _STREAM_ROWS
+            )
+            return dense.count(reader, slots, scores=score is not None)
+        except (self._duckdb.Error, pa.ArrowException) as err:
+            self._fail(err, tables)
 
     def _cells_dtypes(
         self, frame: pd.DataFrame, tables: Sequence[TableRef], spec: CellSpec
@@ -784,6 +835,20 @@ def _as_read(series: pd.Series, dtype: Any, *, categories: bool) -> pd.Series:
         return series.astype(target)
     except (TypeError, ValueError):
         return series
+
+
+def _key_values(values: np.ndarray, ranks: np.ndarray, dtype: Any) -> Any:
+    """A key column of the cells: each rank's value, text built in Arrow when pandas reads it so.
+
+    Taking from the values' Arrow array gives pandas' string column directly,
+    many times faster than building Python strings cell by cell.
+    """
+    if isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow" and values.dtype == object:
+        import pyarrow as pa
+
+        text = pa.array([v if isinstance(v, str) else None for v in values], type=pa.large_string())
+        return pd.array(text.take(pa.array(ranks)), dtype=dtype)
+    return values[ranks]
 
 
 def _sorted(frame: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
