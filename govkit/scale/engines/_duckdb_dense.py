@@ -4,13 +4,15 @@ When the packed keys (:mod:`._duckdb_packed`) are few enough to give each a
 slot in memory (the product of the keys' ranks, at most :data:`MAX_SLOTS`),
 counting needs no hash table: DuckDB reads the files in parallel and computes
 each row's packed key and score, and the rows cross into numpy as Arrow
-batches of those two columns, where ``numpy.bincount`` adds them into two
-arrays (row counts and score sums). A GROUP BY over millions of groups costs
-several times the scan; this costs about the scan and the transfer. The
-non-empty slots, in slot order, are the cells already sorted.
+batches of those two columns, each added into two arrays (row counts and
+score sums) in place by ``numpy.add.at``. A GROUP BY over millions of groups
+costs several times the scan; this costs about the scan and the transfer.
+The non-empty slots, in slot order, are the cells already sorted.
 
-Memory is the two arrays (16 bytes a slot) and a buffer of rows, whatever
-the number of rows.
+Memory is the two arrays (16 bytes a slot) and one batch, whatever the
+number of rows. Adding in place rather than by ``numpy.bincount`` spares a
+fresh array of every slot per batch (half the CPU time went to the kernel
+zeroing them).
 """
 
 from __future__ import annotations
@@ -20,12 +22,10 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["FLUSH_ROWS", "MAX_SLOTS", "DenseCounts", "count"]
+__all__ = ["MAX_SLOTS", "DenseCounts", "count"]
 
 #: most slots (packed keys) counted densely: 16 bytes each, 256 MiB at most
 MAX_SLOTS = 1 << 24
-#: rows buffered before they are added up (one ``bincount`` over all slots per flush)
-FLUSH_ROWS = 1 << 23
 
 
 class DenseCounts:
@@ -35,42 +35,21 @@ class DenseCounts:
         self.slots = slots
         self.counts = np.zeros(slots, dtype=np.int64)
         self.sums = np.zeros(slots, dtype=np.float64)
-        self._keys: list[np.ndarray] = []
-        self._scores: list[np.ndarray] = []
-        self._buffered = 0
 
     def add(self, keys: np.ndarray, scores: np.ndarray | None) -> None:
-        """Buffer one batch (its packed keys and scores; None: no scores)."""
-        self._keys.append(keys)
-        if scores is not None:
-            self._scores.append(scores)
-        self._buffered += len(keys)
-        if self._buffered >= FLUSH_ROWS:
-            self.flush()
-
-    def flush(self) -> None:
-        """Add the buffered rows into the slots."""
-        if not self._keys:
-            return
-        keys = np.concatenate(self._keys) if len(self._keys) > 1 else self._keys[0]
-        self._keys.clear()
-        self._buffered = 0
+        """Add one batch: its rows' packed keys and scores (None: no scores)."""
         if len(keys) == 0:
-            self._scores.clear()
             return
         if int(keys.min()) < 0 or int(keys.max()) >= self.slots:
             raise RuntimeError(
                 f"a packed cell key fell outside 0 .. {self.slots - 1}: the probe missed a value"
             )
-        self.counts += np.bincount(keys, minlength=self.slots)
-        if self._scores:
-            scores = np.concatenate(self._scores) if len(self._scores) > 1 else self._scores[0]
-            self._scores.clear()
-            self.sums += np.bincount(keys, weights=scores, minlength=self.slots)
+        np.add.at(self.counts, keys, 1)
+        if scores is not None:
+            np.add.at(self.sums, keys, scores)
 
     def cells(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """The non-empty slots in order: their packed keys, row counts and score sums."""
-        self.flush()
         index = np.flatnonzero(self.counts)
         return index, self.counts[index], self.sums[index]
 
@@ -90,5 +69,4 @@ def count(batches: Iterable[Any], slots: int, *, scores: bool) -> DenseCounts:
             key.to_numpy(zero_copy_only=False),
             batch.column(1).to_numpy(zero_copy_only=False) if scores else None,
         )
-    dense.flush()
     return dense

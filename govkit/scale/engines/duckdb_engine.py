@@ -258,7 +258,11 @@ class DuckDBEngine:
         found = dict(zip([*plain, *labels], row[:named], strict=True))
         ranges = row[named : named + len(binned)]
         scores = row[named + len(binned)] if spec.score is not None else None
-        level = sql.level(spec.score, spec.levels) if spec.score is not None else "-1"
+        level = "-1"
+        score = None
+        if spec.score is not None:
+            level = packing.level_expr(spec.score, spec.levels, scores)
+            score = packing.score_sum_expr(spec.score, scores)
         codes = packing.plan_codes(
             spec.keys,
             labels,
@@ -271,7 +275,6 @@ class DuckDBEngine:
         )
         if codes is None:
             return None
-        score = sql.score_sum(spec.score) if spec.score is not None else None
         key = packing.packed_expr(codes)
         slots = packing.space(codes)
         if slots <= dense.MAX_SLOTS:
