@@ -186,3 +186,27 @@ def test_columns_without_values(engine: DuckDBEngine, tmp_path: Path) -> None:
     got = engine.cells([table], spec)
     _assert_cells_equal(got, cells_of_frame(frame, spec))
     assert got[WEIGHT].sum() == rows
+
+
+def test_integer_ranges_from_footers_count_a_column_some_files_lack(
+    engine: DuckDBEngine, tmp_path: Path
+) -> None:
+    """An integer key's range comes from the Parquet statistics, except where a file lacks it."""
+    rng = np.random.default_rng(9)
+    rows = 3_000
+    with_n = tmp_path / "with"
+    without = tmp_path / "without"
+    with_n.mkdir()
+    without.mkdir()
+    common = {
+        "label": pa.array(rng.integers(0, 2, size=rows)),
+        "score": pa.array(rng.random(rows)),
+    }
+    a, frame_a = _write(with_n, {**common, "n": pa.array(rng.integers(-3, 4, size=rows))})
+    b, frame_b = _write(without, common)
+    both = pd.concat([frame_a, frame_b], ignore_index=True)
+    spec = CellSpec(keys=(Key("n"),), label="label", score="score")
+    _assert_cells_equal(engine.cells([a], spec), cells_of_frame(frame_a, spec))
+    _assert_cells_equal(engine.cells([a, b], spec), cells_of_frame(both, spec))
+    binned = CellSpec(keys=(Key("n", (0.0, 2.0)),), label="label", score="score")
+    _assert_cells_equal(engine.cells([a, b], binned), cells_of_frame(both, binned))

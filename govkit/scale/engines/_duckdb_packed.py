@@ -34,6 +34,8 @@ from govkit.scale.engines import _duckdb_sql as sql
 
 __all__ = [
     "Code",
+    "footer_query",
+    "footer_ranges",
     "level_expr",
     "level_range",
     "packed_expr",
@@ -133,6 +135,53 @@ def _finite_range(probed: Any) -> tuple[float | None, float | None, bool] | None
     if not (np.isfinite(low) and np.isfinite(high)):
         return None
     return float(low), float(high), bool(nulls)
+
+
+#: integer types whose Parquet statistics are read as they are
+_FOOTER_TYPES = {"TINYINT", "SMALLINT", "INTEGER", "BIGINT"}
+
+
+def footer_query(columns: Sequence[str], files: Sequence[str]) -> str:
+    """The Parquet statistics of ``columns`` in every row group of ``files`` (no data is read)."""
+    listed = ", ".join(sql.string(f) for f in files)
+    wanted = ", ".join(sql.string(c) for c in columns)
+    return (
+        "SELECT file_name, path_in_schema, num_values, stats_min_value, stats_max_value, stats_null_count, "
+        "coalesce(min_is_exact, true) AND coalesce(max_is_exact, true) "
+        f"FROM parquet_metadata([{listed}]) WHERE path_in_schema IN ({wanted})"
+    )
+
+
+def footer_ranges(
+    rows: Sequence[tuple[Any, ...]], columns: Sequence[str], types: dict[str, str], files: int
+) -> dict[str, list[Any]]:
+    """``[min, max, nulls]`` of each integer column every row group has exact statistics for.
+
+    ``rows`` are :func:`footer_query`'s over ``files`` files; a column of
+    another type, a row group without statistics, or a column some file
+    lacks (its rows read as NULL there) is left out (the probe scans for it). An
+    integer column's statistics are its exact minimum and maximum, so its
+    ranks need no scan.
+    """
+    seen: dict[str, list[Any]] = {}
+    bad: set[str] = set()
+    holders: dict[str, set[str]] = {}
+    for path, column, values, low, high, nulls, exact in rows:
+        holders.setdefault(column, set()).add(path)
+        if types.get(column, "").upper() not in _FOOTER_TYPES or nulls is None or not exact:
+            bad.add(column)
+            continue
+        entry = seen.setdefault(column, [None, None, 0])
+        entry[2] += int(nulls)
+        if low is None or high is None:
+            if int(nulls) < int(values):
+                bad.add(column)
+            continue
+        lo, hi = int(low), int(high)
+        entry[0] = lo if entry[0] is None else min(entry[0], lo)
+        entry[1] = hi if entry[1] is None else max(entry[1], hi)
+    bad |= {c for c, held in holders.items() if len(held) < files}
+    return {c: seen[c] for c in columns if c in seen and c not in bad}
 
 
 def level_range(probed: Any, levels: int) -> tuple[int, int]:
@@ -307,13 +356,11 @@ def packed_expr(codes: Sequence[Code]) -> str:
 
 
 def unpack_ranks(packed: np.ndarray, codes: Sequence[Code]) -> list[np.ndarray]:
-    """Each key's ranks from the packed keys."""
-    rest = np.asarray(packed, dtype=np.int64)
-    out: list[np.ndarray] = []
-    for code in reversed(codes):
-        rest, rank = np.divmod(rest, code.size)
-        out.append(rank)
-    return out[::-1]
+    """Each key's ranks from the packed keys (numpy's unravelling: the mixed radix, in C)."""
+    keys = np.asarray(packed, dtype=np.int64)
+    if len(codes) == 1:
+        return [keys]
+    return list(np.unravel_index(keys, tuple(c.size for c in codes)))
 
 
 def unpack(packed: np.ndarray, codes: Sequence[Code]) -> list[np.ndarray]:

@@ -160,6 +160,8 @@ class DuckDBEngine:
         self._con.execute(f"SET temp_directory = {sql.string(self._spill)}")
         # no statistic depends on the order rows are read in; a sample orders itself
         self._con.execute("SET preserve_insertion_order = false")
+        # DuckDB's own bar would write over the gate's output on long queries
+        self._con.execute("SET enable_progress_bar = false")
         self._memory_limit, self._threads = self._con.execute(
             "SELECT current_setting('memory_limit'), current_setting('threads')"
         ).fetchall()[0]
@@ -250,14 +252,16 @@ class DuckDBEngine:
         plain = [k.column for k in spec.keys if k.edges is None]
         binned = [k.column for k in spec.keys if k.edges is not None]
         labels = [spec.label, *([spec.pred] if spec.pred is not None else [])]
-        probe = packing.probe_query([*plain, *labels], types, src, binned=binned, score=spec.score)
+        known = self._footer_ranges(tables, [*plain, *labels, *binned], types)
+        asked = [c for c in [*plain, *labels] if c not in known]
+        asked_bins = [c for c in binned if c not in known]
+        probe = packing.probe_query(asked, types, src, binned=asked_bins, score=spec.score)
         if probe is None:
             return None
-        row = self._execute(probe, tables).fetchall()[0]
-        named = len(plain) + len(labels)
-        found = dict(zip([*plain, *labels], row[:named], strict=True))
-        ranges = row[named : named + len(binned)]
-        scores = row[named + len(binned)] if spec.score is not None else None
+        row = iter(self._execute(probe, tables).fetchall()[0])
+        found = {c: known[c] if c in known else next(row) for c in [*plain, *labels]}
+        ranges = [known[c] if c in known else next(row) for c in binned]
+        scores = next(row) if spec.score is not None else None
         level = "-1"
         score = None
         if spec.score is not None:
@@ -305,6 +309,21 @@ class DuckDBEngine:
         frame[WEIGHT] = weights
         frame[SCORE_SUM] = sums
         return self._cells_dtypes(frame, tables, spec)
+
+    def _footer_ranges(
+        self, tables: Sequence[TableRef], columns: Sequence[str], types: dict[str, str]
+    ) -> dict[str, list[Any]]:
+        """``[min, max, nulls]`` of the integer columns whose Parquet statistics give them.
+
+        A hive partition column is in no file's statistics; it is probed.
+        """
+        hive = {k for t in tables if t.hive for k in sql.hive_types(t.files)}
+        wanted = [c for c in dict.fromkeys(columns) if c not in hive]
+        files = [f for t in tables for f in t.files]
+        if not wanted or not files:
+            return {}
+        rows = self._execute(packing.footer_query(wanted, files), tables).fetchall()
+        return packing.footer_ranges(rows, wanted, types, len(set(files)))
 
     def _dense(
         self, tables: Sequence[TableRef], key: str, score: str | None, slots: int
