@@ -282,8 +282,7 @@ class DuckDBEngine:
         key = packing.packed_expr(codes)
         slots = packing.space(codes)
         if slots <= dense.MAX_SLOTS:
-            counted = self._dense(tables, key, score, int(slots))
-            index, weights, sums = counted.cells()
+            index, weights, sums = self._dense(tables, key, score, int(slots)).cells()
         else:
             query = (
                 f"SELECT {key} AS __key, count(*) AS __n, "
@@ -300,14 +299,14 @@ class DuckDBEngine:
             sums = result.column("__sum").to_numpy()[order]
         dtypes = self._dtypes(tables)
         ranks = packing.unpack_ranks(index, codes)
-        frame = pd.DataFrame(
-            {
-                column: _key_values(code.values, rank, dtypes.get(column))
-                for column, code, rank in zip(spec.key_columns, codes, ranks, strict=True)
-            }
-        )
-        frame[WEIGHT] = weights
-        frame[SCORE_SUM] = sums
+        columns: dict[str, Any] = {}
+        for i, (column, code) in enumerate(zip(spec.key_columns, codes, strict=True)):
+            columns[column] = _key_values(code.values, ranks[i], dtypes.get(column))
+            ranks[i] = index[:0]  # each rank array freed once its values are taken
+        columns[WEIGHT] = weights
+        columns[SCORE_SUM] = sums
+        # one block per column: gathering millions of cells into 2-D blocks would copy them all
+        frame = pd.DataFrame(columns, copy=False)
         return self._cells_dtypes(frame, tables, spec)
 
     def _footer_ranges(
