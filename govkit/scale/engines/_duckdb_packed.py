@@ -15,8 +15,10 @@ the values.
 
 One scan first (:func:`probe_query`) finds what the ranks need: each text
 key's values, each integer key's range, whether a key has missing values,
-the range of a binned column and of the scores. A slot is kept only for a
-value the rows can hold, so the packed keys are as few as the data allows.
+the range of a binned column and of the scores; an integer column's range
+and missing count come from the Parquet statistics instead when every row
+group has them (:func:`footer_ranges`). A slot is kept only for a value the
+rows can hold, so the packed keys are as few as the data allows.
 :func:`plan_codes` says whether the path applies (None otherwise: a float
 key, a text key with too many values, a product of ranks past 2^62).
 """

@@ -6,7 +6,9 @@ DuckDB reads only the columns a query names, spills to a temporary folder
 when an aggregate outgrows its memory limit, and brings back a table of
 cells, counts or quantiles, never the rows. The only rows that cross into
 Python are the batches a streamed model scores (:meth:`DuckDBEngine.cells`
-with a ``scorer``) and a bounded seeded sample.
+with a ``scorer``), a bounded seeded sample, and, for the cells, two
+computed columns (a packed key and the score) that numpy counts into a
+fixed number of slots (:mod:`govkit.scale.engines._duckdb_dense`).
 
 Each statistic reproduces its pandas reference in :mod:`govkit.scale.engines.base`
 and :mod:`govkit.scale.cells`: the same keys (NaN and NULL one missing
@@ -194,9 +196,12 @@ class DuckDBEngine:
     ) -> pd.DataFrame:
         """The cells of the rows, as :func:`govkit.scale.cells.cells_of_frame` returns them.
 
-        Without ``scorer``, one GROUP BY. With it, the rows stream out in
-        batches of ``columns`` and the keys, the model scores each, and the
-        batches' cells are added up (:func:`~govkit.scale.cells.combine_cells`).
+        Without ``scorer``, the keys are packed into one integer and counted
+        densely or grouped by it (:meth:`_packed_cells`); keys that cannot be
+        packed (a float key, too many values) are grouped as they are. With
+        ``scorer``, the rows stream out in batches of ``columns`` and the
+        keys, the model scores each, and the batches' cells are added up
+        (:func:`~govkit.scale.cells.combine_cells`).
         """
         if scorer is not None:
             return self._scored_cells(tables, spec, scorer, columns)
