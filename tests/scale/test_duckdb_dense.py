@@ -210,3 +210,16 @@ def test_integer_ranges_from_footers_count_a_column_some_files_lack(
     _assert_cells_equal(engine.cells([a, b], spec), cells_of_frame(both, spec))
     binned = CellSpec(keys=(Key("n", (0.0, 2.0)),), label="label", score="score")
     _assert_cells_equal(engine.cells([a, b], binned), cells_of_frame(both, binned))
+
+
+def test_unpacking_in_chunks_gives_numpys_unravelling(monkeypatch: pytest.MonkeyPatch) -> None:
+    import govkit.scale.engines._duckdb_packed as packing
+
+    monkeypatch.setattr(packing, "_UNPACK_CHUNK", 1_000)
+    sizes = [2, 5, 300, 3, LEVELS + 1]
+    codes = [packing.Code("", s, np.arange(s)) for s in sizes]
+    packed = np.sort(np.random.default_rng(10).choice(int(np.prod(sizes)), 12_345, replace=False))
+    got = packing.unpack_ranks(packed, codes)
+    for rank, want in zip(got, np.unravel_index(packed, sizes), strict=True):
+        np.testing.assert_array_equal(rank, want)
+    assert [r.dtype.itemsize for r in got] == [1, 1, 2, 1, 4]

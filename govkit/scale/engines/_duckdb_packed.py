@@ -357,12 +357,25 @@ def packed_expr(codes: Sequence[Code]) -> str:
     return expr
 
 
+#: packed keys unravelled at a time (numpy's unravelling makes an int64 array per key)
+_UNPACK_CHUNK = 1 << 20
+
+
 def unpack_ranks(packed: np.ndarray, codes: Sequence[Code]) -> list[np.ndarray]:
-    """Each key's ranks from the packed keys (numpy's unravelling: the mixed radix, in C)."""
+    """Each key's ranks from the packed keys, in the smallest integer type that holds them.
+
+    numpy's unravelling (the mixed radix, in C) runs on chunks, so the
+    int64 arrays it makes stay small next to millions of cells.
+    """
     keys = np.asarray(packed, dtype=np.int64)
-    if len(codes) == 1:
-        return [keys]
-    return list(np.unravel_index(keys, tuple(c.size for c in codes)))
+    shape = tuple(c.size for c in codes)
+    out = [np.empty(len(keys), dtype=np.min_scalar_type(max(c.size - 1, 0))) for c in codes]
+    for start in range(0, len(keys), _UNPACK_CHUNK):
+        part = keys[start : start + _UNPACK_CHUNK]
+        ranks = np.unravel_index(part, shape) if len(codes) > 1 else (part,)
+        for target, rank in zip(out, ranks, strict=True):
+            target[start : start + len(part)] = rank
+    return out
 
 
 def unpack(packed: np.ndarray, codes: Sequence[Code]) -> list[np.ndarray]:
