@@ -263,7 +263,7 @@ class DuckDBEngine:
         probe = packing.probe_query(asked, types, src, binned=asked_bins, score=spec.score)
         if probe is None:
             return None
-        row = iter(self._execute(probe, tables).fetchall()[0])
+        row = iter(self._rows(probe, tables)[0])
         found = {c: known[c] if c in known else next(row) for c in [*plain, *labels]}
         ranges = [known[c] if c in known else next(row) for c in binned]
         scores = next(row) if spec.score is not None else None
@@ -326,7 +326,7 @@ class DuckDBEngine:
         files = [f for t in tables for f in t.files]
         if not wanted or not files:
             return {}
-        rows = self._execute(packing.footer_query(wanted, files), tables).fetchall()
+        rows = self._rows(packing.footer_query(wanted, files), tables)
         return packing.footer_ranges(rows, wanted, types, len(set(files)))
 
     def _dense(
@@ -710,6 +710,18 @@ class DuckDBEngine:
     def _execute(self, query: str, tables: Sequence[TableRef]) -> duckdb.DuckDBPyConnection:
         try:
             return self._con.execute(query)
+        except self._duckdb.Error as err:
+            self._fail(err, tables)
+
+    def _rows(self, query: str, tables: Sequence[TableRef]) -> list[Any]:
+        """Every row of a query; a failure while fetching is the user's error too.
+
+        DuckDB may read the files only as the rows are fetched (a table
+        function such as ``parquet_metadata``), so the fetch is guarded as
+        the query is.
+        """
+        try:
+            return self._con.execute(query).fetchall()
         except self._duckdb.Error as err:
             self._fail(err, tables)
 
