@@ -6,7 +6,9 @@ DuckDB reads only the columns a query names, spills to a temporary folder
 when an aggregate outgrows its memory limit, and brings back a table of
 cells, counts or quantiles, never the rows. The only rows that cross into
 Python are the batches a streamed model scores (:meth:`DuckDBEngine.cells`
-with a ``scorer``) and a bounded seeded sample.
+with a ``scorer``), a bounded seeded sample, and, for the cells, two
+computed columns (a packed key and the score) that numpy counts into a
+fixed number of slots (:mod:`govkit.scale.engines._duckdb_dense`).
 
 Each statistic reproduces its pandas reference in :mod:`govkit.scale.engines.base`
 and :mod:`govkit.scale.cells`: the same keys (NaN and NULL one missing
@@ -39,6 +41,7 @@ from govkit.errors import ConfigError, InputError
 from govkit.extras import require_extras
 from govkit.scale import cells as _cells
 from govkit.scale.cells import LEVEL, SCORE_SUM, WEIGHT, CellSpec
+from govkit.scale.engines import _duckdb_dense as dense
 from govkit.scale.engines import _duckdb_packed as packing
 from govkit.scale.engines import _duckdb_profile as profiling
 from govkit.scale.engines import _duckdb_sql as sql
@@ -64,6 +67,8 @@ __all__ = ["BATCH_ROWS", "EXACT_PROFILE_ROWS", "DuckDBEngine", "default_memory_l
 BATCH_ROWS = 65_536
 #: scored batches' cells wait until they number this many (or as many as the cells so far)
 _FOLD_ROWS = 1 << 20
+#: rows per Arrow batch DuckDB streams to the dense count of the cells
+_STREAM_ROWS = 1 << 20
 #: above this many rows a profile estimates many-valued columns' distinct counts (bounded memory)
 EXACT_PROFILE_ROWS = 10_000_000
 #: the probabilities of a profile's quantiles
@@ -164,6 +169,8 @@ class DuckDBEngine:
         self._con.execute(f"SET temp_directory = {sql.string(self._spill)}")
         # no statistic depends on the order rows are read in; a sample orders itself
         self._con.execute("SET preserve_insertion_order = false")
+        # DuckDB's own bar would write over the gate's output on long queries
+        self._con.execute("SET enable_progress_bar = false")
         self._memory_limit, self._threads = self._con.execute(
             "SELECT current_setting('memory_limit'), current_setting('threads')"
         ).fetchall()[0]
@@ -196,9 +203,12 @@ class DuckDBEngine:
     ) -> pd.DataFrame:
         """The cells of the rows, as :func:`govkit.scale.cells.cells_of_frame` returns them.
 
-        Without ``scorer``, one GROUP BY. With it, the rows stream out in
-        batches of ``columns`` and the keys, the model scores each, and the
-        batches' cells are added up (:func:`~govkit.scale.cells.combine_cells`).
+        Without ``scorer``, the keys are packed into one integer and counted
+        densely or grouped by it (:meth:`_packed_cells`); keys that cannot be
+        packed (a float key, too many values) are grouped as they are. With
+        ``scorer``, the rows stream out in batches of ``columns`` and the
+        keys, the model scores each, and the batches' cells are added up
+        (:func:`~govkit.scale.cells.combine_cells`).
         """
         if scorer is not None:
             return self._scored_cells(tables, spec, scorer, columns)
@@ -245,35 +255,102 @@ class DuckDBEngine:
     def _packed_cells(
         self, tables: Sequence[TableRef], spec: CellSpec, types: dict[str, str]
     ) -> pd.DataFrame | None:
-        """The cells grouped by one packed integer key (:mod:`._duckdb_packed`), or None."""
+        """The cells by one packed integer key (:mod:`._duckdb_packed`), or None.
+
+        Counted densely (:mod:`._duckdb_dense`) when every packed key fits a
+        slot in memory, else grouped by the packed key in DuckDB.
+        """
         src = sql.source(tables)
         plain = [k.column for k in spec.keys if k.edges is None]
+        binned = [k.column for k in spec.keys if k.edges is not None]
         labels = [spec.label, *([spec.pred] if spec.pred is not None else [])]
-        probe = packing.probe_query([*plain, *labels], types, src)
+        known = self._footer_ranges(tables, [*plain, *labels, *binned], types)
+        asked = [c for c in [*plain, *labels] if c not in known]
+        asked_bins = [c for c in binned if c not in known]
+        probe = packing.probe_query(asked, types, src, binned=asked_bins, score=spec.score)
         if probe is None:
             return None
-        rows = self._execute(probe, tables).fetchall()
-        found = dict(zip([*plain, *labels], rows[0], strict=False)) if rows else {}
-        level = sql.level(spec.score, spec.levels) if spec.score is not None else "-1"
-        codes = packing.plan_codes(spec.keys, labels, types, found, spec.levels, level)
+        row = iter(self._rows(probe, tables)[0])
+        found = {c: known[c] if c in known else next(row) for c in [*plain, *labels]}
+        ranges = [known[c] if c in known else next(row) for c in binned]
+        scores = next(row) if spec.score is not None else None
+        level = "-1"
+        score = None
+        if spec.score is not None:
+            level = packing.level_expr(spec.score, spec.levels, scores)
+            score = packing.score_sum_expr(spec.score, scores)
+        codes = packing.plan_codes(
+            spec.keys,
+            labels,
+            types,
+            found,
+            spec.levels,
+            level,
+            binned=ranges,
+            level_bounds=packing.level_range(scores, spec.levels),
+        )
         if codes is None:
             return None
-        score = sql.score_sum(spec.score) if spec.score is not None else "0.0::DOUBLE"
-        query = (
-            f"SELECT {packing.packed_expr(codes)} AS __key, count(*) AS __n, "
-            f"sum({score}) AS __sum FROM {src} GROUP BY __key"
-        )
-        try:
-            result = self._con.sql(query).to_arrow_table()
-        except self._duckdb.Error as err:
-            self._fail(err, tables)
-        key = result.column("__key").to_numpy()
-        order = np.argsort(key)  # the keys are unique: no need for a stable sort
-        values = packing.unpack(key[order], codes)
-        frame = pd.DataFrame(dict(zip(spec.key_columns, values, strict=True)))
-        frame[WEIGHT] = result.column("__n").to_numpy()[order]
-        frame[SCORE_SUM] = result.column("__sum").to_numpy()[order]
+        key = packing.packed_expr(codes)
+        slots = packing.space(codes)
+        if slots <= dense.MAX_SLOTS:
+            index, weights, sums = self._dense(tables, key, score, int(slots)).cells()
+        else:
+            query = (
+                f"SELECT {key} AS __key, count(*) AS __n, "
+                f"sum({score or '0.0::DOUBLE'}) AS __sum FROM {src} GROUP BY __key"
+            )
+            try:
+                result = self._con.sql(query).to_arrow_table()
+            except self._duckdb.Error as err:
+                self._fail(err, tables)
+            packed = result.column("__key").to_numpy()
+            order = np.argsort(packed)  # the keys are unique: no need for a stable sort
+            index = packed[order]
+            weights = result.column("__n").to_numpy()[order]
+            sums = result.column("__sum").to_numpy()[order]
+        dtypes = self._dtypes(tables)
+        ranks = packing.unpack_ranks(index, codes)
+        columns: dict[str, Any] = {}
+        for i, (column, code) in enumerate(zip(spec.key_columns, codes, strict=True)):
+            columns[column] = _key_values(code.values, ranks[i], dtypes.get(column))
+            ranks[i] = index[:0]  # each rank array freed once its values are taken
+        columns[WEIGHT] = weights
+        columns[SCORE_SUM] = sums
+        # one block per column: gathering millions of cells into 2-D blocks would copy them all
+        frame = pd.DataFrame(columns, copy=False)
         return self._cells_dtypes(frame, tables, spec)
+
+    def _footer_ranges(
+        self, tables: Sequence[TableRef], columns: Sequence[str], types: dict[str, str]
+    ) -> dict[str, list[Any]]:
+        """``[min, max, nulls]`` of the integer columns whose Parquet statistics give them.
+
+        A hive partition column is in no file's statistics; it is probed.
+        """
+        hive = {k for t in tables if t.hive for k in sql.hive_types(t.files)}
+        wanted = [c for c in dict.fromkeys(columns) if c not in hive]
+        files = [f for t in tables for f in t.files]
+        if not wanted or not files:
+            return {}
+        rows = self._rows(packing.footer_query(wanted, files), tables)
+        return packing.footer_ranges(rows, wanted, types, len(set(files)))
+
+    def _dense(
+        self, tables: Sequence[TableRef], key: str, score: str | None, slots: int
+    ) -> dense.DenseCounts:
+        """Every row's packed key (and score) streamed out of DuckDB and counted in ``slots``."""
+        width = "INTEGER" if slots < 2**31 else "BIGINT"
+        columns = f"CAST({key} AS {width})" + (f", {score}" if score is not None else "")
+        import pyarrow as pa
+
+        try:
+            reader = self._con.sql(f"SELECT {columns} FROM {sql.source(tables)}").to_arrow_reader(
+                _STREAM_ROWS
+            )
+            return dense.count(reader, slots, scores=score is not None)
+        except (self._duckdb.Error, pa.ArrowException) as err:
+            self._fail(err, tables)
 
     def _cells_dtypes(
         self, frame: pd.DataFrame, tables: Sequence[TableRef], spec: CellSpec
@@ -901,6 +978,18 @@ class DuckDBEngine:
         except self._duckdb.Error as err:
             self._fail(err, tables)
 
+    def _rows(self, query: str, tables: Sequence[TableRef]) -> list[Any]:
+        """Every row of a query; a failure while fetching is the user's error too.
+
+        DuckDB may read the files only as the rows are fetched (a table
+        function such as ``parquet_metadata``), so the fetch is guarded as
+        the query is.
+        """
+        try:
+            return self._con.execute(query).fetchall()
+        except self._duckdb.Error as err:
+            self._fail(err, tables)
+
     def _frame(self, query: str, tables: Sequence[TableRef]) -> pd.DataFrame:
         try:
             return self._con.sql(query).to_arrow_table().to_pandas()
@@ -1060,6 +1149,20 @@ def _as_read(series: pd.Series, dtype: Any, *, categories: bool) -> pd.Series:
         return series.astype(target)
     except (TypeError, ValueError):
         return series
+
+
+def _key_values(values: np.ndarray, ranks: np.ndarray, dtype: Any) -> Any:
+    """A key column of the cells: each rank's value, text built in Arrow when pandas reads it so.
+
+    Taking from the values' Arrow array gives pandas' string column directly,
+    many times faster than building Python strings cell by cell.
+    """
+    if isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow" and values.dtype == object:
+        import pyarrow as pa
+
+        text = pa.array([v if isinstance(v, str) else None for v in values], type=pa.large_string())
+        return pd.array(text.take(pa.array(ranks)), dtype=dtype)
+    return values[ranks]
 
 
 def _sorted(frame: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
