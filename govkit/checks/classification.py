@@ -24,7 +24,7 @@ from govkit.stats.confusion import (
     recall,
 )
 from govkit.stats.intervals import interval_bounds
-from govkit.stats.layers import Layer, group_sizes, layers
+from govkit.stats.layers import Layer, group_sizes
 from govkit.stats.paired import joint_counts, paired_interval, split_joint
 from govkit.stats.rates import wilson_interval
 from govkit.stats.scores import group_indicator, weighted_roc_auc
@@ -131,7 +131,7 @@ class Classification(Check):
                 )
             )
         )
-        all_layers = layers(ctx.eval.frame, list(ctx.sensitive), [s.grouping for s in ctx.slices])
+        all_layers = ctx.eval.layers(list(ctx.sensitive), [s.grouping for s in ctx.slices])
         weights = ctx.eval.weights
         notes: list[str] = []
         evidence = Evidence(
