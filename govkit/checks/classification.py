@@ -525,19 +525,19 @@ def _group_auc(
     :meth:`_ScoreParts.of` gives them.
     """
     order = np.argsort(p1, kind="stable")
+    # in score order once; each layer then only regroups (a stable counting sort of small codes)
+    s_all, positive_all, w_all = p1[order], (y_true == 1)[order], w[order]
     out = []
     for layer_codes, n_groups in zip(codes, sizes, strict=True):
         if n_groups == 1:
-            by_group = order
+            s, positive, wt = s_all, positive_all, w_all
             starts = np.array([0, order.size])
         else:
-            sorted_codes = layer_codes[order]
-            narrow = sorted_codes.astype(np.int16) if n_groups < 2**15 else sorted_codes
-            by_group = order[np.argsort(narrow, kind="stable")]
-            starts = np.concatenate([[0], np.cumsum(np.bincount(sorted_codes, minlength=n_groups))])
-            del sorted_codes, narrow
-        s, positive, wt = p1[by_group], y_true[by_group], w[by_group]
-        del by_group
+            narrow = layer_codes.astype(np.int16 if n_groups < 2**15 else np.int64)[order]
+            by_group = np.argsort(narrow, kind="stable")
+            starts = np.concatenate([[0], np.cumsum(np.bincount(narrow, minlength=n_groups))])
+            s, positive, wt = s_all[by_group], positive_all[by_group], w_all[by_group]
+            del narrow, by_group
         for g in range(n_groups):
             at = slice(int(starts[g]), int(starts[g + 1]))
             out.append(weighted_roc_auc(s[at], positive[at], wt[None, at])[0])

@@ -136,3 +136,41 @@ def test_a_split_encodes_its_groupings_once_per_frame() -> None:
     assert split.groupings(["s"])[0].labels == [{"s": "y"}]
     layers = split.layers(["s"])
     assert [layer.n_groups for layer in layers] == [1, 1]
+
+
+def _reference_groupings(
+    frame: pd.DataFrame, sensitive: list[str]
+) -> list[tuple[list, np.ndarray]]:
+    """Groupings by sorting each row's text values: what the counting encoder must equal."""
+    text = {
+        c: frame[c].astype("string").fillna("(missing)").astype(str).to_numpy() for c in sensitive
+    }
+    per = {c: np.unique(text[c], return_inverse=True) for c in sensitive}
+    out = [([{c: str(u)} for u in per[c][0]], per[c][1].reshape(-1)) for c in sensitive]
+    if len(sensitive) > 1:
+        stacked = np.stack([per[c][1].reshape(-1) for c in sensitive], axis=1)
+        present, inverse = np.unique(stacked, axis=0, return_inverse=True)
+        labels = [{c: str(per[c][0][row[i]]) for i, c in enumerate(sensitive)} for row in present]
+        out.append((labels, inverse.reshape(-1)))
+    return out
+
+
+@pytest.mark.parametrize("wide", [False, True])
+def test_groupings_equal_grouping_by_sorting(wide: bool) -> None:
+    rng = np.random.default_rng(5)
+    n = 3000
+    many = 1000 if wide else 4  # wide: more combinations than the encoder counts densely
+    frame = pd.DataFrame(
+        {
+            "s": pd.array(rng.choice(["f", "m", None], n), dtype="string"),
+            "r": rng.integers(0, many, n),
+            "z": rng.choice([1.5, 2.0, np.nan], n) if not wide else rng.integers(0, many, n) / 2,
+        }
+    )
+    sensitive = ["s", "r", "z"]
+    got = groupings(frame, sensitive)
+    want = _reference_groupings(frame, sensitive)
+    assert len(got) == len(want) == 4
+    for g, (labels, codes) in zip(got, want, strict=True):
+        assert g.labels == labels
+        np.testing.assert_array_equal(g.codes, codes)
