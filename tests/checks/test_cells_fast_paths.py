@@ -18,7 +18,7 @@ from govkit.checks._cells import _unique_rows, max_group_bound
 from govkit.checks.classification import _row_scores, _score_statistic, _weighted_point
 from govkit.checks.context import Predictions, Split
 from govkit.scale.cells import auc_error_bound, score_level
-from govkit.stats.groups import groupings
+from govkit.stats.groups import groupings, present_codes
 
 
 def _cells(n: int, seed: int, *, whole: bool) -> dict[str, np.ndarray]:
@@ -174,3 +174,13 @@ def test_groupings_equal_grouping_by_sorting(wide: bool) -> None:
     for g, (labels, codes) in zip(got, want, strict=True):
         assert g.labels == labels
         np.testing.assert_array_equal(g.codes, codes)
+
+
+@pytest.mark.parametrize("span", [7, 5_000_000])
+def test_present_codes_equal_np_unique(span: int) -> None:
+    rng = np.random.default_rng(9)
+    values = rng.choice(rng.integers(0, span, 40), 2000)
+    present, inverse = present_codes(values, span)
+    want_present, want_inverse = np.unique(values, return_inverse=True)
+    np.testing.assert_array_equal(present, want_present)
+    np.testing.assert_array_equal(inverse, want_inverse)
