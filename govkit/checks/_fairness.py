@@ -67,7 +67,7 @@ from govkit.stats.confusion import (
 )
 from govkit.stats.gaps import pairwise_gap_intervals, worst_case_half_width
 from govkit.stats.intervals import to_value
-from govkit.stats.layers import Layer, layers
+from govkit.stats.layers import Layer
 from govkit.stats.paired import joint_counts, paired_interval, split_joint
 from govkit.stats.rates import wilson_interval
 from govkit.stats.seeding import derive_seed
@@ -315,7 +315,7 @@ def measure_fairness(ctx: CheckContext, params: CheckParams, spec: FairnessSpec)
         groups were judged and why not.
     """
     y_true, y_pred = _binary_inputs(ctx)
-    all_layers = layers(ctx.eval.frame, list(ctx.sensitive))
+    all_layers = ctx.eval.layers(list(ctx.sensitive))
     weights = ctx.eval.weights
     tables = [
         (layer, confusion_counts(layer.codes, layer.n_groups, y_true, y_pred, weights=weights))

@@ -20,7 +20,7 @@ from govkit.stats.calibration_error import (
     shifted_interval,
 )
 from govkit.stats.intervals import pick_ci, to_value
-from govkit.stats.layers import group_sizes, layers
+from govkit.stats.layers import group_sizes
 from govkit.stats.paired import paired_interval
 from govkit.stats.scores import bin_index, expected_calibration_error, group_indicator
 from govkit.stats.seeding import derive_seed
@@ -91,7 +91,7 @@ class Calibration(Check):
                 names.append(baseline)
                 models.append(ctx.predictions_of_baseline(baseline))
         k = params.n_bins
-        all_layers = layers(ctx.eval.frame, list(ctx.sensitive), [s.grouping for s in ctx.slices])
+        all_layers = ctx.eval.layers(list(ctx.sensitive), [s.grouping for s in ctx.slices])
         codes = [layer.codes for layer in all_layers]
         sizes_of = [layer.n_groups for layer in all_layers]
         weights = ctx.eval.weights

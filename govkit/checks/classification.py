@@ -24,7 +24,7 @@ from govkit.stats.confusion import (
     recall,
 )
 from govkit.stats.intervals import interval_bounds
-from govkit.stats.layers import Layer, group_sizes, layers
+from govkit.stats.layers import Layer, group_sizes
 from govkit.stats.paired import joint_counts, paired_interval, split_joint
 from govkit.stats.rates import wilson_interval
 from govkit.stats.scores import group_indicator, weighted_roc_auc
@@ -131,7 +131,7 @@ class Classification(Check):
                 )
             )
         )
-        all_layers = layers(ctx.eval.frame, list(ctx.sensitive), [s.grouping for s in ctx.slices])
+        all_layers = ctx.eval.layers(list(ctx.sensitive), [s.grouping for s in ctx.slices])
         weights = ctx.eval.weights
         notes: list[str] = []
         evidence = Evidence(
@@ -385,9 +385,12 @@ def _score_metrics(
     codes = [layer.codes for layer in all_layers]
     sizes = [layer.n_groups for layer in all_layers]
     rows = [_row_scores(models.preds[i], y_true, binary) for i in scored]
-    statistic = _score_statistic(codes, sizes, y_true, rows, names, binary)
-
-    point = statistic(np.ones((1, n)) if weights is None else weights[None, :])[0]
+    if weights is None:
+        statistic = _score_statistic(codes, sizes, y_true, rows, names, binary)
+        point = statistic(np.ones((1, n)))[0]
+    else:
+        # millions of cells: sums by bincount, no (groups x cells) matrices
+        point = _weighted_point(codes, sizes, y_true, rows, names, weights)
     for j, i in enumerate(scored):
         values[i] = {k: point[:, m, j] for m, k in enumerate(names)}
     reps = None
@@ -472,6 +475,73 @@ def _score_statistic(
         return np.stack([part.statistic(weights, wt, total, names) for part in parts], axis=-1)
 
     return statistic
+
+
+def _weighted_point(
+    codes: list[np.ndarray],
+    sizes: list[int],
+    y_true: np.ndarray,
+    rows: list[_RowScores],
+    names: list[str],
+    weights: np.ndarray,
+) -> np.ndarray:
+    """(groups, metrics, models) score figures under one weight vector, without matrices.
+
+    Equal to ``_score_statistic(...)(weights[None, :])[0]`` to the last bit:
+    each group's sums add the same products in the same order (a bincount
+    walks the entries as a sparse row does), and each group's ROC AUC is
+    computed on its entries in the same score order. What it saves is the
+    (groups x entries) sparse matrices and their memory, which dominate on
+    millions of cells.
+    """
+    w = np.asarray(weights, dtype=np.float64)
+    total = _group_sums(codes, sizes, w)
+    per_model = []
+    for p1, loss, squared in rows:
+        with np.errstate(invalid="ignore", divide="ignore"):
+            out = {"log_loss": _group_sums(codes, sizes, loss * w) / total}
+            if squared is not None:
+                out["brier_score"] = _group_sums(codes, sizes, squared * w) / total
+        if squared is not None:
+            out["roc_auc"] = _group_auc(codes, sizes, p1, y_true, w)
+        per_model.append(np.stack([out[k] for k in names], axis=-1))
+    return np.stack(per_model, axis=-1)
+
+
+def _group_sums(codes: list[np.ndarray], sizes: list[int], values: np.ndarray) -> np.ndarray:
+    """Per group of every layer, the sum of ``values`` over its entries (layers concatenated)."""
+    return np.concatenate(
+        [np.bincount(c, values, minlength=m) for c, m in zip(codes, sizes, strict=True)]
+    ).astype(np.float64)
+
+
+def _group_auc(
+    codes: list[np.ndarray], sizes: list[int], p1: np.ndarray, y_true: np.ndarray, w: np.ndarray
+) -> np.ndarray:
+    """Weighted ROC AUC of every group of every layer (layers concatenated).
+
+    One stable sort by score, then per layer one stable sort by group code:
+    each group's entries then lie together, in the score order
+    :meth:`_ScoreParts.of` gives them.
+    """
+    order = np.argsort(p1, kind="stable")
+    # in score order once; each layer then only regroups (a stable counting sort of small codes)
+    s_all, positive_all, w_all = p1[order], (y_true == 1)[order], w[order]
+    out = []
+    for layer_codes, n_groups in zip(codes, sizes, strict=True):
+        if n_groups == 1:
+            s, positive, wt = s_all, positive_all, w_all
+            starts = np.array([0, order.size])
+        else:
+            narrow = layer_codes.astype(np.int16 if n_groups < 2**15 else np.int64)[order]
+            by_group = np.argsort(narrow, kind="stable")
+            starts = np.concatenate([[0], np.cumsum(np.bincount(narrow, minlength=n_groups))])
+            s, positive, wt = s_all[by_group], positive_all[by_group], w_all[by_group]
+            del narrow, by_group
+        for g in range(n_groups):
+            at = slice(int(starts[g]), int(starts[g + 1]))
+            out.append(weighted_roc_auc(s[at], positive[at], wt[None, at])[0])
+    return np.asarray(out, dtype=np.float64)
 
 
 @dataclass(frozen=True)

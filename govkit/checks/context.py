@@ -13,7 +13,7 @@ the evaluation split, row for row with the candidate's, are read through
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
@@ -23,6 +23,8 @@ if TYPE_CHECKING:
     import torch
 
     from govkit.scale.engines.base import Profile
+    from govkit.stats.groups import Grouping
+    from govkit.stats.layers import Layer
     from govkit.stats.slices import Slicing
 
 __all__ = ["CheckContext", "Predictions", "Split"]
@@ -51,12 +53,40 @@ class Split:
     #: the split is a seeded sample of this many rows (None: all the rows)
     sampled_from: int | None = None
 
+    #: groupings already computed, by frame and columns, beside the frame they were
+    #: computed on (held, so that its identity is not reused; see :meth:`groupings`)
+    _groupings: dict[tuple[int, tuple[str, ...]], tuple[pd.DataFrame, list[Grouping]]] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
+
     @property
     def n_rows(self) -> int:
         """The rows the split stands for: the sum of the weights, or its length."""
         if self.weights is None:
             return len(self.frame)
         return round(float(self.weights.sum()))
+
+    def groupings(self, sensitive: Sequence[str]) -> list[Grouping]:
+        """:func:`govkit.stats.groups.groupings` of the frame, computed once per split.
+
+        Every group check encodes the same sensitive columns of the same
+        frame; on millions of cells that encoding costs more than some of the
+        checks. Keyed by the frame's identity, so a split given another frame
+        encodes it afresh.
+        """
+        from govkit.stats.groups import groupings
+
+        key = (id(self.frame), tuple(sensitive))
+        found = self._groupings.get(key)
+        if found is None:
+            found = self._groupings[key] = (self.frame, groupings(self.frame, list(sensitive)))
+        return found[1]
+
+    def layers(self, sensitive: Sequence[str], slices: Sequence[Grouping] = ()) -> list[Layer]:
+        """:func:`govkit.stats.layers.layers` of the frame, its groupings computed once."""
+        from govkit.stats.layers import layers
+
+        return layers(self.frame, list(sensitive), slices, grouped=self.groupings(sensitive))
 
 
 @dataclass

@@ -65,8 +65,11 @@ def confusion_counts(
     numpy.ndarray
         int64 counts of shape ``(n_groups, n_classes, n_classes)``.
     """
-    cell = np.asarray(codes, dtype=np.int64) * n_classes + np.asarray(y_true, dtype=np.int64)
-    cell = cell * n_classes + np.asarray(y_pred, dtype=np.int64)
+    # in place: on millions of cells each temporary is tens of megabytes
+    cell = np.asarray(codes, dtype=np.int64) * n_classes
+    cell += np.asarray(y_true, dtype=np.int64)
+    cell *= n_classes
+    cell += np.asarray(y_pred, dtype=np.int64)
     size = n_groups * n_classes * n_classes
     if weights is None:
         counts = np.bincount(cell, minlength=size)

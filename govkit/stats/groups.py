@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-__all__ = ["MISSING", "Grouping", "groupings", "make_grouping"]
+__all__ = ["MISSING", "Grouping", "groupings", "make_grouping", "present_codes"]
 
 MISSING = "(missing)"
 
@@ -65,24 +65,47 @@ def _text_codes(series: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     # the last slot stands for missing values; values whose text coincides merge here
     candidates = np.append(text, MISSING).astype(object)
     sorted_text, remap = np.unique(candidates, return_inverse=True)
-    codes = remap[np.where(raw_codes < 0, len(text), raw_codes)]
-    used = np.bincount(codes, minlength=len(sorted_text)) > 0
+    # one gather of the rows through the composed (small) maps
+    slot = np.where(raw_codes < 0, len(text), raw_codes)
+    used = np.bincount(remap[slot], minlength=len(sorted_text)) > 0
     compact = np.cumsum(used) - 1
-    return sorted_text[used], compact[codes].astype(np.int64)
+    return sorted_text[used], compact[remap][slot].astype(np.int64)
+
+
+def present_codes(values: np.ndarray, span: int) -> tuple[np.ndarray, np.ndarray]:
+    """``np.unique(values, return_inverse=True)`` for integers in ``0 .. span - 1``.
+
+    When the span is small next to the rows, counting replaces sorting: one
+    pass instead of a sort of millions of cells.
+    """
+    v = np.asarray(values, dtype=np.int64).reshape(-1)
+    if span > max(v.size, 1 << 20):
+        present, inverse = np.unique(v, return_inverse=True)
+        return present, inverse.reshape(-1)
+    used = np.bincount(v, minlength=span) > 0
+    return np.flatnonzero(used), (np.cumsum(used) - 1)[v]
 
 
 def make_grouping(frame: pd.DataFrame, columns: list[str] | tuple[str, ...]) -> Grouping:
     """Group the rows of ``frame`` by the values of ``columns`` (sorted, deterministic)."""
     cols = tuple(columns)
-    per_column = [_text_codes(frame[c]) for c in cols]
+    return _grouping(cols, [_text_codes(frame[c]) for c in cols], len(frame))
+
+
+def _grouping(
+    cols: tuple[str, ...], per_column: list[tuple[np.ndarray, np.ndarray]], n: int
+) -> Grouping:
+    """The grouping of ``cols`` from each column's sorted values and row codes."""
     if len(cols) == 1:
         uniques, codes = per_column[0]
         return Grouping(cols[0], cols, codes, [{cols[0]: str(u)} for u in uniques])
     # mixed-radix code over the per-column codes, then compacted to present groups
-    combined = np.zeros(len(frame), dtype=np.int64)
+    combined = np.zeros(n, dtype=np.int64)
     for uniques, codes in per_column:
-        combined = combined * len(uniques) + codes
-    present, compact = np.unique(combined, return_inverse=True)
+        combined *= len(uniques)
+        combined += codes
+    span = int(np.prod([float(len(uniques)) for uniques, _ in per_column]))
+    present, compact = present_codes(combined, span)
     labels = []
     for value in present:
         label: dict[str, str] = {}
@@ -95,8 +118,13 @@ def make_grouping(frame: pd.DataFrame, columns: list[str] | tuple[str, ...]) -> 
 
 
 def groupings(frame: pd.DataFrame, sensitive: list[str]) -> list[Grouping]:
-    """One grouping per sensitive column, plus their intersection when there are several."""
-    result = [make_grouping(frame, [c]) for c in sensitive]
+    """One grouping per sensitive column, plus their intersection when there are several.
+
+    Each column is encoded once, for its own grouping and the intersection.
+    """
+    per_column = {c: _text_codes(frame[c]) for c in dict.fromkeys(sensitive)}
+    result = [_grouping((c,), [per_column[c]], len(frame)) for c in sensitive]
     if len(sensitive) > 1:
-        result.append(make_grouping(frame, sensitive))
+        cols = tuple(sensitive)
+        result.append(_grouping(cols, [per_column[c] for c in cols], len(frame)))
     return result

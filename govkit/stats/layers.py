@@ -41,13 +41,19 @@ class Layer:
 
 
 def layers(
-    frame: pd.DataFrame, sensitive: list[str], slices: Sequence[Grouping] = ()
+    frame: pd.DataFrame,
+    sensitive: list[str],
+    slices: Sequence[Grouping] = (),
+    *,
+    grouped: Sequence[Grouping] | None = None,
 ) -> list[Layer]:
     """Overall first, then one layer per grouping of ``sensitive`` (columns, then
     intersection), then one per slice column (never intersected: a slice is reported
-    on its own, not crossed with the groups)."""
+    on its own, not crossed with the groups). ``grouped``: ``groupings(frame, sensitive)``
+    when the caller has it already."""
     result = [Layer(None, np.zeros(len(frame), dtype=np.int64))]
-    result += [Layer(g, g.codes) for g in groupings(frame, list(sensitive))]
+    found = groupings(frame, list(sensitive)) if grouped is None else grouped
+    result += [Layer(g, g.codes) for g in found]
     result += [Layer(g, g.codes) for g in slices]
     return result
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from govkit.stats.groups import MISSING, Grouping, make_grouping
+from govkit.stats.groups import MISSING, Grouping, make_grouping, present_codes
 
 __all__ = [
     "OUTSIDE",
@@ -141,7 +141,7 @@ def make_slicing(
     outside_rows = ~missing & ((index < 0) | (index >= len(labels)))
     # raw code: the bin, then one slot for outside the bins and one for missing
     raw = np.where(missing, len(labels) + 1, np.where(outside_rows, len(labels), index))
-    present, codes = np.unique(raw, return_inverse=True)
+    present, codes = present_codes(raw, len(labels) + 2)
     all_labels = [*labels, OUTSIDE, MISSING]
     order = [all_labels[int(i)] for i in present]
     codes = codes.astype(np.int64).reshape(-1)
