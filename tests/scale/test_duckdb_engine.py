@@ -437,7 +437,8 @@ def test_profile_past_the_exact_limit_estimates_and_says_so(
     with DuckDBEngine(threads=2, exact_profile_rows=1_000) as e:
         got = e.profile([table], spec)
         assert e.describe()["exact_profile_rows"] == 1_000
-    assert got.approximate == ["distinct", "p05", "median", "p95"]
+    # only the many-valued columns' distinct counts are sketched: quantiles stay exact
+    assert got.approximate == ["distinct"]
     pd.testing.assert_frame_equal(got.counts, want.counts)  # counts stay exact
     exact = ["dtype", "present", "mean", "std"]
     pd.testing.assert_frame_equal(got.columns[exact], want.columns[exact], rtol=1e-9)
@@ -450,11 +451,32 @@ def test_profile_past_the_exact_limit_estimates_and_says_so(
         want.columns.loc["zip3", figures].to_numpy(dtype=float),
         rtol=1e-12,
     )
-    # ... and a sketch's quantile sits within a few percent of rank of the exact one
-    values = np.sort(frame["income"].dropna().to_numpy())
-    for name, q in (("p05", 0.05), ("median", 0.5), ("p95", 0.95)):
-        rank = np.searchsorted(values, got.columns.loc["income", name]) / len(values)
-        assert abs(rank - q) < 0.02
+    # ... and a many-valued column's quantiles are exact too
+    np.testing.assert_allclose(
+        got.columns.loc["income", figures].to_numpy(dtype=float),
+        want.columns.loc["income", figures].to_numpy(dtype=float),
+        rtol=1e-12,
+    )
+
+
+def test_quantiles_of_a_column_with_infinite_values_past_the_limit_stay_exact(
+    tmp_path: Path,
+) -> None:
+    rng = np.random.default_rng(3)
+    values = rng.normal(size=5_000)
+    values[:3] = np.inf
+    frame = pd.DataFrame({"v": values, "g": rng.integers(0, 2, 5_000), "y": 1})
+    path = tmp_path / "inf.parquet"
+    frame.to_parquet(path)
+    spec = ProfileSpec(columns=("v",), groups=("g",), label="y", markers=())
+    with DuckDBEngine(threads=2, exact_profile_rows=1_000) as e:
+        got = e.profile([TableRef((str(path),))], spec)
+    assert got.approximate == ["distinct"]
+    figures = ["p05", "median", "p95"]
+    np.testing.assert_array_equal(
+        got.columns.loc["v", figures].to_numpy(dtype=float),
+        profile_of_frame(frame, spec).columns.loc["v", figures].to_numpy(dtype=float),
+    )
 
 
 def test_quantiles_of_a_column_without_finite_values_are_nan(tmp_path: Path) -> None:

@@ -137,6 +137,8 @@ class Figures:
     markers: list[Any] = field(default_factory=list)
     #: rows whose value is missing (NULL, NaN or a marker)
     missing: int = 0
+    #: the quantiles come from a sketch, not the values
+    sketched: bool = False
 
 
 def histogram_figures(

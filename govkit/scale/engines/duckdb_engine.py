@@ -383,9 +383,9 @@ class DuckDBEngine:
         statistics inside the brackets (a bracket that missed its rank hands
         the column to a bucket search). Past ``exact_profile_rows`` distinct
         counts of many-valued columns come from HyperLogLog sketches, and
-        ``approximate`` names the statistics that may be estimated (the
-        quantiles included, although they are exact unless a column holds
-        infinite values).
+        ``approximate`` names the statistics that were estimated: ``distinct``,
+        and the quantiles only where a column holding infinite values fell
+        back to a t-digest sketch.
         """
         columns = list(spec.columns)
         types = self._require(tables, [*spec.groups, spec.label, *columns])
@@ -441,7 +441,11 @@ class DuckDBEngine:
                     "p95": float(q[2]),
                 }
             rows.append(entry | figures)
-        approximate = ["distinct", "p05", "median", "p95"] if estimate else []
+        # past the limit only many-valued columns' distinct counts are sketched, and
+        # quantiles only where a column holding infinite values fell back to a t-digest
+        approximate = ["distinct"] if estimate and many else []
+        if any(stats[c].sketched for c in columns):
+            approximate += ["p05", "median", "p95"]
         return Profile(
             counts=counts,
             columns=pd.DataFrame(rows).set_index("column"),
@@ -822,6 +826,7 @@ class DuckDBEngine:
             sketched = self._execute(f"SELECT {listed} FROM {source}", tables).fetchall()[0]
             for j, qs in zip(fallback, sketched, strict=True):
                 out[names[j]].quantiles = [float(x) for x in qs]
+                out[names[j]].sketched = estimate
         return out
 
     def _bracketed(
