@@ -498,10 +498,10 @@ class DuckDBEngine:
         self._require(tables, [column])
         v = f"CAST({sql.ident(column)} AS DOUBLE)"
         listed = ", ".join(sql.double(p) for p in probs)
-        (found,) = self._execute(
+        (found,) = self._rows(
             f"SELECT quantile_cont({v}, [{listed}]) FROM {sql.source(tables)} WHERE isfinite({v})",
             tables,
-        ).fetchall()[0]
+        )[0]
         if found is None:
             return [float("nan")] * len(probs)
         return [float(x) for x in found]
@@ -622,10 +622,9 @@ class DuckDBEngine:
             value = f"CAST({sql.ident(c)} AS DOUBLE)"
             present = f"CASE WHEN {sql.missing(c, types[c], None)} THEN NULL ELSE {value} END"
             parts.append(f"quantile_disc({present}, [{listed}])")
-        found = self._execute(
+        rows, *values = self._rows(
             f"SELECT count(*), {', '.join(parts)} FROM {sql.source(probe)}", tables
-        )
-        rows, *values = found.fetchall()[0]
+        )[0]
         few = [
             c
             for c, d in zip(columns, values[: len(columns)], strict=True)
@@ -651,11 +650,11 @@ class DuckDBEngine:
         names = ", ".join(sql.ident(c) for c in few)
         sets = ", ".join(f"({sql.ident(c)})" for c in few)
         marks = ", ".join(f"GROUPING({sql.ident(c)})" for c in few)
-        rows = self._execute(
+        rows = self._rows(
             f"SELECT [{marks}], {names}, count(*) FROM {sql.source(tables)} "
             f"GROUP BY GROUPING SETS ({sets})",
             tables,
-        ).fetchall()
+        )
         pairs: dict[str, list[tuple[Any, int]]] = {c: [] for c in few}
         for row in rows:
             i = list(row[0]).index(0)
@@ -789,7 +788,7 @@ class DuckDBEngine:
                     ]
         source = f"(SELECT {', '.join(inner)} FROM {sql.source(tables)})"
         scanned = f"(SELECT {', '.join([*inner, *compared])} FROM {sql.source(tables)})"
-        row = self._execute(f"SELECT {', '.join(distinct)} FROM {scanned}", tables).fetchall()[0]
+        row = self._rows(f"SELECT {', '.join(distinct)} FROM {scanned}", tables)[0]
         found = [0 if x is None else int(x) for x in row]
         for c, d in zip(many, found[: len(many)], strict=True):
             out[c].distinct = int(d or 0)
@@ -802,7 +801,7 @@ class DuckDBEngine:
         )
         for c, q in self._bracketed(tables, names, out, wanted, ends).items():
             out[c].quantiles = q
-        search = profiling.BucketSearch(lambda q: self._execute(q, tables).fetchall(), source)
+        search = profiling.BucketSearch(lambda q: self._rows(q, tables), source)
         fallback: list[int] = []
         for c in many:
             j = names.index(c)
@@ -823,7 +822,7 @@ class DuckDBEngine:
                 "approx_quantile({v}, [{p}]::FLOAT[])" if estimate else "quantile_cont({v}, [{p}])"
             )
             listed = ", ".join(rule.format(v=f"__v{j}", p=probs) for j in fallback)
-            sketched = self._execute(f"SELECT {listed} FROM {source}", tables).fetchall()[0]
+            sketched = self._rows(f"SELECT {listed} FROM {source}", tables)[0]
             for j, qs in zip(fallback, sketched, strict=True):
                 out[names[j]].quantiles = [float(x) for x in qs]
                 out[names[j]].sketched = estimate
@@ -916,7 +915,7 @@ class DuckDBEngine:
             tables,
         )
         try:
-            sizes = self._execute(f"SELECT __id, __n FROM {table}", tables).fetchall()
+            sizes = self._rows(f"SELECT __id, __n FROM {table}", tables)
             total = sum(int(size) for _, size in sizes)
             fields = [*wanted, sql.FILE_COLUMN, sql.ROW_COLUMN]
             if total == 0:
@@ -1005,7 +1004,7 @@ class DuckDBEngine:
         """Each column's DuckDB type, from the files' footers (no data is read)."""
         key = tuple(tables)
         if key not in self._types_cache:
-            rows = self._execute(f"DESCRIBE SELECT * FROM {sql.source(tables)}", tables).fetchall()
+            rows = self._rows(f"DESCRIBE SELECT * FROM {sql.source(tables)}", tables)
             self._types_cache[key] = {str(r[0]): str(r[1]) for r in rows}
         return self._types_cache[key]
 
