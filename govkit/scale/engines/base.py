@@ -239,10 +239,11 @@ class Engine(Protocol):
         columns: Sequence[str] = (),
         strata: Sequence[str] = (),
     ) -> pd.DataFrame:
-        """At most ``n`` rows drawn uniformly without replacement, seeded.
+        """``n`` rows drawn uniformly without replacement, seeded (all, when fewer).
 
         With ``strata``, each combination of those columns keeps its share of
-        the rows (rounded, at least one row per non-empty stratum). The same
+        the rows (rounded, at least one row per non-empty stratum, so the
+        total may differ from ``n`` by the rounding). The same
         seed and data give the same rows.
         """
         ...

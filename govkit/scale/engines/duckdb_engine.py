@@ -515,7 +515,7 @@ class DuckDBEngine:
         columns: Sequence[str] = (),
         strata: Sequence[str] = (),
     ) -> pd.DataFrame:
-        """At most ``n`` rows, the same for a seed however many threads read them.
+        """``n`` rows (about ``n`` with strata), the same for a seed however many threads read them.
 
         Each row's rank is a hash of the seed, its file and its row number in
         that file; the rows of lowest rank are kept. With ``strata``, each

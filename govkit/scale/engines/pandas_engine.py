@@ -72,10 +72,12 @@ def read_tables(tables: Sequence[TableRef], columns: Sequence[str] = ()) -> pd.D
 def sample_of_frame(
     frame: pd.DataFrame, n: int, *, seed: int, strata: Sequence[str] = ()
 ) -> pd.DataFrame:
-    """At most ``n`` rows, uniformly without replacement, each stratum keeping its share.
+    """About ``n`` rows, uniformly without replacement, each stratum keeping its share.
 
     A stratum of ``s`` rows among ``N`` keeps ``round(n * s / N)`` rows, at
-    least one; rows keep their order in ``frame``. The same seed and frame
+    least one, so with strata the total may miss ``n`` by the rounding (a
+    few rows either way); without strata it is ``min(n, N)``. Rows keep
+    their order in ``frame``. The same seed and frame
     give the same rows.
     """
     total = len(frame)
