@@ -18,9 +18,10 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from govkit.scale.cells import LEVELS, SCORE_SUM, WEIGHT, CellSpec, Key, cells_of_frame
+from govkit.scale.cells import LEVELS, WEIGHT, CellSpec, Key, cells_of_frame
 from govkit.scale.engines.base import TableRef
 from govkit.scale.engines.duckdb_engine import DuckDBEngine
+from tests.scale.helpers import assert_cells_equal
 
 pytest.importorskip("duckdb")
 
@@ -46,15 +47,6 @@ def _write(
         paths.append(str(path))
     frame = pa.concat_tables(pq.read_table(p) for p in paths).to_pandas()
     return TableRef(tuple(paths)), frame
-
-
-def _assert_cells_equal(got: pd.DataFrame, want: pd.DataFrame) -> None:
-    assert list(got.columns) == list(want.columns)
-    assert got.dtypes.to_dict() == want.dtypes.to_dict()
-    assert len(got) == len(want)
-    exact = [c for c in want.columns if c != SCORE_SUM]
-    pd.testing.assert_frame_equal(got[exact], want[exact])
-    np.testing.assert_allclose(got[SCORE_SUM], want[SCORE_SUM], rtol=1e-9, atol=1e-12)
 
 
 def _clean(rows: int, seed: int, *, low: float = 0.0, high: float = 1.0) -> dict[str, pa.Array]:
@@ -92,7 +84,7 @@ def test_scores_without_missing_values_take_the_plain_level(
     assert "isfinite" not in expr
     assert ("greatest" in expr) == (low < 0) and ("least" in expr) == (high >= 1)
     for spec in (SPEC, CellSpec(keys=(Key("member"),), label="label", score="score", levels=7)):
-        _assert_cells_equal(engine.cells([table], spec), cells_of_frame(frame, spec))
+        assert_cells_equal(engine.cells([table], spec), cells_of_frame(frame, spec))
 
 
 def test_the_slots_are_only_the_values_the_rows_hold(
@@ -112,7 +104,7 @@ def test_the_slots_are_only_the_values_the_rows_hold(
     monkeypatch.setattr(dense, "count", spy)
     got = engine.cells([table], SPEC)
     assert seen == [2 * 5 * 4 * 2 * 2 * 100]
-    _assert_cells_equal(got, cells_of_frame(frame, SPEC))
+    assert_cells_equal(got, cells_of_frame(frame, SPEC))
 
 
 def test_grouped_packed_keys_equal_the_dense_count(
@@ -123,9 +115,9 @@ def test_grouped_packed_keys_equal_the_dense_count(
 
     table, frame = _write(tmp_path, _clean(20_000, 5))
     want = cells_of_frame(frame, SPEC)
-    _assert_cells_equal(engine.cells([table], SPEC), want)
+    assert_cells_equal(engine.cells([table], SPEC), want)
     monkeypatch.setattr(dense, "MAX_SLOTS", 0)
-    _assert_cells_equal(engine.cells([table], SPEC), want)
+    assert_cells_equal(engine.cells([table], SPEC), want)
 
 
 @pytest.mark.parametrize("values", [3, 200])
@@ -147,7 +139,7 @@ def test_text_keys_by_list_or_enum_with_and_without_missing(
     }
     table, frame = _write(tmp_path, columns, files=3)
     spec = CellSpec(keys=(Key("full"), Key("holes")), label="label", score="score")
-    _assert_cells_equal(engine.cells([table], spec), cells_of_frame(frame, spec))
+    assert_cells_equal(engine.cells([table], spec), cells_of_frame(frame, spec))
 
 
 def test_binned_floats_inside_and_outside_the_bins(engine: DuckDBEngine, tmp_path: Path) -> None:
@@ -167,7 +159,7 @@ def test_binned_floats_inside_and_outside_the_bins(engine: DuckDBEngine, tmp_pat
     table, frame = _write(tmp_path, columns)
     for key in ("inside", "wide"):
         spec = CellSpec(keys=(Key(key, EDGES),), label="label", score="score")
-        _assert_cells_equal(engine.cells([table], spec), cells_of_frame(frame, spec))
+        assert_cells_equal(engine.cells([table], spec), cells_of_frame(frame, spec))
 
 
 def test_columns_without_values(engine: DuckDBEngine, tmp_path: Path) -> None:
@@ -184,7 +176,7 @@ def test_columns_without_values(engine: DuckDBEngine, tmp_path: Path) -> None:
     table, frame = _write(tmp_path, columns)
     spec = CellSpec(keys=(Key("x", EDGES), Key("n")), label="label", pred="pred", score="score")
     got = engine.cells([table], spec)
-    _assert_cells_equal(got, cells_of_frame(frame, spec))
+    assert_cells_equal(got, cells_of_frame(frame, spec))
     assert got[WEIGHT].sum() == rows
 
 
@@ -206,10 +198,10 @@ def test_integer_ranges_from_footers_count_a_column_some_files_lack(
     b, frame_b = _write(without, common)
     both = pd.concat([frame_a, frame_b], ignore_index=True)
     spec = CellSpec(keys=(Key("n"),), label="label", score="score")
-    _assert_cells_equal(engine.cells([a], spec), cells_of_frame(frame_a, spec))
-    _assert_cells_equal(engine.cells([a, b], spec), cells_of_frame(both, spec))
+    assert_cells_equal(engine.cells([a], spec), cells_of_frame(frame_a, spec))
+    assert_cells_equal(engine.cells([a, b], spec), cells_of_frame(both, spec))
     binned = CellSpec(keys=(Key("n", (0.0, 2.0)),), label="label", score="score")
-    _assert_cells_equal(engine.cells([a, b], binned), cells_of_frame(both, binned))
+    assert_cells_equal(engine.cells([a, b], binned), cells_of_frame(both, binned))
 
 
 def test_unpacking_in_chunks_gives_numpys_unravelling(monkeypatch: pytest.MonkeyPatch) -> None:

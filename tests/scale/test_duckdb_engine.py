@@ -25,7 +25,6 @@ import pytest
 from govkit.errors import ConfigError, InputError
 from govkit.scale.cells import (
     LEVELS,
-    SCORE_SUM,
     WEIGHT,
     CellSpec,
     Key,
@@ -38,6 +37,7 @@ from govkit.scale.engines.base import (
     profile_of_frame,
 )
 from govkit.scale.engines.duckdb_engine import DuckDBEngine
+from tests.scale.helpers import assert_cells_equal
 
 pytest.importorskip("duckdb")
 
@@ -128,16 +128,6 @@ def engine() -> DuckDBEngine:
     e.close()
 
 
-def _assert_cells_equal(got: pd.DataFrame, want: pd.DataFrame) -> None:
-    """Keys and counts exactly; score sums to 1e-9 relative (summation order differs)."""
-    assert list(got.columns) == list(want.columns)
-    assert got.dtypes.to_dict() == want.dtypes.to_dict()
-    assert len(got) == len(want)
-    exact = [c for c in want.columns if c != SCORE_SUM]
-    pd.testing.assert_frame_equal(got[exact], want[exact])
-    np.testing.assert_allclose(got[SCORE_SUM], want[SCORE_SUM], rtol=1e-9, atol=1e-12)
-
-
 SPECS = {
     "groups_binned_score": CellSpec(
         keys=(Key("sex"), Key("race"), Key("age", EDGES)), label="label", pred="pred", score="score"
@@ -160,7 +150,7 @@ def test_cells_equal_the_reference(
 ) -> None:
     table, frame = flat
     spec = SPECS[name]
-    _assert_cells_equal(engine.cells([table], spec), cells_of_frame(frame, spec))
+    assert_cells_equal(engine.cells([table], spec), cells_of_frame(frame, spec))
 
 
 def test_cells_without_packed_keys_equal_the_reference(
@@ -174,7 +164,7 @@ def test_cells_without_packed_keys_equal_the_reference(
     table, frame = flat
     for spec in (SPECS["groups_binned_score"], SPECS["int_key_with_nulls"]):
         assert packing.plan_codes(spec.keys, ["label"], *_probe(engine, table, spec)) is None
-        _assert_cells_equal(engine.cells([table], spec), cells_of_frame(frame, spec))
+        assert_cells_equal(engine.cells([table], spec), cells_of_frame(frame, spec))
 
 
 def _probe(engine: DuckDBEngine, table: TableRef, spec: CellSpec) -> tuple[Any, ...]:
@@ -199,15 +189,13 @@ def test_cells_of_hive_partitions_and_a_union(
         keys=(Key("region"), Key("year"), Key("sex")), label="label", pred="pred", score="score"
     )
     got = engine.cells([table], spec)
-    _assert_cells_equal(got, cells_of_frame(frame, spec))
+    assert_cells_equal(got, cells_of_frame(frame, spec))
     assert set(got["region"]) == {"eu", "us", "apac"}
     assert got["year"].dtype == np.int32  # pyarrow's reading of a year=2024 folder
 
     union_spec = CellSpec(keys=(Key("sex"), Key("age", EDGES)), label="label", score="score")
     both = pd.concat([flat[1], frame[flat[1].columns]], ignore_index=True)
-    _assert_cells_equal(
-        engine.cells([flat[0], table], union_spec), cells_of_frame(both, union_spec)
-    )
+    assert_cells_equal(engine.cells([flat[0], table], union_spec), cells_of_frame(both, union_spec))
 
 
 def test_edge_scores_fall_in_the_levels_of_the_reference(
@@ -237,7 +225,7 @@ def test_edge_scores_fall_in_the_levels_of_the_reference(
     spec = CellSpec(keys=(Key("x", EDGES),), label="label", pred=None, score="score")
     want = cells_of_frame(pd.read_parquet(path), spec)
     got = engine.cells([TableRef((str(path),))], spec)
-    _assert_cells_equal(got, want)
+    assert_cells_equal(got, want)
     assert want[WEIGHT].sum() == n
 
 
@@ -275,7 +263,7 @@ def test_scored_cells_equal_the_reference_and_report_progress(
         module.BATCH_ROWS, module._FOLD_ROWS = saved
     scored = frame.copy()
     scored["model_pred"], scored["model_score"] = scorer(frame)
-    _assert_cells_equal(got, cells_of_frame(scored, spec))
+    assert_cells_equal(got, cells_of_frame(scored, spec))
     assert counter.rows == len(frame)
     assert counter.calls >= len(frame) // 1_000
 
