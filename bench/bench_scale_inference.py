@@ -36,6 +36,7 @@ import yaml
 
 FEATURES = [f"x{i}" for i in range(8)]
 FILES = 8
+REPO = Path(__file__).resolve().parents[1]
 
 # the peak RSS of one child process, measured from a parent that runs only it
 _MEASURE = (
@@ -106,7 +107,11 @@ def _run(config: Path, engine: str) -> tuple[float, float]:
     command += ["--engine", engine, "--out", str(out)]
     start = time.perf_counter()
     proc = subprocess.run(
-        [sys.executable, "-c", _MEASURE, *command], capture_output=True, text=True, check=True
+        [sys.executable, "-c", _MEASURE, *command],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=REPO,  # this checkout's govkit, whichever one the environment has installed
     )
     seconds = time.perf_counter() - start
     code, rss_kib = proc.stdout.split()

@@ -268,6 +268,59 @@ def test_scored_cells_equal_the_reference_and_report_progress(
     assert counter.calls >= len(frame) // 1_000
 
 
+class _BinaryModel:
+    """A binary scorer as the runner builds one (``task``), with missing scores among its own."""
+
+    task = "binary"
+
+    def __call__(self, batch: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+        income = batch["income"].to_numpy()
+        s = 1.0 / (1.0 + np.exp(-(np.nan_to_num(income) - 50_000) / 15_000))
+        s[np.isnan(income)] = np.nan  # a model may return NaN: no level, as on the rows
+        return (s >= 0.5).astype(np.int64), s
+
+
+SCORED_KEYS = {
+    "text_and_binned_with_missing": (Key("sex"), Key("age", EDGES)),
+    "int_with_nulls_and_bool": (Key("band"), Key("member")),
+    "float_key_not_packed": (Key("age"),),
+}
+
+
+@pytest.mark.parametrize("keys", SCORED_KEYS.values(), ids=SCORED_KEYS.keys())
+@pytest.mark.parametrize("slots", ["dense", "too_many_slots"])
+def test_a_binary_model_s_cells_counted_densely_equal_the_reference(
+    flat: tuple[TableRef, pd.DataFrame],
+    keys: tuple[Key, ...],
+    slots: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import govkit.scale.engines.duckdb_engine as module
+
+    table, frame = flat
+    spec = CellSpec(keys=keys, label="label", pred="model_pred", score="model_score")
+    if slots == "too_many_slots":
+        monkeypatch.setattr(module.dense, "MAX_SLOTS", 1)
+    taken: list[bool] = []
+    dense_path = module.DuckDBEngine._scored_dense
+
+    def spy(self: DuckDBEngine, *args: Any, **kwargs: Any) -> pd.DataFrame | None:
+        out = dense_path(self, *args, **kwargs)
+        taken.append(out is not None)
+        return out
+
+    monkeypatch.setattr(module.DuckDBEngine, "_scored_dense", spy)
+    monkeypatch.setattr(module, "BATCH_ROWS", 1_000)  # several batches
+    model = _BinaryModel()
+    with DuckDBEngine(memory_limit="1GB", threads=2) as e:
+        got = e.cells([table], spec, scorer=model, columns=["income"])
+    scored = frame.copy()
+    scored["model_pred"], scored["model_score"] = model(frame)
+    assert_cells_equal(got, cells_of_frame(scored, spec))
+    packable = not any(k.edges is None and k.column == "age" for k in keys)
+    assert taken == [packable and slots == "dense"]
+
+
 def test_profile_equals_the_reference(
     engine: DuckDBEngine, hive: tuple[TableRef, pd.DataFrame]
 ) -> None:

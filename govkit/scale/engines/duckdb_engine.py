@@ -261,6 +261,39 @@ class DuckDBEngine:
         slot in memory, else grouped by the packed key in DuckDB.
         """
         src = sql.source(tables)
+        planned = self._plan_codes(tables, spec, types)
+        if planned is None:
+            return None
+        codes, score = planned
+        key = packing.packed_expr(codes)
+        slots = packing.space(codes)
+        if slots <= dense.MAX_SLOTS:
+            index, weights, sums = self._dense(tables, key, score, int(slots)).cells()
+        else:
+            query = (
+                f"SELECT {key} AS __key, count(*) AS __n, "
+                f"sum({score or '0.0::DOUBLE'}) AS __sum FROM {src} GROUP BY __key"
+            )
+            try:
+                result = self._con.sql(query).to_arrow_table()
+            except self._duckdb.Error as err:
+                self._fail(err, tables)
+            packed = result.column("__key").to_numpy()
+            order = np.argsort(packed)  # the keys are unique: no need for a stable sort
+            index = packed[order]
+            weights = result.column("__n").to_numpy()[order]
+            sums = result.column("__sum").to_numpy()[order]
+        return self._unpacked_cells(index, weights, sums, codes, tables, spec)
+
+    def _plan_codes(
+        self, tables: Sequence[TableRef], spec: CellSpec, types: dict[str, str]
+    ) -> tuple[list[packing.Code], str | None] | None:
+        """The ranks of every key of the cells and the score sum's SQL, or None (keys unpackable).
+
+        Integer ranges come from the Parquet statistics where they give them,
+        the rest from one probe scan.
+        """
+        src = sql.source(tables)
         plain = [k.column for k in spec.keys if k.edges is None]
         binned = [k.column for k in spec.keys if k.edges is not None]
         labels = [spec.label, *([spec.pred] if spec.pred is not None else [])]
@@ -289,26 +322,18 @@ class DuckDBEngine:
             binned=ranges,
             level_bounds=packing.level_range(scores, spec.levels),
         )
-        if codes is None:
-            return None
-        key = packing.packed_expr(codes)
-        slots = packing.space(codes)
-        if slots <= dense.MAX_SLOTS:
-            index, weights, sums = self._dense(tables, key, score, int(slots)).cells()
-        else:
-            query = (
-                f"SELECT {key} AS __key, count(*) AS __n, "
-                f"sum({score or '0.0::DOUBLE'}) AS __sum FROM {src} GROUP BY __key"
-            )
-            try:
-                result = self._con.sql(query).to_arrow_table()
-            except self._duckdb.Error as err:
-                self._fail(err, tables)
-            packed = result.column("__key").to_numpy()
-            order = np.argsort(packed)  # the keys are unique: no need for a stable sort
-            index = packed[order]
-            weights = result.column("__n").to_numpy()[order]
-            sums = result.column("__sum").to_numpy()[order]
+        return None if codes is None else (codes, score)
+
+    def _unpacked_cells(
+        self,
+        index: np.ndarray,
+        weights: np.ndarray,
+        sums: np.ndarray,
+        codes: Sequence[packing.Code],
+        tables: Sequence[TableRef],
+        spec: CellSpec,
+    ) -> pd.DataFrame:
+        """The cells table of sorted packed keys with their row counts and score sums."""
         dtypes = self._dtypes(tables)
         ranks = packing.unpack_ranks(index, codes)
         columns: dict[str, Any] = {}
@@ -566,7 +591,11 @@ class DuckDBEngine:
         written = {c for c in (spec.pred, spec.score) if c is not None}
         needed = [*columns, *(k.column for k in spec.keys), spec.label]
         wanted = [c for c in dict.fromkeys(needed) if c not in written]
-        self._require(tables, wanted)
+        types = self._require(tables, wanted)
+        if getattr(scorer, "task", None) == "binary" and spec.pred and spec.score:
+            counted = self._scored_dense(tables, spec, scorer, wanted, types)
+            if counted is not None:
+                return counted
         picked = ", ".join(sql.ident(c) for c in wanted)
         query = f"SELECT {picked} FROM {sql.source(tables)}"
         try:
@@ -596,6 +625,68 @@ class DuckDBEngine:
             if self._progress is not None:
                 self._progress.advance(len(frame))
         return _cells.combine_cells(parts, spec)
+
+    def _scored_dense(
+        self,
+        tables: Sequence[TableRef],
+        spec: CellSpec,
+        scorer: Scorer,
+        wanted: Sequence[str],
+        types: dict[str, str],
+    ) -> pd.DataFrame | None:
+        """A binary model's cells counted densely, or None when the keys do not fit the slots.
+
+        DuckDB packs the data's keys and label into one integer beside the
+        model's inputs; the prediction (0 or 1) and the score level
+        (:func:`~govkit.scale.cells.score_level`, -1 for a missing score)
+        are packed after them in numpy, and each batch is added into the
+        slots. Memory is the slots and one batch, not the cells of every
+        batch waiting to be merged.
+        """
+        assert spec.pred is not None and spec.score is not None
+        data = CellSpec(spec.keys, spec.label, levels=spec.levels)
+        planned = self._plan_codes(tables, data, types)
+        if planned is None:
+            return None
+        codes = planned[0][:-1]  # the data's cells have no level: its code is a constant
+        predictions = packing.Code("", 2, np.arange(2, dtype=np.int64))
+        level_values = np.arange(-1, spec.levels, dtype=np.int64)
+        levels = packing.Code("", len(level_values), level_values)
+        slots = packing.space([*codes, predictions, levels])
+        if slots > dense.MAX_SLOTS:
+            return None
+        picked = ", ".join(sql.ident(c) for c in wanted)
+        query = f"SELECT {packing.packed_expr(codes)} AS __key, {picked} FROM {sql.source(tables)}"
+        try:
+            reader: Any = self._con.sql(query).to_arrow_reader(BATCH_ROWS)
+        except self._duckdb.Error as err:
+            self._fail(err, tables)
+        counts = dense.DenseCounts(int(slots))
+        while True:
+            try:
+                batch = reader.read_next_batch()
+            except StopIteration:
+                break
+            except (self._duckdb.Error, OSError) as err:
+                self._fail(err, tables)
+            if batch.column(0).null_count:
+                raise RuntimeError("a packed cell key is NULL: the probe missed a missing value")
+            key = batch.column(0).to_numpy(zero_copy_only=False).astype(np.int64)
+            predicted, scores = scorer(batch.select(list(range(1, batch.num_columns))).to_pandas())
+            if len(predicted) and (int(predicted.min()) < 0 or int(predicted.max()) > 1):
+                raise RuntimeError("a binary model predicted a class other than 0 or 1")
+            score = np.full(len(key), np.nan) if scores is None else scores
+            level = _cells.score_level(score, spec.levels)
+            counts.add(
+                (key * 2 + predicted) * len(level_values) + (level + 1),
+                np.nan_to_num(score, nan=0.0),
+            )
+            if self._progress is not None:
+                self._progress.advance(batch.num_rows)
+        index, weights, sums = counts.cells()
+        return self._unpacked_cells(
+            index, weights, sums, [*codes, predictions, levels], tables, spec
+        )
 
     def _probe(
         self,
