@@ -31,7 +31,7 @@ import os
 import re
 import shutil
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any, NoReturn
 
 import numpy as np
@@ -207,8 +207,9 @@ class DuckDBEngine:
         densely or grouped by it (:meth:`_packed_cells`); keys that cannot be
         packed (a float key, too many values) are grouped as they are. With
         ``scorer``, the rows stream out in batches of ``columns`` and the
-        keys, the model scores each, and the batches' cells are added up
-        (:func:`~govkit.scale.cells.combine_cells`).
+        keys, and the model scores each: a binary model's cells are counted
+        densely when they fit the slots (:meth:`_scored_dense`), others are
+        the batches' cells added up (:func:`~govkit.scale.cells.combine_cells`).
         """
         if scorer is not None:
             return self._scored_cells(tables, spec, scorer, columns)
@@ -597,19 +598,8 @@ class DuckDBEngine:
             if counted is not None:
                 return counted
         picked = ", ".join(sql.ident(c) for c in wanted)
-        query = f"SELECT {picked} FROM {sql.source(tables)}"
-        try:
-            reader: Any = self._con.sql(query).to_arrow_reader(BATCH_ROWS)
-        except self._duckdb.Error as err:
-            self._fail(err, tables)
         parts: list[pd.DataFrame] = []
-        while reader is not None:
-            try:
-                batch = reader.read_next_batch()
-            except StopIteration:
-                break
-            except (self._duckdb.Error, OSError) as err:
-                self._fail(err, tables)
+        for batch in self._batches(f"SELECT {picked} FROM {sql.source(tables)}", tables):
             frame = batch.to_pandas()
             predicted, scores = scorer(frame)
             if spec.pred is not None:
@@ -625,6 +615,20 @@ class DuckDBEngine:
             if self._progress is not None:
                 self._progress.advance(len(frame))
         return _cells.combine_cells(parts, spec)
+
+    def _batches(self, query: str, tables: Sequence[TableRef]) -> Iterator[Any]:
+        """The result of ``query`` as Arrow record batches of :data:`BATCH_ROWS` rows."""
+        try:
+            reader: Any = self._con.sql(query).to_arrow_reader(BATCH_ROWS)
+        except self._duckdb.Error as err:
+            self._fail(err, tables)
+        while True:
+            try:
+                yield reader.read_next_batch()
+            except StopIteration:
+                return
+            except (self._duckdb.Error, OSError) as err:
+                self._fail(err, tables)
 
     def _scored_dense(
         self,
@@ -657,18 +661,8 @@ class DuckDBEngine:
             return None
         picked = ", ".join(sql.ident(c) for c in wanted)
         query = f"SELECT {packing.packed_expr(codes)} AS __key, {picked} FROM {sql.source(tables)}"
-        try:
-            reader: Any = self._con.sql(query).to_arrow_reader(BATCH_ROWS)
-        except self._duckdb.Error as err:
-            self._fail(err, tables)
         counts = dense.DenseCounts(int(slots))
-        while True:
-            try:
-                batch = reader.read_next_batch()
-            except StopIteration:
-                break
-            except (self._duckdb.Error, OSError) as err:
-                self._fail(err, tables)
+        for batch in self._batches(query, tables):
             if batch.column(0).null_count:
                 raise RuntimeError("a packed cell key is NULL: the probe missed a missing value")
             key = batch.column(0).to_numpy(zero_copy_only=False).astype(np.int64)
