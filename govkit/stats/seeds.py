@@ -26,7 +26,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats as st
 
 from govkit.stats.bootstrap import percentile_interval
 
@@ -44,6 +43,8 @@ class SeedFigure:
 
 def _widening(k: int, confidence: float) -> float:
     """How much a K-seed bootstrap's spread is widened to a small-sample interval."""
+    from scipy import stats as st  # here: importing scipy.stats costs every run a second
+
     upper = 0.5 + confidence / 2.0
     return float(st.t.ppf(upper, k - 1) / st.norm.ppf(upper) * np.sqrt(k / (k - 1)))
 
@@ -78,6 +79,8 @@ def seed_figure(
     k = int(v.shape[0])
     if k < 2 or not np.all(np.isfinite(v)):
         raise ValueError(f"a seed-level figure needs at least 2 finite seed figures, got {v}")
+    from scipy import stats as st
+
     z = float(st.norm.ppf(0.5 + confidence / 2.0))
     se = np.array([0.0 if ci is None else (ci[1] - ci[0]) / (2.0 * z) for ci in row_cis])
     rng = np.random.default_rng(seed)

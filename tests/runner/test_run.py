@@ -385,6 +385,36 @@ def test_predictions_only_never_imports_torch(tmp_path: Path) -> None:
     assert all(r["status"] != "error" for r in report["results"]), report["results"]
 
 
+def test_a_gate_of_cells_never_imports_scipy_stats(tmp_path: Path) -> None:
+    """scipy.stats costs a second of imports; only seed-level figures need it."""
+    suite = [
+        {"id": c, "severity": "warn", "params": {"n_boot": 20}}
+        for c in (
+            "performance.classification",
+            "performance.calibration",
+            "fairness.demographic_parity",
+            "fairness.equalized_odds",
+        )
+    ]
+    config = write_project(tmp_path, model=PRED_MODEL, suite=suite)
+    code = (
+        "import sys\n"
+        "from govkit.cli import main\n"
+        f"rc = main(['check', '-c', {str(config)!r}, '-q'])\n"
+        "print('RC', rc, 'SCIPY_STATS', 'scipy.stats' in sys.modules)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        timeout=120,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+    )
+    assert "SCIPY_STATS False" in done.stdout, done.stdout + done.stderr
+    assert "RC 0" in done.stdout or "RC 1" in done.stdout, done.stdout + done.stderr
+
+
 # --- outputs -----------------------------------------------------------------------------------
 
 
