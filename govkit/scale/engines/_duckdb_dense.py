@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["MAX_SLOTS", "DenseCounts", "count"]
+__all__ = ["MAX_SLOTS", "DenseCounts", "count", "packed_keys"]
 
 #: most slots (packed keys) counted densely: 16 bytes each, 256 MiB at most
 MAX_SLOTS = 1 << 24
@@ -54,6 +54,13 @@ class DenseCounts:
         return index, self.counts[index], self.sums[index]
 
 
+def packed_keys(column: Any) -> np.ndarray:
+    """An Arrow column of packed keys as numpy; a NULL key means the probe missed a missing value."""
+    if column.null_count:
+        raise RuntimeError("a packed cell key is NULL: the probe missed a missing value")
+    return column.to_numpy(zero_copy_only=False)
+
+
 def count(batches: Iterable[Any], slots: int, *, scores: bool) -> DenseCounts:
     """Count Arrow record batches of (packed key, score) into ``slots`` slots.
 
@@ -62,11 +69,8 @@ def count(batches: Iterable[Any], slots: int, *, scores: bool) -> DenseCounts:
     """
     dense = DenseCounts(slots)
     for batch in batches:
-        key = batch.column(0)
-        if key.null_count:
-            raise RuntimeError("a packed cell key is NULL: the probe missed a missing value")
         dense.add(
-            key.to_numpy(zero_copy_only=False),
+            packed_keys(batch.column(0)),
             batch.column(1).to_numpy(zero_copy_only=False) if scores else None,
         )
     return dense

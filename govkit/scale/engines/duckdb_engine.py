@@ -663,9 +663,7 @@ class DuckDBEngine:
         query = f"SELECT {packing.packed_expr(codes)} AS __key, {picked} FROM {sql.source(tables)}"
         counts = dense.DenseCounts(int(slots))
         for batch in self._batches(query, tables):
-            if batch.column(0).null_count:
-                raise RuntimeError("a packed cell key is NULL: the probe missed a missing value")
-            key = batch.column(0).to_numpy(zero_copy_only=False).astype(np.int64)
+            key = dense.packed_keys(batch.column(0)).astype(np.int64, copy=False)
             predicted, scores = scorer(batch.select(list(range(1, batch.num_columns))).to_pandas())
             if len(predicted) and (int(predicted.min()) < 0 or int(predicted.max()) > 1):
                 raise RuntimeError("a binary model predicted a class other than 0 or 1")
