@@ -235,8 +235,10 @@ def _deterministic(enabled: bool) -> Callable[[], None]:
     return lambda: torch.use_deterministic_algorithms(before, warn_only=before_warn)
 
 
-def _output_folder(project: Project, out: str | None) -> Path:
+def _output_folder(project: Project, out: str | None) -> tuple[Path, list[Path]]:
+    """The output folder, created if need be, and the folders this call created (deepest first)."""
     folder = Path(out) if out is not None else project.resolve(project.model.output)
+    created = [p for p in (folder, *folder.parents) if not p.exists()]
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as err:
@@ -246,7 +248,20 @@ def _output_folder(project: Project, out: str | None) -> Path:
         raise project.error(
             ("output",), message, hint="name a folder that govkit can create or write to"
         ) from err
-    return folder
+    return folder, created
+
+
+def _remove_if_empty(folders: list[Path]) -> None:
+    """Remove the folders a failed run created, deepest first, while they are still empty.
+
+    A run that stops on bad input leaves the disk as it found it, not with an
+    empty output folder; a folder something else wrote into meanwhile stays.
+    """
+    for folder in folders:
+        try:
+            folder.rmdir()
+        except OSError:
+            return
 
 
 def _progress(console: Console, rows: int, engine: str) -> Progress:
@@ -302,24 +317,31 @@ def execute_run(
         Anything wrong with the configuration, the data or the model (exit 2).
     """
     console = console or Console(quiet=quiet)
-    out_dir = _output_folder(project, out)
+    out_dir, created = _output_folder(project, out)
     # A refusal comes before any work and touches nothing (not even the lock file);
     # it is repeated under the lock, which keeps one writer per output folder.
     refuse_foreign_outputs(out_dir)
     with FolderLock(out_dir):
-        for name in OUTPUT_NAMES:
-            clean_leftovers(out_dir / name)
-        refuse_foreign_outputs(out_dir)
-        return _run_and_write(
-            project,
-            out_dir,
-            only=only,
-            device=device,
-            console=console,
-            today=today,
-            engine=engine,
-            address=address,
-        )
+        # a run that failed while this one waited may have removed the folder it had created
+        out_dir.mkdir(parents=True, exist_ok=True)
+        try:
+            for name in OUTPUT_NAMES:
+                clean_leftovers(out_dir / name)
+            refuse_foreign_outputs(out_dir)
+            return _run_and_write(
+                project,
+                out_dir,
+                only=only,
+                device=device,
+                console=console,
+                today=today,
+                engine=engine,
+                address=address,
+            )
+        except BaseException:
+            # under the lock, so no other run is writing into the folder meanwhile
+            _remove_if_empty(created)
+            raise
 
 
 def _run_and_write(

@@ -531,6 +531,24 @@ def test_exit_codes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert "--device" in capsys.readouterr().err
 
 
+def test_a_failed_run_leaves_no_folder_it_created(tmp_path: Path) -> None:
+    config = write_project(tmp_path, model=PRED_MODEL, suite=ACCURACY_SUITE)
+    (tmp_path / "eval.csv").unlink()  # the run stops on bad input (exit 2)
+    assert main(["check", "-c", str(config), "--out", str(tmp_path / "new" / "out")]) == 2
+    # the folders it made are gone; the lock file beside the output folder keeps its parent
+    assert not (tmp_path / "new" / "out").exists()
+    assert [p.name for p in (tmp_path / "new").iterdir()] == [".out.govkit-lock"]
+    assert main(["check", "-c", str(config)]) == 2
+    assert not (tmp_path / "out").exists()
+    # a folder that was there before stays, with what it held
+    make_frame().to_csv(tmp_path / "eval.csv", index=False)
+    assert main(["check", "-c", str(config)]) == 0
+    before = sorted(p.name for p in (tmp_path / "out").iterdir())
+    (tmp_path / "eval.csv").unlink()
+    assert main(["check", "-c", str(config)]) == 2
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == before
+
+
 def test_format_json(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
