@@ -37,6 +37,7 @@ __all__ = [
     "score_sum",
     "source",
     "string",
+    "summed_scores",
 ]
 
 #: columns the sampling source adds: the file a row is in, and its row number there
@@ -174,6 +175,27 @@ def score_sum(score: str) -> str:
         f"CASE WHEN {s} IS NULL OR isnan({s}) THEN 0.0::DOUBLE "
         f"WHEN {s} = 'inf'::DOUBLE THEN {big} WHEN {s} = '-inf'::DOUBLE THEN -{big} "
         f"ELSE {s} END"
+    )
+
+
+#: a score in [0, 1] is added as a whole number of these (2^-52): exactly, in a HUGEINT
+_SCORE_UNIT = 2.0**-52
+
+
+def summed_scores(value: str) -> str:
+    """The aggregate adding ``value`` (a DOUBLE, as :func:`score_sum` gives it) the same on every run.
+
+    DuckDB's threads add a float column's partial sums in whatever order they
+    finish, so its last bits change from run to run, and with them the
+    figures. A score in [0, 1] is added instead as a whole number of 2^-52
+    (within 2^-53 of it), whose sum is exact and so the same in any order;
+    anything else (an invalid score, which the runner refuses) as a float.
+    """
+    inside = f"({value} >= 0 AND {value} <= 1)"
+    units = f"CAST({value} * {double(1 / _SCORE_UNIT)} AS BIGINT)"
+    return (
+        f"(coalesce(CAST(sum(CASE WHEN {inside} THEN {units} END) AS DOUBLE), 0) "
+        f"* {double(_SCORE_UNIT)} + coalesce(sum(CASE WHEN NOT {inside} THEN {value} END), 0))"
     )
 
 

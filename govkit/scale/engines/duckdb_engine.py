@@ -167,8 +167,10 @@ class DuckDBEngine:
         if threads is not None:
             self._con.execute(f"SET threads = {int(threads)}")
         self._con.execute(f"SET temp_directory = {sql.string(self._spill)}")
-        # no statistic depends on the order rows are read in; a sample orders itself
-        self._con.execute("SET preserve_insertion_order = false")
+        # rows streamed out (the dense cells, a model's batches) come in file order, as
+        # DuckDB gives them by default: float sums and a model's batches depend on the order,
+        # and the same inputs must give the same figures bit for bit
+        self._con.execute("SET preserve_insertion_order = true")
         # DuckDB's own bar would write over the gate's output on long queries
         self._con.execute("SET enable_progress_bar = false")
         self._memory_limit, self._threads = self._con.execute(
@@ -246,7 +248,7 @@ class DuckDBEngine:
         names.append("__level")
         group = ", ".join(names)
         query = (
-            f"SELECT {group}, count(*) AS __n, sum(__score) AS __sum "
+            f"SELECT {group}, count(*) AS __n, {sql.summed_scores('__score')} AS __sum "
             f"FROM (SELECT {', '.join(inner)} FROM {sql.source(tables)}) GROUP BY {group}"
         )
         frame = self._frame(query, tables)
@@ -273,7 +275,7 @@ class DuckDBEngine:
         else:
             query = (
                 f"SELECT {key} AS __key, count(*) AS __n, "
-                f"sum({score or '0.0::DOUBLE'}) AS __sum FROM {src} GROUP BY __key"
+                f"{sql.summed_scores(score or '0.0::DOUBLE')} AS __sum FROM {src} GROUP BY __key"
             )
             try:
                 result = self._con.sql(query).to_arrow_table()
@@ -433,8 +435,10 @@ class DuckDBEngine:
         # the probe's median bracket: a value near the middle (a finite one)
         middle = {c: near[c][len(_PROFILE_QUANTILES) // 2][0] for c in many if c in near}
         shifts = {c: v for c, v in middle.items() if np.isfinite(v)}
+        numeric_many = [c for c in many if kinds[c] == "numeric"]
+        sums = self._exact_sums(tables, numeric_many, missing, shifts)
         counts, extra = self._missing_counts(
-            tables, spec, columns, types, missing, many, kinds, complete, shifts
+            tables, spec, columns, types, missing, many, kinds, complete, shifts, sums
         )
         keys = [*spec.groups, spec.label]
         for k in keys:
@@ -443,7 +447,7 @@ class DuckDBEngine:
             counts[c] = counts[c].astype(np.int64)
         stats.update(
             self._many_valued(
-                tables, many, kinds, missing, counts, extra, near, shifts, estimate=estimate
+                tables, many, kinds, missing, counts, extra, near, shifts, sums, estimate=estimate
             )
         )
         counts = _sorted(counts, keys)
@@ -758,6 +762,7 @@ class DuckDBEngine:
         kinds: dict[str, str],
         complete: set[str],
         shifts: dict[str, float],
+        sums: dict[str, tuple[profiling.ExactSum, profiling.ExactSum] | None],
     ) -> tuple[pd.DataFrame, pd.DataFrame]:
         """The missing counts per group and label, and the many-valued columns' figures per group.
 
@@ -767,6 +772,8 @@ class DuckDBEngine:
         after subtracting ``shifts[column]`` (a value near the middle, so the
         variance keeps its digits), and its least and greatest value, per
         group. ``avg`` and ``var_pop`` cost several times more per row than sums.
+        The two sums are exact where ``sums`` gives their scales (a column
+        without infinite values), so they are the same on every run.
         """
         keys = [*spec.groups, spec.label]
         tested = [j for j, c in enumerate(columns) if c not in complete]
@@ -787,9 +794,18 @@ class DuckDBEngine:
                 value = f"CAST({sql.ident(c)} AS DOUBLE)"
                 inner.append(f"CASE WHEN {missing[c]} THEN NULL ELSE {value} END AS __v{j}")
                 shift = sql.double(shifts.get(c, 0.0))
+                deviation = f"(__v{j} - {shift})"
+                square = f"{deviation} * {deviation}"
+                exact = sums.get(c)
+                if exact is None:
+                    # infinite values: the sums are infinite or NaN in any order
+                    extra += [f"sum({deviation}) AS __s1_{j}", f"sum({square}) AS __s2_{j}"]
+                else:
+                    extra += [
+                        f"{exact[0].aggregate(deviation)} AS __s1_{j}",
+                        f"{exact[1].aggregate(square)} AS __s2_{j}",
+                    ]
                 extra += [
-                    f"sum(__v{j} - {shift}) AS __s1_{j}",
-                    f"sum((__v{j} - {shift}) * (__v{j} - {shift})) AS __s2_{j}",
                     f"min(__v{j}) AS __min{j}",
                     f"max(__v{j}) AS __max{j}",
                 ]
@@ -808,6 +824,41 @@ class DuckDBEngine:
         counts[ANY_MISSING] = frame["__any"].fillna(0)
         return counts, frame
 
+    def _exact_sums(
+        self,
+        tables: Sequence[TableRef],
+        columns: list[str],
+        missing: dict[str, str],
+        shifts: dict[str, float],
+    ) -> dict[str, tuple[profiling.ExactSum, profiling.ExactSum] | None]:
+        """The scales of each numeric column's exact shifted sums and sums of squares.
+
+        One scan finds each column's least and greatest present value; None
+        for a column holding an infinite value, whose sums are infinite or NaN
+        in any order.
+        """
+        if not columns:
+            return {}
+        parts = []
+        for c in columns:
+            value = f"CASE WHEN {missing[c]} THEN NULL ELSE CAST({sql.ident(c)} AS DOUBLE) END"
+            parts.append(f"[min({value}), max({value}), count(*) FILTER (isinf({value}))]")
+        row = self._rows(f"SELECT {', '.join(parts)} FROM {sql.source(tables)}", tables)[0]
+        rows = self.n_rows(tables)
+        out: dict[str, tuple[profiling.ExactSum, profiling.ExactSum] | None] = {}
+        for c, (low, high, infinite) in zip(columns, row, strict=True):
+            if infinite:
+                out[c] = None
+                continue
+            shift = shifts.get(c, 0.0)
+            reach = 0.0 if low is None else max(abs(low - shift), abs(high - shift))
+            first, second = (
+                profiling.exact_sum(reach, rows),
+                profiling.exact_sum(reach * reach, rows),
+            )
+            out[c] = None if first is None or second is None else (first, second)
+        return out
+
     def _many_valued(
         self,
         tables: Sequence[TableRef],
@@ -818,6 +869,7 @@ class DuckDBEngine:
         extra: pd.DataFrame,
         near: dict[str, list[tuple[float, float]]],
         shifts: dict[str, float],
+        sums: dict[str, tuple[profiling.ExactSum, profiling.ExactSum] | None],
         *,
         estimate: bool,
     ) -> dict[str, profiling.Figures]:
@@ -846,10 +898,12 @@ class DuckDBEngine:
                 f"approx_count_distinct(__v{j})" if estimate else f"count(DISTINCT __v{j})"
             )
             if kinds[c] == "numeric" and figures.present:
+                exact = sums.get(c)
+                s1, s2 = extra[f"__s1_{j}"], extra[f"__s2_{j}"]
                 figures.mean, figures.std = profiling.shifted_moments(
                     int(present.sum()),
-                    float(extra[f"__s1_{j}"].fillna(0).sum()),
-                    float(extra[f"__s2_{j}"].fillna(0).sum()),
+                    float(s1.fillna(0).sum()) if exact is None else exact[0].total(list(s1)),
+                    float(s2.fillna(0).sum()) if exact is None else exact[1].total(list(s2)),
                     shifts.get(c, 0.0),
                 )
             out[c] = figures

@@ -402,7 +402,7 @@ class RayEngine:
         if address is not None and address != "auto":
             _check_reachable(address)
         if ray.is_initialized():
-            self._quiet()
+            self._configure_data()
             return
         options: dict[str, Any] = {
             "include_dashboard": False,
@@ -423,14 +423,20 @@ class RayEngine:
         except (ConnectionError, TimeoutError, RuntimeError, ValueError) as err:
             raise _connect_error(address, err) from err
         self._owned = address is None
-        self._quiet()
+        self._configure_data()
 
     @staticmethod
-    def _quiet() -> None:
-        """No progress bars or execution logs from Ray Data: the progress bar is govkit's."""
+    def _configure_data() -> None:
+        """Ray Data without progress bars or execution logs: the progress bar is govkit's.
+
+        And partials in the order of the read units: floats added in another
+        order differ in their last bits, and the same inputs must give the
+        same figures bit for bit.
+        """
         from ray.data.context import DataContext
 
         context = DataContext.get_current()
+        context.execution_options.preserve_order = True
         context.enable_progress_bars = False
         context.enable_operator_progress_bars = False
         context.print_on_execution_start = False
