@@ -281,7 +281,16 @@ def build_statistics_run(
     import numpy as np
 
     from govkit.runner.context import model_context, predictions_only_context
-    from govkit.scale.cells import LEVEL, LEVELS, SCORE_SUM, WEIGHT, auc_error_bound, score_level
+    from govkit.scale.cells import (
+        LEVEL,
+        LEVELS,
+        MISSING_LEVEL,
+        OUTSIDE_LEVEL,
+        SCORE_SUM,
+        WEIGHT,
+        auc_error_bound,
+        score_level,
+    )
 
     refuse_unsupported(project, choice)
     _check_named_columns(project, eval_tables, train=False)
@@ -348,14 +357,21 @@ def build_statistics_run(
         raise project.error(("data", "eval"), f"{_display(project, eval_tables.path)}: no rows")
     weights = cells[WEIGHT].to_numpy(dtype=np.float64)
     rows = round(float(weights.sum()))
-    if score is not None and predictions_only and bool((cells[LEVEL] < 0).any()):
-        # a missing score has no level; the rows path refuses it, and so does this one
-        missing = round(float(weights[(cells[LEVEL] < 0).to_numpy()].sum()))
-        raise project.error(
-            ("model", "predictions", "score"),
-            f"score column '{score}' of {_display(project, eval_tables.path)} has "
-            f"{missing} missing value(s)",
-        )
+    if score is not None and predictions_only:
+        # a missing score, or one outside [0, 1], has a level of its own; the rows path
+        # refuses both, and so does this one
+        level = cells[LEVEL].to_numpy()
+        missing = round(float(weights[level == MISSING_LEVEL].sum()))
+        outside = round(float(weights[level == OUTSIDE_LEVEL].sum()))
+        if missing or outside:
+            problem = (
+                f"{missing} missing value(s)" if missing else (f"{outside} value(s) outside [0, 1]")
+            )
+            raise project.error(
+                ("model", "predictions", "score"),
+                f"score column '{score}' of {_display(project, eval_tables.path)} has {problem}",
+                hint=None if missing else "give the probability of the positive class, not a logit",
+            )
     if score is not None:
         cells[score] = cells[SCORE_SUM].to_numpy(dtype=np.float64) / weights
 

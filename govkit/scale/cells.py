@@ -35,12 +35,15 @@ import pandas as pd
 __all__ = [
     "LEVEL",
     "LEVELS",
+    "MISSING_LEVEL",
+    "OUTSIDE_LEVEL",
     "SCORE_SUM",
     "WEIGHT",
     "CellSpec",
     "Key",
     "auc_error_bound",
     "bin_representative",
+    "cell_level",
     "cells_of_frame",
     "combine_cells",
     "score_level",
@@ -52,8 +55,12 @@ LEVELS = 1 << 16
 WEIGHT = "__govkit_n"
 #: column of the cells table: the sum of the rows' scores (float64; 0 without scores)
 SCORE_SUM = "__govkit_score_sum"
-#: column of the cells table: the score level, 0 .. levels - 1 (int64; -1 without scores)
+#: column of the cells table: the score level, 0 .. levels - 1 (int64; see :func:`cell_level`)
 LEVEL = "__govkit_level"
+#: the level of a missing (NULL, NaN or infinite) score, and of every row without scores
+MISSING_LEVEL = -1
+#: the level of a finite score outside [0, 1], which no probability can be
+OUTSIDE_LEVEL = -2
 
 
 @dataclass(frozen=True)
@@ -109,6 +116,19 @@ def score_level(scores: np.ndarray, levels: int = LEVELS) -> np.ndarray:
     return out
 
 
+def cell_level(scores: np.ndarray, levels: int = LEVELS) -> np.ndarray:
+    """Each row's level in the cells: :func:`score_level`, but -2 for a finite score outside [0, 1].
+
+    A score outside [0, 1] is refused on the rows path. Clipped into the
+    bottom or top level, it would be averaged with the valid scores there and
+    could hide; kept apart, the runner refuses it on every engine alike.
+    """
+    s = np.asarray(scores, dtype=np.float64)
+    out = score_level(s, levels)
+    out[np.isfinite(s) & ((s < 0.0) | (s > 1.0))] = OUTSIDE_LEVEL
+    return out
+
+
 def bin_representative(values: np.ndarray, edges: Sequence[float]) -> np.ndarray:
     """A value standing for each value's bin, as :func:`make_slicing` cuts with ``edges``.
 
@@ -159,10 +179,10 @@ def cells_of_frame(frame: pd.DataFrame, spec: CellSpec) -> pd.DataFrame:
         table[spec.pred] = frame[spec.pred].to_numpy()
     if spec.score is not None:
         scores = frame[spec.score].to_numpy(dtype=np.float64, na_value=np.nan)
-        table[LEVEL] = score_level(scores, spec.levels)
+        table[LEVEL] = cell_level(scores, spec.levels)
         table[SCORE_SUM] = np.nan_to_num(scores, nan=0.0)
     else:
-        table[LEVEL] = np.full(len(frame), -1, dtype=np.int64)
+        table[LEVEL] = np.full(len(frame), MISSING_LEVEL, dtype=np.int64)
         table[SCORE_SUM] = np.zeros(len(frame))
     table[WEIGHT] = np.ones(len(frame), dtype=np.int64)
     return _sum_by_key(pd.DataFrame(table), spec)

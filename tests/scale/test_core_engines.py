@@ -279,6 +279,27 @@ def test_missing_scores_are_refused_at_the_score_key(
     assert code == 2 and "missing value" in out and "govkit.yaml:" in out
 
 
+@pytest.mark.parametrize("engine", ["pandas-cells", "duckdb"])
+def test_a_score_outside_the_unit_interval_cannot_hide_in_a_cell(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, engine: str
+) -> None:
+    """1.0000001 beside scores of 0.99999 in the top level: their mean is inside [0, 1]."""
+    from govkit.runner import statistics
+
+    monkeypatch.setattr(statistics, "SAMPLE_ROWS", 50)  # the sample does not hold the row
+    frame = _frame(4_000, seed=5)
+    top = frame.index[(frame["sex"] == "F") & (frame["label"] == 1)][:40]
+    frame.loc[top, ["pred_score", "pred_label"]] = [0.99999, 1]
+    frame.loc[top[-1], "pred_score"] = 1.0000001
+    frame.to_parquet(tmp_path / "eval.parquet", index=False)
+    (tmp_path / "suite.yaml").write_text(
+        yaml.safe_dump({"suite": 1, "name": "scale", "checks": SUITE[:1]}, sort_keys=False)
+    )
+    config = _write_config(tmp_path)
+    code, out = _cli(["check", "-c", str(config), "--engine", engine], capsys)
+    assert code == 2 and "1 value(s) outside [0, 1]" in out and "govkit.yaml:" in out
+
+
 def test_an_engine_for_csv_data_is_exit_2(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

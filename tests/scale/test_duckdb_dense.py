@@ -18,7 +18,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from govkit.scale.cells import LEVELS, WEIGHT, CellSpec, Key, cells_of_frame
+from govkit.scale.cells import LEVELS, WEIGHT, CellSpec, Key, cell_level, cells_of_frame
 from govkit.scale.engines.base import TableRef
 from govkit.scale.engines.duckdb_engine import DuckDBEngine
 from tests.scale.helpers import assert_cells_equal
@@ -71,18 +71,34 @@ SPEC = CellSpec(
 )
 
 
+def test_a_score_outside_the_unit_interval_has_a_level_apart(
+    engine: DuckDBEngine, tmp_path: Path
+) -> None:
+    """-2 outside [0, 1], -1 missing (infinities too), in the reference and in SQL alike."""
+    scores = [-1e-9, 0.0, 0.5, 1.0, 1.0000001, np.nan, np.inf, -np.inf]
+    want = [-2, 0, LEVELS // 2, LEVELS - 1, -2, -1, -1, -1]
+    assert cell_level(np.array(scores)).tolist() == want
+    columns = _clean(len(scores), 1)
+    columns = {k: v for k, v in columns.items() if k != "score"} | {"score": pa.array(scores)}
+    table, frame = _write(tmp_path, columns, files=1)
+    spec = CellSpec(keys=(Key("sex"),), label="label", score="score")
+    assert_cells_equal(engine.cells([table], spec), cells_of_frame(frame, spec))
+    assert sorted(set(cells_of_frame(frame, spec)[spec.key_columns[-1]])) == sorted(set(want))
+
+
 @pytest.mark.parametrize(("low", "high"), [(0.0, 1.0), (0.25, 0.75), (-0.2, 1.3)])
 def test_scores_without_missing_values_take_the_plain_level(
     engine: DuckDBEngine, tmp_path: Path, low: float, high: float
 ) -> None:
-    """Scores at 0 and 1, strictly inside, and outside [0, 1]: the clipping kept where needed."""
+    """Scores at 0 and 1 and strictly inside take a plain floor; outside [0, 1], a level apart."""
     table, frame = _write(tmp_path, _clean(20_000, 3, low=low, high=high))
     import govkit.scale.engines._duckdb_packed as packing
 
     probed = [min(frame["score"]), max(frame["score"]), 0]
     expr = packing.level_expr("score", LEVELS, probed)
-    assert "isfinite" not in expr
-    assert ("greatest" in expr) == (low < 0) and ("least" in expr) == (high >= 1)
+    inside = low >= 0 and high <= 1
+    assert ("CASE" not in expr) == inside
+    assert "greatest" not in expr and ("least" in expr) == (high >= 1)
     for spec in (SPEC, CellSpec(keys=(Key("member"),), label="label", score="score", levels=7)):
         assert_cells_equal(engine.cells([table], spec), cells_of_frame(frame, spec))
 

@@ -31,7 +31,7 @@ from typing import Any
 
 import numpy as np
 
-from govkit.scale.cells import Key, bin_representative, score_level
+from govkit.scale.cells import MISSING_LEVEL, OUTSIDE_LEVEL, Key, bin_representative, score_level
 from govkit.scale.engines import _duckdb_sql as sql
 
 __all__ = [
@@ -187,36 +187,40 @@ def footer_ranges(
 
 
 def level_range(probed: Any, levels: int) -> tuple[int, int]:
-    """The lowest and highest score level the rows hold (-1 for missing scores), from the probe.
+    """The lowest and highest cell level the rows hold, from the probe.
 
-    ``probed`` is the score's ``[min, max, nulls]``; None when the cells
-    have no scores (every level -1).
+    Levels as :func:`govkit.scale.cells.cell_level` gives them: -1 for a
+    missing score, -2 for one outside [0, 1]. ``probed`` is the score's
+    ``[min, max, nulls]``; None when the cells have no scores (every level -1).
     """
     if probed is None:
-        return -1, -1
+        return MISSING_LEVEL, MISSING_LEVEL
     found = _finite_range(probed)
-    if found is None:
-        return -1, levels - 1
+    if found is None:  # NaN or infinite scores, beside which any other may lie
+        return OUTSIDE_LEVEL, levels - 1
     low, high, missing = found
-    if low is None:
-        return -1, -1
-    lo, hi = score_level(np.array([low, high], dtype=np.float64), levels)
-    return (-1 if missing else int(lo)), int(hi)
+    if low is None or high is None:
+        return MISSING_LEVEL, MISSING_LEVEL
+    inside = np.clip(np.array([low, high], dtype=np.float64), 0.0, 1.0)
+    lo, hi = score_level(inside, levels)
+    if low < 0 or high > 1:
+        return OUTSIDE_LEVEL, int(hi)
+    return (MISSING_LEVEL if missing else int(lo)), int(hi)
 
 
 def level_expr(score: str, levels: int, probed: Any) -> str:
-    """:func:`govkit.scale.cells.score_level` in SQL, as cheap as the probed scores allow.
+    """:func:`govkit.scale.cells.cell_level` in SQL, as cheap as the probed scores allow.
 
-    Without missing or non-finite scores the level is a floor, clipped only
-    at an end the scores reach.
+    When every score is present and within [0, 1] the level is a floor,
+    clipped only where a score is 1 itself.
     """
     found = _finite_range(probed)
     if found is None or found[0] is None or found[1] is None or found[2]:
         return sql.level(score, levels)
     low, high = found[0], found[1]
+    if low < 0 or high > 1:
+        return sql.level(score, levels)
     expr = f"CAST(floor(CAST({sql.ident(score)} AS DOUBLE) * {sql.double(levels)}) AS BIGINT)"
-    if low < 0:
-        expr = f"greatest({expr}, 0)"
     if high * levels >= levels:
         expr = f"least({expr}, {levels - 1})"
     return expr

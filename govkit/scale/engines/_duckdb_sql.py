@@ -19,7 +19,7 @@ import re
 from collections.abc import Sequence
 from pathlib import PurePath
 
-from govkit.scale.cells import Key
+from govkit.scale.cells import MISSING_LEVEL, OUTSIDE_LEVEL, Key
 from govkit.scale.engines.base import TableRef
 
 __all__ = [
@@ -158,12 +158,16 @@ def binned(key: Key) -> str:
 
 
 def level(score: str, levels: int) -> str:
-    """:func:`govkit.scale.cells.score_level` in SQL: -1 for NULL, NaN and infinite scores."""
+    """:func:`govkit.scale.cells.cell_level` in SQL: -1 for NULL, NaN and infinite scores.
+
+    -2 for a finite score outside [0, 1].
+    """
     s = f"CAST({ident(score)} AS DOUBLE)"
     top = levels - 1
     return (
-        f"CASE WHEN {s} IS NULL OR NOT isfinite({s}) THEN -1 "
-        f"ELSE CAST(least(greatest(floor({s} * {double(levels)}), 0), {top}) AS BIGINT) END"
+        f"CASE WHEN {s} IS NULL OR NOT isfinite({s}) THEN {MISSING_LEVEL} "
+        f"WHEN {s} < 0 OR {s} > 1 THEN {OUTSIDE_LEVEL} "
+        f"ELSE CAST(least(floor({s} * {double(levels)}), {top}) AS BIGINT) END"
     )
 
 

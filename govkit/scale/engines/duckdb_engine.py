@@ -646,7 +646,7 @@ class DuckDBEngine:
 
         DuckDB packs the data's keys and label into one integer beside the
         model's inputs; the prediction (0 or 1) and the score level
-        (:func:`~govkit.scale.cells.score_level`, -1 for a missing score)
+        (:func:`~govkit.scale.cells.cell_level`, -1 for a missing score)
         are packed after them in numpy, and each batch is added into the
         slots. Memory is the slots and one batch, not the cells of every
         batch waiting to be merged.
@@ -658,7 +658,7 @@ class DuckDBEngine:
             return None
         codes = planned[0][:-1]  # the data's cells have no level: its code is a constant
         predictions = packing.Code("", 2, np.arange(2, dtype=np.int64))
-        level_values = np.arange(-1, spec.levels, dtype=np.int64)
+        level_values = np.arange(_cells.OUTSIDE_LEVEL, spec.levels, dtype=np.int64)
         levels = packing.Code("", len(level_values), level_values)
         slots = packing.space([*codes, predictions, levels])
         if slots > dense.MAX_SLOTS:
@@ -672,9 +672,9 @@ class DuckDBEngine:
             if len(predicted) and (int(predicted.min()) < 0 or int(predicted.max()) > 1):
                 raise RuntimeError("a binary model predicted a class other than 0 or 1")
             score = np.full(len(key), np.nan) if scores is None else scores
-            level = _cells.score_level(score, spec.levels)
+            level = _cells.cell_level(score, spec.levels)
             counts.add(
-                (key * 2 + predicted) * len(level_values) + (level + 1),
+                (key * 2 + predicted) * len(level_values) + (level - _cells.OUTSIDE_LEVEL),
                 np.nan_to_num(score, nan=0.0),
             )
             if self._progress is not None:
