@@ -17,7 +17,7 @@ and quantile sketches that sort or digest every value. So:
   that counts the missing values (shifted sums, :func:`shifted_moments`), and exact
   quantiles by narrowing down on equal-width buckets (:class:`BucketSearch`),
   with the order statistics combined as numpy does (:mod:`._ranks`). Those
-  sums are exact (:class:`ExactSum`), so the moments are the same on every
+  sums are exact (:class:`._duckdb_sql.ExactSum`), so the moments are the same on every
   run whatever order DuckDB's threads add the rows in.
 """
 
@@ -41,10 +41,8 @@ __all__ = [
     "FEW_VALUES",
     "PROBE_ROWS",
     "BucketSearch",
-    "ExactSum",
     "bracket_probabilities",
     "brackets",
-    "exact_sum",
     "histogram_figures",
     "is_few_valued",
     "marker_test",
@@ -193,48 +191,6 @@ def histogram_figures(
         b = values[np.searchsorted(ends, high, side="right")]
         out.quantiles = [float(q) for q in interpolate(a, b, gamma)]
     return out
-
-
-@dataclass(frozen=True)
-class ExactSum:
-    """A sum DuckDB computes the same on every run: each value as a whole number of 2^-exponent.
-
-    DuckDB's threads add a float column's partial sums in whatever order they
-    finish, so the last bits of ``sum`` change from run to run. Scaled by a
-    power of two (exactly) and rounded to an integer, each value is added
-    exactly in a HUGEINT, and integer sums do not depend on the order.
-    """
-
-    exponent: int
-
-    def aggregate(self, value: str) -> str:
-        """The SQL aggregate over the DOUBLE expression ``value`` (NULLs are left out)."""
-        return f"sum(CAST(({value}) * {sql.double(math.ldexp(1.0, self.exponent))} AS HUGEINT))"
-
-    def total(self, parts: Sequence[Any]) -> float:
-        """The sum of several groups' aggregates (exact integers, None for a group without values)."""
-        exact = sum(int(p) for p in parts if p is not None and p == p)
-        return math.ldexp(float(exact), -self.exponent)
-
-
-#: bits a sum of scaled values may take: DuckDB hands a HUGEINT to Arrow as a 38-digit decimal
-_SUM_BITS = 125
-
-
-def exact_sum(bound: float, rows: int) -> ExactSum | None:
-    """An :class:`ExactSum` for ``rows`` values of magnitude at most ``bound``; None if it is infinite.
-
-    The scale keeps the sum of every value within :data:`_SUM_BITS` bits, so
-    a value's rounding error is below ``bound`` times 2^-(124 - bits of
-    rows): far finer than the double it came from.
-    """
-    if not math.isfinite(bound):
-        return None
-    if bound == 0:
-        return ExactSum(0)
-    _, top = math.frexp(bound)  # bound < 2^top
-    room = _SUM_BITS - max(rows, 1).bit_length()
-    return ExactSum(max(min(room - top, 1000), -1000))
 
 
 def shifted_moments(n: int, s1: float, s2: float, shift: float) -> tuple[float, float]:

@@ -17,7 +17,9 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import PurePath
+from typing import Any
 
 from govkit.scale.cells import MISSING_LEVEL, OUTSIDE_LEVEL, Key
 from govkit.scale.engines.base import TableRef
@@ -26,8 +28,10 @@ __all__ = [
     "FILE_COLUMN",
     "ROW_COLUMN",
     "WHITESPACE",
+    "ExactSum",
     "binned",
     "double",
+    "exact_sum",
     "hive_types",
     "ident",
     "is_float_type",
@@ -182,24 +186,67 @@ def score_sum(score: str) -> str:
     )
 
 
-#: a score in [0, 1] is added as a whole number of these (2^-52): exactly, in a HUGEINT
-_SCORE_UNIT = 2.0**-52
+@dataclass(frozen=True)
+class ExactSum:
+    """A sum DuckDB computes the same on every run: each value as a whole number of 2^-exponent.
+
+    DuckDB's threads add a float column's partial sums in whatever order they
+    finish, so the last bits of ``sum`` change from run to run. Scaled by a
+    power of two (exactly) and rounded to an integer, each value is added
+    exactly in a HUGEINT, and integer sums do not depend on the order.
+    """
+
+    exponent: int
+
+    def aggregate(self, value: str) -> str:
+        """The SQL aggregate over the DOUBLE expression ``value`` (NULLs are left out)."""
+        return f"sum(CAST(({value}) * {double(math.ldexp(1.0, self.exponent))} AS HUGEINT))"
+
+    def as_double(self, value: str) -> str:
+        """The aggregate as a DOUBLE: the exact sum converted once (0 without values)."""
+        unit = double(math.ldexp(1.0, -self.exponent))
+        return f"(coalesce(CAST({self.aggregate(value)} AS DOUBLE), 0) * {unit})"
+
+    def total(self, parts: Sequence[Any]) -> float:
+        """The sum of several groups' aggregates (exact integers, None for a group without values)."""
+        exact = sum(int(p) for p in parts if p is not None and p == p)
+        return math.ldexp(float(exact), -self.exponent)
+
+
+#: bits a sum of scaled values may take: DuckDB hands a HUGEINT to Arrow as a 38-digit decimal
+_SUM_BITS = 125
+
+
+def exact_sum(bound: float, rows: int) -> ExactSum | None:
+    """An :class:`ExactSum` for ``rows`` values of magnitude at most ``bound``; None if it is infinite.
+
+    The scale keeps the sum of every value within :data:`_SUM_BITS` bits, so
+    a value's rounding error is below ``bound`` times 2^-(124 - bits of
+    rows): far finer than the double it came from.
+    """
+    if not math.isfinite(bound):
+        return None
+    if bound == 0:
+        return ExactSum(0)
+    _, top = math.frexp(bound)  # bound < 2^top
+    room = _SUM_BITS - max(rows, 1).bit_length()
+    return ExactSum(max(min(room - top, 1000), -1000))
+
+
+#: a score in [0, 1] is added as a whole number of 2^-52, within 2^-53 of it
+_SCORE_SUM = ExactSum(52)
 
 
 def summed_scores(value: str) -> str:
     """The aggregate adding ``value`` (a DOUBLE, as :func:`score_sum` gives it) the same on every run.
 
-    DuckDB's threads add a float column's partial sums in whatever order they
-    finish, so its last bits change from run to run, and with them the
-    figures. A score in [0, 1] is added instead as a whole number of 2^-52
-    (within 2^-53 of it), whose sum is exact and so the same in any order;
-    anything else (an invalid score, which the runner refuses) as a float.
+    A score in [0, 1] is added exactly (:class:`ExactSum`, within 2^-53 of
+    it); anything else (an invalid score, which the runner refuses) as a float.
     """
     inside = f"({value} >= 0 AND {value} <= 1)"
-    units = f"CAST({value} * {double(1 / _SCORE_UNIT)} AS BIGINT)"
     return (
-        f"(coalesce(CAST(sum(CASE WHEN {inside} THEN {units} END) AS DOUBLE), 0) "
-        f"* {double(_SCORE_UNIT)} + coalesce(sum(CASE WHEN NOT {inside} THEN {value} END), 0))"
+        f"({_SCORE_SUM.as_double(f'CASE WHEN {inside} THEN {value} END')} "
+        f"+ coalesce(sum(CASE WHEN NOT {inside} THEN {value} END), 0))"
     )
 
 

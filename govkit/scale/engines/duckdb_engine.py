@@ -762,7 +762,7 @@ class DuckDBEngine:
         kinds: dict[str, str],
         complete: set[str],
         shifts: dict[str, float],
-        sums: dict[str, tuple[profiling.ExactSum, profiling.ExactSum] | None],
+        sums: dict[str, tuple[sql.ExactSum, sql.ExactSum] | None],
     ) -> tuple[pd.DataFrame, pd.DataFrame]:
         """The missing counts per group and label, and the many-valued columns' figures per group.
 
@@ -830,7 +830,7 @@ class DuckDBEngine:
         columns: list[str],
         missing: dict[str, str],
         shifts: dict[str, float],
-    ) -> dict[str, tuple[profiling.ExactSum, profiling.ExactSum] | None]:
+    ) -> dict[str, tuple[sql.ExactSum, sql.ExactSum] | None]:
         """The scales of each numeric column's exact shifted sums and sums of squares.
 
         One scan finds each column's least and greatest present value; None
@@ -845,7 +845,7 @@ class DuckDBEngine:
             parts.append(f"[min({value}), max({value}), count(*) FILTER (isinf({value}))]")
         row = self._rows(f"SELECT {', '.join(parts)} FROM {sql.source(tables)}", tables)[0]
         rows = self.n_rows(tables)
-        out: dict[str, tuple[profiling.ExactSum, profiling.ExactSum] | None] = {}
+        out: dict[str, tuple[sql.ExactSum, sql.ExactSum] | None] = {}
         for c, (low, high, infinite) in zip(columns, row, strict=True):
             if infinite:
                 out[c] = None
@@ -853,8 +853,8 @@ class DuckDBEngine:
             shift = shifts.get(c, 0.0)
             reach = 0.0 if low is None else max(abs(low - shift), abs(high - shift))
             first, second = (
-                profiling.exact_sum(reach, rows),
-                profiling.exact_sum(reach * reach, rows),
+                sql.exact_sum(reach, rows),
+                sql.exact_sum(reach * reach, rows),
             )
             out[c] = None if first is None or second is None else (first, second)
         return out
@@ -869,7 +869,7 @@ class DuckDBEngine:
         extra: pd.DataFrame,
         near: dict[str, list[tuple[float, float]]],
         shifts: dict[str, float],
-        sums: dict[str, tuple[profiling.ExactSum, profiling.ExactSum] | None],
+        sums: dict[str, tuple[sql.ExactSum, sql.ExactSum] | None],
         *,
         estimate: bool,
     ) -> dict[str, profiling.Figures]:
